@@ -1,0 +1,79 @@
+// createApp(deps): the Elysia app assembled from one plugin per concern; tests call app.handle(Request).
+import { swagger } from '@elysiajs/swagger'
+import { Elysia } from 'elysia'
+import type { Deps } from './deps'
+import { errorMapper } from './routes/errors'
+import { healthRoutes } from './routes/health'
+import { requestInfo, startRequest } from './routes/request-context'
+import { staticRoutes } from './routes/static'
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  // Temp-key links are bearer secrets: never leak them in a Referer.
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+}
+
+const routeMatcher = (path: string) =>
+  new RegExp(`^${path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+').replace(/\*/g, '.*')}$`)
+
+export function createApp(deps: Deps) {
+  // Filled once the app is built: a path that exists under other methods answers 405, not 404.
+  let routes: { method: string; path: string }[] = []
+  let matchers: { method: string; test: RegExp }[] | undefined
+  const methodsFor = (path: string): string[] => {
+    matchers ??= routes.map((r) => ({ method: r.method, test: routeMatcher(r.path) }))
+    return [...new Set(matchers.filter((m) => m.test.test(path)).map((m) => m.method))]
+  }
+
+  const app = new Elysia({ normalize: false })
+    .onRequest(({ request, set }) => {
+      const info = startRequest(request)
+      set.headers['x-request-id'] = info.requestId
+      const isDocs = new URL(request.url).pathname.startsWith('/swagger')
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+        if (!(isDocs && name === 'content-security-policy')) set.headers[name] = value
+      }
+    })
+    .onAfterResponse({ as: 'global' }, ({ request, set, route, responseValue }) => {
+      const info = requestInfo(request)
+      const status = responseValue instanceof Response ? responseValue.status : set.status
+      deps.logger.info('request', {
+        requestId: info.requestId,
+        method: request.method,
+        route,
+        status: typeof status === 'number' ? status : 200,
+        durationMs: Math.round((performance.now() - info.startedAt) * 100) / 100,
+      })
+    })
+    .use(errorMapper(deps.logger, methodsFor))
+    .use(
+      swagger({
+        path: '/swagger',
+        documentation: {
+          info: {
+            title: 'spkey',
+            version: '0.1.0',
+            description: 'Self-hosted SmartphoneKey-compatible access server',
+          },
+          components: {
+            securitySchemes: {
+              BearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+              ApiKeyAuth: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+              AdminApiKey: { type: 'apiKey', in: 'header', name: 'X-Admin-API-Key' },
+            },
+          },
+        },
+        exclude: ['/public/:file'],
+      }),
+    )
+    .use(staticRoutes())
+    .use(healthRoutes(deps))
+  routes = app.routes
+  return app
+}
+
+export type App = ReturnType<typeof createApp>

@@ -1,0 +1,24 @@
+// Migrations embedded as text so `bun build --compile` carries them; test/db/migrations.test.ts keeps this list equal to drizzle/.
+import { createHash } from 'node:crypto'
+import journal from '../../drizzle/meta/_journal.json'
+import m0000 from '../../drizzle/0000_init.sql' with { type: 'text' }
+import m0001 from '../../drizzle/0001_append_only.sql' with { type: 'text' }
+
+export const embeddedSql: Record<string, string> = {
+  '0000_init': m0000,
+  '0001_append_only': m0001,
+}
+
+export type Migration = { tag: string; sql: string[]; bps: boolean; folderMillis: number; hash: string }
+
+export const migrations: Migration[] = journal.entries.map((entry) => {
+  const query = embeddedSql[entry.tag]
+  if (query === undefined) throw new Error(`migration ${entry.tag} is not embedded in src/db/migrations.ts`)
+  return {
+    tag: entry.tag,
+    sql: query.split('--> statement-breakpoint'),
+    bps: entry.breakpoints,
+    folderMillis: entry.when,
+    hash: createHash('sha256').update(query).digest('hex'),
+  }
+})

@@ -1,0 +1,183 @@
+// Drizzle schema: the append-only event log, snapshots, settings, and every read model (rebuilt from the log).
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+export const events = sqliteTable(
+  'events',
+  {
+    position: integer('position').primaryKey({ autoIncrement: true }),
+    streamId: text('stream_id').notNull(),
+    streamVersion: integer('stream_version').notNull(),
+    type: text('type').notNull(),
+    data: text('data').notNull(),
+    metadata: text('metadata').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('events_stream_version').on(t.streamId, t.streamVersion), index('events_type').on(t.type)],
+)
+
+export const snapshots = sqliteTable('snapshots', {
+  streamId: text('stream_id').primaryKey(),
+  streamVersion: integer('stream_version').notNull(),
+  schemaVersion: integer('schema_version').notNull(),
+  state: text('state').notNull(),
+})
+
+// Server secrets generated on first start (JWT secret, admin key hash); never part of the log.
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+})
+
+export const orgs = sqliteTable('orgs', {
+  orgId: text('org_id').primaryKey(),
+  name: text('name').notNull(),
+  ownerEmail: text('owner_email'),
+  isSuper: integer('is_super', { mode: 'boolean' }).notNull(),
+  createdAt: text('created_at').notNull(),
+})
+
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    keyHash: text('key_hash').primaryKey(),
+    orgId: text('org_id').notNull(),
+    prefix: text('prefix').notNull(),
+    createdAt: text('created_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    expiresAt: text('expires_at'),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [index('api_keys_org').on(t.orgId)],
+)
+
+// Operational, not derived from the log: survives a rebuild untouched.
+export const apiKeyUsage = sqliteTable('api_key_usage', {
+  keyHash: text('key_hash').primaryKey(),
+  lastUsedAt: integer('last_used_at').notNull(),
+})
+
+export const orgMembers = sqliteTable(
+  'org_members',
+  {
+    orgId: text('org_id').notNull(),
+    userId: text('user_id').notNull(),
+    role: text('role').notNull(),
+    addedAt: text('added_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId] }), index('org_members_user').on(t.userId)],
+)
+
+export const users = sqliteTable('users', {
+  userId: text('user_id').primaryKey(),
+  email: text('email').unique(),
+  firstName: text('first_name'),
+  lastName: text('last_name'),
+  status: text('status').notNull(),
+  passwordHash: text('password_hash'),
+  nextPhysicalKeyNumber: integer('next_physical_key_number').notNull().default(1),
+  createdAt: text('created_at').notNull(),
+})
+
+// PII vault: the raw phone number never enters the log (the event carries the masked form), so a rebuild keeps it.
+export const userPhoneNumbers = sqliteTable(
+  'user_phone_numbers',
+  {
+    userId: text('user_id').primaryKey(),
+    phoneNumber: text('phone_number').notNull(),
+  },
+  (t) => [index('user_phone_numbers_number').on(t.phoneNumber)],
+)
+
+export const physicalKeys = sqliteTable(
+  'physical_keys',
+  {
+    userId: text('user_id').notNull(),
+    number: integer('number').notNull(),
+    orgId: text('org_id').notNull(),
+    orgName: text('org_name'),
+    note: text('note'),
+    addedAt: integer('added_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.number] }), index('physical_keys_org').on(t.orgId)],
+)
+
+export const locks = sqliteTable(
+  'locks',
+  {
+    lockId: integer('lock_id').primaryKey(),
+    uuid: text('uuid').notNull(),
+    index: integer('index').notNull(),
+    serialNumber: text('serial_number'),
+    vendorName: text('vendor_name'),
+    ownerId: text('owner_id'),
+    orgId: text('org_id'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('locks_owner').on(t.ownerId), index('locks_org').on(t.orgId)],
+)
+
+export const lockKeys = sqliteTable(
+  'lock_keys',
+  {
+    lockId: integer('lock_id').notNull(),
+    keyUuid: text('key_uuid').notNull(),
+    keyIndexNumber: integer('key_index_number'),
+    userId: text('user_id'),
+    addedAt: text('added_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.lockId, t.keyUuid] }), index('lock_keys_user').on(t.userId)],
+)
+
+export const lockResidents = sqliteTable(
+  'lock_residents',
+  {
+    lockId: integer('lock_id').notNull(),
+    userId: text('user_id').notNull(),
+    email: text('email'),
+    name: text('name').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.lockId, t.userId] })],
+)
+
+export const accessibleLocks = sqliteTable(
+  'accessible_locks',
+  {
+    userId: text('user_id').notNull(),
+    lockId: text('lock_id').notNull(),
+    lockName: text('lock_name').notNull(),
+    accessLevel: text('access_level').notNull(),
+    validFrom: text('valid_from'),
+    validUntil: text('valid_until'),
+    grantedBy: text('granted_by').notNull(),
+    grantedAt: text('granted_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.lockId] })],
+)
+
+export const tempKeys = sqliteTable(
+  'temp_keys',
+  {
+    uuid: text('uuid').primaryKey(),
+    lockId: integer('lock_id').notNull(),
+    lockUuid: text('lock_uuid').notNull(),
+    accessMode: text('access_mode').notNull(),
+    allowedUserIds: text('allowed_user_ids').notNull(),
+    validFrom: text('valid_from').notNull(),
+    validUntil: text('valid_until').notNull(),
+    maxUses: integer('max_uses'),
+    usedCount: integer('used_count').notNull(),
+    schedule: text('schedule'),
+    description: text('description'),
+    createdAt: text('created_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    deletedAt: text('deleted_at'),
+  },
+  (t) => [index('temp_keys_lock').on(t.lockId)],
+)
+
+export type Org = typeof orgs.$inferSelect
+export type User = typeof users.$inferSelect
+export type Lock = typeof locks.$inferSelect
+export type TempKeyRow = typeof tempKeys.$inferSelect
+export type PhysicalKeyRow = typeof physicalKeys.$inferSelect

@@ -1,0 +1,39 @@
+// Wires the real dependencies from a config; tests pass overrides (clock, logger, drivers).
+import { type Clock, systemClock } from './clock'
+import type { Config } from './config'
+import { type Db, openDatabase } from './db/connection'
+import { CommandHandler } from './eventstore/command-handler'
+import { EventStore } from './eventstore/store'
+import { Writer } from './eventstore/writer'
+import { createLogger, type Logger } from './logger'
+import { allProjections } from './projections'
+import { type FirstStart, loadSecrets, type Secrets } from './secrets'
+
+export type Deps = {
+  config: Config
+  db: Db
+  store: EventStore
+  commands: CommandHandler
+  clock: Clock
+  logger: Logger
+  secrets: Secrets
+}
+
+export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'logger'>>
+
+export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps & { firstStart: FirstStart } {
+  const db = openDatabase(config.databasePath)
+  const store = new EventStore(db, { projections: allProjections, snapshotEvery: config.snapshotEvery })
+  const commands = new CommandHandler(store, new Writer(db))
+  const { secrets, firstStart } = loadSecrets(db, config)
+  return {
+    config,
+    db,
+    store,
+    commands,
+    clock: overrides.clock ?? systemClock,
+    logger: overrides.logger ?? createLogger(config.logLevel),
+    secrets,
+    firstStart,
+  }
+}

@@ -1,0 +1,51 @@
+// The only write path: load (snapshot + tail), decide, append with expected version, evolve, snapshot.
+import { ConcurrencyError } from './errors'
+import type { EventStore } from './store'
+import type { Aggregate, Event, EventMetadata, StoredEvent } from './types'
+import type { Writer } from './writer'
+
+export type Handled<S, E extends Event> = { events: StoredEvent<E>[]; version: number; state: S }
+
+const MAX_ATTEMPTS = 3
+
+export class CommandHandler {
+  constructor(
+    readonly store: EventStore,
+    readonly writer: Writer,
+  ) {}
+
+  handle<S, C extends { metadata: { now: number } }, E extends Event>(
+    aggregate: Aggregate<S, C, E>,
+    streamId: string,
+    command: C,
+    metadata: EventMetadata,
+  ): Promise<Handled<S, E>> {
+    return this.writer.run(() => this.decideAndAppend(aggregate, streamId, command, metadata))
+  }
+
+  // Synchronous so it can run inside a batch transaction; a conflict (another process appended) re-decides.
+  decideAndAppend<S, C extends { metadata: { now: number } }, E extends Event>(
+    aggregate: Aggregate<S, C, E>,
+    streamId: string,
+    command: C,
+    metadata: EventMetadata,
+  ): Handled<S, E> {
+    for (let attempt = 1; ; attempt++) {
+      const { state, version } = this.store.load(aggregate, streamId)
+      const decided = aggregate.decider.decide(command, state)
+      if (decided.length === 0) return { events: [], version, state }
+      try {
+        const stored = this.store.append(streamId, version, decided, metadata, command.metadata.now)
+        const next = decided.reduce(aggregate.decider.evolve, state)
+        const newVersion = version + decided.length
+        const every = this.store.snapshotEvery
+        if (Math.floor(newVersion / every) > Math.floor(version / every)) {
+          this.store.saveSnapshot(streamId, newVersion, aggregate.stateVersion, next)
+        }
+        return { events: stored as StoredEvent<E>[], version: newVersion, state: next }
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error
+      }
+    }
+  }
+}

@@ -1,0 +1,160 @@
+// The event store: one SQLite file, append with expected version, read by stream or globally, snapshots.
+import type { Statement } from 'bun:sqlite'
+import type { Db } from '../db/connection'
+import { ConcurrencyError } from './errors'
+import type { Projection } from './projections'
+import type { Aggregate, Event, EventMetadata, StoredEvent } from './types'
+
+type EventRow = {
+  position: number
+  stream_id: string
+  stream_version: number
+  type: string
+  data: string
+  metadata: string
+  created_at: number
+}
+
+type SnapshotRow = { stream_version: number; schema_version: number; state: string }
+
+export type Loaded<State> = { state: State; version: number }
+
+export type EventStoreOptions = { projections?: Projection[]; snapshotEvery?: number }
+
+const toStored = (row: EventRow): StoredEvent => ({
+  position: row.position,
+  streamId: row.stream_id,
+  streamVersion: row.stream_version,
+  type: row.type,
+  data: JSON.parse(row.data),
+  metadata: JSON.parse(row.metadata),
+  createdAt: row.created_at,
+})
+
+export class EventStore {
+  readonly snapshotEvery: number
+  // Counts events folded by load(): lets tests prove a snapshot bounds the work.
+  eventsFolded = 0
+  private readonly projections: Projection[]
+  private readonly q: {
+    version: Statement<{ v: number | null }, [string]>
+    insert: Statement<{ position: number }, [string, number, string, string, string, number]>
+    readStream: Statement<EventRow, [string, number]>
+    readAll: Statement<EventRow, [number, number]>
+    snapshot: Statement<SnapshotRow, [string]>
+    saveSnapshot: Statement<unknown, [string, number, number, string]>
+    head: Statement<{ p: number | null }, []>
+  }
+
+  constructor(
+    readonly db: Db,
+    options: EventStoreOptions = {},
+  ) {
+    this.projections = options.projections ?? []
+    this.snapshotEvery = options.snapshotEvery ?? 100
+    const c = db.$client
+    this.q = {
+      version: c.query('SELECT max(stream_version) AS v FROM events WHERE stream_id = ?'),
+      insert: c.query(
+        'INSERT INTO events (stream_id, stream_version, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING position',
+      ),
+      readStream: c.query('SELECT * FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version'),
+      readAll: c.query('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      snapshot: c.query('SELECT stream_version, schema_version, state FROM snapshots WHERE stream_id = ?'),
+      saveSnapshot: c.query(
+        'INSERT INTO snapshots (stream_id, stream_version, schema_version, state) VALUES (?, ?, ?, ?) ' +
+          'ON CONFLICT(stream_id) DO UPDATE SET stream_version = excluded.stream_version, ' +
+          'schema_version = excluded.schema_version, state = excluded.state',
+      ),
+      head: c.query('SELECT max(position) AS p FROM events'),
+    }
+  }
+
+  streamVersion(streamId: string): number {
+    return this.q.version.get(streamId)?.v ?? 0
+  }
+
+  headPosition(): number {
+    return this.q.head.get()?.p ?? 0
+  }
+
+  // Atomic: version check, inserts and every inline projection commit together or not at all.
+  // Nested inside a batch transaction, bun:sqlite turns this into a savepoint.
+  append(
+    streamId: string,
+    expectedVersion: number,
+    events: Event[],
+    metadata: EventMetadata,
+    createdAt: number,
+  ): StoredEvent[] {
+    return this.db.$client
+      .transaction(() => {
+        const actual = this.streamVersion(streamId)
+        if (actual !== expectedVersion) throw new ConcurrencyError(streamId, expectedVersion, actual)
+        const metadataJson = JSON.stringify(metadata)
+        return events.map((event, i) => {
+          const streamVersion = expectedVersion + i + 1
+          const row = this.q.insert.get(
+            streamId,
+            streamVersion,
+            event.type,
+            JSON.stringify(event.data),
+            metadataJson,
+            createdAt,
+          )
+          if (!row) throw new Error('insert returned no position')
+          const stored: StoredEvent = { ...event, position: row.position, streamId, streamVersion, metadata, createdAt }
+          for (const projection of this.projections) projection.apply(this.db, stored)
+          return stored
+        })
+      })
+      .immediate()
+  }
+
+  readStream(streamId: string, fromVersion = 1): StoredEvent[] {
+    return this.q.readStream.all(streamId, fromVersion).map(toStored)
+  }
+
+  readAll(afterPosition: number, limit: number): StoredEvent[] {
+    return this.q.readAll.all(afterPosition, limit).map(toStored)
+  }
+
+  // Latest snapshot (when its shape is current) plus the tail of the stream.
+  load<S, C, E extends Event>(aggregate: Aggregate<S, C, E>, streamId: string): Loaded<S> {
+    const { evolve, initialState } = aggregate.decider
+    const snapshot = this.q.snapshot.get(streamId)
+    const usable = snapshot && snapshot.schema_version === aggregate.stateVersion
+    let state: S = usable ? (JSON.parse(snapshot.state) as S) : initialState
+    let version = usable ? snapshot.stream_version : 0
+    for (const event of this.readStream(streamId, version + 1)) {
+      state = evolve(state, event as unknown as E)
+      version = event.streamVersion
+      this.eventsFolded++
+    }
+    return { state, version }
+  }
+
+  saveSnapshot(streamId: string, version: number, stateVersion: number, state: unknown): void {
+    this.q.saveSnapshot.run(streamId, version, stateVersion, JSON.stringify(state))
+  }
+
+  // Replays the whole log into emptied read-model tables, in one transaction.
+  rebuild(onProgress?: (done: number, total: number) => void): number {
+    const c = this.db.$client
+    const total = this.headPosition()
+    let done = 0
+    c.transaction(() => {
+      for (const table of this.projections.flatMap((p) => p.tables)) c.exec(`DELETE FROM ${table}`)
+      let after = 0
+      for (;;) {
+        const batch = this.readAll(after, 5000)
+        if (batch.length === 0) break
+        for (const event of batch) for (const projection of this.projections) projection.apply(this.db, event)
+        after = batch[batch.length - 1]?.position ?? after
+        done += batch.length
+        onProgress?.(done, total)
+      }
+    }).immediate()
+    return done
+  }
+}

@@ -1,0 +1,66 @@
+// Group commit: every write that arrives while a batch is pending joins it; one BEGIN IMMEDIATE ... COMMIT
+// (one fsync under synchronous=FULL) serves the whole batch, and each write runs in its own savepoint so a
+// failing command rolls back alone. A promise resolves only after its batch is durable.
+import type { Db } from '../db/connection'
+
+type Pending = { work: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
+
+export class Writer {
+  private queue: Pending[] = []
+  private scheduled = false
+  batches = 0
+
+  constructor(
+    private readonly db: Db,
+    private readonly maxBatch = 256,
+  ) {}
+
+  // `work` must be synchronous: bun:sqlite transactions cannot span an await.
+  run<T>(work: () => T extends PromiseLike<unknown> ? never : T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject })
+      if (!this.scheduled) {
+        this.scheduled = true
+        setImmediate(() => this.flush())
+      }
+    })
+  }
+
+  private flush(): void {
+    this.scheduled = false
+    const batch = this.queue.splice(0, this.maxBatch)
+    if (this.queue.length > 0) {
+      this.scheduled = true
+      setImmediate(() => this.flush())
+    }
+    const client = this.db.$client
+    const outcomes: Outcome[] = []
+    try {
+      client.exec('BEGIN IMMEDIATE')
+      for (const pending of batch) {
+        client.exec('SAVEPOINT command')
+        try {
+          const value = pending.work()
+          client.exec('RELEASE command')
+          outcomes.push({ ok: true, value })
+        } catch (error) {
+          client.exec('ROLLBACK TO command')
+          client.exec('RELEASE command')
+          outcomes.push({ ok: false, error })
+        }
+      }
+      client.exec('COMMIT')
+      this.batches++
+    } catch (error) {
+      if (client.inTransaction) client.exec('ROLLBACK')
+      for (const pending of batch) pending.reject(error)
+      return
+    }
+    batch.forEach((pending, i) => {
+      const outcome = outcomes[i]
+      if (outcome?.ok) pending.resolve(outcome.value)
+      else pending.reject(outcome?.error)
+    })
+  }
+}

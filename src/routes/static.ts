@@ -1,0 +1,22 @@
+// Static assets under /public, embedded as files so the compiled binary carries them.
+import { Elysia } from 'elysia'
+import htmxPath from 'htmx.org/dist/htmx.min.js' with { type: 'file' }
+import cssPath from '../../public/app.css' with { type: 'file' }
+
+const assets: Record<string, { path: string; type: string }> = {
+  'htmx.min.js': { path: htmxPath, type: 'text/javascript; charset=utf-8' },
+  'app.css': { path: cssPath, type: 'text/css; charset=utf-8' },
+}
+
+export const staticRoutes = () =>
+  new Elysia({ name: 'routes.static' }).get(
+    '/public/:file',
+    ({ params, set }) => {
+      const asset = assets[params.file]
+      if (!asset) return new Response('Not Found', { status: 404 })
+      set.headers['content-type'] = asset.type
+      set.headers['cache-control'] = 'public, max-age=3600'
+      return Bun.file(asset.path)
+    },
+    { detail: { hide: true } },
+  )

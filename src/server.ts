@@ -1,0 +1,36 @@
+// `spkey serve`: open the database, build the app, listen, and shut down cleanly on SIGTERM/SIGINT.
+import pkg from '../package.json'
+import { createApp } from './app'
+import type { Config } from './config'
+import { createDeps } from './deps'
+
+export async function serve(config: Config): Promise<void> {
+  const deps = createDeps(config)
+  const app = createApp(deps)
+  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: config.maxBodyBytes })
+  const url = `http://localhost:${app.server?.port ?? config.port}`
+  deps.logger.info('spkey started', {
+    version: pkg.version,
+    url,
+    port: app.server?.port,
+    databasePath: config.databasePath,
+    driver: config.lockDriver,
+  })
+  if (deps.firstStart.adminApiKey) {
+    // Shown once: only its hash is stored.
+    process.stderr.write(`\nFirst start: admin API key (X-Admin-API-Key), shown once:\n  ${deps.firstStart.adminApiKey}\n\n`)
+  }
+  process.stdout.write(`spkey listening on ${url}\n`)
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    deps.logger.info('shutting down', { signal })
+    await app.stop()
+    deps.db.$client.close()
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
+}

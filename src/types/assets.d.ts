@@ -1,0 +1,13 @@
+// Files imported as text or as embedded paths (Bun import attributes).
+declare module '*.sql' {
+  const text: string
+  export default text
+}
+declare module '*.css' {
+  const path: string
+  export default path
+}
+declare module 'htmx.org/dist/htmx.min.js' {
+  const path: string
+  export default path
+}
