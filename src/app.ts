@@ -4,6 +4,7 @@ import { Elysia } from 'elysia'
 import type { Deps } from './deps'
 import { errorMapper } from './routes/errors'
 import { healthRoutes } from './routes/health'
+import { physicalKeyRoutes } from './routes/physical-keys'
 import { requestInfo, startRequest } from './routes/request-context'
 import { staticRoutes } from './routes/static'
 
@@ -72,6 +73,7 @@ export function createApp(deps: Deps) {
     )
     .use(staticRoutes())
     .use(healthRoutes(deps))
+    .use(physicalKeyRoutes(deps))
   routes = app.routes
   return app
 }

@@ -9,6 +9,8 @@ export type Config = {
   jwtAudience: string
   jwtJwksUrl: string | undefined
   jwtPublicKey: string | undefined
+  jwtExternalIssuer: string | undefined
+  jwtExternalAudience: string | undefined
   adminApiKey: string | undefined
   signupHookSecret: string | undefined
   snapshotEvery: number
@@ -53,6 +55,8 @@ export function loadConfig(env: Env = process.env): Config {
     jwtAudience: env.JWT_AUDIENCE || 'spkey',
     jwtJwksUrl: env.JWT_JWKS_URL || undefined,
     jwtPublicKey: env.JWT_PUBLIC_KEY || undefined,
+    jwtExternalIssuer: env.JWT_EXTERNAL_ISSUER || undefined,
+    jwtExternalAudience: env.JWT_EXTERNAL_AUDIENCE || undefined,
     adminApiKey: env.ADMIN_API_KEY || undefined,
     signupHookSecret: env.SIGNUP_HOOK_SECRET || undefined,
     snapshotEvery: int(env, 'SNAPSHOT_EVERY', 100) || 100,

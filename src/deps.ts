@@ -1,4 +1,6 @@
 // Wires the real dependencies from a config; tests pass overrides (clock, logger, drivers).
+import { ApiKeyLookup } from './auth/api-keys'
+import { createJwtService, type JwtService } from './auth/jwt'
 import { type Clock, systemClock } from './clock'
 import type { Config } from './config'
 import { type Db, openDatabase } from './db/connection'
@@ -17,6 +19,8 @@ export type Deps = {
   clock: Clock
   logger: Logger
   secrets: Secrets
+  jwt: JwtService
+  apiKeys: ApiKeyLookup
 }
 
 export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'logger'>>
@@ -26,6 +30,15 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   const store = new EventStore(db, { projections: allProjections, snapshotEvery: config.snapshotEvery })
   const commands = new CommandHandler(store, new Writer(db))
   const { secrets, firstStart } = loadSecrets(db, config)
+  const jwt = createJwtService({
+    secret: secrets.jwtSecret,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    jwksUrl: config.jwtJwksUrl,
+    publicKey: config.jwtPublicKey,
+    externalIssuer: config.jwtExternalIssuer,
+    externalAudience: config.jwtExternalAudience,
+  })
   return {
     config,
     db,
@@ -34,6 +47,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     clock: overrides.clock ?? systemClock,
     logger: overrides.logger ?? createLogger(config.logLevel),
     secrets,
+    jwt,
+    apiKeys: new ApiKeyLookup(db),
     firstStart,
   }
 }

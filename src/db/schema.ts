@@ -73,7 +73,6 @@ export const users = sqliteTable('users', {
   firstName: text('first_name'),
   lastName: text('last_name'),
   status: text('status').notNull(),
-  passwordHash: text('password_hash'),
   nextPhysicalKeyNumber: integer('next_physical_key_number').notNull().default(1),
   createdAt: text('created_at').notNull(),
 })
@@ -87,6 +86,13 @@ export const userPhoneNumbers = sqliteTable(
   },
   (t) => [index('user_phone_numbers_number').on(t.phoneNumber)],
 )
+
+// Credential vault: password hashes (Bun.password, argon2id) stay out of the log; UserPasswordChanged audits changes.
+export const userCredentials = sqliteTable('user_credentials', {
+  userId: text('user_id').primaryKey(),
+  passwordHash: text('password_hash').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+})
 
 export const physicalKeys = sqliteTable(
   'physical_keys',
@@ -111,6 +117,9 @@ export const locks = sqliteTable(
     vendorName: text('vendor_name'),
     ownerId: text('owner_id'),
     orgId: text('org_id'),
+    // Per-lock driver override and HTTP bridge address; null = the configured default driver.
+    driver: text('driver'),
+    bridgeUrl: text('bridge_url'),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },
@@ -174,6 +183,58 @@ export const tempKeys = sqliteTable(
     deletedAt: text('deleted_at'),
   },
   (t) => [index('temp_keys_lock').on(t.lockId)],
+)
+
+// Which partner (org) receives each event: filled inline at append time (lock events -> the lock's org,
+// physical-key events -> the issuing org). The webhook dispatcher and the event feed read it by (org, position).
+export const partnerEvents = sqliteTable(
+  'partner_events',
+  {
+    position: integer('position').notNull(),
+    orgId: text('org_id').notNull(),
+    type: text('type').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.position] })],
+)
+
+// Webhook subscriptions and their delivery state: operational data, not derived from the log.
+export const webhooks = sqliteTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    url: text('url').notNull(),
+    events: text('events').notNull(),
+    secret: text('secret').notNull(),
+    authType: text('auth_type').notNull().default('none'),
+    authHeaderName: text('auth_header_name'),
+    authValue: text('auth_value'),
+    status: text('status').notNull(),
+    disabledReason: text('disabled_reason'),
+    checkpoint: integer('checkpoint').notNull(),
+    failingSince: integer('failing_since'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('webhooks_org').on(t.orgId)],
+)
+
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    webhookId: text('webhook_id').notNull(),
+    position: integer('position').notNull(),
+    messageId: text('message_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    state: text('state').notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    durationMs: integer('duration_ms'),
+    createdAt: integer('created_at').notNull(),
+    nextAttemptAt: integer('next_attempt_at'),
+  },
+  (t) => [index('webhook_deliveries_webhook').on(t.webhookId, t.id)],
 )
 
 export type Org = typeof orgs.$inferSelect

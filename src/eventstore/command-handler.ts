@@ -19,8 +19,14 @@ export class CommandHandler {
     streamId: string,
     command: C,
     metadata: EventMetadata,
+    // Writes outside the log (the PII/credential vaults) that must commit with the events, or not at all.
+    alongside?: (handled: Handled<S, E>) => void,
   ): Promise<Handled<S, E>> {
-    return this.writer.run(() => this.decideAndAppend(aggregate, streamId, command, metadata))
+    return this.writer.run(() => {
+      const handled = this.decideAndAppend(aggregate, streamId, command, metadata)
+      alongside?.(handled)
+      return handled
+    })
   }
 
   // Synchronous so it can run inside a batch transaction; a conflict (another process appended) re-decides.

@@ -48,7 +48,12 @@ export function validationDetails(error: ValidationError): FieldIssue[] {
   for (const issue of error.all) {
     const path = 'path' in issue ? issue.path : ''
     const field = fieldName(path) || error.type
-    const message = issue.message === 'Unexpected property' ? 'Unknown field; it must not be sent' : issue.message
+    const message =
+      issue.message !== 'Unexpected property'
+        ? issue.message
+        : field.startsWith('_')
+          ? 'Server-set field: clients must not send it'
+          : 'Unknown field: it must not be sent'
     if (seen.has(field)) continue
     seen.add(field)
     details.push({ field, message })

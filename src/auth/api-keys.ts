@@ -1,0 +1,53 @@
+// API keys as the docs' partner onboarding describes: 40 random alphanumerics, shown once, stored as a SHA-256
+// hash (the key is high-entropy, so a fast hash is the right tool) with an 8-character prefix for display.
+import type { Statement } from 'bun:sqlite'
+import type { Db } from '../db/connection'
+import { randomAlphanumeric, sha256Hex } from '../secrets'
+
+export type IssuedKey = { plain: string; hash: string; prefix: string }
+
+export function generateApiKey(): IssuedKey {
+  const plain = randomAlphanumeric(40)
+  return { plain, hash: sha256Hex(plain), prefix: plain.slice(0, 8) }
+}
+
+export type KeyOwner = { orgId: string; isSuper: boolean; keyHash: string }
+
+type Row = { org_id: string; is_super: number; expires_at: string | null }
+
+const USAGE_WRITE_INTERVAL_MS = 60_000
+
+export class ApiKeyLookup {
+  private readonly find: Statement<Row, [string]>
+  private readonly touch: Statement<unknown, [string, number]>
+  private readonly lastWritten = new Map<string, number>()
+
+  constructor(db: Db) {
+    const c = db.$client
+    this.find = c.query(
+      'SELECT k.org_id, o.is_super, k.expires_at FROM api_keys k JOIN orgs o ON o.org_id = k.org_id ' +
+        'WHERE k.key_hash = ? AND k.revoked_at IS NULL',
+    )
+    this.touch = c.query(
+      'INSERT INTO api_key_usage (key_hash, last_used_at) VALUES (?, ?) ' +
+        'ON CONFLICT(key_hash) DO UPDATE SET last_used_at = excluded.last_used_at',
+    )
+  }
+
+  // A revoked or expired key is as good as none: the caller answers 401.
+  resolve(plain: string, now: number): KeyOwner | null {
+    const keyHash = sha256Hex(plain)
+    const row = this.find.get(keyHash)
+    if (!row || (row.expires_at !== null && Date.parse(row.expires_at) <= now)) return null
+    this.recordUse(keyHash, now)
+    return { orgId: row.org_id, isSuper: row.is_super === 1, keyHash }
+  }
+
+  // Last-used time is kept to the minute, so a busy key costs no write per request.
+  private recordUse(keyHash: string, now: number): void {
+    const last = this.lastWritten.get(keyHash) ?? 0
+    if (now - last < USAGE_WRITE_INTERVAL_MS) return
+    this.lastWritten.set(keyHash, now)
+    this.touch.run(keyHash, now)
+  }
+}

@@ -1,0 +1,44 @@
+// Pure authorisation rules (docs common-workflows + the product's choices in DESIGN.md). Each answers a yes/no;
+// routes turn a "no" into 403, or into 404 where a yes/no would reveal another tenant's resource.
+import type { Principal } from './principal'
+
+export type LockAccess = { ownerId: string | null; orgId: string | null; keyHolderIds?: string[] }
+
+// B2B: the key's org owns the lock (or a super key). B2C: the owner.
+export function canManageLock(principal: Principal, lock: LockAccess): boolean {
+  if (principal.kind === 'org') return principal.isSuper || (lock.orgId !== null && lock.orgId === principal.orgId)
+  if (principal.kind === 'user') return lock.ownerId !== null && lock.ownerId === principal.userId
+  return false
+}
+
+// Reading and opening also allow a user who holds a key on the lock.
+export function canUseLock(principal: Principal, lock: LockAccess): boolean {
+  if (canManageLock(principal, lock)) return true
+  return principal.kind === 'user' && (lock.keyHolderIds ?? []).includes(principal.userId)
+}
+
+// A user changes only their own record; an org key may act on users (docs: "use a B2B API key").
+export function canModifyUser(principal: Principal, userId: string): boolean {
+  if (principal.kind === 'user') return principal.userId === userId
+  return principal.kind === 'org'
+}
+
+export function canReadUser(principal: Principal, userId: string): boolean {
+  return canModifyUser(principal, userId)
+}
+
+// Issuing or removing a physical key needs the issuing org: its key (a super key may name any org) or its staff.
+export function canIssuePhysicalKey(principal: Principal, orgId: string, staffOrgIds: string[]): boolean {
+  if (principal.kind === 'org') return principal.isSuper || principal.orgId === orgId
+  if (principal.kind === 'user') return staffOrgIds.includes(orgId)
+  return false
+}
+
+// The server-set `_callerOrgId`: a normal org key is scoped to its own org's keys; super keys and users are not.
+export function callerOrgId(principal: Principal): string | null {
+  return principal.kind === 'org' && !principal.isSuper ? principal.orgId : null
+}
+
+export function isSuperKey(principal: Principal): boolean {
+  return principal.kind === 'org' && principal.isSuper
+}

@@ -1,0 +1,87 @@
+// Who is calling: an organisation (X-API-Key, optionally naming its acting user with a JWT), a user (Bearer JWT),
+// or nobody. Client-sent internal headers are refused outright.
+import { Elysia } from 'elysia'
+import type { Deps } from '../deps'
+import { Invalid, Unauthorized } from '../domain/errors'
+
+export type Principal =
+  | { kind: 'anonymous' }
+  | { kind: 'user'; userId: string }
+  | { kind: 'org'; orgId: string; isSuper: boolean; actingUserId: string | null }
+
+export type Authenticated = Exclude<Principal, { kind: 'anonymous' }>
+
+export const SESSION_COOKIE = 'spkey_session'
+const INTERNAL_HEADERS = ['x-org-id', 'x-user-id']
+
+const bearer = (headers: Headers) => {
+  const value = headers.get('authorization')
+  if (value === null) return null
+  const match = /^Bearer\s+(\S+)$/i.exec(value)
+  if (!match?.[1]) throw new Unauthorized('Authorization header must be "Bearer <JWT>"')
+  return match[1]
+}
+
+export async function resolvePrincipal(deps: Deps, headers: Headers): Promise<Principal> {
+  const spoofed = INTERNAL_HEADERS.filter((name) => headers.has(name))
+  if (spoofed.length > 0) {
+    throw new Invalid(
+      'Internal headers are set by the server and must not be sent',
+      spoofed.map((field) => ({ field, message: 'must not be sent by clients' })),
+    )
+  }
+  const token = bearer(headers)
+  const verified = token === null ? null : await deps.jwt.verify(token)
+  if (token !== null && verified === null) throw new Unauthorized('Invalid or expired token')
+  const apiKey = headers.get('x-api-key')
+  if (apiKey !== null) {
+    const owner = deps.apiKeys.resolve(apiKey, deps.clock.now())
+    if (!owner) throw new Unauthorized('Invalid, revoked or expired API key')
+    return { kind: 'org', orgId: owner.orgId, isSuper: owner.isSuper, actingUserId: verified?.userId ?? null }
+  }
+  if (verified) return { kind: 'user', userId: verified.userId }
+  return { kind: 'anonymous' }
+}
+
+const cookieToken = (header: string | null) => {
+  if (!header) return null
+  for (const part of header.split(';')) {
+    const [name, ...value] = part.trim().split('=')
+    if (name === SESSION_COOKIE) return value.join('=') || null
+  }
+  return null
+}
+
+// The signed-in browser user (session cookie), for pages and the guest open flow only; the JSON API ignores it.
+export async function resolveSessionUser(deps: Deps, headers: Headers): Promise<string | null> {
+  const token = cookieToken(headers.get('cookie'))
+  if (!token) return null
+  return (await deps.jwt.verify(token))?.userId ?? null
+}
+
+export function requireAuthenticated(principal: Principal): Authenticated {
+  if (principal.kind === 'anonymous') throw new Unauthorized()
+  return principal
+}
+
+// Audit name of the caller, as events record it (createdBy, grantedBy, ...).
+export function principalName(principal: Principal): string {
+  switch (principal.kind) {
+    case 'anonymous':
+      return 'anonymous'
+    case 'user':
+      return principal.userId
+    case 'org':
+      return principal.actingUserId ?? `org:${principal.orgId}`
+  }
+}
+
+export const authPlugin = (deps: Deps) =>
+  new Elysia({ name: 'auth' }).derive({ as: 'scoped' }, async ({ request }) => ({
+    principal: await resolvePrincipal(deps, request.headers),
+  }))
+
+export const sessionPlugin = (deps: Deps) =>
+  new Elysia({ name: 'session' }).derive({ as: 'scoped' }, async ({ request }) => ({
+    sessionUserId: await resolveSessionUser(deps, request.headers),
+  }))

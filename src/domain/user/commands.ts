@@ -1,0 +1,34 @@
+// User commands as the docs name them; the raw phone number and password never travel in an event.
+import type { Command } from '../../eventstore/types'
+
+export type CreateUser = Command<
+  'CreateUser',
+  { userId: string; email: string | null; firstName: string | null; lastName: string | null }
+>
+export type UpdatePhoneNumber = Command<'UpdatePhoneNumber', { phoneNumber: string | null }>
+export type ChangePassword = Command<'ChangePassword', Record<string, never>>
+export type AddPhysicalKey = Command<'AddPhysicalKey', { orgId: string; orgName: string | null; note: string | null }>
+// issuerScope: the orgs whose keys the caller may remove (its API key's org, or the orgs it is staff of);
+// null for a super key, which may remove any.
+export type RemovePhysicalKey = Command<'RemovePhysicalKey', { number: number; issuerScope: string[] | null }>
+export type AddAccessibleLock = Command<
+  'AddAccessibleLock',
+  {
+    lockId: string
+    lockName: string
+    accessLevel: 'OWNER' | 'ADMIN' | 'USER' | 'GUEST'
+    validFrom: string | null
+    validUntil: string | null
+    grantedBy: string
+  }
+>
+export type RemoveAccessibleLock = Command<'RemoveAccessibleLock', { lockId: string; removedBy: string; reason: string }>
+
+export type UserCommand =
+  | CreateUser
+  | UpdatePhoneNumber
+  | ChangePassword
+  | AddPhysicalKey
+  | RemovePhysicalKey
+  | AddAccessibleLock
+  | RemoveAccessibleLock

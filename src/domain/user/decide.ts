@@ -1,0 +1,106 @@
+// User decider: creation is idempotent, physical-key numbers only grow, a B2B caller removes only its own keys.
+import type { Aggregate } from '../../eventstore/types'
+import { Forbidden, NotFound } from '../errors'
+import type {
+  AddAccessibleLock,
+  AddPhysicalKey,
+  CreateUser,
+  RemoveAccessibleLock,
+  RemovePhysicalKey,
+  UpdatePhoneNumber,
+  UserCommand,
+} from './commands'
+import type { UserEvent } from './events'
+import { evolveUser } from './evolve'
+import { initialUserState, type UserState } from './state'
+
+type Active = Extract<UserState, { status: 'active' }>
+
+const iso = (now: number) => new Date(now).toISOString()
+
+function requireUser(state: UserState): Active {
+  if (state.status !== 'active') throw new NotFound('User not found')
+  return state
+}
+
+// "+30 694 123 4567" -> "***4567": the only form of a phone number the log ever holds.
+export const maskPhoneNumber = (phone: string) => `***${phone.replace(/\D/g, '').slice(-4)}`
+
+function createUser(command: CreateUser, state: UserState): UserEvent[] {
+  if (state.status === 'active') return []
+  const { userId, email, firstName, lastName } = command.data
+  const names = { ...(firstName ? { firstName } : {}), ...(lastName ? { lastName } : {}) }
+  return [{ type: 'UserCreated', data: { userId, email, ...names, status: 'ACTIVE' } }]
+}
+
+function updatePhoneNumber(command: UpdatePhoneNumber, state: UserState): UserEvent[] {
+  const user = requireUser(state)
+  const { phoneNumber } = command.data
+  const timestamp = iso(command.metadata.now)
+  if (phoneNumber === null) return [{ type: 'UserPhoneNumberUpdated', data: { userId: user.userId, action: 'removed', timestamp } }]
+  const data = { userId: user.userId, action: 'set' as const, maskedPhoneNumber: maskPhoneNumber(phoneNumber), timestamp }
+  return [{ type: 'UserPhoneNumberUpdated', data }]
+}
+
+function addPhysicalKey(command: AddPhysicalKey, state: UserState): UserEvent[] {
+  const user = requireUser(state)
+  const { orgId, orgName, note } = command.data
+  const optional = { ...(orgName !== null ? { orgName } : {}), ...(note !== null ? { note } : {}) }
+  const data = { userId: user.userId, number: user.nextPhysicalKeyNumber, orgId, ...optional, addedAt: command.metadata.now }
+  return [{ type: 'PhysicalKeyAdded', data }]
+}
+
+function removePhysicalKey(command: RemovePhysicalKey, state: UserState): UserEvent[] {
+  const user = requireUser(state)
+  const { number, issuerScope } = command.data
+  const issuer = user.physicalKeys[String(number)]
+  if (issuer === undefined) throw new NotFound(`No physical key with number ${number}`)
+  if (issuerScope !== null && !issuerScope.includes(issuer)) {
+    throw new Forbidden('This physical key was issued by another organization')
+  }
+  return [{ type: 'PhysicalKeyRemoved', data: { userId: user.userId, number, removedAt: command.metadata.now } }]
+}
+
+function addAccessibleLock(command: AddAccessibleLock, state: UserState): UserEvent[] {
+  const user = requireUser(state)
+  const { validFrom, validUntil, ...rest } = command.data
+  const window = { ...(validFrom ? { validFrom } : {}), ...(validUntil ? { validUntil } : {}) }
+  return [{ type: 'AccessibleLockAdded', data: { userId: user.userId, ...rest, ...window, grantedAt: iso(command.metadata.now) } }]
+}
+
+function removeAccessibleLock(command: RemoveAccessibleLock, state: UserState): UserEvent[] {
+  const user = requireUser(state)
+  if (!user.accessibleLocks.includes(command.data.lockId)) throw new NotFound('The user has no access to this lock')
+  return [{ type: 'AccessibleLockRemoved', data: { userId: user.userId, ...command.data, removedAt: iso(command.metadata.now) } }]
+}
+
+export function decideUser(command: UserCommand, state: UserState): UserEvent[] {
+  switch (command.type) {
+    case 'CreateUser':
+      return createUser(command, state)
+    case 'UpdatePhoneNumber':
+      return updatePhoneNumber(command, state)
+    case 'ChangePassword':
+      return [{ type: 'UserPasswordChanged', data: { userId: requireUser(state).userId, changedAt: iso(command.metadata.now) } }]
+    case 'AddPhysicalKey':
+      return addPhysicalKey(command, state)
+    case 'RemovePhysicalKey':
+      return removePhysicalKey(command, state)
+    case 'AddAccessibleLock':
+      return addAccessibleLock(command, state)
+    case 'RemoveAccessibleLock':
+      return removeAccessibleLock(command, state)
+    default: {
+      const unknown: never = command
+      throw new Error(`unknown user command ${JSON.stringify(unknown)}`)
+    }
+  }
+}
+
+export const userDecider = { decide: decideUser, evolve: evolveUser, initialState: initialUserState }
+
+export const userAggregate: Aggregate<UserState, UserCommand, UserEvent> = {
+  name: 'user',
+  stateVersion: 1,
+  decider: userDecider,
+}

@@ -1,0 +1,45 @@
+// User events with the docs' names and payloads (reference/event-schemas.json); UserPasswordChanged is spkey's own.
+import type { Event } from '../../eventstore/types'
+
+export type UserCreated = Event<
+  'UserCreated',
+  { userId: string; email: string | null; firstName?: string; lastName?: string; status: 'ACTIVE' }
+>
+export type UserPhoneNumberUpdated = Event<
+  'UserPhoneNumberUpdated',
+  { userId: string; action: 'set' | 'removed'; maskedPhoneNumber?: string; timestamp: string }
+>
+export type UserPasswordChanged = Event<'UserPasswordChanged', { userId: string; changedAt: string }>
+export type PhysicalKeyAdded = Event<
+  'PhysicalKeyAdded',
+  { userId: string; number: number; orgId: string; orgName?: string; note?: string; addedAt: number }
+>
+export type PhysicalKeyRemoved = Event<'PhysicalKeyRemoved', { userId: string; number: number; removedAt: number }>
+export type AccessibleLockAdded = Event<
+  'AccessibleLockAdded',
+  {
+    userId: string
+    lockId: string
+    lockName: string
+    accessLevel: 'OWNER' | 'ADMIN' | 'USER' | 'GUEST'
+    grantedBy: string
+    validFrom?: string
+    validUntil?: string
+    grantedAt: string
+  }
+>
+export type AccessibleLockRemoved = Event<
+  'AccessibleLockRemoved',
+  { userId: string; lockId: string; removedBy: string; reason: string; removedAt: string }
+>
+
+export type UserEvent =
+  | UserCreated
+  | UserPhoneNumberUpdated
+  | UserPasswordChanged
+  | PhysicalKeyAdded
+  | PhysicalKeyRemoved
+  | AccessibleLockAdded
+  | AccessibleLockRemoved
+
+export const userStreamId = (userId: string) => `user-${userId}`

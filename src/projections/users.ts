@@ -1,0 +1,95 @@
+// Read models of the user stream: users (profile, physical-key counter), physical keys, accessible locks.
+import { and, eq, sql } from 'drizzle-orm'
+import type { Db } from '../db/connection'
+import { accessibleLocks, physicalKeys, users } from '../db/schema'
+import type { UserEvent } from '../domain/user/events'
+import type { Projection } from '../eventstore/projections'
+import type { StoredEvent } from '../eventstore/types'
+
+function apply(db: Db, stored: StoredEvent): void {
+  const event = stored as StoredEvent<UserEvent>
+  switch (event.type) {
+    case 'UserCreated': {
+      const { userId, email, firstName, lastName, status } = event.data
+      const createdAt = new Date(event.createdAt).toISOString()
+      db.insert(users)
+        .values({ userId, email, firstName: firstName ?? null, lastName: lastName ?? null, status, createdAt })
+        .run()
+      return
+    }
+    case 'PhysicalKeyAdded': {
+      const { userId, number, orgId, orgName, note, addedAt } = event.data
+      db.insert(physicalKeys)
+        .values({ userId, number, orgId, orgName: orgName ?? null, note: note ?? null, addedAt })
+        .run()
+      db.update(users)
+        .set({ nextPhysicalKeyNumber: sql`max(${users.nextPhysicalKeyNumber}, ${number + 1})` })
+        .where(eq(users.userId, userId))
+        .run()
+      return
+    }
+    case 'PhysicalKeyRemoved':
+      db.delete(physicalKeys)
+        .where(and(eq(physicalKeys.userId, event.data.userId), eq(physicalKeys.number, event.data.number)))
+        .run()
+      return
+    case 'AccessibleLockAdded': {
+      const { userId, lockId, lockName, accessLevel, grantedBy, validFrom, validUntil, grantedAt } = event.data
+      const row = { lockName, accessLevel, grantedBy, validFrom: validFrom ?? null, validUntil: validUntil ?? null, grantedAt }
+      db.insert(accessibleLocks)
+        .values({ userId, lockId, ...row })
+        .onConflictDoUpdate({ target: [accessibleLocks.userId, accessibleLocks.lockId], set: row })
+        .run()
+      return
+    }
+    case 'AccessibleLockRemoved':
+      db.delete(accessibleLocks)
+        .where(and(eq(accessibleLocks.userId, event.data.userId), eq(accessibleLocks.lockId, event.data.lockId)))
+        .run()
+      return
+    case 'UserPhoneNumberUpdated':
+    case 'UserPasswordChanged':
+      return
+  }
+}
+
+export const usersProjection: Projection = {
+  name: 'users',
+  tables: ['users', 'physical_keys', 'accessible_locks'],
+  apply,
+}
+
+export function findUser(db: Db, userId: string) {
+  return db.select().from(users).where(eq(users.userId, userId)).get()
+}
+
+export type PhysicalKeyFilter = { orgIds: string[] | null; orgId?: string; orgName?: string; q?: string }
+
+const PHYSICAL_KEYS_CAP = 100
+
+// Filters AND-ed; q is a case-insensitive substring of the note (Unicode-aware, hence in JS); total before the cap.
+export function listPhysicalKeys(db: Db, userId: string, filter: PhysicalKeyFilter) {
+  const needle = filter.q?.toLowerCase()
+  const matches = db
+    .select()
+    .from(physicalKeys)
+    .where(eq(physicalKeys.userId, userId))
+    .orderBy(physicalKeys.number)
+    .all()
+    .filter(
+      (key) =>
+        (filter.orgIds === null || filter.orgIds.includes(key.orgId)) &&
+        (filter.orgId === undefined || key.orgId === filter.orgId) &&
+        (filter.orgName === undefined || key.orgName === filter.orgName) &&
+        (needle === undefined || (key.note ?? '').toLowerCase().includes(needle)),
+    )
+  return { keys: matches.slice(0, PHYSICAL_KEYS_CAP), total: matches.length }
+}
+
+export function getPhysicalKey(db: Db, userId: string, number: number) {
+  return db
+    .select()
+    .from(physicalKeys)
+    .where(and(eq(physicalKeys.userId, userId), eq(physicalKeys.number, number)))
+    .get()
+}

@@ -1,0 +1,155 @@
+// Physical-key inventory (docs seeds 000/001 and the two queries): the issuing org adds and removes, readers see
+// what they may: the user everything, an org key only what its org issued.
+import { Type as T } from '@sinclair/typebox'
+import { Elysia, t } from 'elysia'
+import { canIssuePhysicalKey } from '../auth/policies'
+import { type Authenticated, authPlugin, requireAuthenticated } from '../auth/principal'
+import type { Deps } from '../deps'
+import { Forbidden, NotFound } from '../domain/errors'
+import { userAggregate } from '../domain/user/decide'
+import { userStreamId } from '../domain/user/events'
+import type { PhysicalKeyRow } from '../db/schema'
+import { staffOrgIds } from '../projections/orgs'
+import { findUser, getPhysicalKey, listPhysicalKeys } from '../projections/users'
+import { CommandEnvelope, commandResponse, errorResponses, eventMetadata, UserIdParams } from './models'
+
+const AddPhysicalKeyBody = T.Object(
+  {
+    orgId: T.String({ minLength: 1, description: 'Issuing organisation id' }),
+    orgName: T.Optional(T.String({ description: 'Issuing organisation display name' })),
+    note: T.Optional(T.String({ maxLength: 500, description: 'Free-text note about the key (max 500 chars)' })),
+  },
+  { additionalProperties: false },
+)
+
+// `_callerOrgId` is deliberately absent: the server sets it from the API key, so a client value is refused.
+const RemovePhysicalKeyBody = T.Object(
+  { number: T.Integer({ exclusiveMinimum: 0, description: 'Number of the physical key to remove' }) },
+  { additionalProperties: false },
+)
+
+const PhysicalKey = T.Object({
+  number: T.Integer({ exclusiveMinimum: 0 }),
+  orgId: T.String(),
+  orgName: T.Optional(T.String()),
+  note: T.Optional(T.String()),
+  addedAt: T.Number(),
+})
+
+const ListQuery = t.Object(
+  { orgId: t.Optional(t.String()), orgName: t.Optional(t.String()), q: t.Optional(t.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+)
+
+const toKey = (row: PhysicalKeyRow) => ({
+  number: row.number,
+  orgId: row.orgId,
+  ...(row.orgName !== null ? { orgName: row.orgName } : {}),
+  ...(row.note !== null ? { note: row.note } : {}),
+  addedAt: row.addedAt,
+})
+
+// The orgs whose keys this caller may see and remove; null = all of them.
+function issuerScope(deps: Deps, caller: Authenticated, userId: string): string[] | null {
+  if (caller.kind === 'org') return caller.isSuper ? null : [caller.orgId]
+  return caller.userId === userId ? null : staffOrgIds(deps.db, caller.userId)
+}
+
+function readableScope(deps: Deps, caller: Authenticated, userId: string): string[] | null {
+  if (!findUser(deps.db, userId)) throw new NotFound('User not found')
+  const scope = issuerScope(deps, caller, userId)
+  if (scope?.length === 0) throw new Forbidden()
+  return scope
+}
+
+export const physicalKeyRoutes = (deps: Deps) =>
+  new Elysia({ name: 'routes.physical-keys', prefix: '/users', detail: { tags: ['User', 'Physical Keys'] } })
+    .use(authPlugin(deps))
+    .post(
+      '/:id/AddPhysicalKey',
+      async ({ params, body, principal, request }) => {
+        const caller = requireAuthenticated(principal)
+        const staffOf = caller.kind === 'user' ? staffOrgIds(deps.db, caller.userId) : []
+        if (!canIssuePhysicalKey(caller, body.orgId, staffOf)) {
+          throw new Forbidden('Only the issuing organization may add its physical keys')
+        }
+        const data = { orgId: body.orgId, orgName: body.orgName ?? null, note: body.note ?? null }
+        const command = { type: 'AddPhysicalKey' as const, data, metadata: { now: deps.clock.now() } }
+        const handled = await deps.commands.handle(userAggregate, userStreamId(params.id), command, eventMetadata(request, principal))
+        const added = handled.events.find((event) => event.type === 'PhysicalKeyAdded')
+        if (!added) throw new Error('AddPhysicalKey appended no PhysicalKeyAdded event')
+        const { number, orgId, orgName, note, addedAt } = added.data
+        return commandResponse(params.id, handled, { number, orgId, orgName, note, addedAt })
+      },
+      {
+        params: UserIdParams,
+        body: AddPhysicalKeyBody,
+        response: {
+          200: CommandEnvelope({
+            number: T.Integer({ exclusiveMinimum: 0 }),
+            orgId: T.String(),
+            orgName: T.Optional(T.String()),
+            note: T.Optional(T.String()),
+            addedAt: T.Number(),
+          }),
+          ...errorResponses,
+        },
+        detail: {
+          summary: 'Add a physical key to the user inventory',
+          description: 'Records that an organisation issued a physical key to the user. The server assigns the per-user number, never reused.',
+        },
+      },
+    )
+    .post(
+      '/:id/RemovePhysicalKey',
+      async ({ params, body, principal, request }) => {
+        const caller = requireAuthenticated(principal)
+        const scope = issuerScope(deps, caller, params.id)
+        if (scope?.length === 0) throw new Forbidden('Only the issuing organization may remove its physical keys')
+        const data = { number: body.number, issuerScope: scope }
+        const command = { type: 'RemovePhysicalKey' as const, data, metadata: { now: deps.clock.now() } }
+        const handled = await deps.commands.handle(userAggregate, userStreamId(params.id), command, eventMetadata(request, principal))
+        return commandResponse(params.id, handled, { number: body.number })
+      },
+      {
+        params: UserIdParams,
+        body: RemovePhysicalKeyBody,
+        response: { 200: CommandEnvelope({ number: T.Integer({ exclusiveMinimum: 0 }) }), ...errorResponses },
+        detail: {
+          summary: 'Remove a physical key from the user inventory',
+          description: 'The next-number counter is not decremented: numbers are never reused.',
+        },
+      },
+    )
+    .get(
+      '/:id/PhysicalKeys',
+      ({ params, query, principal }) => {
+        const caller = requireAuthenticated(principal)
+        const scope = readableScope(deps, caller, params.id)
+        const { keys, total } = listPhysicalKeys(deps.db, params.id, { orgIds: scope, ...query })
+        return { keys: keys.map(toKey), total }
+      },
+      {
+        params: UserIdParams,
+        query: ListQuery,
+        response: { 200: T.Object({ keys: T.Array(PhysicalKey), total: T.Integer({ minimum: 0 }) }), ...errorResponses },
+        detail: { summary: "List / search the user's physical keys" },
+      },
+    )
+    .get(
+      '/:id/PhysicalKeys/:number',
+      ({ params, principal }) => {
+        const caller = requireAuthenticated(principal)
+        const scope = readableScope(deps, caller, params.id)
+        const key = getPhysicalKey(deps.db, params.id, params.number)
+        // A key another org issued is "not found" to this caller: existence is not revealed across tenants.
+        if (!key || (scope !== null && !scope.includes(key.orgId))) throw new NotFound(`No physical key with number ${params.number}`)
+        return toKey(key)
+      },
+      {
+        params: t.Object({ id: UserIdParams.properties.id, number: t.Integer({ exclusiveMinimum: 0 }) }),
+        query: t.Object({}, { additionalProperties: false }),
+        response: { 200: PhysicalKey, ...errorResponses },
+        detail: { summary: 'Get a single physical key by number' },
+      },
+    )
