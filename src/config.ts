@@ -17,6 +17,7 @@ export type Config = {
   logLevel: LogLevel
   lockDriver: 'simulated' | 'http' | 'mqtt'
   maxBodyBytes: number
+  trustProxy: boolean
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
@@ -63,5 +64,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     lockDriver: oneOf(env, 'LOCK_DRIVER', DRIVERS, 'simulated'),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 64 * 1024),
+    trustProxy: env.TRUST_PROXY === 'true',
   }
 }

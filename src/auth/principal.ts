@@ -80,8 +80,3 @@ export const authPlugin = (deps: Deps) =>
   new Elysia({ name: 'auth' }).derive({ as: 'scoped' }, async ({ request }) => ({
     principal: await resolvePrincipal(deps, request.headers),
   }))
-
-export const sessionPlugin = (deps: Deps) =>
-  new Elysia({ name: 'session' }).derive({ as: 'scoped' }, async ({ request }) => ({
-    sessionUserId: await resolveSessionUser(deps, request.headers),
-  }))

@@ -1,0 +1,74 @@
+// What every htmx page shares: the session user, a CSRF token (double submit: cookie + form field or header),
+// HTML responses with Vary: HX-Request, and redirects that suit both plain forms and htmx.
+import { Elysia } from 'elysia'
+import { resolveSessionUser, SESSION_COOKIE } from '../../auth/principal'
+import type { Deps } from '../../deps'
+import { Forbidden } from '../../domain/errors'
+
+export const CSRF_COOKIE = 'spkey_csrf'
+export const CSRF_FIELD = '_csrf'
+
+const readCookie = (request: Request, name: string) => {
+  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=')
+    if (key === name) return value.join('=') || null
+  }
+  return null
+}
+
+const isHttps = (deps: Deps) => deps.config.publicUrl.startsWith('https://')
+
+export function cookie(deps: Deps, name: string, value: string, maxAgeSeconds: number): string {
+  const secure = isHttps(deps) ? '; Secure' : ''
+  return `${name}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure}`
+}
+
+export const sessionCookie = (deps: Deps, token: string, maxAgeSeconds: number) =>
+  cookie(deps, SESSION_COOKIE, token, maxAgeSeconds)
+
+export const clearSessionCookie = (deps: Deps) => cookie(deps, SESSION_COOKIE, '', 0)
+
+// Constant-time: the token is a secret of the browser's session.
+const sameToken = (a: string, b: string) => {
+  const left = Buffer.from(a)
+  const right = Buffer.from(b)
+  return left.length === right.length && crypto.timingSafeEqual(left, right)
+}
+
+// Throws 403 unless the form field (or the htmx header) matches the CSRF cookie.
+export function verifyCsrf(request: Request, body: unknown): void {
+  const expected = readCookie(request, CSRF_COOKIE)
+  const fromBody = body && typeof body === 'object' ? Reflect.get(body, CSRF_FIELD) : null
+
+  const sent = request.headers.get('x-csrf-token') ?? (typeof fromBody === 'string' ? fromBody : null)
+  if (!expected || !sent || !sameToken(expected, sent)) {
+    throw new Forbidden('The form has expired or was not sent from this site; reload the page and try again')
+  }
+}
+
+export const isHtmx = (request: Request) =>
+  request.headers.get('hx-request') === 'true' && request.headers.get('hx-history-restore-request') !== 'true'
+
+export function html(body: string, init: { status?: number; headers?: Record<string, string> } = {}): Response {
+  return new Response(body, {
+    status: init.status ?? 200,
+    headers: { 'content-type': 'text/html; charset=utf-8', vary: 'HX-Request', ...init.headers },
+  })
+}
+
+// 303 for plain forms; htmx follows HX-Redirect instead of swapping a redirected page into a fragment.
+export function redirect(request: Request, location: string, headers: Record<string, string> = {}): Response {
+  if (isHtmx(request)) return new Response(null, { status: 204, headers: { 'hx-redirect': location, ...headers } })
+  return new Response(null, { status: 303, headers: { location, ...headers } })
+}
+
+// Derives the signed-in user and a CSRF token; sets the CSRF cookie on first sight.
+export const pagePlugin = (deps: Deps) =>
+  new Elysia({ name: 'pages' }).derive({ as: 'scoped' }, async ({ request, set }) => {
+    let csrfToken = readCookie(request, CSRF_COOKIE)
+    if (!csrfToken) {
+      csrfToken = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url')
+      set.headers['set-cookie'] = cookie(deps, CSRF_COOKIE, csrfToken, 60 * 60 * 24 * 30)
+    }
+    return { sessionUserId: await resolveSessionUser(deps, request.headers), csrfToken }
+  })

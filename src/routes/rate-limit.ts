@@ -1,0 +1,40 @@
+// Fixed-window counters in memory (one process serves a site): guessing and hammering get 429 + Retry-After.
+import { RateLimited } from '../domain/errors'
+
+export type RateLimiter = {
+  // Counts one attempt for each key; throws RateLimited when any of them is over its limit.
+  hit: (keys: string[], now: number) => void
+  reset: (key: string) => void
+}
+
+export function createRateLimiter(options: { limit: number; windowMs: number; message?: string }): RateLimiter {
+  const windows = new Map<string, { start: number; count: number }>()
+  return {
+    hit(keys, now) {
+      if (windows.size > 100_000) {
+        for (const [key, window] of windows) if (now - window.start >= options.windowMs) windows.delete(key)
+      }
+      let retryAfterMs = 0
+      for (const key of keys) {
+        const current = windows.get(key)
+        const window = current && now - current.start < options.windowMs ? current : { start: now, count: 0 }
+        window.count++
+        windows.set(key, window)
+        if (window.count > options.limit) retryAfterMs = Math.max(retryAfterMs, window.start + options.windowMs - now)
+      }
+      if (retryAfterMs > 0) throw new RateLimited(Math.max(1, Math.ceil(retryAfterMs / 1000)), options.message)
+    },
+    reset(key) {
+      windows.delete(key)
+    },
+  }
+}
+
+// The client address as the server saw it (X-Forwarded-For is trusted only when TRUST_PROXY says so).
+export function clientIp(server: { requestIP: (request: Request) => { address: string } | null } | null, request: Request, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim()
+    if (forwarded) return forwarded
+  }
+  return server?.requestIP(request)?.address ?? 'unknown'
+}
