@@ -7,6 +7,10 @@ import { type Db, openDatabase } from './db/connection'
 import { CommandHandler } from './eventstore/command-handler'
 import { EventStore } from './eventstore/store'
 import { Writer } from './eventstore/writer'
+import type { DriverRegistry, OpenOutcome } from './locks/door'
+import { driverRegistry } from './locks/drivers/registry'
+import { KeyedMutex } from './locks/mutex'
+import { OnceCache } from './locks/once'
 import { createLogger, type Logger } from './logger'
 import { allProjections } from './projections'
 import { type FirstStart, loadSecrets, type Secrets } from './secrets'
@@ -21,9 +25,13 @@ export type Deps = {
   secrets: Secrets
   jwt: JwtService
   apiKeys: ApiKeyLookup
+  drivers: DriverRegistry
+  // One door action per lock at a time; repeated submissions of one open share its outcome.
+  doors: KeyedMutex
+  opens: OnceCache<OpenOutcome>
 }
 
-export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'logger'>>
+export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'logger' | 'drivers'>>
 
 export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps & { firstStart: FirstStart } {
   const db = openDatabase(config.databasePath)
@@ -49,6 +57,9 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     secrets,
     jwt,
     apiKeys: new ApiKeyLookup(db),
+    drivers: overrides.drivers ?? driverRegistry({}, config.lockDriver),
+    doors: new KeyedMutex(),
+    opens: new OnceCache(),
     firstStart,
   }
 }

@@ -1,0 +1,79 @@
+// Lock commands as the docs name them; temp-key commands included (they are lock commands in the docs too).
+// Anything looked up (a resident's user id, the caller's name) is resolved before decide and travels here.
+import type { Command } from '../../eventstore/types'
+import type { LockKeySpec, RefusalReason, TempKeyChanges } from './events'
+import type { AccessMode, Schedule } from './state'
+
+export type CreateLock = Command<
+  'CreateLock',
+  {
+    lockId: number
+    index: number
+    uuid: string
+    serialNumber: string | null
+    vendorName: string | null
+    ownerId: string | null
+    orgId: string | null
+    keys: LockKeySpec[]
+  }
+>
+export type SetOwner = Command<'SetOwner', { userId: string }>
+export type SetOrganization = Command<'SetOrganization', { orgId: string }>
+export type ChangeLockUuid = Command<'ChangeLockUuid', { newUuid: string }>
+// Issued only after the lock driver confirmed the door opened (or queued the command for an offline device).
+export type RecordLockOpen = Command<'RecordLockOpen', { requestId: string | null; reason: string | null }>
+type KeyCommandData = { keyUuid: string; keyIndexNumber: number | null; userId: string | null }
+export type AddKey = Command<'AddKey', KeyCommandData>
+export type RemoveKey = Command<'RemoveKey', KeyCommandData>
+export type WriteKey = Command<'WriteKey', KeyCommandData>
+export type AddResident = Command<'AddResident', { userId: string; email: string; name: string }>
+export type RemoveResident = Command<'RemoveResident', { userId: string; email: string }>
+export type ConfigureLockDriver = Command<
+  'ConfigureLockDriver',
+  { driver: 'simulated' | 'http' | 'mqtt' | null; bridgeUrl: string | null }
+>
+
+export type CreateTempKey = Command<
+  'CreateTempKey',
+  {
+    tempKeyUuid: string
+    accessMode: AccessMode
+    allowedUserIds: string[]
+    validFrom: string
+    validUntil: string
+    maxUses: number | null
+    description: string | null
+    schedule: Schedule | null
+    createdBy: string
+  }
+>
+export type UpdateTempKey = Command<'UpdateTempKey', { tempKeyUuid: string; changes: TempKeyChanges; updatedBy: string }>
+export type DeleteTempKey = Command<'DeleteTempKey', { tempKeyUuid: string; deletedBy: string }>
+// One use of a temp key. `open` = the guest open flow (driver confirmed): LockOpenRequested + TempKeyUsed together;
+// without it, the docs' audit-only use-temp-key command.
+export type UseTempKey = Command<
+  'UseTempKey',
+  { tempKeyUuid: string; userId: string | null; open: { requestId: string | null; reason: string | null } | null }
+>
+export type RefuseTempKeyOpen = Command<
+  'RefuseTempKeyOpen',
+  { tempKeyUuid: string; reason: RefusalReason; userId: string | null }
+>
+
+export type LockCommand =
+  | CreateLock
+  | SetOwner
+  | SetOrganization
+  | ChangeLockUuid
+  | RecordLockOpen
+  | AddKey
+  | RemoveKey
+  | WriteKey
+  | AddResident
+  | RemoveResident
+  | ConfigureLockDriver
+  | CreateTempKey
+  | UpdateTempKey
+  | DeleteTempKey
+  | UseTempKey
+  | RefuseTempKeyOpen

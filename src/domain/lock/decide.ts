@@ -1,0 +1,244 @@
+// Lock decider: lock lifecycle, programmed keys, residents and temp keys. A temp key opens only while valid,
+// within its window and uses, for an allowed user; each use counts exactly once on the lock stream.
+import type { Aggregate } from '../../eventstore/types'
+import { Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized } from '../errors'
+import type {
+  ChangeLockUuid,
+  CreateLock,
+  CreateTempKey,
+  DeleteTempKey,
+  LockCommand,
+  RefuseTempKeyOpen,
+  UpdateTempKey,
+  UseTempKey,
+} from './commands'
+import type { LockEvent, RefusalReason, TempKeyChanges } from './events'
+import { evolveLock } from './evolve'
+import { type ActiveLock, initialLockState, type LockState, type TempKeyState } from './state'
+import { tempKeyStatus } from './temp-key-status'
+
+const iso = (now: number) => new Date(now).toISOString()
+
+function requireLock(state: LockState): ActiveLock {
+  if (state.status !== 'active') throw new NotFound('Lock not found')
+  return state
+}
+
+const ref = (lock: ActiveLock, now: number) => ({ lockId: lock.lockId, uuid: lock.uuid, timestamp: iso(now) })
+const keyRef = (lock: ActiveLock, tempKeyUuid: string, now: number) => ({
+  tempKeyUuid,
+  lockId: lock.lockId,
+  lockUuid: lock.uuid,
+  timestamp: iso(now),
+})
+
+function liveTempKey(lock: ActiveLock, uuid: string): TempKeyState {
+  const key = lock.tempKeys[uuid]
+  if (!key || key.deleted) throw new NotFound('Temporary key not found')
+  return key
+}
+
+const REFUSALS: Record<RefusalReason, () => DomainError> = {
+  'not-yet-valid': () => new Invalid('This temporary key is not valid yet'),
+  expired: () => new Invalid('This temporary key has expired'),
+  'used-up': () => new Invalid('This temporary key has been used up'),
+  deleted: () => new Invalid('This temporary key has been deleted'),
+  'sign-in-required': () => new Unauthorized('Sign in to use this temporary key'),
+  'not-allowed': () => new Forbidden('You are not allowed to use this temporary key'),
+}
+
+export const refusalError = (reason: RefusalReason) => REFUSALS[reason]()
+
+// Why this use would be refused, or null when the key may open the door now for this user.
+export function tempKeyRefusal(key: TempKeyState, userId: string | null, now: number): RefusalReason | null {
+  const status = tempKeyStatus(key, now)
+  if (status !== 'valid') return status
+  if (key.accessMode === 'user-whitelist') {
+    if (userId === null) return 'sign-in-required'
+    if (!key.allowedUserIds.includes(userId)) return 'not-allowed'
+  }
+  return null
+}
+
+function validateWindow(key: Pick<TempKeyState, 'accessMode' | 'allowedUserIds' | 'validFrom' | 'validUntil'>): void {
+  const details = []
+  if (Date.parse(key.validUntil) <= Date.parse(key.validFrom)) {
+    details.push({ field: 'validUntil', message: 'must be after validFrom' })
+  }
+  if (key.accessMode === 'user-whitelist' && key.allowedUserIds.length === 0) {
+    details.push({ field: 'allowedUserIds', message: 'a user-whitelist key needs at least one allowed user' })
+  }
+  if (details.length > 0) throw new Invalid(`Invalid temporary key: ${details.map((d) => d.field).join(', ')}`, details)
+}
+
+function createLock(command: CreateLock, state: LockState): LockEvent[] {
+  if (state.status === 'active') return []
+  const { lockId, index, uuid, serialNumber, vendorName, ownerId, orgId, keys } = command.data
+  const now = command.metadata.now
+  const base = { lockId, uuid, timestamp: iso(now) }
+  const optional = {
+    ...(serialNumber !== null ? { serialNumber } : {}),
+    ...(vendorName !== null ? { vendorName } : {}),
+    ...(ownerId !== null ? { ownerId } : {}),
+    ...(orgId !== null ? { orgId } : {}),
+    ...(keys.length > 0 ? { keys } : {}),
+  }
+  return [{ type: 'LockCreated', data: { ...base, index, ...optional } }]
+}
+
+function changeUuid(command: ChangeLockUuid, state: LockState): LockEvent[] {
+  const lock = requireLock(state)
+  if (lock.uuid === command.data.newUuid) throw new Conflict('The lock already has this UUID')
+  const data = { ...ref(lock, command.metadata.now), newUuid: command.data.newUuid, previousUuid: lock.uuid }
+  return [{ type: 'LockUuidChanged', data }]
+}
+
+function createTempKey(command: CreateTempKey, state: LockState): LockEvent[] {
+  const lock = requireLock(state)
+  const { tempKeyUuid, description, schedule, ...rest } = command.data
+  if (lock.tempKeys[tempKeyUuid]) throw new Conflict('A temporary key with this tempKeyUuid already exists')
+  validateWindow(rest)
+  const optional = { ...(description !== null ? { description } : {}), ...(schedule !== null ? { schedule } : {}) }
+  return [{ type: 'TempKeyCreated', data: { ...keyRef(lock, tempKeyUuid, command.metadata.now), ...rest, ...optional } }]
+}
+
+function updateTempKey(command: UpdateTempKey, state: LockState): LockEvent[] {
+  const lock = requireLock(state)
+  const key = liveTempKey(lock, command.data.tempKeyUuid)
+  const changes: TempKeyChanges = command.data.changes
+  if (Object.keys(changes).length === 0) return []
+  validateWindow({ ...key, ...stripUndefined(changes) })
+  const data = { ...keyRef(lock, key.uuid, command.metadata.now), changes, updatedBy: command.data.updatedBy }
+  return [{ type: 'TempKeyUpdated', data }]
+}
+
+const stripUndefined = (changes: TempKeyChanges) => {
+  const { accessMode, allowedUserIds, validFrom, validUntil } = changes
+  return {
+    ...(accessMode !== undefined ? { accessMode } : {}),
+    ...(allowedUserIds !== undefined ? { allowedUserIds } : {}),
+    ...(validFrom !== undefined ? { validFrom } : {}),
+    ...(validUntil !== undefined ? { validUntil } : {}),
+  }
+}
+
+function deleteTempKey(command: DeleteTempKey, state: LockState): LockEvent[] {
+  const lock = requireLock(state)
+  const key = liveTempKey(lock, command.data.tempKeyUuid)
+  const data = { ...keyRef(lock, key.uuid, command.metadata.now), deletedBy: command.data.deletedBy }
+  return [{ type: 'TempKeyDeleted', data }]
+}
+
+function useTempKey(command: UseTempKey, state: LockState): LockEvent[] {
+  const lock = requireLock(state)
+  const { tempKeyUuid, userId, open } = command.data
+  const key = lock.tempKeys[tempKeyUuid]
+  if (!key) throw new NotFound('Temporary key not found')
+  const now = command.metadata.now
+  const refusal = tempKeyRefusal(key, userId, now)
+  if (refusal) throw refusalError(refusal)
+  const used: LockEvent = {
+    type: 'TempKeyUsed',
+    data: { ...keyRef(lock, key.uuid, now), ...(userId !== null ? { userId } : {}), usedCount: key.usedCount + 1 },
+  }
+  if (!open) return [used]
+  const opened: LockEvent = {
+    type: 'LockOpenRequested',
+    data: {
+      ...ref(lock, now),
+      reason: open.reason ?? `temp-key:${key.uuid}`,
+      ...(open.requestId !== null ? { requestId: open.requestId } : {}),
+    },
+  }
+  return [opened, used]
+}
+
+function refuseTempKeyOpen(command: RefuseTempKeyOpen, state: LockState): LockEvent[] {
+  const lock = requireLock(state)
+  const { tempKeyUuid, reason, userId } = command.data
+  const data = { ...keyRef(lock, tempKeyUuid, command.metadata.now), reason, ...(userId !== null ? { userId } : {}) }
+  return [{ type: 'TempKeyOpenRefused', data }]
+}
+
+export function decideLock(command: LockCommand, state: LockState): LockEvent[] {
+  const now = command.metadata.now
+  switch (command.type) {
+    case 'CreateLock':
+      return createLock(command, state)
+    case 'SetOwner': {
+      const lock = requireLock(state)
+      if (lock.ownerId === command.data.userId) return []
+      return [{ type: 'OwnerSet', data: { ...ref(lock, now), userId: command.data.userId } }]
+    }
+    case 'SetOrganization': {
+      const lock = requireLock(state)
+      if (lock.orgId === command.data.orgId) return []
+      return [{ type: 'OrganizationSet', data: { ...ref(lock, now), orgId: command.data.orgId } }]
+    }
+    case 'ChangeLockUuid':
+      return changeUuid(command, state)
+    case 'RecordLockOpen': {
+      const lock = requireLock(state)
+      const { requestId, reason } = command.data
+      const optional = { ...(reason !== null ? { reason } : {}), ...(requestId !== null ? { requestId } : {}) }
+      return [{ type: 'LockOpenRequested', data: { ...ref(lock, now), ...optional } }]
+    }
+    case 'AddKey': {
+      const lock = requireLock(state)
+      const { keyUuid, keyIndexNumber, userId } = command.data
+      const existing = lock.keys[keyUuid]
+      if (existing && existing.indexNumber === keyIndexNumber && existing.userId === userId) return []
+      const optional = { ...(keyIndexNumber !== null ? { keyIndexNumber } : {}), ...(userId !== null ? { userId } : {}) }
+      return [{ type: 'KeyAdded', data: { ...ref(lock, now), keyUuid, ...optional } }]
+    }
+    case 'RemoveKey': {
+      const lock = requireLock(state)
+      const { keyUuid, keyIndexNumber } = command.data
+      if (!lock.keys[keyUuid]) throw new NotFound('Key not found on this lock')
+      const optional = keyIndexNumber !== null ? { keyIndexNumber } : {}
+      return [{ type: 'KeyRemoved', data: { ...ref(lock, now), keyUuid, ...optional } }]
+    }
+    case 'WriteKey': {
+      const lock = requireLock(state)
+      const { keyUuid, keyIndexNumber } = command.data
+      const optional = keyIndexNumber !== null ? { keyIndexNumber } : {}
+      return [{ type: 'KeyWriteRequested', data: { ...ref(lock, now), keyUuid, ...optional } }]
+    }
+    case 'AddResident': {
+      const lock = requireLock(state)
+      if (lock.residents[command.data.userId]) return []
+      return [{ type: 'ResidentAdded', data: { ...ref(lock, now), ...command.data } }]
+    }
+    case 'RemoveResident': {
+      const lock = requireLock(state)
+      if (!lock.residents[command.data.userId]) throw new NotFound('Resident not found on this lock')
+      return [{ type: 'ResidentRemoved', data: { ...ref(lock, now), ...command.data } }]
+    }
+    case 'ConfigureLockDriver': {
+      const lock = requireLock(state)
+      return [{ type: 'LockDriverConfigured', data: { ...ref(lock, now), ...command.data } }]
+    }
+    case 'CreateTempKey':
+      return createTempKey(command, state)
+    case 'UpdateTempKey':
+      return updateTempKey(command, state)
+    case 'DeleteTempKey':
+      return deleteTempKey(command, state)
+    case 'UseTempKey':
+      return useTempKey(command, state)
+    case 'RefuseTempKeyOpen':
+      return refuseTempKeyOpen(command, state)
+    default: {
+      const unknown: never = command
+      throw new Error(`unknown lock command ${JSON.stringify(unknown)}`)
+    }
+  }
+}
+
+export const lockDecider = { decide: decideLock, evolve: evolveLock, initialState: initialLockState }
+
+export const lockAggregate: Aggregate<LockState, LockCommand, LockEvent> = {
+  name: 'lock',
+  stateVersion: 1,
+  decider: lockDecider,
+}

@@ -1,0 +1,87 @@
+// Lock-stream events: the docs' names and payloads (reference/event-schemas.json) plus spkey's own
+// (TempKeyOpenRefused, LockDriverConfigured). Temp keys live on the lock stream so uses serialise per lock.
+import type { Event } from '../../eventstore/types'
+import type { AccessMode, Schedule } from './state'
+
+type LockRef = { lockId: number; uuid: string; timestamp: string }
+type TempKeyRef = { tempKeyUuid: string; lockId: number; lockUuid: string; timestamp: string }
+
+export type LockKeySpec = { uuid: string; indexNumber?: number; userId?: string }
+
+export type LockCreated = Event<
+  'LockCreated',
+  LockRef & {
+    index: number
+    serialNumber?: string
+    vendorName?: string
+    ownerId?: string
+    // spkey addition: the creating organisation, so the LockCreated event already reaches it.
+    orgId?: string
+    keys?: LockKeySpec[]
+  }
+>
+export type OwnerSet = Event<'OwnerSet', LockRef & { userId: string }>
+export type OrganizationSet = Event<'OrganizationSet', LockRef & { orgId: string }>
+export type LockUuidChanged = Event<'LockUuidChanged', LockRef & { newUuid: string; previousUuid: string }>
+export type LockOpenRequested = Event<'LockOpenRequested', LockRef & { reason?: string; requestId?: string }>
+export type KeyAdded = Event<'KeyAdded', LockRef & { keyUuid: string; keyIndexNumber?: number; userId?: string }>
+export type KeyRemoved = Event<'KeyRemoved', LockRef & { keyUuid: string; keyIndexNumber?: number }>
+export type KeyWriteRequested = Event<'KeyWriteRequested', LockRef & { keyUuid: string; keyIndexNumber?: number }>
+export type ResidentAdded = Event<'ResidentAdded', LockRef & { userId: string; name: string; email?: string }>
+export type ResidentRemoved = Event<'ResidentRemoved', LockRef & { userId: string; email?: string }>
+export type LockDriverConfigured = Event<
+  'LockDriverConfigured',
+  LockRef & { driver: 'simulated' | 'http' | 'mqtt' | null; bridgeUrl: string | null }
+>
+
+export type TempKeyCreated = Event<
+  'TempKeyCreated',
+  TempKeyRef & {
+    accessMode: AccessMode
+    allowedUserIds: string[]
+    validFrom: string
+    validUntil: string
+    maxUses: number | null
+    createdBy: string
+    description?: string
+    schedule?: Schedule
+  }
+>
+export type TempKeyChanges = {
+  validFrom?: string
+  validUntil?: string
+  maxUses?: number | null
+  allowedUserIds?: string[]
+  accessMode?: AccessMode
+  description?: string
+  schedule?: Schedule | null
+}
+export type TempKeyUpdated = Event<'TempKeyUpdated', TempKeyRef & { changes: TempKeyChanges; updatedBy: string }>
+export type TempKeyDeleted = Event<'TempKeyDeleted', TempKeyRef & { deletedBy: string }>
+export type TempKeyUsed = Event<'TempKeyUsed', TempKeyRef & { userId?: string; usedCount: number }>
+export type TempKeyOpenRefused = Event<
+  'TempKeyOpenRefused',
+  TempKeyRef & { reason: RefusalReason; userId?: string }
+>
+
+export type RefusalReason = 'not-yet-valid' | 'expired' | 'used-up' | 'deleted' | 'not-allowed' | 'sign-in-required'
+
+export type LockEvent =
+  | LockCreated
+  | OwnerSet
+  | OrganizationSet
+  | LockUuidChanged
+  | LockOpenRequested
+  | KeyAdded
+  | KeyRemoved
+  | KeyWriteRequested
+  | ResidentAdded
+  | ResidentRemoved
+  | LockDriverConfigured
+  | TempKeyCreated
+  | TempKeyUpdated
+  | TempKeyDeleted
+  | TempKeyUsed
+  | TempKeyOpenRefused
+
+export const lockStreamId = (lockId: number) => `lock-${lockId}`

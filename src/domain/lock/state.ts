@@ -1,0 +1,34 @@
+// What lock decisions read: identity, tenancy, programmed keys, residents and the lock's temp keys.
+export type AccessMode = 'public' | 'user-whitelist'
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'
+
+// Recurring windows inside validFrom..validUntil, in the lock's local time zone ("HH:MM", until exclusive).
+export type Schedule = { timezone: string; weekly: { days: Weekday[]; from: string; until: string }[] }
+
+export type TempKeyState = {
+  uuid: string
+  accessMode: AccessMode
+  allowedUserIds: string[]
+  validFrom: string
+  validUntil: string
+  maxUses: number | null
+  usedCount: number
+  schedule: Schedule | null
+  deleted: boolean
+}
+
+export type ActiveLock = {
+  status: 'active'
+  lockId: number
+  uuid: string
+  ownerId: string | null
+  orgId: string | null
+  keys: Record<string, { indexNumber: number | null; userId: string | null }>
+  residents: Record<string, { email: string | null }>
+  tempKeys: Record<string, TempKeyState>
+}
+
+export type LockState = { status: 'absent' } | ActiveLock
+
+export const initialLockState: LockState = { status: 'absent' }

@@ -1,0 +1,143 @@
+// Read models of the lock stream: locks, programmed keys, residents and temp keys (with their use counts).
+import { and, eq } from 'drizzle-orm'
+import type { Db } from '../db/connection'
+import { lockKeys, lockResidents, locks, tempKeys } from '../db/schema'
+import type { LockEvent } from '../domain/lock/events'
+import type { Projection } from '../eventstore/projections'
+import type { StoredEvent } from '../eventstore/types'
+
+function apply(db: Db, stored: StoredEvent): void {
+  const event = stored as StoredEvent<LockEvent>
+  const at = event.data.timestamp
+  const touch = (lockId: number, values: Partial<typeof locks.$inferInsert>) =>
+    db.update(locks).set({ ...values, updatedAt: at }).where(eq(locks.lockId, lockId)).run()
+  switch (event.type) {
+    case 'LockCreated': {
+      const { lockId, uuid, index, serialNumber, vendorName, ownerId, orgId, keys = [] } = event.data
+      db.insert(locks)
+        .values({
+          lockId,
+          uuid,
+          index,
+          serialNumber: serialNumber ?? null,
+          vendorName: vendorName ?? null,
+          ownerId: ownerId ?? null,
+          orgId: orgId ?? null,
+          createdAt: at,
+          updatedAt: at,
+        })
+        .run()
+      for (const key of keys) {
+        db.insert(lockKeys)
+          .values({ lockId, keyUuid: key.uuid, keyIndexNumber: key.indexNumber ?? null, userId: key.userId ?? null, addedAt: at })
+          .run()
+      }
+      return
+    }
+    case 'OwnerSet':
+      return touch(event.data.lockId, { ownerId: event.data.userId })
+    case 'OrganizationSet':
+      return touch(event.data.lockId, { orgId: event.data.orgId })
+    case 'LockUuidChanged':
+      db.update(tempKeys).set({ lockUuid: event.data.newUuid }).where(eq(tempKeys.lockId, event.data.lockId)).run()
+      return touch(event.data.lockId, { uuid: event.data.newUuid })
+    case 'LockDriverConfigured':
+      return touch(event.data.lockId, { driver: event.data.driver, bridgeUrl: event.data.bridgeUrl })
+    case 'KeyAdded': {
+      const { lockId, keyUuid, keyIndexNumber, userId } = event.data
+      const row = { keyIndexNumber: keyIndexNumber ?? null, userId: userId ?? null }
+      db.insert(lockKeys)
+        .values({ lockId, keyUuid, ...row, addedAt: at })
+        .onConflictDoUpdate({ target: [lockKeys.lockId, lockKeys.keyUuid], set: row })
+        .run()
+      return
+    }
+    case 'KeyRemoved':
+      db.delete(lockKeys)
+        .where(and(eq(lockKeys.lockId, event.data.lockId), eq(lockKeys.keyUuid, event.data.keyUuid)))
+        .run()
+      return
+    case 'ResidentAdded': {
+      const { lockId, userId, name, email } = event.data
+      db.insert(lockResidents).values({ lockId, userId, name, email: email ?? null }).onConflictDoNothing().run()
+      return
+    }
+    case 'ResidentRemoved':
+      db.delete(lockResidents)
+        .where(and(eq(lockResidents.lockId, event.data.lockId), eq(lockResidents.userId, event.data.userId)))
+        .run()
+      return
+    case 'TempKeyCreated': {
+      const d = event.data
+      db.insert(tempKeys)
+        .values({
+          uuid: d.tempKeyUuid,
+          lockId: d.lockId,
+          lockUuid: d.lockUuid,
+          accessMode: d.accessMode,
+          allowedUserIds: JSON.stringify(d.allowedUserIds),
+          validFrom: d.validFrom,
+          validUntil: d.validUntil,
+          maxUses: d.maxUses,
+          usedCount: 0,
+          schedule: d.schedule ? JSON.stringify(d.schedule) : null,
+          description: d.description ?? null,
+          createdAt: at,
+          createdBy: d.createdBy,
+          deletedAt: null,
+        })
+        .run()
+      return
+    }
+    case 'TempKeyUpdated': {
+      const { allowedUserIds, schedule, description, ...plain } = event.data.changes
+      db.update(tempKeys)
+        .set({
+          ...plain,
+          ...(allowedUserIds !== undefined ? { allowedUserIds: JSON.stringify(allowedUserIds) } : {}),
+          ...(schedule !== undefined ? { schedule: schedule === null ? null : JSON.stringify(schedule) } : {}),
+          ...(description !== undefined ? { description } : {}),
+        })
+        .where(eq(tempKeys.uuid, event.data.tempKeyUuid))
+        .run()
+      return
+    }
+    case 'TempKeyDeleted':
+      db.update(tempKeys).set({ deletedAt: at }).where(eq(tempKeys.uuid, event.data.tempKeyUuid)).run()
+      return
+    case 'TempKeyUsed':
+      db.update(tempKeys).set({ usedCount: event.data.usedCount }).where(eq(tempKeys.uuid, event.data.tempKeyUuid)).run()
+      return
+    case 'LockOpenRequested':
+    case 'KeyWriteRequested':
+    case 'TempKeyOpenRefused':
+      return
+  }
+}
+
+export const locksProjection: Projection = {
+  name: 'locks',
+  tables: ['locks', 'lock_keys', 'lock_residents', 'temp_keys'],
+  apply,
+}
+
+export function findLock(db: Db, lockId: number) {
+  return db.select().from(locks).where(eq(locks.lockId, lockId)).get()
+}
+
+export function lockKeyHolderIds(db: Db, lockId: number): string[] {
+  return db
+    .select({ userId: lockKeys.userId })
+    .from(lockKeys)
+    .where(eq(lockKeys.lockId, lockId))
+    .all()
+    .flatMap((row) => (row.userId ? [row.userId] : []))
+}
+
+export function findTempKey(db: Db, uuid: string) {
+  return db.select().from(tempKeys).where(eq(tempKeys.uuid, uuid)).get()
+}
+
+export function listTempKeys(db: Db, lockId: number) {
+  return db.select().from(tempKeys).where(eq(tempKeys.lockId, lockId)).orderBy(tempKeys.createdAt, tempKeys.uuid).all()
+}
