@@ -8,7 +8,7 @@ import { createApp } from '../../src/app'
 import { createUser, issueApiKey, registerOrg } from '../../src/auth/tenants'
 import type { Clock } from '../../src/clock'
 import { loadConfig } from '../../src/config'
-import { createDeps } from '../../src/deps'
+import { createDeps, type DepsOverrides } from '../../src/deps'
 import { createLogger } from '../../src/logger'
 
 export type ManualClock = Clock & { set: (ms: number) => void; advance: (ms: number) => void }
@@ -40,10 +40,14 @@ export type CallOptions = {
 let unique = 0
 export const uniqueId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(unique++).toString(36)}`
 
-export function testContext(env: Record<string, string> = {}, clock: ManualClock = manualClock()) {
+export function testContext(
+  env: Record<string, string> = {},
+  clock: ManualClock = manualClock(),
+  overrides: Pick<DepsOverrides, 'drivers'> = {},
+) {
   const logLines: string[] = []
   const config = loadConfig({ DATABASE_PATH: tempDatabasePath(), LOG_LEVEL: 'info', ...env })
-  const deps = createDeps(config, { clock, logger: createLogger('info', (line) => logLines.push(line)) })
+  const deps = createDeps(config, { clock, logger: createLogger('info', (line) => logLines.push(line)), ...overrides })
   const app = createApp(deps)
 
   async function call(method: string, path: string, options: CallOptions = {}) {
