@@ -41,13 +41,20 @@ export function createApp(deps: Deps) {
     })
     .onAfterResponse({ as: 'global' }, ({ request, set, route, responseValue }) => {
       const info = requestInfo(request)
-      const status = responseValue instanceof Response ? responseValue.status : set.status
+      const raw = responseValue instanceof Response ? responseValue.status : set.status
+      const status = typeof raw === 'number' ? raw : 200
+      const seconds = (performance.now() - info.startedAt) / 1000
+      // Unmatched paths share one label so scanners cannot blow up the metric cardinality.
+      const label = route || 'unmatched'
+      deps.metrics.requests.inc({ method: request.method, route: label, status })
+      deps.metrics.latency.observe({ method: request.method, route: label }, seconds)
       deps.logger.info('request', {
         requestId: info.requestId,
         method: request.method,
-        route,
-        status: typeof status === 'number' ? status : 200,
-        durationMs: Math.round((performance.now() - info.startedAt) * 100) / 100,
+        route: label,
+        status,
+        durationMs: Math.round(seconds * 100_000) / 100,
+        principal: info.principalKind ?? 'anonymous',
       })
     })
     .use(errorMapper(deps.logger, methodsFor))

@@ -18,6 +18,7 @@ export type Config = {
   lockDriver: 'simulated' | 'http' | 'mqtt'
   maxBodyBytes: number
   trustProxy: boolean
+  shutdownGraceMs: number
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
@@ -65,5 +66,6 @@ export function loadConfig(env: Env = process.env): Config {
     lockDriver: oneOf(env, 'LOCK_DRIVER', DRIVERS, 'simulated'),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 64 * 1024),
     trustProxy: env.TRUST_PROXY === 'true',
+    shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000),
   }
 }

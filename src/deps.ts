@@ -12,6 +12,7 @@ import { driverRegistry } from './locks/drivers/registry'
 import { KeyedMutex } from './locks/mutex'
 import { OnceCache } from './locks/once'
 import { createLogger, type Logger } from './logger'
+import { createMetrics, type Metrics } from './metrics'
 import { allProjections } from './projections'
 import { type FirstStart, loadSecrets, type Secrets } from './secrets'
 
@@ -22,6 +23,7 @@ export type Deps = {
   commands: CommandHandler
   clock: Clock
   logger: Logger
+  metrics: Metrics
   secrets: Secrets
   jwt: JwtService
   apiKeys: ApiKeyLookup
@@ -36,7 +38,10 @@ export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'logger' | 'drivers'>>
 export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps & { firstStart: FirstStart } {
   const db = openDatabase(config.databasePath)
   const store = new EventStore(db, { projections: allProjections, snapshotEvery: config.snapshotEvery })
-  const commands = new CommandHandler(store, new Writer(db))
+  const metrics = createMetrics()
+  const commands = new CommandHandler(store, new Writer(db), (events) => {
+    for (const event of events) metrics.eventsAppended.inc({ type: event.type })
+  })
   const { secrets, firstStart } = loadSecrets(db, config)
   const jwt = createJwtService({
     secret: secrets.jwtSecret,
@@ -53,7 +58,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     store,
     commands,
     clock: overrides.clock ?? systemClock,
-    logger: overrides.logger ?? createLogger(config.logLevel),
+    logger: overrides.logger ?? createLogger(config.logLevel, undefined, process.stdout.isTTY === true),
+    metrics,
     secrets,
     jwt,
     apiKeys: new ApiKeyLookup(db),

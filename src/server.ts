@@ -27,8 +27,15 @@ export async function serve(config: Config): Promise<void> {
     if (stopping) return
     stopping = true
     deps.logger.info('shutting down', { signal })
-    await app.stop()
+    // Bounded: in-flight requests get SHUTDOWN_GRACE_MS to finish, then the process exits regardless.
+    const forced = setTimeout(() => {
+      deps.logger.warn('shutdown grace period over; exiting')
+      process.exit(1)
+    }, config.shutdownGraceMs)
+    await app.stop(false)
     deps.db.$client.close()
+    clearTimeout(forced)
+    deps.logger.info('stopped')
     process.exit(0)
   }
   process.on('SIGTERM', () => void stop('SIGTERM'))

@@ -3,6 +3,7 @@
 import { Elysia } from 'elysia'
 import type { Deps } from '../deps'
 import { Invalid, Unauthorized } from '../domain/errors'
+import { requestInfo } from '../routes/request-context'
 
 export type Principal =
   | { kind: 'anonymous' }
@@ -77,6 +78,8 @@ export function principalName(principal: Principal): string {
 }
 
 export const authPlugin = (deps: Deps) =>
-  new Elysia({ name: 'auth' }).derive({ as: 'scoped' }, async ({ request }) => ({
-    principal: await resolvePrincipal(deps, request.headers),
-  }))
+  new Elysia({ name: 'auth' }).derive({ as: 'scoped' }, async ({ request }) => {
+    const principal = await resolvePrincipal(deps, request.headers)
+    requestInfo(request).principalKind = principal.kind
+    return { principal }
+  })

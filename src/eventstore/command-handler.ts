@@ -12,9 +12,11 @@ export class CommandHandler {
   constructor(
     readonly store: EventStore,
     readonly writer: Writer,
+    // Called once the events are durable (their batch committed): metrics, live subscribers.
+    private readonly onCommitted: (events: StoredEvent[]) => void = () => {},
   ) {}
 
-  handle<S, C extends { metadata: { now: number } }, E extends Event>(
+  async handle<S, C extends { metadata: { now: number } }, E extends Event>(
     aggregate: Aggregate<S, C, E>,
     streamId: string,
     command: C,
@@ -22,11 +24,13 @@ export class CommandHandler {
     // Writes outside the log (the PII/credential vaults) that must commit with the events, or not at all.
     alongside?: (handled: Handled<S, E>) => void,
   ): Promise<Handled<S, E>> {
-    return this.writer.run(() => {
-      const handled = this.decideAndAppend(aggregate, streamId, command, metadata)
-      alongside?.(handled)
-      return handled
+    const handled = await this.writer.run(() => {
+      const result = this.decideAndAppend(aggregate, streamId, command, metadata)
+      alongside?.(result)
+      return result
     })
+    if (handled.events.length > 0) this.onCommitted(handled.events)
+    return handled
   }
 
   // Synchronous so it can run inside a batch transaction; a conflict (another process appended) re-decides.

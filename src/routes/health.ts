@@ -22,3 +22,11 @@ export const healthRoutes = (deps: Deps) =>
       },
       { detail: { tags: ['Operations'], summary: 'Readiness: database writable and migrations current' } },
     )
+    .get(
+      '/metrics',
+      async ({ set }) => {
+        set.headers['content-type'] = deps.metrics.registry.contentType
+        return deps.metrics.registry.metrics()
+      },
+      { detail: { tags: ['Operations'], summary: 'Prometheus metrics' } },
+    )

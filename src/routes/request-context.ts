@@ -1,5 +1,5 @@
 // Per-request id and start time, attached to the Request itself so every hook (even 404s) can read them.
-export type RequestInfo = { requestId: string; startedAt: number }
+export type RequestInfo = { requestId: string; startedAt: number; principalKind?: string }
 
 const infos = new WeakMap<Request, RequestInfo>()
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/
