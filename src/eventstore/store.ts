@@ -70,6 +70,10 @@ export class EventStore {
     }
   }
 
+  projectionList(): Projection[] {
+    return [...this.projections]
+  }
+
   streamVersion(streamId: string): number {
     return this.q.version.get(streamId)?.v ?? 0
   }

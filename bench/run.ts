@@ -1,0 +1,318 @@
+// `npm run bench [-- scenario ...] [--duration S] [--connections N] [--quick]`: drives the real server over loopback
+// with autocannon and reports every figure as a ratio to a baseline measured in the same run on the same machine.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { issueApiKey, registerOrg } from '../src/auth/tenants'
+import { lockAggregate } from '../src/domain/lock/decide'
+import { lockStreamId } from '../src/domain/lock/events'
+import { userAggregate } from '../src/domain/user/decide'
+import { userStreamId } from '../src/domain/user/events'
+import { EventStore } from '../src/eventstore/store'
+import { rawInsertLoop } from './baseline-sqlite'
+import { type LoadResult, load, seed, startChild, tempDir } from './support'
+
+export type Row = {
+  scenario: string
+  value: number
+  unit: string
+  baseline: string
+  ratio: number | null
+  p50Ms?: number
+  p99Ms?: number
+  errors?: number
+  rssPeakMb?: number
+}
+
+export type BenchOptions = { scenarios: string[]; durationSec: number; connections: number; quick: boolean }
+
+type Baselines = { staticRps: number; sqliteTps: number }
+
+const now = () => Date.now()
+const ratio = (value: number, base: number) => (base > 0 ? Math.round((value / base) * 100) / 100 : null)
+
+async function baselines(options: BenchOptions): Promise<Baselines> {
+  const server = await startChild(['bench/baseline-server.ts'], {}, '/')
+  const result = await load({ url: server.url, connections: options.connections, durationSec: options.durationSec })
+  await server.stop()
+  const { dir, cleanup } = tempDir()
+  const sqlite = rawInsertLoop(join(dir, 'raw.db'), options.quick ? 300 : 20_000, options.durationSec * 1000)
+  cleanup()
+  return { staticRps: result.requestsPerSec, sqliteTps: sqlite.txPerSec }
+}
+
+function loadRow(scenario: string, result: LoadResult, base: number, baseName: string, rssPeakMb: number): Row {
+  return {
+    scenario,
+    value: result.requestsPerSec,
+    unit: 'req/s',
+    baseline: baseName,
+    ratio: ratio(result.requestsPerSec, base),
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    errors: result.errors + result.non2xx,
+    rssPeakMb,
+  }
+}
+
+async function addPhysicalKey(options: BenchOptions, base: Baselines): Promise<Row[]> {
+  const { dir, cleanup } = tempDir()
+  const databasePath = join(dir, 'spkey.db')
+  const userCount = options.quick ? 50 : 10_000
+  const { apiKey, userIds } = await seed(databasePath, async (deps) => {
+    await registerOrg(deps, { orgId: 'bench', orgName: 'Bench' })
+    const { apiKey } = await issueApiKey(deps, 'bench', { createdBy: 'bench' })
+    const userIds = Array.from({ length: userCount }, () => crypto.randomUUID())
+    const now = deps.clock.now()
+    await Promise.all(
+      userIds.map((userId) =>
+        deps.commands.handle(
+          userAggregate,
+          userStreamId(userId),
+          { type: 'CreateUser', data: { userId, email: null, firstName: null, lastName: null }, metadata: { now } },
+          {},
+        ),
+      ),
+    )
+    return { apiKey, userIds }
+  })
+  const server = await startChild(['src/main.ts', 'serve'], { DATABASE_PATH: databasePath })
+  const pick = () => userIds[Math.floor(Math.random() * userIds.length)] ?? ''
+  const result = await load({
+    url: server.url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+    path: () => `/users/${pick()}/AddPhysicalKey`,
+    body: () => JSON.stringify({ orgId: 'bench', note: 'bench key' }),
+    connections: options.connections,
+    durationSec: options.durationSec,
+  })
+  const row = loadRow('AddPhysicalKey (durable)', result, base.sqliteTps, 'raw sqlite 1 insert/tx FULL', server.rssPeakMb())
+  await server.stop()
+  cleanup()
+  return [row]
+}
+
+async function physicalKeysList(options: BenchOptions, base: Baselines): Promise<Row[]> {
+  const { dir, cleanup } = tempDir()
+  const databasePath = join(dir, 'spkey.db')
+  const userId = crypto.randomUUID()
+  const apiKey = await seed(databasePath, async (deps) => {
+    await registerOrg(deps, { orgId: 'bench', orgName: 'Bench' })
+    const { apiKey } = await issueApiKey(deps, 'bench', { createdBy: 'bench' })
+    const now = deps.clock.now()
+    const data = { userId, email: null, firstName: null, lastName: null }
+    await deps.commands.handle(userAggregate, userStreamId(userId), { type: 'CreateUser', data, metadata: { now } }, {})
+    for (let i = 0; i < 100; i++) {
+      const key = { orgId: 'bench', orgName: 'Bench', note: `key ${i}` }
+      await deps.commands.handle(userAggregate, userStreamId(userId), { type: 'AddPhysicalKey', data: key, metadata: { now } }, {})
+    }
+    return apiKey
+  })
+  const server = await startChild(['src/main.ts', 'serve'], { DATABASE_PATH: databasePath })
+  const result = await load({
+    url: `${server.url}/users/${userId}/PhysicalKeys`,
+    headers: { 'x-api-key': apiKey },
+    connections: options.connections,
+    durationSec: options.durationSec,
+  })
+  const row = loadRow('GET PhysicalKeys (100 keys)', result, base.staticRps, 'Bun.serve static', server.rssPeakMb())
+  await server.stop()
+  cleanup()
+  return [row]
+}
+
+// Many doors, one unlimited public key each: opens on different locks share group commits.
+async function tempKeys(options: BenchOptions, base: Baselines): Promise<Row[]> {
+  const { dir, cleanup } = tempDir()
+  const databasePath = join(dir, 'spkey.db')
+  const lockCount = options.quick ? 4 : 64
+  const seeded = await seed(databasePath, async (deps) => {
+    await registerOrg(deps, { orgId: 'bench', orgName: 'Bench' })
+    const { apiKey } = await issueApiKey(deps, 'bench', { createdBy: 'bench' })
+    const now = deps.clock.now()
+    const keys: string[] = []
+    for (let lockId = 1; lockId <= lockCount; lockId++) {
+      const lock = { lockId, index: lockId, uuid: crypto.randomUUID(), serialNumber: null, vendorName: null, ownerId: null, orgId: 'bench', keys: [] }
+      await deps.commands.handle(lockAggregate, lockStreamId(lockId), { type: 'CreateLock', data: lock, metadata: { now } }, {})
+      const tempKeyUuid = crypto.randomUUID()
+      const key = {
+        tempKeyUuid,
+        accessMode: 'public' as const,
+        allowedUserIds: [],
+        validFrom: new Date(now - 60_000).toISOString(),
+        validUntil: new Date(now + 86_400_000).toISOString(),
+        maxUses: null,
+        description: 'bench door',
+        schedule: null,
+        createdBy: 'bench',
+      }
+      await deps.commands.handle(lockAggregate, lockStreamId(lockId), { type: 'CreateTempKey', data: key, metadata: { now } }, {})
+      keys.push(tempKeyUuid)
+    }
+    return { apiKey, keys }
+  })
+  const server = await startChild(['src/main.ts', 'serve'], { DATABASE_PATH: databasePath, OPEN_RATE_LIMIT: '0' })
+  const pick = () => seeded.keys[Math.floor(Math.random() * seeded.keys.length)] ?? ''
+  const rows: Row[] = []
+  const open = await load({
+    url: server.url,
+    method: 'POST',
+    headers: { accept: 'application/json' },
+    path: () => `/temp-keys/${pick()}/open`,
+    connections: options.connections,
+    durationSec: options.durationSec,
+  })
+  rows.push(loadRow('temp-key open (durable)', open, base.sqliteTps, 'raw sqlite 1 insert/tx FULL', server.rssPeakMb()))
+  const page = await load({
+    url: server.url,
+    headers: { accept: 'text/html' },
+    path: () => `/temp-keys/${pick()}`,
+    connections: options.connections,
+    durationSec: options.durationSec,
+  })
+  rows.push(loadRow('GET temp-key page', page, base.staticRps, 'Bun.serve static', server.rssPeakMb()))
+  const list = await load({
+    url: `${server.url}/locks/1/temp-keys`,
+    headers: { 'x-api-key': seeded.apiKey, accept: 'application/json' },
+    connections: options.connections,
+    durationSec: options.durationSec,
+  })
+  rows.push(loadRow('GET /locks/{id}/temp-keys', list, base.staticRps, 'Bun.serve static', server.rssPeakMb()))
+  await server.stop()
+  cleanup()
+  return rows
+}
+
+// A busy door: LockCreated + TempKeyCreated + N uses; load time with snapshots, start time, rebuild time.
+async function longStreams(options: BenchOptions): Promise<Row[]> {
+  const sizes = options.quick ? [100, 1_000] : [100, 10_000, 1_000_000]
+  const rows: Row[] = []
+  const timings = new Map<number, number>()
+  let largestDb = ''
+  const dirs: (() => void)[] = []
+  for (const size of sizes) {
+    const { dir, cleanup } = tempDir()
+    dirs.push(cleanup)
+    const databasePath = join(dir, 'spkey.db')
+    largestDb = databasePath
+    const loadMs = await seed(databasePath, async (deps) => {
+      const lockId = 1
+      const streamId = lockStreamId(lockId)
+      const t0 = now()
+      const lock = { lockId, index: 1, uuid: crypto.randomUUID(), serialNumber: null, vendorName: null, ownerId: null, orgId: null, keys: [] }
+      await deps.commands.handle(lockAggregate, streamId, { type: 'CreateLock', data: lock, metadata: { now: t0 } }, {})
+      const tempKeyUuid = crypto.randomUUID()
+      const key = {
+        tempKeyUuid,
+        accessMode: 'public' as const,
+        allowedUserIds: [],
+        validFrom: new Date(t0 - 1000).toISOString(),
+        validUntil: new Date(t0 + 86_400_000).toISOString(),
+        maxUses: null,
+        description: null,
+        schedule: null,
+        createdBy: 'bench',
+      }
+      await deps.commands.handle(lockAggregate, streamId, { type: 'CreateTempKey', data: key, metadata: { now: t0 } }, {})
+      // Bulk seeding goes through the real command path in big synchronous transactions (projections included).
+      const chunk = 10_000
+      for (let done = 2; done < size; done += chunk) {
+        const n = Math.min(chunk, size - done)
+        deps.db.$client.transaction(() => {
+          for (let i = 0; i < n; i++) {
+            const data = { tempKeyUuid, userId: null, open: null }
+            deps.commands.decideAndAppend(lockAggregate, streamId, { type: 'UseTempKey', data, metadata: { now: t0 } }, {})
+          }
+        }).immediate()
+      }
+      const reps = 20
+      const started = performance.now()
+      for (let i = 0; i < reps; i++) deps.store.load(lockAggregate, streamId)
+      return (performance.now() - started) / reps
+    })
+    timings.set(size, loadMs)
+  }
+  const smallest = timings.get(sizes[0] ?? 100) ?? 0
+  for (const size of sizes) {
+    const ms = timings.get(size) ?? 0
+    rows.push({ scenario: `aggregate load, ${size} events`, value: Math.round(ms * 1000) / 1000, unit: 'ms', baseline: `load at ${sizes[0]} events`, ratio: ratio(ms, smallest) })
+  }
+
+  const { dir: emptyDir, cleanup: cleanEmpty } = tempDir()
+  dirs.push(cleanEmpty)
+  const startMs = async (databasePath: string) => {
+    const t0 = performance.now()
+    const server = await startChild(['src/main.ts', 'serve'], { DATABASE_PATH: databasePath })
+    const ms = performance.now() - t0
+    await server.stop()
+    return ms
+  }
+  const emptyStart = await startMs(join(emptyDir, 'spkey.db'))
+  const bigStart = await startMs(largestDb)
+  const biggest = sizes[sizes.length - 1] ?? 0
+  rows.push({ scenario: `server start, ${biggest} events`, value: Math.round(bigStart), unit: 'ms', baseline: 'start on empty db', ratio: ratio(bigStart, emptyStart) })
+
+  const rebuildMs = await seed(largestDb, async (deps) => {
+    const store = new EventStore(deps.db, { projections: deps.store.projectionList() })
+    const started = performance.now()
+    store.rebuild()
+    return performance.now() - started
+  })
+  rows.push({ scenario: `projection rebuild, ${biggest} events`, value: Math.round(rebuildMs), unit: 'ms', baseline: 'events/s', ratio: Math.round(biggest / (rebuildMs / 1000)) })
+  for (const cleanup of dirs) cleanup()
+  return rows
+}
+
+const SCENARIOS: Record<string, (options: BenchOptions, base: Baselines) => Promise<Row[]>> = {
+  'add-physical-key': addPhysicalKey,
+  'physical-keys-list': physicalKeysList,
+  'temp-keys': tempKeys,
+  'long-streams': longStreams,
+}
+
+export function formatTable(base: Baselines, rows: Row[]): string {
+  const lines = [
+    `baselines: Bun.serve static ${base.staticRps} req/s; raw sqlite (WAL, FULL, 1 insert/tx) ${base.sqliteTps} tx/s`,
+    '',
+    '| scenario | value | ratio | baseline | p50 ms | p99 ms | errors | RSS peak MB |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.scenario} | ${r.value} ${r.unit} | ${r.ratio ?? '-'} | ${r.baseline} | ${r.p50Ms ?? '-'} | ${r.p99Ms ?? '-'} | ${r.errors ?? '-'} | ${r.rssPeakMb ?? '-'} |`,
+    ),
+  ]
+  return lines.join('\n')
+}
+
+export async function runBench(options: BenchOptions): Promise<{ base: Baselines; rows: Row[] }> {
+  const base = await baselines(options)
+  const rows: Row[] = []
+  for (const name of options.scenarios) {
+    const scenario = SCENARIOS[name]
+    if (!scenario) throw new Error(`unknown scenario "${name}"; known: ${Object.keys(SCENARIOS).join(', ')}`)
+    rows.push(...(await scenario(options, base)))
+  }
+  return { base, rows }
+}
+
+if (import.meta.main) {
+  const { values, positionals } = parseArgs({
+    args: Bun.argv.slice(2),
+    allowPositionals: true,
+    options: { duration: { type: 'string', default: '5' }, connections: { type: 'string', default: '64' }, quick: { type: 'boolean', default: false } },
+  })
+  const options: BenchOptions = {
+    scenarios: positionals.length > 0 ? positionals : Object.keys(SCENARIOS),
+    durationSec: Number(values.duration),
+    connections: Number(values.connections),
+    quick: values.quick ?? false,
+  }
+  const { base, rows } = await runBench(options)
+  const table = formatTable(base, rows)
+  console.log(table)
+  mkdirSync('bench/results', { recursive: true })
+  const file = `bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), options, base, rows }, null, 2))
+  console.log(`\nwritten ${file}`)
+}
