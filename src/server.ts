@@ -1,6 +1,7 @@
 // `spkey serve`: open the database, build the app, listen, and shut down cleanly on SIGTERM/SIGINT.
 import pkg from '../package.json'
 import { createApp } from './app'
+import { markServing } from './backup'
 import type { Config } from './config'
 import { createDeps } from './deps'
 
@@ -8,6 +9,7 @@ export async function serve(config: Config): Promise<void> {
   const deps = createDeps(config)
   const app = createApp(deps)
   app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: config.maxBodyBytes })
+  const unmark = config.databasePath === ':memory:' ? () => {} : markServing(config.databasePath)
   const url = `http://localhost:${app.server?.port ?? config.port}`
   deps.logger.info('spkey started', {
     version: pkg.version,
@@ -34,6 +36,7 @@ export async function serve(config: Config): Promise<void> {
     }, config.shutdownGraceMs)
     await app.stop(false)
     deps.db.$client.close()
+    unmark()
     clearTimeout(forced)
     deps.logger.info('stopped')
     process.exit(0)

@@ -1,4 +1,5 @@
 // The one error mapper: every 4xx/5xx answers the superset envelope (JSON) or an HTML page with the same status.
+import { SQLiteError } from 'bun:sqlite'
 import { Elysia, ValidationError } from 'elysia'
 import { DomainError, RateLimited, type FieldIssue } from '../domain/errors'
 import type { Logger } from '../logger'
@@ -83,8 +84,22 @@ function classify(code: string | number, error: unknown, allowedMethods: string[
     return { status: 404 }
   }
   if (code === 'INVALID_COOKIE_SIGNATURE') return { status: 400, message: 'Invalid cookie' }
+  if (error instanceof SQLiteError) return storageFailure(error)
   const status = typeof error === 'object' && error && 'status' in error ? Number(error.status) : 500
   if (status === 413) return { status: 413 }
+  return { status: 500 }
+}
+
+// Storage trouble is the server's, but temporary (disk full, read-only, locked): 503 so clients retry; a unique
+// violation is a lost race between two creates: 409. Nothing was committed in either case.
+const UNAVAILABLE = ['SQLITE_FULL', 'SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN']
+
+function storageFailure(error: SQLiteError): Reply {
+  const code = String(error.code ?? '')
+  if (code.startsWith('SQLITE_CONSTRAINT')) return { status: 409, message: 'This resource already exists' }
+  if (UNAVAILABLE.some((prefix) => code.startsWith(prefix))) {
+    return { status: 503, message: 'Storage is temporarily unavailable; nothing was recorded, retry later', headers: { 'retry-after': '5' } }
+  }
   return { status: 500 }
 }
 
