@@ -2,6 +2,7 @@
 import { swagger } from '@elysiajs/swagger'
 import { Elysia } from 'elysia'
 import type { Deps } from './deps'
+import { DomainError } from './domain/errors'
 import { errorMapper } from './routes/errors'
 import { healthRoutes } from './routes/health'
 import { physicalKeyRoutes } from './routes/physical-keys'
@@ -37,6 +38,10 @@ export function createApp(deps: Deps) {
       const isDocs = new URL(request.url).pathname.startsWith('/swagger')
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
         if (!(isDocs && name === 'content-security-policy')) set.headers[name] = value
+      }
+      // Bun.serve enforces the same limit on the wire; checking here first answers it in the envelope.
+      if (Number(request.headers.get('content-length') ?? 0) > deps.config.maxBodyBytes) {
+        throw new DomainError(413, `The request body is larger than ${deps.config.maxBodyBytes} bytes`)
       }
     })
     .onAfterResponse({ as: 'global' }, ({ request, set, route, responseValue }) => {

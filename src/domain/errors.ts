@@ -3,7 +3,7 @@ export type FieldIssue = { field: string; message: string }
 
 export class DomainError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 429 | 502 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 502 | 503,
     message: string,
     readonly details?: FieldIssue[],
   ) {

@@ -44,3 +44,20 @@ describe('when storage refuses writes', () => {
     expect(ctx.eventsOf(`user-${userId}`).length).toBe(acknowledged + 1)
   })
 })
+
+describe('when a body is too large', () => {
+  it('should answer 413 in the envelope and record nothing', async () => {
+    const ctx = testContext({ MAX_BODY_BYTES: '1024' })
+    const { orgId, apiKey } = await ctx.org()
+    const { userId } = await ctx.user()
+    const body = JSON.stringify({ orgId, note: 'x'.repeat(2000) })
+    const response = await ctx.call('POST', `/users/${userId}/AddPhysicalKey`, {
+      apiKey,
+      rawBody: body,
+      headers: { 'content-length': String(body.length) },
+    })
+    expect(response.status).toBe(413)
+    expect(response.json).toMatchObject({ success: false, error: 'Payload Too Large', code: 413 })
+    expect(ctx.eventsOf(`user-${userId}`).length).toBe(1)
+  })
+})
