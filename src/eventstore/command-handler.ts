@@ -29,6 +29,7 @@ export class CommandHandler {
       alongside?.(result)
       return result
     })
+    this.store.remember(aggregate, streamId, handled.version, handled.state)
     if (handled.events.length > 0) this.onCommitted(handled.events)
     return handled
   }

@@ -19,7 +19,9 @@ type SnapshotRow = { stream_version: number; schema_version: number; state: stri
 
 export type Loaded<State> = { state: State; version: number }
 
-export type EventStoreOptions = { projections?: Projection[]; snapshotEvery?: number }
+export type EventStoreOptions = { projections?: Projection[]; snapshotEvery?: number; cacheSize?: number }
+
+type Cached = { aggregate: string; stateVersion: number; version: number; state: unknown }
 
 const toStored = (row: EventRow): StoredEvent => ({
   position: row.position,
@@ -36,6 +38,10 @@ export class EventStore {
   // Counts events folded by load(): lets tests prove a snapshot bounds the work.
   eventsFolded = 0
   private readonly projections: Projection[]
+  // Committed aggregate states, validated against the log's current version on every load (so another
+  // process appending, or a rolled-back batch, can never make it serve a stale state).
+  private readonly cache = new Map<string, Cached>()
+  private readonly cacheSize: number
   private readonly q: {
     version: Statement<{ v: number | null }, [string]>
     insert: Statement<{ position: number }, [string, number, string, string, string, number]>
@@ -52,6 +58,7 @@ export class EventStore {
   ) {
     this.projections = options.projections ?? []
     this.snapshotEvery = options.snapshotEvery ?? 100
+    this.cacheSize = options.cacheSize ?? 10_000
     const c = db.$client
     this.q = {
       version: c.query('SELECT max(stream_version) AS v FROM events WHERE stream_id = ?'),
@@ -123,19 +130,40 @@ export class EventStore {
     return this.q.readAll.all(afterPosition, limit).map(toStored)
   }
 
-  // Latest snapshot (when its shape is current) plus the tail of the stream.
+  // The cached state when it is current; else the latest snapshot (when its shape is current) plus the tail.
   load<S, C, E extends Event>(aggregate: Aggregate<S, C, E>, streamId: string): Loaded<S> {
     const { evolve, initialState } = aggregate.decider
-    const snapshot = this.q.snapshot.get(streamId)
+    const current = this.streamVersion(streamId)
+    const cached = this.cache.get(streamId)
+    const fresh =
+      cached && cached.aggregate === aggregate.name && cached.stateVersion === aggregate.stateVersion && cached.version <= current
+    if (fresh && cached.version === current) return { state: cached.state as S, version: current }
+    const snapshot = fresh ? undefined : this.q.snapshot.get(streamId)
     const usable = snapshot && snapshot.schema_version === aggregate.stateVersion
-    let state: S = usable ? (JSON.parse(snapshot.state) as S) : initialState
-    let version = usable ? snapshot.stream_version : 0
+    let state: S = fresh ? (cached.state as S) : usable ? (JSON.parse(snapshot.state) as S) : initialState
+    let version = fresh ? cached.version : usable ? snapshot.stream_version : 0
     for (const event of this.readStream(streamId, version + 1)) {
       state = evolve(state, event as unknown as E)
       version = event.streamVersion
       this.eventsFolded++
     }
     return { state, version }
+  }
+
+  // Only states whose events are committed belong here (the command handler calls it after the batch commits).
+  remember(aggregate: { name: string; stateVersion: number }, streamId: string, version: number, state: unknown): void {
+    const cached = this.cache.get(streamId)
+    if (cached && cached.version > version) return
+    this.cache.delete(streamId)
+    this.cache.set(streamId, { aggregate: aggregate.name, stateVersion: aggregate.stateVersion, version, state })
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value
+      if (oldest !== undefined) this.cache.delete(oldest)
+    }
+  }
+
+  forget(): void {
+    this.cache.clear()
   }
 
   saveSnapshot(streamId: string, version: number, stateVersion: number, state: unknown): void {

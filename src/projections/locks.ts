@@ -1,10 +1,19 @@
 // Read models of the lock stream: locks, programmed keys, residents and temp keys (with their use counts).
-import { and, eq } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/connection'
 import { lockKeys, lockResidents, locks, tempKeys } from '../db/schema'
 import type { LockEvent } from '../domain/lock/events'
 import type { Projection } from '../eventstore/projections'
 import type { StoredEvent } from '../eventstore/types'
+import { perDb } from './prepared'
+
+const statements = perDb((db) => ({
+  used: db
+    .update(tempKeys)
+    .set({ usedCount: sql`${sql.placeholder('usedCount')}` })
+    .where(eq(tempKeys.uuid, sql.placeholder('uuid')))
+    .prepare(),
+}))
 
 function apply(db: Db, stored: StoredEvent): void {
   const event = stored as StoredEvent<LockEvent>
@@ -106,7 +115,7 @@ function apply(db: Db, stored: StoredEvent): void {
       db.update(tempKeys).set({ deletedAt: at }).where(eq(tempKeys.uuid, event.data.tempKeyUuid)).run()
       return
     case 'TempKeyUsed':
-      db.update(tempKeys).set({ usedCount: event.data.usedCount }).where(eq(tempKeys.uuid, event.data.tempKeyUuid)).run()
+      statements(db).used.run({ usedCount: event.data.usedCount, uuid: event.data.tempKeyUuid })
       return
     case 'LockOpenRequested':
     case 'KeyWriteRequested':

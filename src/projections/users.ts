@@ -5,6 +5,30 @@ import { accessibleLocks, physicalKeys, users } from '../db/schema'
 import type { UserEvent } from '../domain/user/events'
 import type { Projection } from '../eventstore/projections'
 import type { StoredEvent } from '../eventstore/types'
+import { perDb } from './prepared'
+
+const statements = perDb((db) => ({
+  addKey: db
+    .insert(physicalKeys)
+    .values({
+      userId: sql.placeholder('userId'),
+      number: sql.placeholder('number'),
+      orgId: sql.placeholder('orgId'),
+      orgName: sql.placeholder('orgName'),
+      note: sql.placeholder('note'),
+      addedAt: sql.placeholder('addedAt'),
+    })
+    .prepare(),
+  bumpCounter: db
+    .update(users)
+    .set({ nextPhysicalKeyNumber: sql`max(${users.nextPhysicalKeyNumber}, ${sql.placeholder('next')})` })
+    .where(eq(users.userId, sql.placeholder('userId')))
+    .prepare(),
+  removeKey: db
+    .delete(physicalKeys)
+    .where(and(eq(physicalKeys.userId, sql.placeholder('userId')), eq(physicalKeys.number, sql.placeholder('number'))))
+    .prepare(),
+}))
 
 function apply(db: Db, stored: StoredEvent): void {
   const event = stored as StoredEvent<UserEvent>
@@ -19,19 +43,13 @@ function apply(db: Db, stored: StoredEvent): void {
     }
     case 'PhysicalKeyAdded': {
       const { userId, number, orgId, orgName, note, addedAt } = event.data
-      db.insert(physicalKeys)
-        .values({ userId, number, orgId, orgName: orgName ?? null, note: note ?? null, addedAt })
-        .run()
-      db.update(users)
-        .set({ nextPhysicalKeyNumber: sql`max(${users.nextPhysicalKeyNumber}, ${number + 1})` })
-        .where(eq(users.userId, userId))
-        .run()
+      const prepared = statements(db)
+      prepared.addKey.run({ userId, number, orgId, orgName: orgName ?? null, note: note ?? null, addedAt })
+      prepared.bumpCounter.run({ userId, next: number + 1 })
       return
     }
     case 'PhysicalKeyRemoved':
-      db.delete(physicalKeys)
-        .where(and(eq(physicalKeys.userId, event.data.userId), eq(physicalKeys.number, event.data.number)))
-        .run()
+      statements(db).removeKey.run({ userId: event.data.userId, number: event.data.number })
       return
     case 'AccessibleLockAdded': {
       const { userId, lockId, lockName, accessLevel, grantedBy, validFrom, validUntil, grantedAt } = event.data
