@@ -1,7 +1,7 @@
 // Read models of the user stream: users (profile, physical-key counter), physical keys, accessible locks.
 import { and, eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/connection'
-import { accessibleLocks, physicalKeys, users } from '../db/schema'
+import { accessibleLocks, type PhysicalKeyRow, physicalKeys, users } from '../db/schema'
 import type { UserEvent } from '../domain/user/events'
 import type { Projection } from '../eventstore/projections'
 import type { StoredEvent } from '../eventstore/types'
@@ -23,6 +23,17 @@ const statements = perDb((db) => ({
     .update(users)
     .set({ nextPhysicalKeyNumber: sql`max(${users.nextPhysicalKeyNumber}, ${sql.placeholder('next')})` })
     .where(eq(users.userId, sql.placeholder('userId')))
+    .prepare(),
+  findUser: db.select().from(users).where(eq(users.userId, sql.placeholder('userId'))).prepare(),
+  // Raw on purpose: the inventory list is a hot read, and drizzle's per-row mapping doubled its cost.
+  keysOf: db.$client.query<PhysicalKeyRow, [string]>(
+    'SELECT user_id AS userId, number, org_id AS orgId, org_name AS orgName, note, added_at AS addedAt ' +
+      'FROM physical_keys WHERE user_id = ? ORDER BY number',
+  ),
+  keyOf: db
+    .select()
+    .from(physicalKeys)
+    .where(and(eq(physicalKeys.userId, sql.placeholder('userId')), eq(physicalKeys.number, sql.placeholder('number'))))
     .prepare(),
   removeKey: db
     .delete(physicalKeys)
@@ -78,7 +89,7 @@ export const usersProjection: Projection = {
 }
 
 export function findUser(db: Db, userId: string) {
-  return db.select().from(users).where(eq(users.userId, userId)).get()
+  return statements(db).findUser.get({ userId })
 }
 
 export type PhysicalKeyFilter = { orgIds: string[] | null; orgId?: string; orgName?: string; q?: string }
@@ -88,12 +99,8 @@ const PHYSICAL_KEYS_CAP = 100
 // Filters AND-ed; q is a case-insensitive substring of the note (Unicode-aware, hence in JS); total before the cap.
 export function listPhysicalKeys(db: Db, userId: string, filter: PhysicalKeyFilter) {
   const needle = filter.q?.toLowerCase()
-  const matches = db
-    .select()
-    .from(physicalKeys)
-    .where(eq(physicalKeys.userId, userId))
-    .orderBy(physicalKeys.number)
-    .all()
+  const matches = statements(db)
+    .keysOf.all(userId)
     .filter(
       (key) =>
         (filter.orgIds === null || filter.orgIds.includes(key.orgId)) &&
@@ -105,9 +112,5 @@ export function listPhysicalKeys(db: Db, userId: string, filter: PhysicalKeyFilt
 }
 
 export function getPhysicalKey(db: Db, userId: string, number: number) {
-  return db
-    .select()
-    .from(physicalKeys)
-    .where(and(eq(physicalKeys.userId, userId), eq(physicalKeys.number, number)))
-    .get()
+  return statements(db).keyOf.get({ userId, number })
 }
