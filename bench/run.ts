@@ -1,5 +1,5 @@
 // `npm run bench [-- scenario ...] [--duration S] [--connections N] [--quick]`: drives the real server over loopback
-// with autocannon and reports every figure as a ratio to a baseline measured in the same run on the same machine.
+// with wrk and reports every figure as a ratio to a baseline measured in the same run on the same machine.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -77,13 +77,12 @@ async function addPhysicalKey(options: BenchOptions, base: Baselines): Promise<R
     return { apiKey, userIds }
   })
   const server = await startChild(['src/main.ts', 'serve'], { DATABASE_PATH: databasePath })
-  const pick = () => userIds[Math.floor(Math.random() * userIds.length)] ?? ''
   const result = await load({
     url: server.url,
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
-    path: () => `/users/${pick()}/AddPhysicalKey`,
-    body: () => JSON.stringify({ orgId: 'bench', note: 'bench key' }),
+    paths: userIds.map((userId) => `/users/${userId}/AddPhysicalKey`),
+    body: JSON.stringify({ orgId: 'bench', note: 'bench key' }),
     connections: options.connections,
     durationSec: options.durationSec,
   })
@@ -153,13 +152,12 @@ async function tempKeys(options: BenchOptions, base: Baselines): Promise<Row[]> 
     return { apiKey, keys }
   })
   const server = await startChild(['src/main.ts', 'serve'], { DATABASE_PATH: databasePath, OPEN_RATE_LIMIT: '0' })
-  const pick = () => seeded.keys[Math.floor(Math.random() * seeded.keys.length)] ?? ''
   const rows: Row[] = []
   const open = await load({
     url: server.url,
     method: 'POST',
     headers: { accept: 'application/json' },
-    path: () => `/temp-keys/${pick()}/open`,
+    paths: seeded.keys.map((uuid) => `/temp-keys/${uuid}/open`),
     connections: options.connections,
     durationSec: options.durationSec,
   })
@@ -167,7 +165,7 @@ async function tempKeys(options: BenchOptions, base: Baselines): Promise<Row[]> 
   const page = await load({
     url: server.url,
     headers: { accept: 'text/html' },
-    path: () => `/temp-keys/${pick()}`,
+    paths: seeded.keys.map((uuid) => `/temp-keys/${uuid}`),
     connections: options.connections,
     durationSec: options.durationSec,
   })

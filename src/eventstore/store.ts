@@ -44,7 +44,7 @@ export class EventStore {
   private readonly cacheSize: number
   private readonly q: {
     version: Statement<{ v: number | null }, [string]>
-    insert: Statement<{ position: number }, [string, number, string, string, string, number]>
+    insert: Statement<unknown, [string, number, string, string, string, number]>
     readStream: Statement<EventRow, [string, number]>
     readAll: Statement<EventRow, [number, number]>
     snapshot: Statement<SnapshotRow, [string]>
@@ -63,7 +63,7 @@ export class EventStore {
     this.q = {
       version: c.query('SELECT max(stream_version) AS v FROM events WHERE stream_id = ?'),
       insert: c.query(
-        'INSERT INTO events (stream_id, stream_version, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING position',
+        'INSERT INTO events (stream_id, stream_version, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       readStream: c.query('SELECT * FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version'),
       readAll: c.query('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
@@ -89,8 +89,8 @@ export class EventStore {
     return this.q.head.get()?.p ?? 0
   }
 
-  // Atomic: version check, inserts and every inline projection commit together or not at all.
-  // Nested inside a batch transaction, bun:sqlite turns this into a savepoint.
+  // Atomic: version check, inserts and every inline projection commit together or not at all. Inside the
+  // writer's batch the caller's savepoint already gives that; alone, it opens its own BEGIN IMMEDIATE.
   append(
     streamId: string,
     expectedVersion: number,
@@ -98,28 +98,27 @@ export class EventStore {
     metadata: EventMetadata,
     createdAt: number,
   ): StoredEvent[] {
-    return this.db.$client
-      .transaction(() => {
-        const actual = this.streamVersion(streamId)
-        if (actual !== expectedVersion) throw new ConcurrencyError(streamId, expectedVersion, actual)
-        const metadataJson = JSON.stringify(metadata)
-        return events.map((event, i) => {
-          const streamVersion = expectedVersion + i + 1
-          const row = this.q.insert.get(
-            streamId,
-            streamVersion,
-            event.type,
-            JSON.stringify(event.data),
-            metadataJson,
-            createdAt,
-          )
-          if (!row) throw new Error('insert returned no position')
-          const stored: StoredEvent = { ...event, position: row.position, streamId, streamVersion, metadata, createdAt }
-          for (const projection of this.projections) projection.apply(this.db, stored)
-          return stored
-        })
+    const client = this.db.$client
+    const write = () => {
+      const actual = this.streamVersion(streamId)
+      if (actual !== expectedVersion) throw new ConcurrencyError(streamId, expectedVersion, actual)
+      const metadataJson = JSON.stringify(metadata)
+      return events.map((event, i) => {
+        const streamVersion = expectedVersion + i + 1
+        const { lastInsertRowid } = this.q.insert.run(
+          streamId,
+          streamVersion,
+          event.type,
+          JSON.stringify(event.data),
+          metadataJson,
+          createdAt,
+        )
+        const stored: StoredEvent = { ...event, position: Number(lastInsertRowid), streamId, streamVersion, metadata, createdAt }
+        for (const projection of this.projections) projection.apply(this.db, stored)
+        return stored
       })
-      .immediate()
+    }
+    return client.inTransaction ? write() : client.transaction(write).immediate()
   }
 
   readStream(streamId: string, fromVersion = 1): StoredEvent[] {
