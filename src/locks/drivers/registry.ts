@@ -14,5 +14,8 @@ export function driverRegistry(drivers: Partial<Record<DriverKind, LockDriver>>,
       if (!driver) throw new Error(`lock driver "${kind}" is not configured on this server`)
       return driver
     },
+    async close() {
+      await Promise.all(Object.values(drivers).map((driver) => driver.close?.()))
+    },
   }
 }
