@@ -3,11 +3,25 @@ import { swagger } from '@elysiajs/swagger'
 import { Elysia } from 'elysia'
 import type { Deps } from './deps'
 import { DomainError } from './domain/errors'
+import { adminRoutes } from './routes/admin'
 import { errorMapper } from './routes/errors'
+import { eventsFeedRoutes } from './routes/events-feed'
 import { healthRoutes } from './routes/health'
+import { inventoryPages } from './routes/pages/inventory'
+import { lockPages } from './routes/pages/locks'
+import { lockQueryRoutes } from './routes/lock-queries'
+import { locksRoutes } from './routes/locks'
 import { physicalKeyRoutes } from './routes/physical-keys'
+import { authPages } from './routes/pages/auth'
 import { requestInfo, startRequest } from './routes/request-context'
+import { webhookPages } from './routes/pages/webhooks'
 import { staticRoutes } from './routes/static'
+import { lockTempKeyPages } from './routes/pages/lock-temp-keys'
+import { tempKeyOpenRoutes, tempKeyPages } from './routes/pages/temp-keys'
+import { tempKeyRoutes } from './routes/temp-keys'
+import { signupHookRoutes, userRoutes } from './routes/users'
+import { userLockRoutes } from './routes/user-locks'
+import { adminWebhookRoutes, webhookRoutes } from './routes/webhooks'
 
 const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
@@ -86,6 +100,23 @@ export function createApp(deps: Deps) {
     .use(staticRoutes())
     .use(healthRoutes(deps))
     .use(physicalKeyRoutes(deps))
+    .use(userRoutes(deps))
+    .use(signupHookRoutes(deps))
+    .use(adminRoutes(deps))
+    .use(authPages(deps))
+    .use(locksRoutes(deps))
+    .use(lockQueryRoutes(deps))
+    .use(userLockRoutes(deps))
+    .use(lockPages(deps))
+    .use(webhookRoutes(deps))
+    .use(adminWebhookRoutes(deps))
+    .use(eventsFeedRoutes(deps))
+    .use(webhookPages(deps))
+    .use(inventoryPages(deps))
+    .use(tempKeyRoutes(deps))
+    .use(tempKeyOpenRoutes(deps))
+    .use(tempKeyPages(deps))
+    .use(lockTempKeyPages(deps))
   routes = app.routes
   return app
 }

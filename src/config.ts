@@ -16,9 +16,24 @@ export type Config = {
   snapshotEvery: number
   logLevel: LogLevel
   lockDriver: 'simulated' | 'http' | 'mqtt'
+  // Lock drivers: the simulated door always exists; http needs the bridge secret, mqtt the broker URL.
+  bridgeSecret: string | undefined
+  mqttUrl: string | undefined
+  mqttPrefix: string
+  driverTimeoutMs: number
+  simulatedDelayMs: number
   maxBodyBytes: number
   trustProxy: boolean
   shutdownGraceMs: number
+  // Temp-key opens per minute, per client IP and per key (0 = no limit): guessing and hammering get 429.
+  openRateLimitPerIp: number
+  openRateLimitPerKey: number
+  // Partner webhooks: per-request timeout, retry delays after the first attempt, disable after failing this long,
+  // and whether plain-HTTP endpoints are accepted (true suits self-hosting on a LAN; set false to require HTTPS).
+  webhookTimeoutMs: number
+  webhookRetryScheduleMs: number[]
+  webhookDisableAfterMs: number
+  webhookAllowHttp: boolean
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
@@ -36,12 +51,52 @@ function int(env: Env, name: string, fallback: number): number {
   return value
 }
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+// "250ms", "5s", "30m", "2h", "5d"; a bare number is milliseconds.
+export function parseDuration(raw: string): number | null {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(raw)
+  if (!match) return null
+  return Math.round(Number(match[1]) * (UNIT_MS[match[2] ?? 'ms'] ?? 1))
+}
+
+function duration(env: Env, name: string, fallback: string): number {
+  const raw = env[name] || fallback
+  const value = parseDuration(raw)
+  if (value === null) throw new Error(`${name} must be a duration like 15s, 5m or 2h, got "${raw}"`)
+  return value
+}
+
+function durations(env: Env, name: string, fallback: string): number[] {
+  const raw = env[name] || fallback
+  const values = raw.split(',').map(parseDuration)
+  const valid = values.filter((value): value is number => value !== null)
+  if (valid.length !== values.length) throw new Error(`${name} must be a comma-separated list of durations, got "${raw}"`)
+  return valid
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (raw === 'true' || raw === '1') return true
+  if (raw === 'false' || raw === '0') return false
+  throw new Error(`${name} must be true or false, got "${raw}"`)
+}
+
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const raw = env[name]
   if (raw === undefined || raw === '') return fallback
   const found = allowed.find((value) => value === raw)
   if (!found) throw new Error(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`)
   return found
+}
+
+// The default driver must be one this server can build: refuse to start rather than fail every open.
+function lockDriver(env: Env): Config['lockDriver'] {
+  const kind = oneOf(env, 'LOCK_DRIVER', DRIVERS, 'simulated')
+  if (kind === 'http' && !env.BRIDGE_SECRET) throw new Error('LOCK_DRIVER=http needs BRIDGE_SECRET (the HMAC secret shared with the bridges)')
+  if (kind === 'mqtt' && !env.MQTT_URL) throw new Error('LOCK_DRIVER=mqtt needs MQTT_URL (e.g. mqtt://127.0.0.1:1883)')
+  return kind
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -63,9 +118,20 @@ export function loadConfig(env: Env = process.env): Config {
     signupHookSecret: env.SIGNUP_HOOK_SECRET || undefined,
     snapshotEvery: int(env, 'SNAPSHOT_EVERY', 100) || 100,
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    lockDriver: oneOf(env, 'LOCK_DRIVER', DRIVERS, 'simulated'),
+    lockDriver: lockDriver(env),
+    bridgeSecret: env.BRIDGE_SECRET || undefined,
+    mqttUrl: env.MQTT_URL || undefined,
+    mqttPrefix: env.MQTT_PREFIX || 'spkey',
+    driverTimeoutMs: int(env, 'DRIVER_TIMEOUT_MS', 5000) || 5000,
+    simulatedDelayMs: int(env, 'SIMULATED_DELAY_MS', 0),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 64 * 1024),
     trustProxy: env.TRUST_PROXY === 'true',
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000),
+    openRateLimitPerIp: int(env, 'OPEN_RATE_LIMIT_PER_IP', 30),
+    openRateLimitPerKey: int(env, 'OPEN_RATE_LIMIT_PER_KEY', 60),
+    webhookTimeoutMs: duration(env, 'WEBHOOK_TIMEOUT_MS', '15000'),
+    webhookRetryScheduleMs: durations(env, 'WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,10h'),
+    webhookDisableAfterMs: duration(env, 'WEBHOOK_DISABLE_AFTER', '5d'),
+    webhookAllowHttp: bool(env, 'WEBHOOK_ALLOW_HTTP', true),
   }
 }

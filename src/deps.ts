@@ -8,13 +8,16 @@ import { CommandHandler } from './eventstore/command-handler'
 import { EventStore } from './eventstore/store'
 import { Writer } from './eventstore/writer'
 import type { DriverRegistry, OpenOutcome } from './locks/door'
-import { driverRegistry } from './locks/drivers/registry'
+import { createDriver, type DriverSettings, type LockDriver } from './locks/drivers'
+import { type DriverKind, driverRegistry } from './locks/drivers/registry'
 import { KeyedMutex } from './locks/mutex'
 import { OnceCache } from './locks/once'
 import { createLogger, type Logger } from './logger'
 import { createMetrics, type Metrics } from './metrics'
 import { allProjections } from './projections'
 import { type FirstStart, loadSecrets, type Secrets } from './secrets'
+import { WebhookDispatcher } from './webhooks/dispatcher'
+import { AppendSignal } from './webhooks/signal'
 
 export type Deps = {
   config: Config
@@ -31,16 +34,37 @@ export type Deps = {
   // One door action per lock at a time; repeated submissions of one open share its outcome.
   doors: KeyedMutex
   opens: OnceCache<OpenOutcome>
+  // Fires after each durable append: wakes the webhook dispatcher and live event streams.
+  appended: AppendSignal
+  // Partner fan-out; constructed idle: `serve` starts it (tests start it when they want deliveries).
+  webhooks: WebhookDispatcher
 }
 
 export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'logger' | 'drivers'>>
+
+// The simulated door always; the HTTP bridge driver when BRIDGE_SECRET is set, MQTT when MQTT_URL is (it connects on
+// first use). LOCK_DRIVER picks the default; a lock's own ConfigureLockDriver choice overrides it.
+export function lockDrivers(config: Config): DriverRegistry {
+  const settings: DriverSettings = {
+    timeoutMs: config.driverTimeoutMs,
+    simulated: { delayMs: config.simulatedDelayMs },
+    ...(config.bridgeSecret ? { http: { secret: config.bridgeSecret } } : {}),
+    ...(config.mqttUrl ? { mqtt: { url: config.mqttUrl, prefix: config.mqttPrefix } } : {}),
+  }
+  const drivers: Partial<Record<DriverKind, LockDriver>> = { simulated: createDriver('simulated', settings) }
+  if (settings.http) drivers.http = createDriver('http', settings)
+  if (settings.mqtt) drivers.mqtt = createDriver('mqtt', settings)
+  return driverRegistry(drivers, config.lockDriver)
+}
 
 export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps & { firstStart: FirstStart } {
   const db = openDatabase(config.databasePath)
   const store = new EventStore(db, { projections: allProjections, snapshotEvery: config.snapshotEvery })
   const metrics = createMetrics()
+  const appended = new AppendSignal()
   const commands = new CommandHandler(store, new Writer(db), (events) => {
     for (const event of events) metrics.eventsAppended.inc({ type: event.type })
+    appended.notify()
   })
   const { secrets, firstStart } = loadSecrets(db, config)
   const jwt = createJwtService({
@@ -52,20 +76,24 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     externalIssuer: config.jwtExternalIssuer,
     externalAudience: config.jwtExternalAudience,
   })
+  const clock = overrides.clock ?? systemClock
+  const logger = overrides.logger ?? createLogger(config.logLevel, undefined, process.stdout.isTTY === true)
   return {
     config,
     db,
     store,
     commands,
-    clock: overrides.clock ?? systemClock,
-    logger: overrides.logger ?? createLogger(config.logLevel, undefined, process.stdout.isTTY === true),
+    clock,
+    logger,
     metrics,
     secrets,
     jwt,
     apiKeys: new ApiKeyLookup(db),
-    drivers: overrides.drivers ?? driverRegistry({}, config.lockDriver),
+    drivers: overrides.drivers ?? lockDrivers(config),
     doors: new KeyedMutex(),
     opens: new OnceCache(),
+    appended,
+    webhooks: new WebhookDispatcher({ db, config, clock, logger, metrics, appended }),
     firstStart,
   }
 }

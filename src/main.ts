@@ -1,12 +1,12 @@
-// Entry point: `serve` (the default) or an admin CLI command.
+// Entry point: `serve` (the default) or an admin CLI command (src/cli.ts).
+import { runCli } from './cli'
 import { loadConfig } from './config'
 import { serve } from './server'
 
-const [command = 'serve'] = process.argv.slice(2)
+const args = process.argv.slice(2)
 
-if (command === 'serve') {
+if (args.length === 0 || args[0] === 'serve') {
   await serve(loadConfig())
 } else {
-  process.stderr.write(`unknown command "${command}"\n`)
-  process.exit(2)
+  process.exit(await runCli(args, () => loadConfig()))
 }

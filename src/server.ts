@@ -9,6 +9,7 @@ export async function serve(config: Config): Promise<void> {
   const deps = createDeps(config)
   const app = createApp(deps)
   app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: config.maxBodyBytes })
+  deps.webhooks.start()
   const unmark = config.databasePath === ':memory:' ? () => {} : markServing(config.databasePath)
   const url = `http://localhost:${app.server?.port ?? config.port}`
   deps.logger.info('spkey started', {
@@ -34,7 +35,12 @@ export async function serve(config: Config): Promise<void> {
       deps.logger.warn('shutdown grace period over; exiting')
       process.exit(1)
     }, config.shutdownGraceMs)
+    // Live event streams end first (app.stop waits for open responses); requests to partners still in flight are
+    // abandoned unrecorded and re-sent, with the same webhook-id, on the next start.
+    deps.appended.close()
+    await deps.webhooks.stop()
     await app.stop(false)
+    await deps.drivers.close?.()
     deps.db.$client.close()
     unmark()
     clearTimeout(forced)

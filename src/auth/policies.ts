@@ -27,6 +27,13 @@ export function canReadUser(principal: Principal, userId: string): boolean {
   return canModifyUser(principal, userId)
 }
 
+// Lookups by e-mail or phone (userId: the match, null for none): an org key finds anyone; a user only finds
+// themself, so a miss and someone else's record look the same to them (no account enumeration).
+export function canLookUpUser(principal: Principal, userId: string | null): boolean {
+  if (principal.kind === 'user') return userId !== null && principal.userId === userId
+  return principal.kind === 'org'
+}
+
 // Issuing or removing a physical key needs the issuing org: its key (a super key may name any org) or its staff.
 export function canIssuePhysicalKey(principal: Principal, orgId: string, staffOrgIds: string[]): boolean {
   if (principal.kind === 'org') return principal.isSuper || principal.orgId === orgId

@@ -1,10 +1,14 @@
 // Tenant and user provisioning shared by the admin API, the CLI and tests: each step is one command.
+import type { User } from '../db/schema'
+import { writePhoneNumber } from '../db/vault'
 import type { Deps } from '../deps'
+import { Conflict, NotFound } from '../domain/errors'
 import { orgAggregate } from '../domain/org/decide'
 import { orgStreamId } from '../domain/org/events'
 import { userAggregate } from '../domain/user/decide'
 import { userStreamId } from '../domain/user/events'
 import type { EventMetadata } from '../eventstore/types'
+import { findUser, findUserByEmail } from '../projections/users'
 import { generateApiKey } from './api-keys'
 
 export type RegisterOrgInput = { orgId: string; orgName: string; ownerEmail?: string | null; isSuper?: boolean }
@@ -53,16 +57,49 @@ export async function addOrgMember(deps: Deps, orgId: string, userId: string, me
   )
 }
 
-export type CreateUserInput = { userId?: string; email: string | null; firstName?: string | null; lastName?: string | null }
+export type CreateUserInput = {
+  userId?: string
+  email: string | null
+  firstName?: string | null
+  lastName?: string | null
+  phoneNumber?: string | null
+}
 
+// One spelling per address: spkey stores (and looks up) e-mails trimmed and lower-cased.
+export const normalizeEmail = (email: string) => email.trim().toLowerCase()
+
+// The raw phone number goes to the vault in the same transaction as its masked audit event.
 export async function createUser(deps: Deps, input: CreateUserInput, metadata: EventMetadata = {}) {
   const userId = input.userId ?? crypto.randomUUID()
-  const data = { userId, email: input.email, firstName: input.firstName ?? null, lastName: input.lastName ?? null }
+  const phoneNumber = input.phoneNumber ?? null
+  const data = { userId, email: input.email, firstName: input.firstName ?? null, lastName: input.lastName ?? null, phoneNumber }
   const handled = await deps.commands.handle(
     userAggregate,
     userStreamId(userId),
     { type: 'CreateUser', data, metadata: { now: deps.clock.now() } },
     metadata,
+    ({ events }) => {
+      if (phoneNumber !== null && events.some((event) => event.type === 'UserPhoneNumberUpdated')) {
+        writePhoneNumber(deps.db, userId, phoneNumber)
+      }
+    },
   )
   return { userId, handled }
+}
+
+// docs GET /users/by-email: find, else create (with the caller's uuid when given); searchOnly never creates.
+export async function findOrCreateUserByEmail(
+  deps: Deps,
+  input: { email: string; uuid?: string; searchOnly?: boolean },
+  metadata: EventMetadata = {},
+): Promise<{ user: User; created: boolean }> {
+  const email = normalizeEmail(input.email)
+  const found = findUserByEmail(deps.db, email)
+  if (found) return { user: found, created: false }
+  if (input.searchOnly) throw new NotFound('No user with this email')
+  if (input.uuid !== undefined && findUser(deps.db, input.uuid)) throw new Conflict('This uuid belongs to another user')
+  const { userId } = await createUser(deps, { userId: input.uuid, email }, metadata)
+  const user = findUser(deps.db, userId)
+  if (!user) throw new Error(`user ${userId} missing from the read model after CreateUser`)
+  return { user, created: true }
 }

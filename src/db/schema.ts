@@ -94,6 +94,20 @@ export const userCredentials = sqliteTable('user_credentials', {
   updatedAt: integer('updated_at').notNull(),
 })
 
+// One-time browser sign-in links (CLI `login-link`): only the token's hash is kept; used_at makes a link single-use.
+// Operational, not derived from the log.
+export const loginLinks = sqliteTable(
+  'login_links',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: text('user_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('login_links_expires').on(t.expiresAt)],
+)
+
 export const physicalKeys = sqliteTable(
   'physical_keys',
   {

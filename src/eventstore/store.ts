@@ -46,6 +46,7 @@ export class EventStore {
     version: Statement<{ v: number | null }, [string]>
     insert: Statement<unknown, [string, number, string, string, string, number]>
     readStream: Statement<EventRow, [string, number]>
+    readStreamRange: Statement<EventRow, [string, number, number]>
     readAll: Statement<EventRow, [number, number]>
     snapshot: Statement<SnapshotRow, [string]>
     saveSnapshot: Statement<unknown, [string, number, number, string]>
@@ -66,6 +67,9 @@ export class EventStore {
         'INSERT INTO events (stream_id, stream_version, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       readStream: c.query('SELECT * FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version'),
+      readStreamRange: c.query(
+        'SELECT * FROM events WHERE stream_id = ? AND stream_version BETWEEN ? AND ? ORDER BY stream_version',
+      ),
       readAll: c.query('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
       snapshot: c.query('SELECT stream_version, schema_version, state FROM snapshots WHERE stream_id = ?'),
       saveSnapshot: c.query(
@@ -123,6 +127,11 @@ export class EventStore {
 
   readStream(streamId: string, fromVersion = 1): StoredEvent[] {
     return this.q.readStream.all(streamId, fromVersion).map(toStored)
+  }
+
+  // Versions are contiguous from 1, so a page of history is a version range (the stream_version index serves it).
+  readStreamRange(streamId: string, fromVersion: number, toVersion: number): StoredEvent[] {
+    return this.q.readStreamRange.all(streamId, fromVersion, toVersion).map(toStored)
   }
 
   readAll(afterPosition: number, limit: number): StoredEvent[] {

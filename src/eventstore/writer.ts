@@ -45,6 +45,9 @@ export class Writer {
           client.exec('RELEASE command')
           outcomes.push({ ok: true, value })
         } catch (error) {
+          // SQLITE_FULL/IOERR/BUSY/NOMEM can roll the whole transaction back by themselves: no savepoint is left,
+          // the earlier commands of the batch are undone too, so the batch fails with this, the real cause.
+          if (!client.inTransaction) throw error
           client.exec('ROLLBACK TO command')
           client.exec('RELEASE command')
           outcomes.push({ ok: false, error })

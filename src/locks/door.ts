@@ -8,15 +8,26 @@ import type { LockState } from '../domain/lock/state'
 import type { Handled } from '../eventstore/command-handler'
 import type { EventMetadata } from '../eventstore/types'
 import { findLock, findTempKey } from '../projections/locks'
-import type { LockDriver } from './drivers/port'
+import type { Lock as LockRow } from '../db/schema'
+import type { DriverContext, DriverResult, LockDriver } from './drivers/port'
 
-export type DriverRegistry = { forLock: (lock: { driver: string | null }) => LockDriver }
+// close: ends the adapters' connections (the MQTT client) on shutdown.
+export type DriverRegistry = { forLock: (lock: { driver: string | null }) => LockDriver; close?: () => Promise<void> }
 
 export type OpenOutcome = { lockId: number; offline: boolean; handled: Handled<LockState, LockEvent> }
 
 export class DriverFailed extends DomainError {
   constructor(reason: string) {
     super(502, `The lock did not confirm the command (${reason}); nothing was recorded`)
+  }
+}
+
+// A driver that throws (misconfigured, bridge down) is a failed open like any other: 502, no use spent.
+async function driveOpen(deps: Deps, lock: LockRow, uuid: string, ctx: DriverContext): Promise<DriverResult> {
+  try {
+    return await deps.drivers.forLock(lock).open({ lockId: lock.lockId, uuid, bridgeUrl: lock.bridgeUrl }, ctx)
+  } catch (error) {
+    return { status: 'failure', reason: error instanceof Error ? error.message : String(error) }
   }
 }
 
@@ -41,12 +52,11 @@ export async function openWithTempKey(
       await deps.commands.handle(lockAggregate, streamId, { type: 'RefuseTempKeyOpen', data, metadata: { now } }, metadata)
       throw refusalError(refusal)
     }
-    const result = await deps.drivers
-      .forLock(lock)
-      .open(
-        { lockId: lock.lockId, uuid: state.uuid, bridgeUrl: lock.bridgeUrl },
-        { requestId: input.requestId ?? undefined, reason: `temp-key:${key.uuid}`, userId: input.userId ?? undefined },
-      )
+    const result = await driveOpen(deps, lock, state.uuid, {
+      requestId: input.requestId ?? undefined,
+      reason: `temp-key:${key.uuid}`,
+      userId: input.userId ?? undefined,
+    })
     if (result.status === 'failure') {
       deps.logger.warn('lock driver failed', { lockId: lock.lockId, reason: result.reason, requestId: metadata.requestId })
       throw new DriverFailed(result.reason)
@@ -54,5 +64,20 @@ export async function openWithTempKey(
     const data = { tempKeyUuid: key.uuid, userId: input.userId, open: { requestId: input.requestId, reason: null } }
     const handled = await deps.commands.handle(lockAggregate, streamId, { type: 'UseTempKey', data, metadata: { now } }, metadata)
     return { lockId: lock.lockId, offline: result.status === 'offline', handled }
+  })
+}
+
+// The docs' audit-only use (use-temp-key): no door moves, but it spends a use, so it queues behind any open of the
+// same lock that is waiting for its driver (that open must still find its use available).
+export function recordTempKeyUse(
+  deps: Deps,
+  lockId: number,
+  input: { tempKeyUuid: string; userId: string | null },
+  metadata: EventMetadata,
+): Promise<Handled<LockState, LockEvent>> {
+  const streamId = lockStreamId(lockId)
+  return deps.doors.run(streamId, () => {
+    const data = { tempKeyUuid: input.tempKeyUuid, userId: input.userId, open: null }
+    return deps.commands.handle(lockAggregate, streamId, { type: 'UseTempKey', data, metadata: { now: deps.clock.now() } }, metadata)
   })
 }

@@ -150,3 +150,28 @@ export function findTempKey(db: Db, uuid: string) {
 export function listTempKeys(db: Db, lockId: number) {
   return db.select().from(tempKeys).where(eq(tempKeys.lockId, lockId)).orderBy(tempKeys.createdAt, tempKeys.uuid).all()
 }
+
+export function listLockKeys(db: Db, lockId: number) {
+  return db.select().from(lockKeys).where(eq(lockKeys.lockId, lockId)).orderBy(lockKeys.addedAt, lockKeys.keyUuid).all()
+}
+
+export function listLockResidents(db: Db, lockId: number) {
+  return db.select().from(lockResidents).where(eq(lockResidents.lockId, lockId)).orderBy(lockResidents.name).all()
+}
+
+// A user's locks with their key and resident counts; `orgId` narrows them to one organisation's locks.
+export function listOwnedLocks(db: Db, ownerId: string, orgId: string | null = null) {
+  const keysCount = db.$count(lockKeys, eq(lockKeys.lockId, locks.lockId))
+  const residentCount = db.$count(lockResidents, eq(lockResidents.lockId, locks.lockId))
+  return db
+    .select({ lock: locks, keysCount, residentCount })
+    .from(locks)
+    .where(orgId === null ? eq(locks.ownerId, ownerId) : and(eq(locks.ownerId, ownerId), eq(locks.orgId, orgId)))
+    .orderBy(locks.lockId)
+    .all()
+}
+
+// The programmed lock keys a user holds, across locks.
+export function listKeysHeldBy(db: Db, userId: string) {
+  return db.select().from(lockKeys).where(eq(lockKeys.userId, userId)).orderBy(lockKeys.lockId, lockKeys.keyUuid).all()
+}

@@ -1,7 +1,7 @@
 // Read models of the org stream: orgs, their API keys (hash + prefix) and staff members.
-import { and, eq } from 'drizzle-orm'
+import { and, asc, count, eq, isNull } from 'drizzle-orm'
 import type { Db } from '../db/connection'
-import { apiKeys, orgMembers, orgs } from '../db/schema'
+import { apiKeys, apiKeyUsage, orgMembers, orgs } from '../db/schema'
 import type { OrgEvent } from '../domain/org/events'
 import type { Projection } from '../eventstore/projections'
 import type { StoredEvent } from '../eventstore/types'
@@ -39,4 +39,28 @@ export function staffOrgIds(db: Db, userId: string): string[] {
     .where(eq(orgMembers.userId, userId))
     .all()
     .map((row) => row.orgId)
+}
+
+export function findOrg(db: Db, orgId: string) {
+  return db.select().from(orgs).where(eq(orgs.orgId, orgId)).get()
+}
+
+// Tenants with their current (unrevoked, possibly expired) key: prefix, expiry and last use, never the hash.
+export function listTenants(db: Db, page: { limit: number; offset: number }) {
+  const rows = db
+    .select({
+      org: orgs,
+      apiKeyPrefix: apiKeys.prefix,
+      apiKeyExpiresAt: apiKeys.expiresAt,
+      apiKeyLastUsedAt: apiKeyUsage.lastUsedAt,
+    })
+    .from(orgs)
+    .leftJoin(apiKeys, and(eq(apiKeys.orgId, orgs.orgId), isNull(apiKeys.revokedAt)))
+    .leftJoin(apiKeyUsage, eq(apiKeyUsage.keyHash, apiKeys.keyHash))
+    .orderBy(asc(orgs.createdAt), asc(orgs.orgId))
+    .limit(page.limit)
+    .offset(page.offset)
+    .all()
+  const total = db.select({ n: count() }).from(orgs).get()?.n ?? 0
+  return { rows, total }
 }

@@ -114,3 +114,18 @@ export function listPhysicalKeys(db: Db, userId: string, filter: PhysicalKeyFilt
 export function getPhysicalKey(db: Db, userId: string, number: number) {
   return statements(db).keyOf.get({ userId, number })
 }
+
+// E-mails are matched as stored, then lower-cased (how spkey stores the ones it creates).
+export function findUserByEmail(db: Db, email: string) {
+  const exact = db.select().from(users).where(eq(users.email, email)).get()
+  return exact ?? db.select().from(users).where(eq(users.email, email.toLowerCase())).get()
+}
+
+export function listAccessibleLocks(db: Db, userId: string) {
+  return db
+    .select()
+    .from(accessibleLocks)
+    .where(eq(accessibleLocks.userId, userId))
+    .orderBy(accessibleLocks.grantedAt, accessibleLocks.lockId)
+    .all()
+}

@@ -13,7 +13,8 @@ import { staffOrgIds } from '../projections/orgs'
 import { findUser, getPhysicalKey, listPhysicalKeys } from '../projections/users'
 import { CommandEnvelope, commandResponse, errorResponses, eventMetadata, UserIdParams } from './models'
 
-const AddPhysicalKeyBody = T.Object(
+// Exported so the staff page validates its form with the very same rules.
+export const AddPhysicalKeyBody = T.Object(
   {
     orgId: T.String({ minLength: 1, description: 'Issuing organisation id' }),
     orgName: T.Optional(T.String({ description: 'Issuing organisation display name' })),
@@ -49,15 +50,17 @@ const toKey = (row: PhysicalKeyRow) => ({
   addedAt: row.addedAt,
 })
 
-// The orgs whose keys this caller may see and remove; null = all of them.
-function issuerScope(deps: Deps, caller: Authenticated, userId: string): string[] | null {
+// The orgs whose keys this caller may remove; null = any (a super key). Only issuers remove: an org key or the
+// org's staff, never the key holder alone, or a user could erase an organisation's record of what it handed out.
+function removerScope(deps: Deps, caller: Authenticated): string[] | null {
   if (caller.kind === 'org') return caller.isSuper ? null : [caller.orgId]
-  return caller.userId === userId ? null : staffOrgIds(deps.db, caller.userId)
+  return staffOrgIds(deps.db, caller.userId)
 }
 
+// The orgs whose keys this caller may see; null = all of them (a super key, or the user's own inventory).
 function readableScope(deps: Deps, caller: Authenticated, userId: string): string[] | null {
   if (!findUser(deps.db, userId)) throw new NotFound('User not found')
-  const scope = issuerScope(deps, caller, userId)
+  const scope = caller.kind === 'user' && caller.userId === userId ? null : removerScope(deps, caller)
   if (scope?.length === 0) throw new Forbidden()
   return scope
 }
@@ -104,7 +107,7 @@ export const physicalKeyRoutes = (deps: Deps) =>
       '/:id/RemovePhysicalKey',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        const scope = issuerScope(deps, caller, params.id)
+        const scope = removerScope(deps, caller)
         if (scope?.length === 0) throw new Forbidden('Only the issuing organization may remove its physical keys')
         const data = { number: body.number, issuerScope: scope }
         const command = { type: 'RemovePhysicalKey' as const, data, metadata: { now: deps.clock.now() } }

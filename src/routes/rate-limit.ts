@@ -4,11 +4,24 @@ import { RateLimited } from '../domain/errors'
 export type RateLimiter = {
   // Counts one attempt for each key; throws RateLimited when any of them is over its limit.
   hit: (keys: string[], now: number) => void
+  // Throws RateLimited when any key has already used up its window, without counting: lets a caller count only
+  // failures (sign-in) yet refuse every attempt, right or wrong, once the limit is reached.
+  check: (keys: string[], now: number) => void
   reset: (key: string) => void
 }
 
 export function createRateLimiter(options: { limit: number; windowMs: number; message?: string }): RateLimiter {
   const windows = new Map<string, { start: number; count: number }>()
+  const usedUpForMs = (keys: string[], now: number) => {
+    let wait = 0
+    for (const key of keys) {
+      const window = windows.get(key)
+      if (window && now - window.start < options.windowMs && window.count >= options.limit) {
+        wait = Math.max(wait, window.start + options.windowMs - now)
+      }
+    }
+    return wait
+  }
   return {
     hit(keys, now) {
       if (windows.size > 100_000) {
@@ -23,6 +36,10 @@ export function createRateLimiter(options: { limit: number; windowMs: number; me
         if (window.count > options.limit) retryAfterMs = Math.max(retryAfterMs, window.start + options.windowMs - now)
       }
       if (retryAfterMs > 0) throw new RateLimited(Math.max(1, Math.ceil(retryAfterMs / 1000)), options.message)
+    },
+    check(keys, now) {
+      const wait = usedUpForMs(keys, now)
+      if (wait > 0) throw new RateLimited(Math.max(1, Math.ceil(wait / 1000)), options.message)
     },
     reset(key) {
       windows.delete(key)

@@ -2,10 +2,12 @@
 import { Elysia } from 'elysia'
 import htmxPath from 'htmx.org/dist/htmx.min.js' with { type: 'file' }
 import cssPath from '../../public/app.css' with { type: 'file' }
+import tempKeysJsPath from '../../public/temp-keys.js' with { type: 'file' }
 
 const assets: Record<string, { path: string; type: string }> = {
   'htmx.min.js': { path: htmxPath, type: 'text/javascript; charset=utf-8' },
   'app.css': { path: cssPath, type: 'text/css; charset=utf-8' },
+  'temp-keys.js': { path: tempKeysJsPath, type: 'text/javascript; charset=utf-8' },
 }
 
 export const staticRoutes = () =>

@@ -11,3 +11,8 @@ declare module 'htmx.org/dist/htmx.min.js' {
   const path: string
   export default path
 }
+// Page scripts under public/ are served as files, never imported as code.
+declare module '*/public/temp-keys.js' {
+  const path: string
+  export default path
+}

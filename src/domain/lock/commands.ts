@@ -22,10 +22,10 @@ export type SetOrganization = Command<'SetOrganization', { orgId: string }>
 export type ChangeLockUuid = Command<'ChangeLockUuid', { newUuid: string }>
 // Issued only after the lock driver confirmed the door opened (or queued the command for an offline device).
 export type RecordLockOpen = Command<'RecordLockOpen', { requestId: string | null; reason: string | null }>
-type KeyCommandData = { keyUuid: string; keyIndexNumber: number | null; userId: string | null }
-export type AddKey = Command<'AddKey', KeyCommandData>
-export type RemoveKey = Command<'RemoveKey', KeyCommandData>
-export type WriteKey = Command<'WriteKey', KeyCommandData>
+export type AddKey = Command<'AddKey', { keyUuid: string; keyIndexNumber: number | null; userId: string | null }>
+// docs: either identifier names the key (400 when neither is given).
+export type RemoveKey = Command<'RemoveKey', { keyUuid: string | null; keyIndexNumber: number | null }>
+export type WriteKey = Command<'WriteKey', { keyUuid: string; keyIndexNumber: number | null }>
 export type AddResident = Command<'AddResident', { userId: string; email: string; name: string }>
 export type RemoveResident = Command<'RemoveResident', { userId: string; email: string }>
 export type ConfigureLockDriver = Command<

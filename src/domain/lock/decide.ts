@@ -1,20 +1,24 @@
 // Lock decider: lock lifecycle, programmed keys, residents and temp keys. A temp key opens only while valid,
 // within its window and uses, for an allowed user; each use counts exactly once on the lock stream.
 import type { Aggregate } from '../../eventstore/types'
-import { Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized } from '../errors'
+import { Conflict, DomainError, type FieldIssue, Forbidden, Invalid, NotFound, Unauthorized } from '../errors'
 import type {
+  AddKey,
   ChangeLockUuid,
   CreateLock,
   CreateTempKey,
   DeleteTempKey,
   LockCommand,
   RefuseTempKeyOpen,
+  RemoveKey,
   UpdateTempKey,
   UseTempKey,
+  WriteKey,
 } from './commands'
 import type { LockEvent, RefusalReason, TempKeyChanges } from './events'
 import { evolveLock } from './evolve'
-import { type ActiveLock, initialLockState, type LockState, type TempKeyState } from './state'
+import { isValidTimezone } from './schedule'
+import { type ActiveLock, initialLockState, type LockState, type Schedule, type TempKeyState } from './state'
 import { tempKeyStatus } from './temp-key-status'
 
 const iso = (now: number) => new Date(now).toISOString()
@@ -60,20 +64,37 @@ export function tempKeyRefusal(key: TempKeyState, userId: string | null, now: nu
   return null
 }
 
-function validateWindow(key: Pick<TempKeyState, 'accessMode' | 'allowedUserIds' | 'validFrom' | 'validUntil'>): void {
-  const details = []
+type Validated = Pick<TempKeyState, 'accessMode' | 'allowedUserIds' | 'validFrom' | 'validUntil' | 'schedule'>
+
+function scheduleIssues(schedule: Schedule | null): FieldIssue[] {
+  if (schedule === null) return []
+  const issues: FieldIssue[] = []
+  if (!isValidTimezone(schedule.timezone)) issues.push({ field: 'schedule.timezone', message: 'must be an IANA time zone such as Europe/Athens' })
+  if (schedule.weekly.length === 0) issues.push({ field: 'schedule.weekly', message: 'needs at least one window' })
+  schedule.weekly.forEach((window, i) => {
+    if (window.days.length === 0) issues.push({ field: `schedule.weekly[${i}].days`, message: 'needs at least one day' })
+    if (window.from === window.until) issues.push({ field: `schedule.weekly[${i}].until`, message: 'must differ from from' })
+  })
+  return issues
+}
+
+function validateWindow(key: Validated): void {
+  const details: FieldIssue[] = []
   if (Date.parse(key.validUntil) <= Date.parse(key.validFrom)) {
     details.push({ field: 'validUntil', message: 'must be after validFrom' })
   }
   if (key.accessMode === 'user-whitelist' && key.allowedUserIds.length === 0) {
     details.push({ field: 'allowedUserIds', message: 'a user-whitelist key needs at least one allowed user' })
   }
+  details.push(...scheduleIssues(key.schedule))
   if (details.length > 0) throw new Invalid(`Invalid temporary key: ${details.map((d) => d.field).join(', ')}`, details)
 }
 
 function createLock(command: CreateLock, state: LockState): LockEvent[] {
   if (state.status === 'active') return []
   const { lockId, index, uuid, serialNumber, vendorName, ownerId, orgId, keys } = command.data
+  const duplicate = keys.findIndex((key, i) => keys.findIndex((other) => other.uuid === key.uuid) !== i)
+  if (duplicate >= 0) throw new Invalid('Initial keys must have distinct UUIDs', [{ field: `keys[${duplicate}].uuid`, message: 'duplicate key UUID' }])
   const now = command.metadata.now
   const base = { lockId, uuid, timestamp: iso(now) }
   const optional = {
@@ -84,6 +105,47 @@ function createLock(command: CreateLock, state: LockState): LockEvent[] {
     ...(keys.length > 0 ? { keys } : {}),
   }
   return [{ type: 'LockCreated', data: { ...base, index, ...optional } }]
+}
+
+function addKey(command: AddKey, state: LockState): LockEvent[] {
+  const lock = requireLock(state)
+  const { keyUuid, keyIndexNumber, userId } = command.data
+  const existing = lock.keys[keyUuid]
+  if (existing && existing.indexNumber === keyIndexNumber && existing.userId === userId) return []
+  const optional = { ...(keyIndexNumber !== null ? { keyIndexNumber } : {}), ...(userId !== null ? { userId } : {}) }
+  return [{ type: 'KeyAdded', data: { ...ref(lock, command.metadata.now), keyUuid, ...optional } }]
+}
+
+// The key a RemoveKey names: by UUID, else by its index number on the device.
+function namedKey(lock: ActiveLock, keyUuid: string | null, keyIndexNumber: number | null) {
+  if (keyUuid === null && keyIndexNumber === null) {
+    throw new Invalid('Missing key identifier: keyUuid or keyIndexNumber is required', [
+      { field: 'keyUuid', message: 'keyUuid or keyIndexNumber is required' },
+    ])
+  }
+  const entry =
+    keyUuid !== null
+      ? Object.entries(lock.keys).find(([uuid]) => uuid === keyUuid)
+      : Object.entries(lock.keys).find(([, key]) => key.indexNumber === keyIndexNumber)
+  if (!entry) throw new NotFound('Key not found on this lock')
+  return { uuid: entry[0], indexNumber: entry[1].indexNumber }
+}
+
+function removeKey(command: RemoveKey, state: LockState): LockEvent[] {
+  const lock = requireLock(state)
+  const key = namedKey(lock, command.data.keyUuid, command.data.keyIndexNumber)
+  const keyIndexNumber = command.data.keyIndexNumber ?? key.indexNumber
+  const optional = keyIndexNumber !== null ? { keyIndexNumber } : {}
+  return [{ type: 'KeyRemoved', data: { ...ref(lock, command.metadata.now), keyUuid: key.uuid, ...optional } }]
+}
+
+function writeKey(command: WriteKey, state: LockState): LockEvent[] {
+  const lock = requireLock(state)
+  const { keyUuid } = command.data
+  // Without an index, the one the key was added with (if the lock knows the key).
+  const keyIndexNumber = command.data.keyIndexNumber ?? lock.keys[keyUuid]?.indexNumber ?? null
+  const optional = keyIndexNumber !== null ? { keyIndexNumber } : {}
+  return [{ type: 'KeyWriteRequested', data: { ...ref(lock, command.metadata.now), keyUuid, ...optional } }]
 }
 
 function changeUuid(command: ChangeLockUuid, state: LockState): LockEvent[] {
@@ -97,7 +159,7 @@ function createTempKey(command: CreateTempKey, state: LockState): LockEvent[] {
   const lock = requireLock(state)
   const { tempKeyUuid, description, schedule, ...rest } = command.data
   if (lock.tempKeys[tempKeyUuid]) throw new Conflict('A temporary key with this tempKeyUuid already exists')
-  validateWindow(rest)
+  validateWindow({ ...rest, schedule })
   const optional = { ...(description !== null ? { description } : {}), ...(schedule !== null ? { schedule } : {}) }
   return [{ type: 'TempKeyCreated', data: { ...keyRef(lock, tempKeyUuid, command.metadata.now), ...rest, ...optional } }]
 }
@@ -112,13 +174,15 @@ function updateTempKey(command: UpdateTempKey, state: LockState): LockEvent[] {
   return [{ type: 'TempKeyUpdated', data }]
 }
 
+// The key as it would be after the changes: only the fields sent replace the current ones.
 const stripUndefined = (changes: TempKeyChanges) => {
-  const { accessMode, allowedUserIds, validFrom, validUntil } = changes
+  const { accessMode, allowedUserIds, validFrom, validUntil, schedule } = changes
   return {
     ...(accessMode !== undefined ? { accessMode } : {}),
     ...(allowedUserIds !== undefined ? { allowedUserIds } : {}),
     ...(validFrom !== undefined ? { validFrom } : {}),
     ...(validUntil !== undefined ? { validUntil } : {}),
+    ...(schedule !== undefined ? { schedule } : {}),
   }
 }
 
@@ -183,35 +247,22 @@ export function decideLock(command: LockCommand, state: LockState): LockEvent[] 
       const optional = { ...(reason !== null ? { reason } : {}), ...(requestId !== null ? { requestId } : {}) }
       return [{ type: 'LockOpenRequested', data: { ...ref(lock, now), ...optional } }]
     }
-    case 'AddKey': {
-      const lock = requireLock(state)
-      const { keyUuid, keyIndexNumber, userId } = command.data
-      const existing = lock.keys[keyUuid]
-      if (existing && existing.indexNumber === keyIndexNumber && existing.userId === userId) return []
-      const optional = { ...(keyIndexNumber !== null ? { keyIndexNumber } : {}), ...(userId !== null ? { userId } : {}) }
-      return [{ type: 'KeyAdded', data: { ...ref(lock, now), keyUuid, ...optional } }]
-    }
-    case 'RemoveKey': {
-      const lock = requireLock(state)
-      const { keyUuid, keyIndexNumber } = command.data
-      if (!lock.keys[keyUuid]) throw new NotFound('Key not found on this lock')
-      const optional = keyIndexNumber !== null ? { keyIndexNumber } : {}
-      return [{ type: 'KeyRemoved', data: { ...ref(lock, now), keyUuid, ...optional } }]
-    }
-    case 'WriteKey': {
-      const lock = requireLock(state)
-      const { keyUuid, keyIndexNumber } = command.data
-      const optional = keyIndexNumber !== null ? { keyIndexNumber } : {}
-      return [{ type: 'KeyWriteRequested', data: { ...ref(lock, now), keyUuid, ...optional } }]
-    }
+    case 'AddKey':
+      return addKey(command, state)
+    case 'RemoveKey':
+      return removeKey(command, state)
+    case 'WriteKey':
+      return writeKey(command, state)
     case 'AddResident': {
       const lock = requireLock(state)
-      if (lock.residents[command.data.userId]) return []
+      // docs: 400 "resident already exists"
+      if (lock.residents[command.data.userId]) throw new Invalid('This user is already a resident of the lock')
       return [{ type: 'ResidentAdded', data: { ...ref(lock, now), ...command.data } }]
     }
     case 'RemoveResident': {
       const lock = requireLock(state)
-      if (!lock.residents[command.data.userId]) throw new NotFound('Resident not found on this lock')
+      // docs: 400 "resident not found" (404 means the lock)
+      if (!lock.residents[command.data.userId]) throw new Invalid('This user is not a resident of the lock')
       return [{ type: 'ResidentRemoved', data: { ...ref(lock, now), ...command.data } }]
     }
     case 'ConfigureLockDriver': {

@@ -64,18 +64,38 @@ export function inSchedule(schedule: Schedule, instant: number): boolean {
   })
 }
 
-// The next instant (minute resolution) at or after `from` that falls inside the schedule, within 8 days.
+// The UTC instant of a local wall-clock time (y-m-d, minutes after midnight) in `timezone`. A time that does not
+// exist (skipped by a DST jump) maps to the instant just after the jump, as clocks show it.
+export function zonedInstant(timezone: string, y: number, m: number, d: number, minutes: number): number {
+  const wall = Date.UTC(y, m - 1, d, 0, minutes)
+  const offsetAt = (instant: number) => {
+    const local = localParts(instant, timezone)
+    return Date.UTC(local.y, local.m - 1, local.d, 0, local.minutes) - Math.floor(instant / 60_000) * 60_000
+  }
+  const first = wall - offsetAt(wall)
+  const second = wall - offsetAt(first)
+  const shows = (instant: number) => {
+    const local = localParts(instant, timezone)
+    return Date.UTC(local.y, local.m - 1, local.d, 0, local.minutes) === wall
+  }
+  if (shows(second)) return second
+  if (shows(first)) return first
+  return Math.max(first, second)
+}
+
+// The start of the window open at `from` (then `from` itself) or of the next one, within 8 days; null if none.
+// Candidates are computed per local calendar day, so a DST change never shifts a window by an hour.
 export function nextWindowStart(schedule: Schedule, from: number): number | null {
-  const minute = 60_000
-  let t = Math.ceil(from / minute) * minute
-  const end = from + 8 * 24 * 60 * minute
-  // Step to the next window edge instead of minute by minute: candidates are local starts of windows.
-  while (t <= end) {
-    if (inSchedule(schedule, t)) return t
-    const local = localParts(t, schedule.timezone)
-    const starts = schedule.weekly.map((w) => toMinutes(w.from)).filter((s) => s > local.minutes)
-    const step = starts.length > 0 ? Math.min(...starts) - local.minutes : 24 * 60 - local.minutes
-    t += Math.max(1, step) * minute
+  if (inSchedule(schedule, from)) return from
+  const today = localParts(from, schedule.timezone)
+  for (let offset = 0; offset <= 8; offset++) {
+    const day = new Date(Date.UTC(today.y, today.m - 1, today.d + offset))
+    const weekday = WEEKDAYS[day.getUTCDay()]
+    const starts = schedule.weekly
+      .filter((w) => weekday !== undefined && w.days.includes(weekday))
+      .map((w) => zonedInstant(schedule.timezone, day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate(), toMinutes(w.from)))
+      .filter((start) => start > from)
+    if (starts.length > 0) return Math.min(...starts)
   }
   return null
 }

@@ -15,8 +15,13 @@ function requireOrg(state: OrgState): Active {
   return state
 }
 
+// Registering the same tenant again is a no-op; the same id with another name, owner or kind is a clash.
 function register(command: RegisterOrganization, state: OrgState): OrgEvent[] {
-  if (state.status === 'active') return []
+  if (state.status === 'active') {
+    const { orgName, ownerEmail, isSuper } = command.data
+    if (state.orgName === orgName && state.ownerEmail === ownerEmail && state.isSuper === isSuper) return []
+    throw new Conflict(`Tenant ${state.orgId} is already registered with other details`)
+  }
   return [{ type: 'OrganizationRegistered', data: { ...command.data, registeredAt: iso(command.metadata.now) } }]
 }
 
@@ -73,6 +78,6 @@ export const orgDecider = { decide: decideOrg, evolve: evolveOrg, initialState: 
 
 export const orgAggregate: Aggregate<OrgState, OrgCommand, OrgEvent> = {
   name: 'org',
-  stateVersion: 1,
+  stateVersion: 2,
   decider: orgDecider,
 }

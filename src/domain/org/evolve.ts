@@ -5,7 +5,15 @@ import type { OrgState } from './state'
 export function evolveOrg(state: OrgState, event: OrgEvent): OrgState {
   switch (event.type) {
     case 'OrganizationRegistered':
-      return { status: 'active', orgId: event.data.orgId, isSuper: event.data.isSuper, activeKey: null, members: [] }
+      return {
+        status: 'active',
+        orgId: event.data.orgId,
+        orgName: event.data.orgName,
+        ownerEmail: event.data.ownerEmail,
+        isSuper: event.data.isSuper,
+        activeKey: null,
+        members: [],
+      }
     case 'ApiKeyIssued':
       if (state.status !== 'active') return state
       return { ...state, activeKey: { keyHash: event.data.keyHash, expiresAt: event.data.expiresAt } }

@@ -1,9 +1,10 @@
 // User commands as the docs name them; the raw phone number and password never travel in an event.
 import type { Command } from '../../eventstore/types'
 
+// phoneNumber: the raw number, for the vault; the events carry only its masked form.
 export type CreateUser = Command<
   'CreateUser',
-  { userId: string; email: string | null; firstName: string | null; lastName: string | null }
+  { userId: string; email: string | null; firstName: string | null; lastName: string | null; phoneNumber?: string | null }
 >
 export type UpdatePhoneNumber = Command<'UpdatePhoneNumber', { phoneNumber: string | null }>
 export type ChangePassword = Command<'ChangePassword', Record<string, never>>

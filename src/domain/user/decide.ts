@@ -1,6 +1,6 @@
 // User decider: creation is idempotent, physical-key numbers only grow, a B2B caller removes only its own keys.
 import type { Aggregate } from '../../eventstore/types'
-import { Forbidden, NotFound } from '../errors'
+import { Forbidden, Invalid, NotFound } from '../errors'
 import type {
   AddAccessibleLock,
   AddPhysicalKey,
@@ -28,9 +28,12 @@ export const maskPhoneNumber = (phone: string) => `***${phone.replace(/\D/g, '')
 
 function createUser(command: CreateUser, state: UserState): UserEvent[] {
   if (state.status === 'active') return []
-  const { userId, email, firstName, lastName } = command.data
+  const { userId, email, firstName, lastName, phoneNumber } = command.data
   const names = { ...(firstName ? { firstName } : {}), ...(lastName ? { lastName } : {}) }
-  return [{ type: 'UserCreated', data: { userId, email, ...names, status: 'ACTIVE' } }]
+  const created: UserEvent = { type: 'UserCreated', data: { userId, email, ...names, status: 'ACTIVE' } }
+  if (!phoneNumber) return [created]
+  const masked = { userId, action: 'set' as const, maskedPhoneNumber: maskPhoneNumber(phoneNumber), timestamp: iso(command.metadata.now) }
+  return [created, { type: 'UserPhoneNumberUpdated', data: masked }]
 }
 
 function updatePhoneNumber(command: UpdatePhoneNumber, state: UserState): UserEvent[] {
@@ -63,14 +66,20 @@ function removePhysicalKey(command: RemovePhysicalKey, state: UserState): UserEv
 
 function addAccessibleLock(command: AddAccessibleLock, state: UserState): UserEvent[] {
   const user = requireUser(state)
+  // docs: 400 "lock already accessible"; change a grant by removing and adding it again.
+  if (user.accessibleLocks.includes(command.data.lockId)) throw new Invalid('The user already has access to this lock')
   const { validFrom, validUntil, ...rest } = command.data
+  if (validFrom && validUntil && Date.parse(validUntil) <= Date.parse(validFrom)) {
+    throw new Invalid('validUntil must be after validFrom', [{ field: 'validUntil', message: 'must be after validFrom' }])
+  }
   const window = { ...(validFrom ? { validFrom } : {}), ...(validUntil ? { validUntil } : {}) }
   return [{ type: 'AccessibleLockAdded', data: { userId: user.userId, ...rest, ...window, grantedAt: iso(command.metadata.now) } }]
 }
 
 function removeAccessibleLock(command: RemoveAccessibleLock, state: UserState): UserEvent[] {
   const user = requireUser(state)
-  if (!user.accessibleLocks.includes(command.data.lockId)) throw new NotFound('The user has no access to this lock')
+  // docs: 400 "lock not accessible" (404 means the user)
+  if (!user.accessibleLocks.includes(command.data.lockId)) throw new Invalid('The user has no access to this lock')
   return [{ type: 'AccessibleLockRemoved', data: { userId: user.userId, ...command.data, removedAt: iso(command.metadata.now) } }]
 }
 

@@ -8,7 +8,7 @@ import { Forbidden } from '../../domain/errors'
 export const CSRF_COOKIE = 'spkey_csrf'
 export const CSRF_FIELD = '_csrf'
 
-const readCookie = (request: Request, name: string) => {
+export const readCookie = (request: Request, name: string) => {
   for (const part of (request.headers.get('cookie') ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=')
     if (key === name) return value.join('=') || null
@@ -62,13 +62,18 @@ export function redirect(request: Request, location: string, headers: Record<str
   return new Response(null, { status: 303, headers: { location, ...headers } })
 }
 
+// The browser's CSRF token, minted (with the cookie to set) on first sight.
+export function csrfFor(deps: Deps, request: Request): { csrfToken: string; setCookie: string | null } {
+  const existing = readCookie(request, CSRF_COOKIE)
+  if (existing) return { csrfToken: existing, setCookie: null }
+  const csrfToken = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url')
+  return { csrfToken, setCookie: cookie(deps, CSRF_COOKIE, csrfToken, 60 * 60 * 24 * 30) }
+}
+
 // Derives the signed-in user and a CSRF token; sets the CSRF cookie on first sight.
 export const pagePlugin = (deps: Deps) =>
   new Elysia({ name: 'pages' }).derive({ as: 'scoped' }, async ({ request, set }) => {
-    let csrfToken = readCookie(request, CSRF_COOKIE)
-    if (!csrfToken) {
-      csrfToken = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url')
-      set.headers['set-cookie'] = cookie(deps, CSRF_COOKIE, csrfToken, 60 * 60 * 24 * 30)
-    }
+    const { csrfToken, setCookie } = csrfFor(deps, request)
+    if (setCookie) set.headers['set-cookie'] = setCookie
     return { sessionUserId: await resolveSessionUser(deps, request.headers), csrfToken }
   })

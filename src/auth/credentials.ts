@@ -1,0 +1,45 @@
+// Browser passwords: argon2id hashes (Bun.password) in the credential vault, each change audited by
+// UserPasswordChanged. Verification costs the same whether or not the account exists.
+import { passwordHashOf, writePasswordHash } from '../db/vault'
+import type { Deps } from '../deps'
+import { Invalid } from '../domain/errors'
+import { userAggregate } from '../domain/user/decide'
+import { userStreamId } from '../domain/user/events'
+import type { EventMetadata } from '../eventstore/types'
+import { findUserByEmail } from '../projections/users'
+import { normalizeEmail } from './tenants'
+
+export const MIN_PASSWORD_LENGTH = 8
+const MAX_PASSWORD_LENGTH = 1024
+
+export async function setPassword(deps: Deps, userId: string, password: string, metadata: EventMetadata = {}) {
+  if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+    const message = `must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters long`
+    throw new Invalid(`The password ${message}`, [{ field: 'password', message }])
+  }
+  // Hashed before the transaction: argon2id is slow and asynchronous, the vault write must be synchronous.
+  const hash = await Bun.password.hash(password, { algorithm: 'argon2id' })
+  const now = deps.clock.now()
+  return deps.commands.handle(
+    userAggregate,
+    userStreamId(userId),
+    { type: 'ChangePassword', data: {}, metadata: { now } },
+    metadata,
+    () => writePasswordHash(deps.db, userId, hash, now),
+  )
+}
+
+// A real argon2id hash of a random secret: unknown accounts spend the same time as a wrong password.
+let decoy: Promise<string> | undefined
+const decoyHash = () => (decoy ??= Bun.password.hash(crypto.randomUUID(), { algorithm: 'argon2id' }))
+
+// The user id when the e-mail and password match an account with a password; null otherwise (never says which).
+export async function verifyPassword(deps: Deps, email: string, password: string): Promise<string | null> {
+  const user = findUserByEmail(deps.db, normalizeEmail(email))
+  const hash = user ? passwordHashOf(deps.db, user.userId) : null
+  if (!user || hash === null || password.length > MAX_PASSWORD_LENGTH) {
+    await Bun.password.verify(password.slice(0, MAX_PASSWORD_LENGTH), await decoyHash())
+    return null
+  }
+  return (await Bun.password.verify(password, hash)) ? user.userId : null
+}

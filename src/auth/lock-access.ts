@@ -1,0 +1,34 @@
+// The lock a caller asks for, or why not: 404 when they cannot see it at all (exactly as for a missing lock, so
+// other tenants' lock ids are not revealed), 403 when they can see it but may not do this.
+import type { Deps } from '../deps'
+import { Forbidden, NotFound } from '../domain/errors'
+import type { Lock as LockRow } from '../db/schema'
+import { findLock, lockKeyHolderIds } from '../projections/locks'
+import { canManageLock, canUseLock, type LockAccess } from './policies'
+import type { Authenticated } from './principal'
+
+export type LockNeed = 'use' | 'manage'
+
+// Key holders only matter for a user who neither owns the lock nor calls with the lock's org key.
+function access(deps: Deps, caller: Authenticated, lock: LockRow): LockAccess {
+  const base = { ownerId: lock.ownerId, orgId: lock.orgId }
+  if (caller.kind !== 'user' || canManageLock(caller, base)) return base
+  return { ...base, keyHolderIds: lockKeyHolderIds(deps.db, lock.lockId) }
+}
+
+export function canSeeLock(deps: Deps, caller: Authenticated, lock: LockRow): boolean {
+  return canUseLock(caller, access(deps, caller, lock))
+}
+
+export function isLockManager(deps: Deps, caller: Authenticated, lock: LockRow): boolean {
+  return canManageLock(caller, access(deps, caller, lock))
+}
+
+export function authorizeLock(deps: Deps, caller: Authenticated, lockId: number, need: LockNeed): LockRow {
+  const lock = findLock(deps.db, lockId)
+  if (!lock || !canSeeLock(deps, caller, lock)) throw new NotFound('Lock not found')
+  if (need === 'manage' && !isLockManager(deps, caller, lock)) {
+    throw new Forbidden('Only the lock owner or its organization may do this')
+  }
+  return lock
+}

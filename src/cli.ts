@@ -1,0 +1,230 @@
+// Admin CLI (`spkey <command>`): the Admin API's operations and more, on the same DATABASE_PATH as the server (safe
+// while it runs: WAL + busy_timeout, every write through the command handler). Prints ONE JSON object on stdout;
+// failures print the JSON error envelope on stderr and exit 1 (2 for usage errors).
+import { parseArgs } from 'node:util'
+import type { TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { MIN_PASSWORD_LENGTH, setPassword } from './auth/credentials'
+import { issueLoginLink } from './auth/login-links'
+import { addOrgMember, createUser, issueApiKey, normalizeEmail, registerOrg } from './auth/tenants'
+import { type Config, parseDuration } from './config'
+import { createDeps, type Deps } from './deps'
+import { Conflict, DomainError, Invalid, NotFound } from './domain/errors'
+import type { EventMetadata } from './eventstore/types'
+import { createLogger } from './logger'
+import { findUser, findUserByEmail } from './projections/users'
+import { envelope } from './routes/errors'
+import { Email, OrgId } from './routes/models'
+
+export const USAGE = `usage: spkey <command> [options]
+
+  serve                                          run the server (default)
+  org create --name NAME [--id ORGID] [--super]  register an organisation and issue its API key
+  org add-member --org ORGID --user USERID       make a user staff of an organisation
+  apikey rotate --org ORGID                      issue a new API key, revoking the old one at once
+  user create --email EMAIL [--name NAME] [--password PW | --password -]
+                                                 create a user (--password - reads it from stdin)
+  token --user USERID [--ttl 1h]                 sign a B2C JWT for a user
+  login-link --user USERID                       one-time browser sign-in link (valid 15 minutes)
+  rebuild                                        replay the event log into the read models
+
+Each command prints one JSON object on stdout. Errors: the JSON error envelope on stderr, exit code 1
+(2 for usage errors).`
+
+export type CliIo = { out: (text: string) => void; err: (text: string) => void; stdin: () => Promise<string> }
+
+const processIo: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  stdin: () => Bun.stdin.text(),
+}
+
+class UsageError extends Error {}
+
+type Flag = { type: 'string' } | { type: 'boolean' }
+type Context = { deps: Deps; io: CliIo; metadata: EventMetadata; values: Record<string, string | boolean | undefined> }
+type Command = { flags: Record<string, Flag>; required: string[]; run: (context: Context) => Promise<object> }
+
+const text: Flag = { type: 'string' }
+const MAX_TTL_MS = 366 * 86_400_000
+
+function option(values: Context['values'], name: string): string | undefined {
+  const value = values[name]
+  return typeof value === 'string' ? value : undefined
+}
+
+function required(values: Context['values'], name: string): string {
+  const value = option(values, name)
+  if (value === undefined || value === '') throw new UsageError(`--${name} is required`)
+  return value
+}
+
+// The HTTP API's schemas judge CLI values too, so both accept exactly the same ids and addresses.
+function valid(schema: TSchema, field: string, value: string, message: string): string {
+  if (!Value.Check(schema, value)) throw new Invalid(`--${field}: ${message}`, [{ field, message }])
+  return value
+}
+
+const ORG_ID = OrgId()
+const EMAIL = Email('e-mail')
+
+// "ACME Corporation" -> "acme-corporation": the docs' orgIds look like that.
+const slug = (name: string) =>
+  name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64)
+
+function existingUser(deps: Deps, userId: string) {
+  const user = findUser(deps.db, userId)
+  if (!user) throw new NotFound('User not found')
+  return user
+}
+
+async function readPassword(context: Context): Promise<string | undefined> {
+  const password = option(context.values, 'password')
+  if (password !== '-') return password
+  return (await context.io.stdin()).replace(/\r?\n$/, '')
+}
+
+const COMMANDS: Record<string, Command> = {
+  'org create': {
+    flags: { name: text, id: text, super: { type: 'boolean' } },
+    required: ['name'],
+    async run({ deps, values, metadata }) {
+      const name = required(values, 'name')
+      const orgId = valid(ORG_ID, 'id', option(values, 'id') ?? (slug(name) || `org-${crypto.randomUUID().slice(0, 8)}`), 'letters, digits, ".", "_" and "-" only')
+      await registerOrg(deps, { orgId, orgName: name, isSuper: values.super === true }, metadata)
+      const { apiKey } = await issueApiKey(deps, orgId, { createdBy: 'cli' }, metadata)
+      return { orgId, name, apiKey }
+    },
+  },
+  'org add-member': {
+    flags: { org: text, user: text },
+    required: ['org', 'user'],
+    async run({ deps, values, metadata }) {
+      const orgId = required(values, 'org')
+      const userId = existingUser(deps, required(values, 'user')).userId
+      await addOrgMember(deps, orgId, userId, metadata)
+      return { orgId, userId }
+    },
+  },
+  'apikey rotate': {
+    flags: { org: text },
+    required: ['org'],
+    async run({ deps, values, metadata }) {
+      const orgId = required(values, 'org')
+      const { apiKey } = await issueApiKey(deps, orgId, { createdBy: 'cli', rotate: true }, metadata)
+      return { orgId, apiKey }
+    },
+  },
+  'user create': {
+    flags: { email: text, name: text, password: text },
+    required: ['email'],
+    async run(context) {
+      const { deps, values, metadata } = context
+      const email = normalizeEmail(valid(EMAIL, 'email', required(values, 'email'), 'must be an e-mail address'))
+      const password = await readPassword(context)
+      // Checked before anything is written: a refused password must not leave a user behind.
+      if (password !== undefined && password.length < MIN_PASSWORD_LENGTH) {
+        const message = `must be at least ${MIN_PASSWORD_LENGTH} characters long`
+        throw new Invalid(`--password: ${message}`, [{ field: 'password', message }])
+      }
+      if (findUserByEmail(deps.db, email)) throw new Conflict('A user with this email already exists')
+      const [firstName, ...rest] = (option(values, 'name') ?? '').trim().split(/\s+/)
+      const names = { firstName: firstName || null, lastName: rest.join(' ') || null }
+      const { userId } = await createUser(deps, { email, ...names }, metadata)
+      if (password !== undefined) await setPassword(deps, userId, password, metadata)
+      return { userId, email }
+    },
+  },
+  token: {
+    flags: { user: text, ttl: text },
+    required: ['user'],
+    async run({ deps, values }) {
+      const userId = existingUser(deps, required(values, 'user')).userId
+      const raw = option(values, 'ttl') ?? '1h'
+      const ttlMs = parseDuration(raw)
+      if (ttlMs === null || ttlMs < 1000 || ttlMs > MAX_TTL_MS) {
+        throw new Invalid('--ttl: a duration from 1s to 366d, like 15m, 1h or 7d', [{ field: 'ttl', message: `"${raw}" is not a valid duration` }])
+      }
+      return { token: await deps.jwt.sign(userId, Math.ceil(ttlMs / 1000)) }
+    },
+  },
+  'login-link': {
+    flags: { user: text },
+    required: ['user'],
+    async run({ deps, values }) {
+      return issueLoginLink(deps, required(values, 'user'))
+    },
+  },
+  rebuild: {
+    flags: {},
+    required: [],
+    async run({ deps, io }) {
+      const events = deps.store.rebuild((done, total) => io.err(`rebuild: ${done}/${total} events\n`))
+      return { events }
+    },
+  },
+}
+
+function resolve(argv: string[]): { command: Command; rest: string[] } {
+  const two = `${argv[0] ?? ''} ${argv[1] ?? ''}`
+  const byTwo = COMMANDS[two]
+  if (byTwo) return { command: byTwo, rest: argv.slice(2) }
+  const byOne = COMMANDS[argv[0] ?? '']
+  if (byOne) return { command: byOne, rest: argv.slice(1) }
+  throw new UsageError(argv.length === 0 ? 'a command is required' : `unknown command "${argv.slice(0, 2).join(' ')}"`)
+}
+
+function parse(command: Command, rest: string[]): Context['values'] {
+  try {
+    const { values } = parseArgs({ args: rest, options: command.flags, strict: true, allowPositionals: false })
+    for (const name of command.required) required(values, name)
+    return values
+  } catch (error) {
+    if (error instanceof UsageError) throw error
+    throw new UsageError(error instanceof Error ? error.message : String(error))
+  }
+}
+
+const cliRequestId = () => `cli_${crypto.randomUUID().replaceAll('-', '')}`
+
+// Returns the exit code; `loadConfig` is a thunk so a bad environment is reported like any other error.
+export async function runCli(argv: string[], loadConfig: () => Config, io: CliIo = processIo): Promise<number> {
+  const requestId = cliRequestId()
+  const fail = (status: number, message: string, details?: { field: string; message: string }[]) =>
+    io.err(`${JSON.stringify(envelope(status, requestId, message, details))}\n`)
+  let deps: ReturnType<typeof createDeps> | undefined
+  try {
+    if (argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
+      io.out(`${USAGE}\n`)
+      return 0
+    }
+    const { command, rest } = resolve(argv)
+    const values = parse(command, rest)
+    const config = loadConfig()
+    deps = createDeps(config, { logger: createLogger(config.logLevel === 'debug' ? 'debug' : 'warn', io.err) })
+    if (deps.firstStart.adminApiKey) {
+      io.err(`First start: admin API key (X-Admin-API-Key), shown once:\n  ${deps.firstStart.adminApiKey}\n`)
+    }
+    const result = await command.run({ deps, io, values, metadata: { requestId, principal: 'cli' } })
+    io.out(`${JSON.stringify(result)}\n`)
+    return 0
+  } catch (error) {
+    if (error instanceof UsageError) {
+      fail(400, `${error.message} (spkey help: the commands and their options)`)
+      return 2
+    }
+    if (error instanceof DomainError) {
+      fail(error.status, error.message, error.details)
+      return 1
+    }
+    fail(500, error instanceof Error ? error.message : String(error))
+    return 1
+  } finally {
+    deps?.db.$client.close()
+  }
+}

@@ -1,0 +1,214 @@
+// Temp-key commands and views shared by the JSON API and the owner pages: inputs normalised (UTC ISO instants,
+// lower-case key UUIDs), uniqueness across locks checked, and each key's status computed at the moment asked.
+import { Type as T, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import type { Authenticated } from '../auth/principal'
+import { principalName } from '../auth/principal'
+import type { TempKeyRow } from '../db/schema'
+import type { Deps } from '../deps'
+import { Conflict, Invalid } from '../domain/errors'
+import { lockAggregate } from '../domain/lock/decide'
+import { lockStreamId, type TempKeyChanges } from '../domain/lock/events'
+import { nextWindowStart } from '../domain/lock/schedule'
+import type { AccessMode, Schedule } from '../domain/lock/state'
+import { tempKeyStatus, type TempKeyStatus } from '../domain/lock/temp-key-status'
+import type { EventMetadata } from '../eventstore/types'
+import { findTempKey, listTempKeys } from '../projections/locks'
+
+const HH_MM = '^([01]\\d|2[0-3]):[0-5]\\d$'
+
+export const WeekdaySchema = T.Union([
+  T.Literal('mon'),
+  T.Literal('tue'),
+  T.Literal('wed'),
+  T.Literal('thu'),
+  T.Literal('fri'),
+  T.Literal('sat'),
+  T.Literal('sun'),
+])
+
+export const ScheduleSchema = T.Object(
+  {
+    timezone: T.String({ minLength: 1, maxLength: 64, description: 'IANA time zone of the windows, e.g. Europe/Athens' }),
+    weekly: T.Array(
+      T.Object(
+        {
+          days: T.Array(WeekdaySchema, { minItems: 1, maxItems: 7, uniqueItems: true }),
+          from: T.String({ pattern: HH_MM, description: 'Local start, HH:MM (inclusive)' }),
+          until: T.String({ pattern: HH_MM, description: 'Local end, HH:MM (exclusive; before `from` = overnight)' }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 28 },
+    ),
+  },
+  { additionalProperties: false, description: 'spkey extension: recurring weekly windows inside validFrom..validUntil' },
+)
+
+export const AccessModeSchema = T.Union([T.Literal('public'), T.Literal('user-whitelist')])
+
+// The docs' list item, plus description and (for scheduled keys) the schedule and the start of the current or next
+// window before validUntil (null when none is left).
+export const TempKeyItemSchema = T.Object({
+  uuid: T.String(),
+  lockId: T.Number(),
+  lockUuid: T.String(),
+  accessMode: AccessModeSchema,
+  allowedUserIds: T.Array(T.String()),
+  validFrom: T.String(),
+  validUntil: T.String(),
+  maxUses: T.Union([T.Number(), T.Null()]),
+  usedCount: T.Number(),
+  createdAt: T.String(),
+  createdBy: T.String(),
+  description: T.Optional(T.String()),
+  schedule: T.Optional(ScheduleSchema),
+  nextWindow: T.Optional(T.Union([T.String(), T.Null()])),
+  status: T.Union([T.Literal('valid'), T.Literal('expired'), T.Literal('used-up'), T.Literal('not-yet-valid')]),
+})
+export type TempKeyItem = Static<typeof TempKeyItemSchema>
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/
+
+// An RFC 3339 instant (Z or an offset; seconds optional) as a UTC ISO string; a calendar-impossible one is a 400.
+export function normaliseDateTime(field: string, value: string): string {
+  const match = RFC3339.exec(value)
+  const [, y, mo, d, h, mi, s = '0', , oh = '0', om = '0'] = match ?? []
+  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)))
+  const real =
+    match !== null &&
+    day.getUTCMonth() === Number(mo) - 1 &&
+    day.getUTCDate() === Number(d) &&
+    Number(h) < 24 &&
+    Number(mi) < 60 &&
+    Number(s) < 60 &&
+    Number(oh) < 24 &&
+    Number(om) < 60
+  const ms = Date.parse(value)
+  if (!real || Number.isNaN(ms)) {
+    throw new Invalid(`Invalid ${field}: expected an RFC 3339 date-time`, [
+      { field, message: 'must be an RFC 3339 date-time such as 2026-12-25T10:00:00Z' },
+    ])
+  }
+  return new Date(ms).toISOString()
+}
+
+export const normaliseKeyUuid = (uuid: string) => uuid.toLowerCase()
+
+const unique = (ids: string[]) => [...new Set(ids)]
+
+export type TempKeyInput = {
+  tempKeyUuid?: string
+  accessMode: AccessMode
+  allowedUserIds?: string[]
+  validFrom: string
+  validUntil: string
+  maxUses?: number | null
+  description?: string
+  schedule?: Schedule | null
+}
+
+export async function createTempKey(deps: Deps, caller: Authenticated, lockId: number, input: TempKeyInput, metadata: EventMetadata) {
+  // A supplied UUID must be new everywhere: it is the key's public link, whichever lock it opens.
+  if (input.tempKeyUuid !== undefined && findTempKey(deps.db, normaliseKeyUuid(input.tempKeyUuid))) {
+    throw new Conflict('A temporary key with this tempKeyUuid already exists')
+  }
+  const tempKeyUuid = input.tempKeyUuid !== undefined ? normaliseKeyUuid(input.tempKeyUuid) : crypto.randomUUID()
+  const data = {
+    tempKeyUuid,
+    accessMode: input.accessMode,
+    allowedUserIds: unique(input.allowedUserIds ?? []),
+    validFrom: normaliseDateTime('validFrom', input.validFrom),
+    validUntil: normaliseDateTime('validUntil', input.validUntil),
+    maxUses: input.maxUses ?? null,
+    description: input.description ?? null,
+    schedule: input.schedule ?? null,
+    createdBy: principalName(caller),
+  }
+  const command = { type: 'CreateTempKey' as const, data, metadata: { now: deps.clock.now() } }
+  const handled = await deps.commands.handle(lockAggregate, lockStreamId(lockId), command, metadata)
+  return { handled, tempKeyUuid }
+}
+
+export type TempKeyChangeInput = Omit<Partial<TempKeyInput>, 'tempKeyUuid'>
+
+// Only the fields sent become changes; instants are normalised like on create.
+export function toChanges(input: TempKeyChangeInput): TempKeyChanges {
+  const { validFrom, validUntil, maxUses, allowedUserIds, accessMode, description, schedule } = input
+  return {
+    ...(validFrom !== undefined ? { validFrom: normaliseDateTime('validFrom', validFrom) } : {}),
+    ...(validUntil !== undefined ? { validUntil: normaliseDateTime('validUntil', validUntil) } : {}),
+    ...(maxUses !== undefined ? { maxUses } : {}),
+    ...(allowedUserIds !== undefined ? { allowedUserIds: unique(allowedUserIds) } : {}),
+    ...(accessMode !== undefined ? { accessMode } : {}),
+    ...(description !== undefined ? { description } : {}),
+    ...(schedule !== undefined ? { schedule } : {}),
+  }
+}
+
+export function updateTempKey(
+  deps: Deps,
+  caller: Authenticated,
+  lockId: number,
+  tempKeyUuid: string,
+  changes: TempKeyChanges,
+  metadata: EventMetadata,
+) {
+  const data = { tempKeyUuid: normaliseKeyUuid(tempKeyUuid), changes, updatedBy: principalName(caller) }
+  const command = { type: 'UpdateTempKey' as const, data, metadata: { now: deps.clock.now() } }
+  return deps.commands.handle(lockAggregate, lockStreamId(lockId), command, metadata)
+}
+
+export function deleteTempKey(deps: Deps, caller: Authenticated, lockId: number, tempKeyUuid: string, metadata: EventMetadata) {
+  const data = { tempKeyUuid: normaliseKeyUuid(tempKeyUuid), deletedBy: principalName(caller) }
+  const command = { type: 'DeleteTempKey' as const, data, metadata: { now: deps.clock.now() } }
+  return deps.commands.handle(lockAggregate, lockStreamId(lockId), command, metadata)
+}
+
+// The row's JSON columns, read back with the same schema that admitted them.
+export function parseTempKeyRow(row: TempKeyRow) {
+  const ids: unknown = JSON.parse(row.allowedUserIds)
+  const schedule: unknown = row.schedule === null ? null : JSON.parse(row.schedule)
+  return {
+    allowedUserIds: Value.Check(T.Array(T.String()), ids) ? ids : [],
+    schedule: Value.Check(ScheduleSchema, schedule) ? schedule : null,
+    accessMode: Value.Check(AccessModeSchema, row.accessMode) ? row.accessMode : 'user-whitelist',
+  }
+}
+
+export type TempKeyFacts = Omit<TempKeyItem, 'status'> & { status: TempKeyStatus; deleted: boolean }
+
+// Everything a page or the list says about a key at `now` (status 'deleted' for a deleted key).
+export function tempKeyFacts(row: TempKeyRow, now: number): TempKeyFacts {
+  const { allowedUserIds, schedule, accessMode } = parseTempKeyRow(row)
+  const deleted = row.deletedAt !== null
+  const state = { ...row, allowedUserIds, schedule, deleted }
+  const status = tempKeyStatus(state, now)
+  const validUntil = Date.parse(row.validUntil)
+  const next = schedule ? nextWindowStart(schedule, Math.max(now, Date.parse(row.validFrom))) : null
+  return {
+    uuid: row.uuid,
+    lockId: row.lockId,
+    lockUuid: row.lockUuid,
+    accessMode,
+    allowedUserIds,
+    validFrom: row.validFrom,
+    validUntil: row.validUntil,
+    maxUses: row.maxUses,
+    usedCount: row.usedCount,
+    createdAt: row.createdAt,
+    createdBy: row.createdBy,
+    ...(row.description !== null ? { description: row.description } : {}),
+    ...(schedule ? { schedule, nextWindow: next !== null && next < validUntil ? new Date(next).toISOString() : null } : {}),
+    status,
+    deleted,
+  }
+}
+
+// The lock's live keys as the docs list them: deleted keys are gone from the list.
+export function listLiveTempKeys(deps: Deps, lockId: number, now: number): TempKeyItem[] {
+  return listTempKeys(deps.db, lockId).flatMap((row) => {
+    const { deleted, status, ...item } = tempKeyFacts(row, now)
+    return status === 'deleted' || deleted ? [] : [{ ...item, status }]
+  })
+}

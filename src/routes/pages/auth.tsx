@@ -1,0 +1,125 @@
+// Browser sign-in: /login (e-mail + password), /login/link (one-time link), /logout. The session is an HttpOnly,
+// SameSite=Lax cookie holding a 12-hour JWT; every POST checks the CSRF token; failed sign-ins are throttled per
+// account and per IP, and no answer says whether an e-mail has an account.
+import { Elysia, t } from 'elysia'
+import { verifyPassword } from '../../auth/credentials'
+import { consumeLoginLink, isLoginLinkUsable } from '../../auth/login-links'
+import { normalizeEmail } from '../../auth/tenants'
+import type { Deps } from '../../deps'
+import { findUser } from '../../projections/users'
+import { LoginLinkPage, LoginPage } from '../../../views/pages/login'
+import { clientIp, createRateLimiter } from '../rate-limit'
+import { CSRF_COOKIE, clearSessionCookie, cookie, html, pagePlugin, redirect, sessionCookie, verifyCsrf } from './support'
+
+export const SESSION_TTL_SECONDS = 12 * 60 * 60
+export const DEFAULT_NEXT = '/me/keys'
+// Failed sign-ins per 15 minutes: 5 per account (guessing one password), 20 per IP (a shared office address
+// still works while one guesser is stopped).
+const WINDOW_MS = 15 * 60_000
+const THROTTLED = 'Too many failed sign-ins; wait a few minutes and try again'
+const WRONG = 'Wrong email or password.'
+const CSRF_TTL_SECONDS = 60 * 60 * 24 * 30
+const BASE = 'http://spkey.invalid'
+
+// Only a path on this site: anything with another origin, or that a browser could read as one ("//host",
+// "/\host"), falls back to the default.
+export function safeNext(next: string | undefined): string {
+  if (!next?.startsWith('/')) return DEFAULT_NEXT
+  let url: URL
+  try {
+    url = new URL(next, BASE)
+  } catch {
+    return DEFAULT_NEXT
+  }
+  const path = url.pathname + url.search + url.hash
+  if (url.origin !== BASE || path.startsWith('//') || path.startsWith('/\\')) return DEFAULT_NEXT
+  return path
+}
+
+const newCsrfToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url')
+
+// A new session gets a new CSRF token too, so a token planted before sign-in is worthless after it.
+async function signIn(deps: Deps, request: Request, userId: string, next: string): Promise<Response> {
+  const token = await deps.jwt.sign(userId, SESSION_TTL_SECONDS)
+  const response = redirect(request, safeNext(next))
+  response.headers.append('set-cookie', sessionCookie(deps, token, SESSION_TTL_SECONDS))
+  response.headers.append('set-cookie', cookie(deps, CSRF_COOKIE, newCsrfToken(), CSRF_TTL_SECONDS))
+  return response
+}
+
+const LoginQuery = t.Object({ next: t.Optional(t.String({ maxLength: 2048 })) })
+const LoginForm = t.Object({
+  email: t.String({ maxLength: 320 }),
+  password: t.String({ maxLength: 1024 }),
+  next: t.Optional(t.String({ maxLength: 2048 })),
+  _csrf: t.Optional(t.String()),
+})
+const LinkQuery = t.Object({ token: t.String({ maxLength: 256 }), next: t.Optional(t.String({ maxLength: 2048 })) })
+const LinkForm = t.Object({ token: t.String({ maxLength: 256 }), next: t.Optional(t.String({ maxLength: 2048 })), _csrf: t.Optional(t.String()) })
+const CsrfForm = t.Object({ _csrf: t.Optional(t.String()) })
+
+export const authPages = (deps: Deps) => {
+  const perAccount = createRateLimiter({ limit: 5, windowMs: WINDOW_MS, message: THROTTLED })
+  const perIp = createRateLimiter({ limit: 20, windowMs: WINDOW_MS, message: THROTTLED })
+  return new Elysia({ name: 'pages.auth', detail: { hide: true } })
+    .use(pagePlugin(deps))
+    .get(
+      '/login',
+      async ({ query, request, sessionUserId, csrfToken }) => {
+        const next = safeNext(query.next)
+        if (sessionUserId !== null && findUser(deps.db, sessionUserId)) return redirect(request, next)
+        return html(await LoginPage({ csrfToken, next, email: '', error: null }))
+      },
+      { query: LoginQuery },
+    )
+    .post(
+      '/login',
+      async ({ body, request, server, csrfToken }) => {
+        verifyCsrf(request, body)
+        const next = safeNext(body.next)
+        const email = normalizeEmail(body.email)
+        const account = [email]
+        const ip = [clientIp(server, request, deps.config.trustProxy)]
+        // Checked before the password: once throttled, even the right password gets 429 (no guessing oracle).
+        perAccount.check(account, deps.clock.now())
+        perIp.check(ip, deps.clock.now())
+        const userId = await verifyPassword(deps, body.email, body.password)
+        if (userId === null) {
+          perAccount.hit(account, deps.clock.now())
+          perIp.hit(ip, deps.clock.now())
+          return html(await LoginPage({ csrfToken, next, email: body.email, error: WRONG }), { status: 401 })
+        }
+        perAccount.reset(email)
+        return signIn(deps, request, userId, next)
+      },
+      { body: LoginForm },
+    )
+    .get(
+      '/login/link',
+      async ({ query, csrfToken }) => {
+        const usable = isLoginLinkUsable(deps, query.token)
+        const view = { csrfToken, token: query.token, next: safeNext(query.next), usable }
+        return html(await LoginLinkPage(view), { status: usable ? 200 : 410 })
+      },
+      { query: LinkQuery },
+    )
+    .post(
+      '/login/link',
+      async ({ body, request, csrfToken }) => {
+        verifyCsrf(request, body)
+        const userId = consumeLoginLink(deps, body.token)
+        const next = safeNext(body.next)
+        if (userId === null) return html(await LoginLinkPage({ csrfToken, token: '', next, usable: false }), { status: 410 })
+        return signIn(deps, request, userId, next)
+      },
+      { body: LinkForm },
+    )
+    .post(
+      '/logout',
+      ({ body, request }) => {
+        verifyCsrf(request, body)
+        return redirect(request, '/login', { 'set-cookie': clearSessionCookie(deps) })
+      },
+      { body: t.Optional(CsrfForm) },
+    )
+}

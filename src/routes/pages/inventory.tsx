@@ -1,0 +1,251 @@
+// Inventory pages: /me/keys for the key holder, /orgs/{orgId}/keys for the issuing organisation's staff. Writes go
+// through the command handler with the API's domain commands and rules; every POST checks the CSRF token. Plain
+// forms get full pages and 303s; htmx gets the one fragment that changed (chosen by HX-Target on the page URL).
+import { Value } from '@sinclair/typebox/value'
+import { Elysia, t } from 'elysia'
+import { canIssuePhysicalKey } from '../../auth/policies'
+import type { Principal } from '../../auth/principal'
+import type { PhysicalKeyRow, User } from '../../db/schema'
+import type { Deps } from '../../deps'
+import { DomainError } from '../../domain/errors'
+import type { UserCommand } from '../../domain/user/commands'
+import { userAggregate } from '../../domain/user/decide'
+import { userStreamId } from '../../domain/user/events'
+import { findOrg, staffOrgIds } from '../../projections/orgs'
+import { findUser, findUserByEmail, getPhysicalKey, listPhysicalKeys } from '../../projections/users'
+import type { KeyView } from '../../../views/components/physical-keys'
+import { renderErrorPage } from '../../../views/pages/error'
+import { MY_KEYS_PATH, MyKeysPage, MyKeysTable } from '../../../views/pages/my-keys'
+import {
+  AddKeyForm,
+  type AddKeyFormView,
+  ConfirmRemoveRow,
+  Inventory,
+  type InventoryView,
+  KeyRow,
+  KeysRegion,
+  type Notice,
+  OrgKeysPage,
+  type OrgRef,
+  orgKeysPath,
+  orgKeysUrl,
+  UserPanel,
+  type UserPanelView,
+} from '../../../views/pages/org-keys'
+import { eventMetadata } from '../models'
+import { AddPhysicalKeyBody } from '../physical-keys'
+import { requestInfo } from '../request-context'
+import { html, isHtmx, pagePlugin, redirect, verifyCsrf } from './support'
+
+// The desk answers different fragments per HX-Target, so caches must key on both.
+const DESK_HEADERS = { vary: 'HX-Request, HX-Target' }
+const NOTE_MAX = AddPhysicalKeyBody.properties.note.maxLength ?? 500
+
+// Back to where the reader was after signing in: /login?next=/me/keys
+const loginUrl = (next: string) => `/login?next=${encodeURIComponent(next).replaceAll('%2F', '/')}`
+const here = (request: Request) => {
+  const url = new URL(request.url)
+  return url.pathname + url.search
+}
+
+const toKeyView = ({ number, orgId, orgName, note, addedAt }: PhysicalKeyRow): KeyView => ({ number, orgId, orgName, note, addedAt })
+
+// A session for a user that no longer exists counts as signed out.
+const signedIn = (deps: Deps, sessionUserId: string | null): User | null =>
+  sessionUserId === null ? null : (findUser(deps.db, sessionUserId) ?? null)
+
+type Desk = { deps: Deps; request: Request; org: OrgRef; staff: User; csrfToken: string }
+type DeskContext = { request: Request; sessionUserId: string | null; csrfToken: string }
+
+// The org's staff get its desk (the API's issuing rule, canIssuePhysicalKey, for a signed-in user); anyone else is
+// sent to sign in, or shown the 403 page, which does not say whether the org exists.
+async function openDesk(deps: Deps, orgId: string, context: DeskContext, next: string): Promise<Desk | Response> {
+  const { request, sessionUserId, csrfToken } = context
+  const staff = signedIn(deps, sessionUserId)
+  if (!staff) return redirect(request, loginUrl(next))
+  const principal: Principal = { kind: 'user', userId: staff.userId }
+  const org = findOrg(deps.db, orgId)
+  if (!org || !canIssuePhysicalKey(principal, orgId, staffOrgIds(deps.db, staff.userId))) {
+    const message = 'Only staff of this organisation can hand out and take back its keys.'
+    const page = await renderErrorPage({ code: 403, error: 'Forbidden', message, requestId: requestInfo(request).requestId })
+    return html(page, { status: 403 })
+  }
+  return { deps, request, org: { orgId, name: org.name }, staff, csrfToken }
+}
+
+function inventoryView(desk: Desk, user: User, q: string, confirm: number | null = null, notice: Notice | null = null): InventoryView {
+  const filter = { orgIds: [desk.org.orgId], ...(q !== '' ? { q } : {}) }
+  const { keys, total } = listPhysicalKeys(desk.deps.db, user.userId, filter)
+  return { org: desk.org, csrfToken: desk.csrfToken, email: user.email ?? '', q, keys: keys.map(toKeyView), total, confirm, notice }
+}
+
+function addForm(desk: Desk, user: User, note = '', errors: AddKeyFormView['errors'] = {}, notice: Notice | null = null): AddKeyFormView {
+  return { org: desk.org, csrfToken: desk.csrfToken, email: user.email ?? '', note, errors, notice }
+}
+
+const foundPanel = (user: User, form: AddKeyFormView, inventory: InventoryView): UserPanelView => ({
+  kind: 'found',
+  email: user.email ?? '',
+  form,
+  inventory,
+})
+
+async function deskPage(desk: Desk, email: string, panel: UserPanelView, status = 200): Promise<Response> {
+  const signedInAs = desk.staff.email ?? desk.staff.userId
+  const page = await OrgKeysPage({ org: desk.org, csrfToken: desk.csrfToken, signedInAs, email, panel })
+  return html(page, { status, headers: DESK_HEADERS })
+}
+
+// The same domain commands as the API, acting as the staff member. Refusals come back as values so the page can
+// explain them in place (a key removed meanwhile); anything else is the error page's.
+async function run(desk: Desk, user: User, command: UserCommand) {
+  const metadata = eventMetadata(desk.request, { kind: 'user', userId: desk.staff.userId })
+  try {
+    const handled = await desk.deps.commands.handle(userAggregate, userStreamId(user.userId), command, metadata)
+    return { ok: true as const, events: handled.events }
+  } catch (error) {
+    if (error instanceof DomainError) return { ok: false as const, error }
+    throw error
+  }
+}
+
+// The API's AddPhysicalKey schema decides; the page words the verdict for people, next to the field.
+async function issueKey(desk: Desk, user: User, note: string): Promise<{ number: number } | { errors: AddKeyFormView['errors'] }> {
+  // An empty note field means "no note", as an absent JSON field does.
+  const data = { orgId: desk.org.orgId, orgName: desk.org.name, ...(note.trim() !== '' ? { note } : {}) }
+  const errors: AddKeyFormView['errors'] = {}
+  for (const issue of Value.Errors(AddPhysicalKeyBody, data)) {
+    if (issue.path === '/note') errors.note = `Keep the note to ${NOTE_MAX} characters or fewer (it has ${note.length}).`
+    else errors.form ??= `This key cannot be added: ${issue.message}.`
+  }
+  if (errors.note || errors.form) return { errors }
+  const now = desk.deps.clock.now()
+  const outcome = await run(desk, user, { type: 'AddPhysicalKey', data: { ...data, note: data.note ?? null }, metadata: { now } })
+  if (!outcome.ok) return { errors: { form: outcome.error.status === 404 ? 'This user no longer exists.' : outcome.error.message } }
+  const added = outcome.events.find((event) => event.type === 'PhysicalKeyAdded')
+  return added?.type === 'PhysicalKeyAdded' ? { number: added.data.number } : { errors: { form: 'The key was not added.' } }
+}
+
+// Scoped to this desk's org, even for staff of several: the page acts for one organisation.
+async function takeBackKey(desk: Desk, user: User, number: number): Promise<{ notice: Notice; status: number }> {
+  const data = { number, issuerScope: [desk.org.orgId] }
+  const outcome = await run(desk, user, { type: 'RemovePhysicalKey', data, metadata: { now: desk.deps.clock.now() } })
+  if (outcome.ok) return { notice: { kind: 'ok', text: `Key #${number} removed.` }, status: 200 }
+  const text =
+    outcome.error.status === 403
+      ? `Key #${number} was handed out by another organisation; only they can take it back.`
+      : `Key #${number} is not in this inventory any more; someone may have removed it already.`
+  return { notice: { kind: 'bad', text }, status: outcome.error.status }
+}
+
+// What htmx asked for on the desk URL: one row (#key-N), the key list (#keys), or the user panel (#user-panel).
+async function deskFragment(desk: Desk, target: string, panel: UserPanelView, user: User | undefined, confirm: number | null) {
+  const row = /^key-(\d+)$/.exec(target)
+  if (panel.kind !== 'found' || !user) return UserPanel({ panel })
+  if (row) {
+    const key = getPhysicalKey(desk.deps.db, user.userId, Number(row[1]))
+    // Gone, or another org's: the row disappears.
+    if (!key || key.orgId !== desk.org.orgId) return ''
+    const view = { org: desk.org, csrfToken: desk.csrfToken, email: panel.email, q: panel.inventory.q, entry: toKeyView(key) }
+    return key.number === confirm ? ConfirmRemoveRow(view) : KeyRow(view)
+  }
+  return target === 'keys' ? KeysRegion(panel.inventory) : UserPanel({ panel })
+}
+
+const OrgParams = t.Object({ orgId: t.String({ minLength: 1, maxLength: 128 }) })
+const Email = t.String({ maxLength: 320 })
+const Search = t.Optional(t.String({ maxLength: 500 }))
+const KeyNumber = t.Integer({ minimum: 1 })
+
+export const inventoryPages = (deps: Deps) =>
+  new Elysia({ name: 'pages.inventory', detail: { hide: true } })
+    .use(pagePlugin(deps))
+    .get(
+      MY_KEYS_PATH,
+      async ({ query, request, sessionUserId, csrfToken }) => {
+        const me = signedIn(deps, sessionUserId)
+        if (!me) return redirect(request, loginUrl(here(request)))
+        const q = query.q ?? ''
+        const { keys, total } = listPhysicalKeys(deps.db, me.userId, { orgIds: null, ...(q !== '' ? { q } : {}) })
+        const table = { q, keys: keys.map(toKeyView), total }
+        if (isHtmx(request)) return html(await MyKeysTable(table))
+        const staffOrgs = staffOrgIds(deps.db, me.userId).flatMap((orgId) => {
+          const org = findOrg(deps.db, orgId)
+          return org ? [{ orgId, name: org.name }] : []
+        })
+        return html(await MyKeysPage({ ...table, csrfToken, signedInAs: me.email ?? me.userId, staffOrgs }))
+      },
+      { query: t.Object({ q: Search }) },
+    )
+    .get(
+      '/orgs/:orgId/keys',
+      async ({ params, query, ...context }) => {
+        const desk = await openDesk(deps, params.orgId, context, here(context.request))
+        if (desk instanceof Response) return desk
+        const email = (query.email ?? '').trim()
+        const user = email === '' ? undefined : findUserByEmail(deps.db, email)
+        const removed: Notice | null = query.removed ? { kind: 'ok', text: `Key #${query.removed} removed.` } : null
+        const added: Notice | null = query.added ? { kind: 'ok', text: `Key #${query.added} added.` } : null
+        const panel: UserPanelView = !user
+          ? email === ''
+            ? { kind: 'none' }
+            : { kind: 'missing', email }
+          : foundPanel(user, addForm(desk, user, '', {}, added), inventoryView(desk, user, query.q ?? '', query.confirm ?? null, removed))
+        if (!isHtmx(context.request)) return deskPage(desk, email, panel)
+        const target = context.request.headers.get('hx-target') ?? ''
+        return html(await deskFragment(desk, target, panel, user, query.confirm ?? null), { headers: DESK_HEADERS })
+      },
+      {
+        params: OrgParams,
+        query: t.Object({
+          email: t.Optional(Email),
+          q: Search,
+          confirm: t.Optional(KeyNumber),
+          added: t.Optional(KeyNumber),
+          removed: t.Optional(KeyNumber),
+        }),
+      },
+    )
+    .post(
+      '/orgs/:orgId/keys/add',
+      async ({ params, body, ...context }) => {
+        verifyCsrf(context.request, body)
+        const desk = await openDesk(deps, params.orgId, context, orgKeysPath(params.orgId))
+        if (desk instanceof Response) return desk
+        const user = findUserByEmail(deps.db, body.email.trim())
+        if (!user) return deskPage(desk, body.email, { kind: 'missing', email: body.email }, 404)
+        const note = body.note ?? ''
+        const result = await issueKey(desk, user, note)
+        if ('errors' in result) {
+          const form = addForm(desk, user, note, result.errors)
+          if (isHtmx(context.request)) return html(await AddKeyForm(form))
+          return deskPage(desk, user.email ?? '', foundPanel(user, form, inventoryView(desk, user, '')), 400)
+        }
+        if (!isHtmx(context.request)) return redirect(context.request, orgKeysUrl(desk.org.orgId, { email: user.email, added: result.number }))
+        const form = await AddKeyForm(addForm(desk, user, '', {}, { kind: 'ok', text: `Key #${result.number} added.` }))
+        return html(form + (await Inventory({ view: inventoryView(desk, user, ''), outOfBand: true })))
+      },
+      { params: OrgParams, body: t.Object({ email: Email, note: t.Optional(t.String()), _csrf: t.Optional(t.String()) }) },
+    )
+    .post(
+      '/orgs/:orgId/keys/remove',
+      async ({ params, body, ...context }) => {
+        verifyCsrf(context.request, body)
+        const desk = await openDesk(deps, params.orgId, context, orgKeysPath(params.orgId))
+        if (desk instanceof Response) return desk
+        const user = findUserByEmail(deps.db, body.email.trim())
+        if (!user) return deskPage(desk, body.email, { kind: 'missing', email: body.email }, 404)
+        const q = body.q ?? ''
+        const { notice, status } = await takeBackKey(desk, user, body.number)
+        if (status === 200 && !isHtmx(context.request)) {
+          return redirect(context.request, orgKeysUrl(desk.org.orgId, { email: user.email, q, removed: body.number }))
+        }
+        const inventory = inventoryView(desk, user, q, null, notice)
+        if (isHtmx(context.request)) return html(await KeysRegion(inventory), { headers: DESK_HEADERS })
+        return deskPage(desk, user.email ?? '', foundPanel(user, addForm(desk, user), inventory), status)
+      },
+      {
+        params: OrgParams,
+        body: t.Object({ email: Email, q: Search, number: KeyNumber, _csrf: t.Optional(t.String()) }),
+      },
+    )

@@ -1,0 +1,111 @@
+// /orgs/{orgId}/webhooks for the org's staff (session cookie): subscription health, recent deliveries, and a
+// CSRF-checked replay form that rewinds a subscription's checkpoint (the same operation as POST /webhooks/{id}/replay).
+import { Elysia, t } from 'elysia'
+import type { Deps } from '../../deps'
+import { Forbidden, Invalid, NotFound } from '../../domain/errors'
+import { findOrg, staffOrgIds } from '../../projections/orgs'
+import { findUser } from '../../projections/users'
+import { typeFilter } from '../../webhooks/feed'
+import {
+  type Delivery,
+  findSubscription,
+  health,
+  listDeliveries,
+  listSubscriptions,
+  parseEvents,
+  recentDeliveries,
+  type Webhook,
+} from '../../webhooks/subscriptions'
+import { type AttemptView, orgWebhooksPath, renderWebhooksPage, type SubscriptionView } from '../../../views/pages/webhooks'
+import { html, pagePlugin, redirect, verifyCsrf } from './support'
+
+const BACKLOG_CAP = 10_000
+
+const OrgParams = t.Object({ orgId: t.String({ minLength: 1, maxLength: 128 }) })
+
+const toAttempt = (row: Delivery, eventType: string | null = null): AttemptView => ({
+  id: row.id,
+  webhookId: row.webhookId,
+  position: row.position,
+  eventType,
+  attempt: row.attempt,
+  state: row.state,
+  statusCode: row.statusCode,
+  error: row.error,
+  durationMs: row.durationMs,
+  at: row.createdAt,
+})
+
+function subscriptionView(deps: Deps, row: Webhook): SubscriptionView {
+  const { lastDelivery, lastFailure, deadLetters } = health(deps.db, row.id)
+  const oldestDead = deadLetters > 0 ? listDeliveries(deps.db, row.id, { limit: 200, state: 'dead' }).at(-1) : undefined
+  const backlog = deps.webhooks.feed.backlog(row.orgId, row.checkpoint, typeFilter(parseEvents(row.events)), BACKLOG_CAP + 1)
+  return {
+    id: row.id,
+    url: row.url,
+    events: parseEvents(row.events),
+    status: row.status,
+    disabledReason: row.disabledReason,
+    checkpoint: row.checkpoint,
+    backlog: Math.min(backlog, BACKLOG_CAP),
+    backlogCapped: backlog > BACKLOG_CAP,
+    failingSince: row.failingSince,
+    lastDelivery: lastDelivery ? toAttempt(lastDelivery) : null,
+    lastFailure: lastFailure ? toAttempt(lastFailure) : null,
+    deadLetters,
+    replayFrom: oldestDead?.position ?? row.checkpoint + 1,
+  }
+}
+
+// Signed-in staff of this org only; anyone else is sent to sign in or refused.
+function staffOf(deps: Deps, orgId: string, userId: string) {
+  const org = findOrg(deps.db, orgId)
+  if (!org) throw new NotFound('Organisation not found')
+  if (!staffOrgIds(deps.db, userId).includes(orgId)) throw new Forbidden('Only staff of this organisation can see its webhooks')
+  return { orgId, name: org.name }
+}
+
+const signIn = (request: Request) => {
+  const url = new URL(request.url)
+  return redirect(request, `/login?next=${encodeURIComponent(url.pathname + url.search)}`)
+}
+
+export const webhookPages = (deps: Deps) =>
+  new Elysia({ name: 'pages.webhooks', prefix: '/orgs/:orgId/webhooks', detail: { hide: true } })
+    .use(pagePlugin(deps))
+    .get(
+      '',
+      async ({ params, query, request, sessionUserId, csrfToken }) => {
+        if (!sessionUserId) return signIn(request)
+        const org = staffOf(deps, params.orgId, sessionUserId)
+        const { rows } = listSubscriptions(deps.db, org.orgId, { limit: 100, offset: 0 })
+        const attempts = recentDeliveries(deps.db, org.orgId, 20).map((row) => toAttempt(row.delivery, row.eventType))
+        const replayed = query.replayed ? rows.find((row) => row.id === query.replayed) : undefined
+        const page = await renderWebhooksPage({
+          org,
+          csrfToken,
+          signedInAs: findUser(deps.db, sessionUserId)?.email ?? sessionUserId,
+          subscriptions: rows.map((row) => subscriptionView(deps, row)),
+          attempts,
+          notice: replayed ? `Replaying ${replayed.url} from position ${replayed.checkpoint + 1}.` : null,
+        })
+        return html(page)
+      },
+      { params: OrgParams, query: t.Object({ replayed: t.Optional(t.String({ maxLength: 64 })) }) },
+    )
+    .post(
+      '/:id/replay',
+      ({ params, body, request, sessionUserId }) => {
+        verifyCsrf(request, body)
+        if (!sessionUserId) return signIn(request)
+        const org = staffOf(deps, params.orgId, sessionUserId)
+        const sub = findSubscription(deps.db, org.orgId, params.id)
+        if (body.fromPosition > deps.store.headPosition() + 1) throw new Invalid('That position is past the end of the log')
+        deps.webhooks.replay(sub, body.fromPosition)
+        return redirect(request, `${orgWebhooksPath(org.orgId)}?replayed=${encodeURIComponent(sub.id)}`)
+      },
+      {
+        params: t.Object({ orgId: OrgParams.properties.orgId, id: t.String({ minLength: 1, maxLength: 64 }) }),
+        body: t.Object({ _csrf: t.String({ maxLength: 200 }), fromPosition: t.Integer({ minimum: 0 }) }),
+      },
+    )

@@ -1,0 +1,274 @@
+// Webhook subscriptions: self-service with the partner's own X-API-Key (only its own subscriptions exist for it),
+// and the docs' Admin API shapes under /tenants/{orgId}/webhooks behind X-Admin-API-Key.
+import { Type as T } from '@sinclair/typebox'
+import { Elysia, t } from 'elysia'
+import { authPlugin } from '../auth/principal'
+import type { Deps } from '../deps'
+import { Invalid, NotFound } from '../domain/errors'
+import { callerOrg } from '../webhooks/access'
+import {
+  AdminCreateBody,
+  AdminUpdateBody,
+  CreateBody,
+  DeliveryView,
+  PatchBody,
+  ReplayBody,
+  toDeliveryView,
+  toWebhookView,
+  WebhookView,
+} from '../webhooks/models'
+import {
+  createSubscription,
+  deleteSubscription,
+  findDelivery,
+  findSubscription,
+  health,
+  listDeliveries,
+  listSubscriptions,
+  rotateSecret,
+  type SubscriptionChanges,
+  type SubscriptionInput,
+  tenantExists,
+  updateSubscription,
+  type Webhook,
+} from '../webhooks/subscriptions'
+import { adminGuard } from './admin'
+import { errorResponses } from './models'
+
+const WebhookParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64, description: 'Webhook id' }) })
+const TenantParams = t.Object({ orgId: t.String({ minLength: 1, maxLength: 128, description: 'Tenant (organisation) id' }) })
+const TenantWebhookParams = t.Object({ orgId: TenantParams.properties.orgId, webhookId: WebhookParams.properties.id })
+const PageQuery = t.Object(
+  { limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 50 })), offset: t.Optional(t.Integer({ minimum: 0, default: 0 })) },
+  { additionalProperties: false },
+)
+const DeliveriesQuery = t.Object(
+  {
+    limit: t.Optional(t.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    before: t.Optional(t.Integer({ minimum: 1, description: 'Page back: deliveries with a smaller id' })),
+    state: t.Optional(t.Union([t.Literal('delivered'), t.Literal('retrying'), t.Literal('dead'), t.Literal('failed')])),
+  },
+  { additionalProperties: false },
+)
+
+const WebhookList = T.Object({ webhooks: T.Array(WebhookView), total: T.Integer(), limit: T.Integer(), offset: T.Integer() })
+const Created = T.Composite([WebhookView, T.Object({ secret: T.String({ description: 'Shown once' }) })])
+const AdminAck = T.Object({ success: T.Literal(true), aggregateId: T.String(), version: T.Integer(), id: T.String() })
+const Attempted = T.Object({ success: T.Boolean({ description: 'true when the endpoint answered 2xx' }), delivery: DeliveryView })
+
+const security = { detail: { security: [{ ApiKeyAuth: [] }] } }
+
+const view = (deps: Deps, row: Webhook) => toWebhookView(row, health(deps.db, row.id))
+
+function create(deps: Deps, orgId: string, input: SubscriptionInput) {
+  const row = createSubscription(deps.db, deps.config, orgId, input, deps.store.headPosition(), deps.clock.now())
+  deps.webhooks.wake()
+  return { ...view(deps, row), secret: row.secret }
+}
+
+function update(deps: Deps, current: Webhook, changes: SubscriptionChanges) {
+  const row = updateSubscription(deps.db, deps.config, current, changes, deps.clock.now())
+  deps.webhooks.reset(row.id)
+  return view(deps, row)
+}
+
+function remove(deps: Deps, row: Webhook) {
+  deleteSubscription(deps.db, row.id)
+  deps.webhooks.reset(row.id)
+}
+
+function list(deps: Deps, orgId: string, query: { limit?: number; offset?: number }) {
+  const page = { limit: query.limit ?? 50, offset: query.offset ?? 0 }
+  const { rows, total } = listSubscriptions(deps.db, orgId, page)
+  return { webhooks: rows.map((row) => view(deps, row)), total, ...page }
+}
+
+function tenant(deps: Deps, orgId: string): string {
+  if (!tenantExists(deps.db, orgId)) throw new NotFound('Tenant not registered')
+  return orgId
+}
+
+export const webhookRoutes = (deps: Deps) =>
+  new Elysia({ name: 'routes.webhooks', prefix: '/webhooks', detail: { tags: ['Webhooks'] } })
+    .use(authPlugin(deps))
+    .post(
+      '',
+      ({ body, principal, set }) => {
+        const orgId = callerOrg(principal)
+        set.status = 201
+        return create(deps, orgId, body)
+      },
+      {
+        body: CreateBody,
+        response: { 201: Created, ...errorResponses },
+        detail: {
+          ...security.detail,
+          summary: 'Subscribe to events (self-service)',
+          description: 'Answers the signing secret once. Starts at the current head of the log unless fromPosition is given.',
+        },
+      },
+    )
+    .get('', ({ query, principal }) => list(deps, callerOrg(principal), query), {
+      query: PageQuery,
+      response: { 200: WebhookList, ...errorResponses },
+      detail: { ...security.detail, summary: "List the organisation's webhooks with their health" },
+    })
+    .get('/:id', ({ params, principal }) => view(deps, findSubscription(deps.db, callerOrg(principal), params.id)), {
+      params: WebhookParams,
+      response: { 200: WebhookView, ...errorResponses },
+      detail: { ...security.detail, summary: 'Get one webhook with its health' },
+    })
+    .patch(
+      '/:id',
+      ({ params, body, principal }) => update(deps, findSubscription(deps.db, callerOrg(principal), params.id), body),
+      {
+        params: WebhookParams,
+        body: PatchBody,
+        response: { 200: WebhookView, ...errorResponses },
+        detail: {
+          ...security.detail,
+          summary: 'Change the URL, the event filter, or pause/resume',
+          description: 'A URL change sets the status to pending until the endpoint answers 2xx.',
+        },
+      },
+    )
+    .delete(
+      '/:id',
+      ({ params, principal }) => {
+        remove(deps, findSubscription(deps.db, callerOrg(principal), params.id))
+        return { success: true as const, id: params.id }
+      },
+      {
+        params: WebhookParams,
+        response: { 200: T.Object({ success: T.Literal(true), id: T.String() }), ...errorResponses },
+        detail: { ...security.detail, summary: 'Delete a webhook and its delivery records' },
+      },
+    )
+    .post(
+      '/:id/rotate-secret',
+      ({ params, principal }) => {
+        const row = findSubscription(deps.db, callerOrg(principal), params.id)
+        return { id: row.id, secret: rotateSecret(deps.db, row.id, deps.clock.now()) }
+      },
+      {
+        params: WebhookParams,
+        response: { 200: T.Object({ id: T.String(), secret: T.String({ description: 'Shown once' }) }), ...errorResponses },
+        detail: { ...security.detail, summary: 'Replace the signing secret (the old one stops working at once)' },
+      },
+    )
+    .post(
+      '/:id/test',
+      async ({ params, principal }) => {
+        const delivery = await deps.webhooks.sendTest(findSubscription(deps.db, callerOrg(principal), params.id))
+        return { success: delivery.state === 'delivered', delivery: toDeliveryView(delivery) }
+      },
+      {
+        params: WebhookParams,
+        response: { 200: Attempted, ...errorResponses },
+        detail: { ...security.detail, summary: 'Send a signed WebhookTest event now and report the answer' },
+      },
+    )
+    .get(
+      '/:id/deliveries',
+      ({ params, query, principal }) => {
+        const row = findSubscription(deps.db, callerOrg(principal), params.id)
+        const limit = query.limit ?? 50
+        const deliveries = listDeliveries(deps.db, row.id, { ...query, limit }).map(toDeliveryView)
+        const last = deliveries.at(-1)
+        return { deliveries, next: deliveries.length === limit && last ? last.id : null }
+      },
+      {
+        params: WebhookParams,
+        query: DeliveriesQuery,
+        response: {
+          200: T.Object({ deliveries: T.Array(DeliveryView), next: T.Union([T.Integer(), T.Null()], { description: 'Pass as before=' }) }),
+          ...errorResponses,
+        },
+        detail: { ...security.detail, summary: 'Recent delivery attempts (state=dead lists the dead letters)' },
+      },
+    )
+    .post(
+      '/:id/replay',
+      ({ params, body, principal }) => {
+        const row = findSubscription(deps.db, callerOrg(principal), params.id)
+        const head = deps.store.headPosition()
+        if (body.fromPosition > head + 1) throw new Invalid(`fromPosition is past the head of the log (${head})`)
+        return { success: true as const, id: row.id, checkpoint: deps.webhooks.replay(row, body.fromPosition) }
+      },
+      {
+        params: WebhookParams,
+        body: ReplayBody,
+        response: { 200: T.Object({ success: T.Literal(true), id: T.String(), checkpoint: T.Integer() }), ...errorResponses },
+        detail: {
+          ...security.detail,
+          summary: 'Re-send every event from a position on',
+          description: 'Rewinds the checkpoint to fromPosition - 1; events keep their ids, so receivers can deduplicate.',
+        },
+      },
+    )
+    .post(
+      '/:id/deliveries/:deliveryId/retry',
+      async ({ params, principal }) => {
+        const row = findSubscription(deps.db, callerOrg(principal), params.id)
+        const delivery = await deps.webhooks.retryDelivery(row, findDelivery(deps.db, row.id, params.deliveryId))
+        return { success: delivery.state === 'delivered', delivery: toDeliveryView(delivery) }
+      },
+      {
+        params: t.Object({ id: WebhookParams.properties.id, deliveryId: t.Integer({ minimum: 1 }) }),
+        response: { 200: Attempted, ...errorResponses },
+        detail: { ...security.detail, summary: 'Re-send one delivery (e.g. a dead letter) now' },
+      },
+    )
+
+const admin = { detail: { tags: ['Admin'], security: [{ AdminApiKey: [] }] } }
+
+export const adminWebhookRoutes = (deps: Deps) =>
+  new Elysia({ name: 'routes.webhooks-admin', prefix: '/tenants/:orgId/webhooks' })
+    .use(adminGuard(deps))
+    .post(
+      '',
+      ({ params, body, set }) => {
+        const orgId = tenant(deps, params.orgId)
+        set.status = 201
+        return { success: true as const, aggregateId: orgId, version: 1, ...create(deps, orgId, body) }
+      },
+      {
+        params: TenantParams,
+        body: AdminCreateBody,
+        response: { 201: T.Composite([AdminAck, Created]), ...errorResponses },
+        detail: { ...admin.detail, summary: 'Create a webhook for a tenant (docs Admin API)' },
+      },
+    )
+    .get('', ({ params, query }) => list(deps, tenant(deps, params.orgId), query), {
+      params: TenantParams,
+      query: PageQuery,
+      response: { 200: WebhookList, ...errorResponses },
+      detail: { ...admin.detail, summary: "List a tenant's webhooks (docs Admin API)" },
+    })
+    .put(
+      '/:webhookId',
+      ({ params, body }) => {
+        const orgId = tenant(deps, params.orgId)
+        const webhook = update(deps, findSubscription(deps.db, orgId, params.webhookId), body)
+        return { success: true as const, aggregateId: orgId, version: 1, id: webhook.id, webhook }
+      },
+      {
+        params: TenantWebhookParams,
+        body: AdminUpdateBody,
+        response: { 200: T.Composite([AdminAck, T.Object({ webhook: WebhookView })]), ...errorResponses },
+        detail: { ...admin.detail, summary: 'Update url, events, secret, auth or status (docs Admin API)' },
+      },
+    )
+    .delete(
+      '/:webhookId',
+      ({ params }) => {
+        const orgId = tenant(deps, params.orgId)
+        remove(deps, findSubscription(deps.db, orgId, params.webhookId))
+        return { success: true as const, aggregateId: orgId, version: 1, id: params.webhookId }
+      },
+      {
+        params: TenantWebhookParams,
+        response: { 200: AdminAck, ...errorResponses },
+        detail: { ...admin.detail, summary: 'Delete a webhook (docs Admin API)' },
+      },
+    )

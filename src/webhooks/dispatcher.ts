@@ -1,0 +1,316 @@
+// The webhook reactor: per subscription, events in log order from its checkpoint, at least once. The checkpoint
+// moves only in the write that records a 2xx or a dead-letter decision, so a crash or restart re-sends (with the
+// same webhook-id) rather than loses. Outcomes are data (webhook_deliveries); nothing escapes the loop.
+import { Counter, Histogram } from 'prom-client'
+import type { Clock } from '../clock'
+import type { Config } from '../config'
+import type { Db } from '../db/connection'
+import type { Logger } from '../logger'
+import type { Metrics } from '../metrics'
+import { type Attempt, DeliveryLog } from './delivery-log'
+import { type Envelope, type PartnerEvent, messageId, testEnvelope, toEnvelope } from './envelope'
+import { PartnerFeed, typeFilter } from './feed'
+import { classify, retryDelay } from './policy'
+import { type AttemptResult, sendEnvelope } from './sender'
+import type { AppendSignal } from './signal'
+import { type Delivery, type DeliveryState, parseEvents, pruneDeliveries, rewind, type Webhook } from './subscriptions'
+
+export type DispatcherDeps = {
+  db: Db
+  config: Config
+  clock: Clock
+  logger: Logger
+  metrics: Metrics
+  appended: AppendSignal
+}
+
+type Backlog = { after: number; filter: string; events: PartnerEvent[]; next: number }
+type Retry = { position: number; attempt: number; nextAttemptAt: number }
+
+const BATCH = 100
+// First-attempt 2xx answers are written together, at most this many or this old.
+const ACK_BATCH = 100
+const ACK_MAX_AGE_MS = 250
+// Appends from another process (the CLI) are not signalled: look at the log at least this often.
+const IDLE_POLL_MS = 1000
+const ERROR_BACKOFF_MS = 5000
+const PRUNE_EVERY_MS = 3_600_000
+
+export class WebhookDispatcher {
+  readonly feed: PartnerFeed
+  private readonly log: DeliveryLog
+  private running = false
+  private stopping = new AbortController()
+  private unsubscribe: (() => void) | undefined
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private timerAt = Number.POSITIVE_INFINITY
+  private tickQueued = false
+  private wakes = 0
+  private lastPrune = 0
+  private readonly inFlight = new Map<string, Promise<void>>()
+  private readonly backlogs = new Map<string, Backlog>()
+  private readonly retries = new Map<string, Retry>()
+  private readonly notBefore = new Map<string, number>()
+  // Subscriptions whose scheduled retry was already read back from the database in this process.
+  private readonly resumed = new Set<string>()
+  private readonly deliveries: Counter<'outcome'>
+  private readonly lag: Histogram
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.feed = new PartnerFeed(deps.db)
+    this.log = new DeliveryLog(deps.db)
+    this.deliveries = new Counter({
+      name: 'spkey_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome (delivered, retrying, dead, failed)',
+      labelNames: ['outcome'],
+      registers: [deps.metrics.registry],
+    })
+    this.lag = new Histogram({
+      name: 'spkey_webhook_delivery_lag_seconds',
+      help: 'From append to a 2xx from the partner',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 600],
+      registers: [deps.metrics.registry],
+    })
+  }
+
+  get isRunning(): boolean {
+    return this.running
+  }
+
+  // Started by `serve` (never by createDeps): tests start it when they want deliveries.
+  start(): void {
+    if (this.running) return
+    this.running = true
+    this.stopping = new AbortController()
+    this.unsubscribe = this.deps.appended.subscribe(() => this.wake())
+    this.wake()
+  }
+
+  // Requests in flight are abandoned unrecorded: after a restart they are sent again with the same id.
+  async stop(): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    this.unsubscribe?.()
+    this.stopping.abort()
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.timerAt = Number.POSITIVE_INFINITY
+    await Promise.allSettled([...this.inFlight.values()])
+  }
+
+  wake(): void {
+    this.wakes++
+    if (!this.running || this.tickQueued) return
+    this.tickQueued = true
+    setImmediate(() => {
+      this.tickQueued = false
+      this.tick()
+    })
+  }
+
+  // Forget what is cached about a subscription after it was changed, replayed or deleted.
+  reset(webhookId: string): void {
+    this.backlogs.delete(webhookId)
+    this.retries.delete(webhookId)
+    this.notBefore.delete(webhookId)
+    this.resumed.delete(webhookId)
+    this.wake()
+  }
+
+  replay(sub: Webhook, fromPosition: number): number {
+    const checkpoint = rewind(this.deps.db, sub.id, fromPosition, this.deps.clock.now())
+    this.reset(sub.id)
+    return checkpoint
+  }
+
+  // One signed probe outside the log; a 2xx verifies a pending subscription.
+  async sendTest(sub: Webhook): Promise<Delivery> {
+    const envelope = testEnvelope(sub.id, sub.orgId, this.deps.clock.now())
+    return this.oneOff(sub, envelope, 0, 1)
+  }
+
+  // Re-sends one recorded delivery now, out of band: the checkpoint and any retry schedule are left alone.
+  async retryDelivery(sub: Webhook, delivery: Delivery): Promise<Delivery> {
+    if (delivery.position === 0) return this.sendTest(sub)
+    const event = this.feed.event(sub.orgId, delivery.position)
+    if (!event) throw new Error(`event ${delivery.position} is not routed to ${sub.orgId}`)
+    return this.oneOff(sub, toEnvelope(event, sub.orgId), event.position, delivery.attempt + 1)
+  }
+
+  private async oneOff(sub: Webhook, envelope: Envelope, position: number, attemptNumber: number): Promise<Delivery> {
+    const result = await this.post(sub, envelope)
+    const state: DeliveryState = classify(result.statusCode) === 'delivered' ? 'delivered' : 'failed'
+    const attempt = this.attempt(sub.id, position, envelope.id, attemptNumber, state, result, null)
+    const id = this.log.recordOneOff(attempt)
+    this.deliveries.inc({ outcome: state })
+    const { statusCode, error, durationMs } = result
+    return { id, webhookId: sub.id, position, messageId: envelope.id, attempt: attemptNumber, state, statusCode, error, durationMs, createdAt: attempt.at, nextAttemptAt: null }
+  }
+
+  private attempt(webhookId: string, position: number, id: string, attempt: number, state: DeliveryState, result: AttemptResult, nextAttemptAt: number | null): Attempt {
+    return { webhookId, position, messageId: id, attempt, state, result, at: this.deps.clock.now(), nextAttemptAt }
+  }
+
+  private post(sub: Webhook, envelope: Envelope): Promise<AttemptResult> {
+    return sendEnvelope(sub, envelope, { timeoutMs: this.deps.config.webhookTimeoutMs, nowMs: this.deps.clock.now, abort: this.stopping.signal })
+  }
+
+  private tick(): void {
+    if (!this.running) return
+    const now = this.deps.clock.now()
+    let due = now + IDLE_POLL_MS
+    try {
+      for (const id of this.log.deliverableIds()) {
+        if (this.inFlight.has(id)) continue
+        const notBefore = this.notBefore.get(id) ?? 0
+        if (notBefore > now) {
+          due = Math.min(due, notBefore)
+          continue
+        }
+        this.launch(id)
+      }
+      if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+        this.lastPrune = now
+        pruneDeliveries(this.deps.db, now)
+      }
+    } catch (error) {
+      this.deps.logger.error('webhook dispatcher tick failed', { error: String(error) })
+    }
+    this.arm(due - now)
+  }
+
+  private arm(delayMs: number): void {
+    if (!this.running) return
+    const at = Date.now() + Math.max(delayMs, 0)
+    if (this.timer !== undefined && this.timerAt <= at) return
+    clearTimeout(this.timer)
+    this.timerAt = at
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.timerAt = Number.POSITIVE_INFINITY
+      this.tick()
+    }, Math.max(delayMs, 0))
+  }
+
+  private launch(id: string): void {
+    const wakesBefore = this.wakes
+    const task = this.pump(id)
+      .catch((error: unknown) => {
+        this.deps.logger.error('webhook delivery loop failed', { webhookId: id, error: String(error) })
+        this.notBefore.set(id, this.deps.clock.now() + ERROR_BACKOFF_MS)
+        this.backlogs.delete(id)
+        return false
+      })
+      .then((worked) => {
+        this.inFlight.delete(id)
+        // An append that arrived while this pump was finishing must not wait for the idle poll.
+        if (worked || this.wakes !== wakesBefore) this.wake()
+      })
+    this.inFlight.set(id, task)
+  }
+
+  // Sends this subscription's events one at a time until it is caught up, waiting on a retry, or disabled.
+  // First-attempt 2xx answers are written in batches (one fsync per ACK_BATCH, not per event): a crash can lose
+  // only checkpoint progress, which means re-sending those events with their ids, never losing one.
+  private async pump(id: string): Promise<boolean> {
+    let worked = false
+    const acks: { record: Attempt; appendedAt: number }[] = []
+    // The stored checkpoint the unwritten acks build on; a replay that moves it meanwhile wins.
+    let base = 0
+    const flush = () => {
+      if (acks.length === 0) return
+      const written = acks.splice(0)
+      this.log.acknowledge(id, base, written.map((ack) => ack.record))
+      this.deliveries.inc({ outcome: 'delivered' }, written.length)
+      for (const { record, appendedAt } of written) this.lag.observe(Math.max(record.at - appendedAt, 0) / 1000)
+    }
+    try {
+      while (this.running) {
+        const stored = this.log.subscription(id)
+        if (!stored || stored.status === 'disabled') break
+        const lastAck = acks.at(-1)?.record
+        const oldest = acks[0]?.record.at ?? 0
+        if (lastAck && (stored.checkpoint !== base || acks.length >= ACK_BATCH || this.deps.clock.now() - oldest >= ACK_MAX_AGE_MS)) {
+          flush()
+          continue
+        }
+        const sub = lastAck ? { ...stored, checkpoint: lastAck.position } : stored
+        const event = this.nextEvent(sub)
+        if (!event) break
+        const { attempt, nextAttemptAt } = this.retryState(id, event.position)
+        const now = this.deps.clock.now()
+        if (nextAttemptAt > now) {
+          this.notBefore.set(id, nextAttemptAt)
+          this.arm(nextAttemptAt - now)
+          break
+        }
+        const envelope = toEnvelope(event, sub.orgId)
+        const result = await this.post(sub, envelope)
+        worked = true
+        if (attempt === 1 && classify(result.statusCode) === 'delivered') {
+          if (acks.length === 0) base = stored.checkpoint
+          acks.push({ record: this.attempt(id, event.position, envelope.id, 1, 'delivered', result, null), appendedAt: event.createdAt })
+          this.retries.delete(id)
+          continue
+        }
+        if (!this.running) break
+        // Every other outcome is decided against a written checkpoint.
+        flush()
+        const current = this.log.subscription(id)
+        if (!current || !this.settle(current, event, attempt, result)) break
+      }
+    } finally {
+      flush()
+    }
+    return worked
+  }
+
+  private nextEvent(sub: Webhook): PartnerEvent | null {
+    let backlog = this.backlogs.get(sub.id)
+    if (backlog && (backlog.filter !== sub.events || sub.checkpoint < backlog.after)) backlog = undefined
+    if (backlog) {
+      while (backlog.next < backlog.events.length && (backlog.events[backlog.next]?.position ?? 0) <= sub.checkpoint) backlog.next++
+      if (backlog.next < backlog.events.length) return backlog.events[backlog.next] ?? null
+    }
+    const head = this.feed.head(sub.orgId)
+    if (head <= sub.checkpoint) return null
+    const events = this.feed.read(sub.orgId, sub.checkpoint, BATCH, typeFilter(parseEvents(sub.events)), head)
+    if (events.length === 0) this.log.skipTo(sub.id, head, sub.checkpoint)
+    this.backlogs.set(sub.id, { after: sub.checkpoint, filter: sub.events, events, next: 0 })
+    return events[0] ?? null
+  }
+
+  // The attempt number and earliest time for the event at a subscription's head. Read back from the database once
+  // per subscription and process (after a restart or a replay); afterwards only this process schedules retries.
+  private retryState(webhookId: string, position: number): { attempt: number; nextAttemptAt: number } {
+    const known = this.retries.get(webhookId)
+    if (known?.position === position) return known
+    const scheduled = this.resumed.has(webhookId) ? null : this.log.scheduledRetry(webhookId, position)
+    this.resumed.add(webhookId)
+    const state = scheduled ? { position, attempt: scheduled.attempt + 1, nextAttemptAt: scheduled.nextAttemptAt } : { position, attempt: 1, nextAttemptAt: 0 }
+    this.retries.set(webhookId, state)
+    return state
+  }
+
+  // Records an attempt that is not a first-try 2xx and what follows from it; true = go on with the next event.
+  private settle(sub: Webhook, event: PartnerEvent, attempt: number, result: AttemptResult): boolean {
+    const verdict = classify(result.statusCode)
+    const delay = verdict === 'retry' ? retryDelay(attempt, this.deps.config.webhookRetryScheduleMs, result.retryAfterMs) : null
+    const state: DeliveryState = verdict === 'delivered' ? 'delivered' : verdict === 'gone' ? 'failed' : delay === null ? 'dead' : 'retrying'
+    const now = this.deps.clock.now()
+    const nextAttemptAt = delay === null ? null : now + delay
+    const record = this.attempt(sub.id, event.position, messageId(event), attempt, state, result, nextAttemptAt)
+    const disabled = this.log.settle(record, sub.checkpoint, { gone: verdict === 'gone', disableAfterMs: this.deps.config.webhookDisableAfterMs })
+    this.deliveries.inc({ outcome: state })
+    if (state === 'delivered') this.lag.observe(Math.max(now - event.createdAt, 0) / 1000)
+    if (state === 'delivered' || state === 'dead') this.retries.delete(sub.id)
+    if (disabled) this.deps.logger.warn('webhook disabled', { webhookId: sub.id, orgId: sub.orgId, statusCode: result.statusCode })
+    if (nextAttemptAt !== null && !disabled) {
+      this.retries.set(sub.id, { position: event.position, attempt: attempt + 1, nextAttemptAt })
+      this.notBefore.set(sub.id, nextAttemptAt)
+      this.arm(nextAttemptAt - now)
+      return false
+    }
+    return !disabled && state !== 'failed'
+  }
+}

@@ -1,0 +1,236 @@
+// Webhook subscriptions: validation, storage (operational rows, not events), org-scoped lookups, health.
+import { and, count, desc, eq, lt, ne, type SQL, sql } from 'drizzle-orm'
+import type { Config } from '../config'
+import type { Db } from '../db/connection'
+import { events, orgs, webhookDeliveries, webhooks } from '../db/schema'
+import { Invalid, NotFound } from '../domain/errors'
+import { generateSecret, isValidSecret } from './signing'
+
+export type Webhook = typeof webhooks.$inferSelect
+export type Delivery = typeof webhookDeliveries.$inferSelect
+export type WebhookStatus = 'active' | 'disabled' | 'pending'
+// delivered: 2xx; retrying: failed, another attempt scheduled; dead: dead letter (exhausted or permanent 4xx),
+// the checkpoint moved on; failed: a one-off attempt (test, manual retry) or one that disabled the subscription.
+export type DeliveryState = 'delivered' | 'retrying' | 'dead' | 'failed'
+
+export type AuthInput = { type: 'none' | 'apiKeyHeader' | 'bearerToken'; headerName?: string; value?: string }
+
+export type SubscriptionInput = {
+  url: string
+  events?: string[]
+  secret?: string
+  auth?: AuthInput
+  fromPosition?: number
+}
+
+export type SubscriptionChanges = {
+  url?: string
+  events?: string[]
+  secret?: string
+  auth?: AuthInput
+  status?: 'active' | 'disabled'
+}
+
+// Headers a static auth header may not replace: the signature, framing and routing headers.
+const RESERVED_HEADERS = /^(webhook-.*|content-type|content-length|host|user-agent|authorization|transfer-encoding|connection)$/i
+
+export function parseEvents(json: string): string[] {
+  const value: unknown = JSON.parse(json)
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : ['*']
+}
+
+export function checkUrl(config: Pick<Config, 'webhookAllowHttp'>, raw: string): string {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new Invalid('url must be an absolute http(s) URL', [{ field: 'url', message: 'not a valid URL' }])
+  }
+  const allowed = config.webhookAllowHttp ? ['https:', 'http:'] : ['https:']
+  if (!allowed.includes(url.protocol)) {
+    const message = config.webhookAllowHttp ? 'must use http or https' : 'must use https (WEBHOOK_ALLOW_HTTP is false)'
+    throw new Invalid(`url ${message}`, [{ field: 'url', message }])
+  }
+  if (url.username || url.password) {
+    throw new Invalid('url must not carry credentials; use auth instead', [{ field: 'url', message: 'credentials in URL' }])
+  }
+  return url.toString()
+}
+
+function checkSecret(secret: string): string {
+  if (!isValidSecret(secret)) {
+    throw new Invalid('secret must be "whsec_" followed by base64 of 24 to 64 random bytes; omit it to have one generated', [
+      { field: 'secret', message: 'malformed webhook secret' },
+    ])
+  }
+  return secret
+}
+
+function checkAuth(auth: AuthInput): Pick<Webhook, 'authType' | 'authHeaderName' | 'authValue'> {
+  if (auth.type === 'none') return { authType: 'none', authHeaderName: null, authValue: null }
+  if (!auth.value) throw new Invalid('auth.value is required', [{ field: 'auth.value', message: 'required for this auth type' }])
+  if (auth.type === 'bearerToken') return { authType: 'bearerToken', authHeaderName: null, authValue: auth.value }
+  const name = auth.headerName ?? ''
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(name) || RESERVED_HEADERS.test(name)) {
+    throw new Invalid('auth.headerName must be a custom header name', [{ field: 'auth.headerName', message: 'invalid or reserved header' }])
+  }
+  return { authType: 'apiKeyHeader', authHeaderName: name, authValue: auth.value }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+export const tenantExists = (db: Db, orgId: string) =>
+  db.select({ orgId: orgs.orgId }).from(orgs).where(eq(orgs.orgId, orgId)).get() !== undefined
+
+// A new subscription starts at the head of the log (no history flood) unless `fromPosition` asks for older events.
+export function createSubscription(db: Db, config: Config, orgId: string, input: SubscriptionInput, head: number, nowMs: number) {
+  const secret = input.secret === undefined ? generateSecret() : checkSecret(input.secret)
+  const row: Webhook = {
+    id: crypto.randomUUID(),
+    orgId,
+    url: checkUrl(config, input.url),
+    events: JSON.stringify(input.events ?? ['*']),
+    secret,
+    ...checkAuth(input.auth ?? { type: 'none' }),
+    status: 'active',
+    disabledReason: null,
+    checkpoint: input.fromPosition === undefined ? head : Math.min(Math.max(input.fromPosition - 1, 0), head),
+    failingSince: null,
+    createdAt: iso(nowMs),
+    updatedAt: iso(nowMs),
+  }
+  db.insert(webhooks).values(row).run()
+  return row
+}
+
+export function listSubscriptions(db: Db, orgId: string, page: { limit: number; offset: number }) {
+  const rows = db
+    .select()
+    .from(webhooks)
+    .where(eq(webhooks.orgId, orgId))
+    .orderBy(webhooks.createdAt, webhooks.id)
+    .limit(page.limit)
+    .offset(page.offset)
+    .all()
+  const total = db.select({ n: count() }).from(webhooks).where(eq(webhooks.orgId, orgId)).get()?.n ?? 0
+  return { rows, total }
+}
+
+// Another org's id is "not found": existence is not revealed across tenants.
+export function findSubscription(db: Db, orgId: string, id: string): Webhook {
+  const row = db
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.id, id), eq(webhooks.orgId, orgId)))
+    .get()
+  if (!row) throw new NotFound('Webhook not found')
+  return row
+}
+
+export function updateSubscription(db: Db, config: Config, current: Webhook, changes: SubscriptionChanges, nowMs: number): Webhook {
+  const set: Partial<Webhook> = { updatedAt: iso(nowMs) }
+  if (changes.url !== undefined) {
+    set.url = checkUrl(config, changes.url)
+    // docs: a URL change resets the status to pending until the endpoint answers 2xx (a delivery or a test).
+    if (set.url !== current.url && current.status !== 'disabled') set.status = 'pending'
+  }
+  if (changes.events !== undefined) set.events = JSON.stringify(changes.events)
+  if (changes.secret !== undefined) set.secret = checkSecret(changes.secret)
+  if (changes.auth !== undefined) Object.assign(set, checkAuth(changes.auth))
+  if (changes.status === 'disabled') Object.assign(set, { status: 'disabled', disabledReason: 'disabled by request' })
+  if (changes.status === 'active' && current.status === 'disabled') {
+    Object.assign(set, { status: 'active', disabledReason: null, failingSince: null })
+  }
+  db.update(webhooks).set(set).where(eq(webhooks.id, current.id)).run()
+  return { ...current, ...set }
+}
+
+export function deleteSubscription(db: Db, id: string): void {
+  db.$client.transaction(() => {
+    db.delete(webhookDeliveries).where(eq(webhookDeliveries.webhookId, id)).run()
+    db.delete(webhooks).where(eq(webhooks.id, id)).run()
+  })()
+}
+
+export function rotateSecret(db: Db, id: string, nowMs: number): string {
+  const secret = generateSecret()
+  db.update(webhooks).set({ secret, updatedAt: iso(nowMs) }).where(eq(webhooks.id, id)).run()
+  return secret
+}
+
+// Replay: events with position >= fromPosition are sent again (same ids); pending retries are abandoned.
+export function rewind(db: Db, id: string, fromPosition: number, nowMs: number): number {
+  const checkpoint = Math.max(fromPosition - 1, 0)
+  db.$client.transaction(() => {
+    db.update(webhooks).set({ checkpoint, updatedAt: iso(nowMs) }).where(eq(webhooks.id, id)).run()
+    db.update(webhookDeliveries)
+      .set({ nextAttemptAt: null })
+      .where(and(eq(webhookDeliveries.webhookId, id), eq(webhookDeliveries.state, 'retrying')))
+      .run()
+  })()
+  return checkpoint
+}
+
+export function listDeliveries(db: Db, webhookId: string, options: { limit: number; before?: number; state?: DeliveryState }) {
+  const conditions = [eq(webhookDeliveries.webhookId, webhookId)]
+  if (options.before !== undefined) conditions.push(lt(webhookDeliveries.id, options.before))
+  if (options.state !== undefined) conditions.push(eq(webhookDeliveries.state, options.state))
+  return db
+    .select()
+    .from(webhookDeliveries)
+    .where(and(...conditions))
+    .orderBy(desc(webhookDeliveries.id))
+    .limit(options.limit)
+    .all()
+}
+
+export function findDelivery(db: Db, webhookId: string, deliveryId: number): Delivery {
+  const row = db
+    .select()
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.webhookId, webhookId)))
+    .get()
+  if (!row) throw new NotFound('Delivery not found')
+  return row
+}
+
+// The latest attempts across an org's subscriptions, with the event type they carried (test probes have none).
+export function recentDeliveries(db: Db, orgId: string, limit: number) {
+  return db
+    .select({ delivery: webhookDeliveries, eventType: events.type })
+    .from(webhookDeliveries)
+    .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
+    .leftJoin(events, eq(events.position, webhookDeliveries.position))
+    .where(eq(webhooks.orgId, orgId))
+    .orderBy(desc(webhookDeliveries.id))
+    .limit(limit)
+    .all()
+}
+
+export type Health = { lastDelivery: Delivery | null; lastFailure: Delivery | null; deadLetters: number }
+
+export function health(db: Db, webhookId: string): Health {
+  const latest = (extra?: SQL) =>
+    db
+      .select()
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.webhookId, webhookId), extra))
+      .orderBy(desc(webhookDeliveries.id))
+      .limit(1)
+      .get() ?? null
+  const dead = db
+    .select({ n: count() })
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.state, 'dead')))
+    .get()
+  return { lastDelivery: latest(), lastFailure: latest(ne(webhookDeliveries.state, 'delivered')), deadLetters: dead?.n ?? 0 }
+}
+
+// Attempts are kept for a week and dead letters for a month: enough to inspect and replay, bounded on disk.
+export function pruneDeliveries(db: Db, nowMs: number): void {
+  const week = nowMs - 7 * 86_400_000
+  const month = nowMs - 30 * 86_400_000
+  db.delete(webhookDeliveries)
+    .where(sql`(${webhookDeliveries.state} != 'dead' AND ${webhookDeliveries.nextAttemptAt} IS NULL AND ${webhookDeliveries.createdAt} < ${week}) OR ${webhookDeliveries.createdAt} < ${month}`)
+    .run()
+}

@@ -1,0 +1,312 @@
+// The coverage table: every operation of docs/reference/smartphonekey-openapi.json with spkey's status, and every
+// deliberate difference from the document, each with its reason. The conformance suite holds this file to the truth:
+// - an operation marked implemented/partly must have a route in createApp(deps).routes and conformance checks
+//   covering a success and every documented status it can provoke (or a reason why it cannot be provoked);
+// - a route for a documented operation marked "not implemented" or "out of scope" fails the suite;
+// - a response status the document does not list for an operation must be allowed below, with the reason;
+// - "partly" = routed and checked, with failing checks (known mismatches); "implemented" = every check passes.
+// `npm run conformance:report` turns this table and the check results into docs/conformance.md.
+
+export type OpStatus = 'implemented' | 'partly' | 'not implemented' | 'out of scope'
+export type OpEntry = { status: OpStatus; note?: string }
+
+const OUT = {
+  hubs: 'Hubs (AWS IoT things) are outside spkey: it drives locks directly through its lock drivers.',
+  cameras: '3dEye cameras are outside spkey.',
+  cameraRoles: '3dEye camera roles are outside spkey.',
+  rtsp: 'RTSP cameras are outside spkey.',
+  matter: 'Matter devices (AWS IoT shadows) are outside spkey.',
+  admin: "The docs' b2c-api /admin/* operations are specific to the SaaS (R2, Durable Objects, 3dEye, workflows); spkey has its own admin API and CLI.",
+  wallet: 'Apple/Google Wallet passes are outside spkey.',
+  threeDeye: '3dEye is outside spkey.',
+  devices: 'Device linking (SpacetimeDB device rows, hubs) is outside spkey.',
+  plates: 'License plates (LPR cameras) are outside spkey.',
+}
+
+export const OPERATIONS: Record<string, OpEntry> = {
+  'POST /admin/backfill-threedeye': { status: 'out of scope', note: OUT.admin },
+  'POST /admin/cleanup/delete-all': { status: 'out of scope', note: OUT.admin },
+  'DELETE /admin/cleanup/hubs/{hubId}': { status: 'out of scope', note: OUT.admin },
+  'DELETE /admin/cleanup/locks/{lockId}': { status: 'out of scope', note: OUT.admin },
+  'DELETE /admin/cleanup/users/{userId}': { status: 'out of scope', note: OUT.admin },
+  'GET /admin/debug/registry': { status: 'out of scope', note: OUT.admin },
+  'POST /admin/resync-projections': { status: 'out of scope', note: OUT.admin },
+  'POST /admin/shadow-sync/{thingName}': { status: 'out of scope', note: OUT.admin },
+  'GET /admin/test-error': { status: 'out of scope', note: OUT.admin },
+  'GET /admin/threedeye/users/{userId}': { status: 'out of scope', note: OUT.admin },
+  'POST /admin/threedeye/users/{userId}/reset': { status: 'out of scope', note: OUT.admin },
+  'POST /camera-roles/{id}/AssignCamera': { status: 'out of scope', note: OUT.cameraRoles },
+  'POST /camera-roles/{id}/AssignUser': { status: 'out of scope', note: OUT.cameraRoles },
+  'POST /camera-roles/{id}/CreateCameraRole': { status: 'out of scope', note: OUT.cameraRoles },
+  'POST /camera-roles/{id}/DeleteCameraRole': { status: 'out of scope', note: OUT.cameraRoles },
+  'POST /camera-roles/{id}/RemoveCamera': { status: 'out of scope', note: OUT.cameraRoles },
+  'POST /camera-roles/{id}/RemoveUser': { status: 'out of scope', note: OUT.cameraRoles },
+  'GET /camera-roles/{id}/details': { status: 'out of scope', note: OUT.cameraRoles },
+  'GET /cameras/my': { status: 'out of scope', note: OUT.cameras },
+  'POST /cameras/{id}/DeleteCamera': { status: 'out of scope', note: OUT.cameras },
+  'POST /cameras/{id}/DisableCamera': { status: 'out of scope', note: OUT.cameras },
+  'POST /cameras/{id}/LinkCameraToLock': { status: 'out of scope', note: OUT.cameras },
+  'POST /cameras/{id}/RegisterCamera': { status: 'out of scope', note: OUT.cameras },
+  'POST /cameras/{id}/UnlinkCameraFromLock': { status: 'out of scope', note: OUT.cameras },
+  'POST /cameras/{id}/UpdateCamera': { status: 'out of scope', note: OUT.cameras },
+  'GET /cameras/{id}/details': { status: 'out of scope', note: OUT.cameras },
+  'GET /cameras/{id}/lpr-events': { status: 'out of scope', note: OUT.cameras },
+  'GET /cameras/{id}/stream': { status: 'out of scope', note: OUT.cameras },
+  'POST /hubs/{id}/ClaimHub': { status: 'out of scope', note: OUT.hubs },
+  'POST /hubs/{id}/CommissionDevice': { status: 'out of scope', note: OUT.hubs },
+  'POST /hubs/{id}/ProvisionHub': { status: 'out of scope', note: OUT.hubs },
+  'POST /hubs/{id}/ReClaimHub': { status: 'out of scope', note: OUT.hubs },
+  'POST /hubs/{id}/SendHubCommand': { status: 'out of scope', note: OUT.hubs },
+  'POST /hubs/{id}/SetHubRole': { status: 'out of scope', note: OUT.hubs },
+  'POST /hubs/{id}/SuspendHub': { status: 'out of scope', note: OUT.hubs },
+  'GET /hubs/{id}/status': { status: 'out of scope', note: OUT.hubs },
+  'POST /locks/{id}/AddKey': { status: 'implemented' },
+  'POST /locks/{id}/AddResident': { status: 'implemented' },
+  'POST /locks/{id}/BulkAddKeys': { status: 'not implemented' },
+  'POST /locks/{id}/ChangeLockUuid': { status: 'implemented' },
+  'POST /locks/{id}/CreateLock': { status: 'partly', note: 'Lock id 0 answers 400 naming field "property" instead of `id` (see Failing checks).' },
+  'POST /locks/{id}/OpenLock': { status: 'implemented' },
+  'POST /locks/{id}/RemoveKey': { status: 'implemented' },
+  'POST /locks/{id}/RemoveResident': { status: 'implemented' },
+  'POST /locks/{id}/SetOrganization': { status: 'implemented' },
+  'POST /locks/{id}/SetOwner': { status: 'implemented' },
+  'POST /locks/{id}/WriteKey': { status: 'implemented' },
+  'GET /locks/{id}/basic-info': { status: 'partly', note: 'Lock id 0 answers 400 naming field "property" instead of `id` (see Failing checks).' },
+  'POST /locks/{id}/create-temp-key': { status: 'partly', note: 'Lock id 0 answers 400 naming field "property" instead of `id` (see Failing checks).' },
+  'GET /locks/{id}/debug/messages': { status: 'not implemented' },
+  'POST /locks/{id}/delete-temp-key': { status: 'implemented' },
+  'GET /locks/{id}/details': { status: 'partly', note: 'Lock id 0 answers 400 naming field "property" instead of `id` (see Failing checks).' },
+  'GET /locks/{id}/events': { status: 'partly', note: 'Lock id 0 answers 400 naming field "property" instead of `id` (see Failing checks).' },
+  'GET /locks/{id}/residents': { status: 'partly', note: 'Lock id 0 answers 400 naming field "property" instead of `id` (see Failing checks).' },
+  'GET /locks/{id}/temp-keys': { status: 'partly', note: 'Lock id 0 answers 400 naming field "property" instead of `id` (see Failing checks).' },
+  'POST /locks/{id}/update-temp-key': { status: 'implemented' },
+  'POST /locks/{id}/use-temp-key': { status: 'implemented' },
+  'POST /matter-devices/{id}/CreateMatterDevice': { status: 'out of scope', note: OUT.matter },
+  'POST /matter-devices/{id}/UpdateDesiredShadow': { status: 'out of scope', note: OUT.matter },
+  'POST /matter-devices/{id}/UpdateReportedShadow': { status: 'out of scope', note: OUT.matter },
+  'POST /rtsp-cameras/{id}/DeleteRtspCamera': { status: 'out of scope', note: OUT.rtsp },
+  'POST /rtsp-cameras/{id}/RegisterRtspCamera': { status: 'out of scope', note: OUT.rtsp },
+  'GET /temp-keys/{uuid}': { status: 'implemented' },
+  'GET /temp-keys/{uuid}/confirmation': { status: 'implemented' },
+  'POST /temp-keys/{uuid}/open': { status: 'partly', note: 'Without Accept: application/json the documented 303 is answered as 200 JSON (see Failing checks).' },
+  'POST /users': { status: 'implemented' },
+  'GET /users/by-email': { status: 'implemented' },
+  'GET /users/by-phone': { status: 'implemented' },
+  'GET /users/{id}/3deye-credentials': { status: 'out of scope', note: OUT.threeDeye },
+  'POST /users/{id}/AddAccessibleLock': { status: 'implemented' },
+  'POST /users/{id}/AddDevice': { status: 'out of scope', note: OUT.devices },
+  'POST /users/{id}/AddLicensePlate': { status: 'out of scope', note: OUT.plates },
+  'POST /users/{id}/AddPhysicalKey': { status: 'implemented' },
+  'POST /users/{id}/AddWalletKey': { status: 'out of scope', note: OUT.wallet },
+  'POST /users/{id}/CreateUser': { status: 'implemented' },
+  'GET /users/{id}/PhysicalKeys': { status: 'implemented' },
+  'GET /users/{id}/PhysicalKeys/{number}': { status: 'partly', note: 'Key number 0 answers 400 naming field "property" instead of `number` (see Failing checks).' },
+  'POST /users/{id}/RemoveAccessibleLock': { status: 'implemented' },
+  'POST /users/{id}/RemoveDevice': { status: 'out of scope', note: OUT.devices },
+  'POST /users/{id}/RemoveLicensePlate': { status: 'out of scope', note: OUT.plates },
+  'POST /users/{id}/RemovePhysicalKey': { status: 'partly', note: '`number` above 9007199254740991 (command-schema maximum) answers 404, not 400 (see Failing checks).' },
+  'POST /users/{id}/UpdatePhoneNumber': { status: 'implemented' },
+  'GET /users/{id}/accessible-locks': { status: 'implemented' },
+  'GET /users/{id}/devices': { status: 'out of scope', note: OUT.devices },
+  'GET /users/{id}/keys': { status: 'implemented' },
+  'GET /users/{id}/license-plates': { status: 'out of scope', note: OUT.plates },
+  'GET /users/{id}/owned-locks': { status: 'implemented' },
+  'GET /users/{id}/phone-number': { status: 'implemented' },
+  'GET /users/{id}/profile': { status: 'implemented' },
+  'GET /users/{id}/wallet': { status: 'out of scope', note: OUT.wallet },
+  'GET /users/{id}/wallet/link': { status: 'out of scope', note: OUT.wallet },
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Response statuses spkey answers that the document does not list for the operation. Each rule names the
+// operations it applies to; a check that meets an undocumented status not allowed here fails.
+export type ExtraStatus = { status: number; ops: string[] | 'all authenticated'; reason: string }
+
+export const EXTRA_STATUSES: ExtraStatus[] = [
+  {
+    status: 401,
+    ops: 'all authenticated',
+    reason:
+      'Missing or invalid credentials. Every operation requires JWT or X-API-Key (the document\'s global `security`), but 401 is listed on only some of them.',
+  },
+  {
+    status: 403,
+    ops: 'all authenticated',
+    reason:
+      'Authenticated but not allowed (common-workflows: the key\'s org must own the lock / issue the key, a user modifies only their own record); the document lists 403 on only some operations.',
+  },
+  {
+    status: 400,
+    ops: [
+      'POST /locks/{id}/AddKey',
+      'POST /locks/{id}/OpenLock',
+      'POST /locks/{id}/SetOrganization',
+      'POST /locks/{id}/SetOwner',
+      'POST /locks/{id}/WriteKey',
+      'POST /users/{id}/UpdatePhoneNumber',
+      'GET /locks/{id}/basic-info',
+      'GET /locks/{id}/details',
+      'GET /locks/{id}/events',
+      'GET /locks/{id}/residents',
+      'GET /locks/{id}/temp-keys',
+      'GET /users/{id}/PhysicalKeys',
+      'GET /users/{id}/PhysicalKeys/{number}',
+    ],
+    reason:
+      'Validation: a body, path or query that breaks the documented schema (lock id 0, a wrong type, an unknown or server-set field) answers 400 with details; the document lists no 400 for these operations although they take the validated input.',
+  },
+  {
+    status: 404,
+    ops: ['POST /locks/{id}/ChangeLockUuid', 'POST /locks/{id}/create-temp-key'],
+    reason:
+      'Unknown lock id, or a lock of another tenant (not revealed: DESIGN.md, Identity); the document lists no 404 for these lock commands.',
+  },
+  {
+    status: 409,
+    ops: ['POST /locks/{id}/CreateLock'],
+    reason: 'The lock id is taken by a lock this caller cannot see: lock ids are global, so the create neither repeats nor reveals the other tenant\'s lock (the docs\' idempotent 200 would leak it).',
+  },
+  {
+    status: 409,
+    ops: ['GET /users/by-email'],
+    reason: 'The `uuid` to assign belongs to another user (as the later HEAD version of the document specifies for by-email).',
+  },
+  {
+    status: 409,
+    ops: ['POST /locks/{id}/create-temp-key'],
+    reason: 'A client-supplied tempKeyUuid that already names a key: the key is its link, so it is never reused or overwritten (API.md §6.3 leaves the duplicate case open).',
+  },
+  {
+    status: 200,
+    ops: ['POST /temp-keys/{uuid}/open'],
+    reason:
+      'JSON clients (Accept: application/json) get the command envelope {success, aggregateId, version, event: TempKeyUsed, tempKeyUuid, offline} instead of a redirect; the document describes only the browser flow (303).',
+  },
+  {
+    status: 502,
+    ops: ['POST /temp-keys/{uuid}/open'],
+    reason:
+      'The lock device did not confirm the open: nothing is recorded and no use is spent (the docs leave a failed device call open; their OpenLock answers 502).',
+  },
+  {
+    status: 502,
+    ops: ['POST /locks/{id}/AddKey', 'POST /locks/{id}/RemoveKey'],
+    reason:
+      'The lock device did not confirm: common-workflows: "AddKey is fail-fast: if the device can\'t be reached, the request fails with a 502 and no key is recorded"; RemoveKey drives the device the same way. The spec lists 502 only for OpenLock and WriteKey.',
+  },
+]
+
+// Documented statuses a conformance check cannot provoke through the API, with the reason.
+export const NOT_PROVOKED: Record<string, Record<number, string>> = {
+  'POST /locks/{id}/OpenLock': {
+    403: 'Whoever may see a lock (its org key, a super key, the owner, a key holder) may open it; anyone else gets 404 so other tenants\' lock ids are not revealed. No caller sees the lock and may not open it.',
+  },
+}
+const INTERNAL = 'Internal server error: no client request provokes it (storage failures are covered by test/reliability).'
+const UNAVAILABLE =
+  'Dependency unavailable (docs: "Database not available"): spkey answers 503 with Retry-After when its storage is temporarily unavailable; provoked by test/reliability/storage.test.ts, not by a client request.'
+export function notProvokedReason(op: string, status: number): string | undefined {
+  const specific = NOT_PROVOKED[op]?.[status]
+  if (specific) return specific
+  if (status === 500) return INTERNAL
+  if (status === 503) return UNAVAILABLE
+  return undefined
+}
+
+// Documented request-body properties spkey refuses on purpose (checked: 400 with a `details` entry naming them).
+export const SERVER_SET_FIELDS: Record<string, Record<string, string>> = {
+  'POST /users/{id}/RemovePhysicalKey': {
+    _callerOrgId: 'Server-set (docs: "Clients MUST NOT supply this"); spkey derives it from the API key and answers 400 to a client value (DESIGN.md, HTTP).',
+  },
+}
+
+// Documented required body properties spkey makes optional on purpose (a body without them succeeds).
+export const RELAXED_REQUIRED: Record<string, Record<string, string>> = {
+  'POST /locks/{id}/create-temp-key': {
+    tempKeyUuid: 'Generated by the server when omitted (and returned as tempKeyUuid); a supplied one is used as documented.',
+  },
+  'POST /users/{id}/AddAccessibleLock': {
+    lockName: 'Defaults to the lock\'s serial number or "Lock <id>": the server knows the lock, so the name is optional.',
+  },
+}
+
+// Generated request-side cases whose expected status differs on purpose, with the reason. Key: the case name.
+export const REQUEST_OVERRIDES: Record<string, Record<string, { status: number; reason: string }>> = {
+  'POST /locks/{id}/RemoveKey': {
+    'accepts a body with only the required properties': {
+      status: 400,
+      reason: 'The document makes neither keyUuid nor keyIndexNumber required, but a RemoveKey must name the key: one of them is required (400 with details for keyUuid).',
+    },
+  },
+}
+
+// Checks that fail today because spkey differs from the document, reported to the lead. A check listed here still
+// runs and counts as failing in docs/conformance.md; the suite fails if it starts passing (remove it from here then).
+// Key: "<operation> :: <check name>".
+export const KNOWN_MISMATCHES: Record<string, string> = {
+  'POST /temp-keys/{uuid}/open :: a public key, as documented (no Accept header): redirect':
+    'Without `Accept: application/json` the document promises 303 (redirect to the key page); spkey answers 200 with the JSON envelope to any request whose Accept does not name text/html (none, or */* as curl and fetch send). src/routes/pages/temp-keys.tsx chooses JSON unless prefersHtml(); the JSON answer should need an explicit application/json.',
+  'POST /temp-keys/{uuid}/open :: as curl sends it (Accept: */*): redirect':
+    'Without `Accept: application/json` the document promises 303 (redirect to the key page); spkey answers 200 with the JSON envelope to any request whose Accept does not name text/html (none, or */* as curl and fetch send). src/routes/pages/temp-keys.tsx chooses JSON unless prefersHtml(); the JSON answer should need an explicit application/json.',
+  'POST /users/{id}/RemovePhysicalKey :: rejects number: 9007199254740992 (maximum 9007199254740991)':
+    'The command schema caps `number` at 9007199254740991 (MAX_SAFE_INTEGER); spkey accepts larger integers and answers 404 instead of 400.',
+}
+
+// Known mismatches shared by many checks (one root cause), matched against check ids.
+export const KNOWN_MISMATCH_PATTERNS: { pattern: RegExp; reason: string }[] = [
+  {
+    pattern: / :: rejects path (id|number) 0 \(exclusiveMinimum 0\)$/,
+    reason:
+      'An integer path parameter that parses but breaks its limit (0) answers 400 with details field "property" and message "Invalid property: property" instead of naming the parameter (Elysia reports the coerced param with type "property"; src/routes/errors.ts validationDetails). Affects every lock `{id}` and physical-key `{number}` route.',
+  },
+]
+
+export function knownMismatch(id: string): string | undefined {
+  return KNOWN_MISMATCHES[id] ?? KNOWN_MISMATCH_PATTERNS.find((p) => p.pattern.test(id))?.reason
+}
+
+// Differences between spkey's OpenAPI (GET /swagger/json) and the reference, for implemented operations.
+// Key: "<operation> | <difference>"; kind: intentional (a deliberate choice), extension (beyond the docs), gap.
+export type DiffReason = { kind: 'intentional' | 'extension' | 'gap'; reason: string }
+export const SWAGGER_DIFFERENCES: Record<string, DiffReason> = {
+  'POST /locks/{id}/create-temp-key | body field `tempKeyUuid` required by the reference, optional in spkey': {
+    kind: 'extension',
+    reason: 'Generated when omitted (RELAXED_REQUIRED).',
+  },
+  'POST /locks/{id}/create-temp-key | body property `schedule` added by spkey': {
+    kind: 'extension',
+    reason: 'Recurring weekly windows inside validFrom..validUntil (time-zone aware), as the peers offer; optional.',
+  },
+  'POST /locks/{id}/update-temp-key | body property `schedule` added by spkey': {
+    kind: 'extension',
+    reason: 'Changes or removes (null) the recurring windows; optional.',
+  },
+  'POST /locks/{id}/update-temp-key | body property `description` added by spkey': {
+    kind: 'extension',
+    reason: 'The description set at creation (documented there) can be changed too; optional.',
+  },
+  'POST /temp-keys/{uuid}/open | request body added by spkey': {
+    kind: 'extension',
+    reason: 'Optional form fields of the guest page: `_csrf` (required only when the opener is identified by the session cookie) and `_once` (one-time token: a double submit opens once). The documented body-less call still works.',
+  },
+  'GET /temp-keys/{uuid} | query parameter `opened` added by spkey': {
+    kind: 'extension',
+    reason: 'Set by the 303 after a successful open so the page shows "Door opened" once.',
+  },
+  'GET /users/by-email | query parameter `searchOnly` added by spkey': {
+    kind: 'extension',
+    reason: 'searchOnly=true looks up without creating (a miss is 404); the docs\' find-or-create stays the default.',
+  },
+  'POST /users/{id}/AddAccessibleLock | body field `lockName` required by the reference, optional in spkey': {
+    kind: 'extension',
+    reason: 'lockName defaults to the lock\'s serial number or "Lock <id>" (RELAXED_REQUIRED).',
+  },
+  'POST /users/{id}/RemovePhysicalKey | body property `_callerOrgId` not declared by spkey': {
+    kind: 'intentional',
+    reason: 'Server-set field: spkey takes the caller org from the API key and refuses a client value (400).',
+  },
+  'GET /users/{id}/PhysicalKeys/{number} | query parameter `_callerOrgId` not declared by spkey': {
+    kind: 'intentional',
+    reason: 'Server-set field: spkey takes the caller org from the API key and refuses a client value (400).',
+  },
+}

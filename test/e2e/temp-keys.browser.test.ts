@@ -1,0 +1,140 @@
+// The headline flow in a real browser (Debian chromium, phone viewport): the owner creates a key with maxUses 2 on
+// the owner page, a guest opens the shared link in a fresh browser context, presses Open twice and ends on the
+// used-up page. Screenshots go to docs/screenshots/.
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { launchBrowser } from '../support/browser'
+import { cli, type RunningServer, startServer } from '../support/server'
+
+const SHOTS = resolve(import.meta.dir, '../../docs/screenshots')
+const PHONE = { width: 390, height: 844 }
+const ZONE = 'Europe/Athens'
+
+// A datetime-local value for an instant, as the browser in ZONE shows it.
+const localInput = (ms: number) => new Intl.DateTimeFormat('sv-SE', { timeZone: ZONE, dateStyle: 'short', timeStyle: 'short' }).format(ms).replace(' ', 'T')
+
+// Console errors include CSP violations: an inline script or style would show up here.
+const watchErrors = (page: Page) => {
+  const errors: string[] = []
+  page.on('console', (message) => {
+    // Failed loads are judged by their address below (the browser asks for /favicon.ico on its own).
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text())
+  })
+  page.on('pageerror', (error) => errors.push(error.message))
+  page.on('response', (response) => {
+    const path = new URL(response.url()).pathname
+    // The guest's refusals are pages with their status; assets must all load.
+    if (response.status() >= 400 && (path.startsWith('/public/') || path.startsWith('/locks/'))) errors.push(`${response.status()} ${path}`)
+  })
+  return errors
+}
+
+describe('when an owner shares a temporary key with a guest', () => {
+  let server: RunningServer
+  let browser: Browser
+  let token = ''
+  let lockId = 0
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true })
+    server = await startServer()
+    browser = await launchBrowser()
+    const email = `owner-${crypto.randomUUID().slice(0, 8)}@example.test`
+    const user = await cli(['user', 'create', '--email', email, '--name', 'Olga Owner'], server.env)
+    expect(user.exitCode).toBe(0)
+    const userId = String((user.json as { userId: string }).userId)
+    const signed = await cli(['token', '--user', userId], server.env)
+    token = String((signed.json as { token: string }).token)
+    lockId = 900_000 + Math.floor(Math.random() * 90_000)
+    const created = await fetch(`${server.url}/locks/${lockId}/CreateLock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ index: lockId, uuid: crypto.randomUUID(), vendorName: 'Garden gate', ownerId: userId }),
+    })
+    expect(created.status).toBe(201)
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  it('should let the guest open twice and then show the used-up page', async () => {
+    // The owner, signed in by the session cookie.
+    const ownerContext = await browser.newContext({ viewport: PHONE, timezoneId: ZONE })
+    const host = new URL(server.url).hostname
+    await ownerContext.addCookies([{ name: 'spkey_session', value: token, domain: host, path: '/', httpOnly: true, sameSite: 'Lax' }])
+    const owner = await ownerContext.newPage()
+    const ownerErrors = watchErrors(owner)
+    await owner.goto(`${server.url}/locks/${lockId}/temp-keys`)
+    expect(await owner.locator('h1').textContent()).toBe('Temporary keys')
+    expect(await owner.locator('[data-timezone-label]').textContent()).toBe(`your time zone (${ZONE})`)
+    const now = Date.now()
+    await owner.fill('#f-validFrom', localInput(now - 3_600_000))
+    await owner.fill('#f-validUntil', localInput(now + 7 * 86_400_000))
+    await owner.check('input[name=accessMode][value=public]')
+    await owner.fill('#f-maxUses', '2')
+    await owner.fill('#f-description', 'Garden gate for the plumber. Close it behind you, please.')
+    await Promise.all([owner.waitForURL(/done=created/), owner.click('button:has-text("Create key")')])
+    await expect(owner.locator('.notice.ok').textContent()).resolves.toContain('Key created')
+    expect(await owner.locator('.owner-key .badge').textContent()).toBe('Valid')
+    expect(await owner.locator('button.copy').isVisible()).toBe(true)
+    expect(await owner.locator('img.qr').evaluate((img) => (img instanceof HTMLImageElement ? img.naturalWidth : 0))).toBeGreaterThan(0)
+    const link = await owner.locator('.share-link input').inputValue()
+    expect(link).toMatch(new RegExp(`^${server.url}/temp-keys/[0-9a-f-]{36}$`))
+    await owner.screenshot({ path: join(SHOTS, 'lock-temp-keys-owner.png'), fullPage: true })
+    expect(ownerErrors).toEqual([])
+    await ownerContext.close()
+
+    // The guest: a fresh context, no cookies, a phone.
+    const guestContext = await browser.newContext({ viewport: PHONE, timezoneId: ZONE, locale: 'en-GB' })
+    const guest = await guestContext.newPage()
+    const guestErrors = watchErrors(guest)
+    await guest.goto(link)
+    expect(await guest.locator('h1').textContent()).toBe(`Lock ${lockId} · Garden gate`)
+    expect(await guest.locator('.facts dd').nth(2).textContent()).toBe('2 of 2')
+    // The window in the viewer's local time, formatted by the page script (no "UTC" fallback left).
+    expect(await guest.locator('.facts time').first().textContent()).not.toContain('UTC')
+    await guest.screenshot({ path: join(SHOTS, 'temp-key-guest.png'), fullPage: true })
+
+    const openButton = guest.getByRole('button', { name: 'Open the door' })
+    await openButton.click()
+    await guest.locator('.notice.ok', { hasText: 'Door opened.' }).waitFor()
+    expect(await guest.locator('.facts dd').nth(2).textContent()).toBe('1 of 2')
+    expect(new URL(guest.url()).pathname).toBe(new URL(link).pathname)
+
+    await guest.getByRole('button', { name: 'Open the door' }).click()
+    await guest.locator('.state-message h2', { hasText: 'This key has been used up' }).waitFor()
+    expect(await guest.locator('.notice.ok').textContent()).toContain('Door opened.')
+    expect(await guest.getByRole('button', { name: 'Open the door' }).count()).toBe(0)
+
+    await guest.reload()
+    expect(await guest.locator('.badge').textContent()).toBe('Used up')
+    expect(await guest.locator('.state-message h2').textContent()).toBe('This key has been used up')
+    expect(await guest.locator('.notice.ok').count()).toBe(0)
+    await guest.screenshot({ path: join(SHOTS, 'temp-key-used-up.png'), fullPage: true })
+    expect(guestErrors).toEqual([])
+    await guestContext.close()
+  }, 60_000)
+
+  it('should work without JavaScript too: a plain form post, 303, "Door opened" once', async () => {
+    const now = Date.now()
+    const created = await fetch(`${server.url}/locks/${lockId}/create-temp-key`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ accessMode: 'public', validFrom: new Date(now - 60_000).toISOString(), validUntil: new Date(now + 3_600_000).toISOString() }),
+    })
+    const { tempKeyUuid } = (await created.json()) as { tempKeyUuid: string }
+    const context = await browser.newContext({ viewport: PHONE, javaScriptEnabled: false })
+    const page = await context.newPage()
+    await page.goto(`${server.url}/temp-keys/${tempKeyUuid}`)
+    expect(await page.locator('.facts time').first().textContent()).toContain('UTC')
+    await Promise.all([page.waitForURL(/opened=1/), page.getByRole('button', { name: 'Open the door' }).click()])
+    expect(await page.locator('.notice.ok').textContent()).toContain('Door opened.')
+    await page.reload()
+    expect(await page.locator('.notice.ok').count()).toBe(0)
+    await context.close()
+  }, 30_000)
+})

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'bun:test'
+import { messageId } from '../../src/webhooks/envelope'
+import { testContext } from '../support/context'
+
+async function setup() {
+  const ctx = testContext()
+  const partner = await ctx.org()
+  const { userId } = await ctx.user()
+  const addKey = async () => {
+    const added = await ctx.call('POST', `/users/${userId}/AddPhysicalKey`, { apiKey: partner.apiKey, body: { orgId: partner.orgId } })
+    expect(added.status).toBe(200)
+  }
+  return { ctx, partner, userId, addKey }
+}
+
+type Sse = { id: string | undefined; data: any }
+
+// Reads Server-Sent Events from a streamed response until `count` events (comments skipped) have arrived.
+async function readEvents(response: Response, count: number, timeoutMs = 3000): Promise<Sse[]> {
+  const reader = response.body?.getReader()
+  if (!reader) throw new Error('no body')
+  const decoder = new TextDecoder()
+  const events: Sse[] = []
+  let buffer = ''
+  const deadline = Date.now() + timeoutMs
+  while (events.length < count) {
+    if (Date.now() > deadline) throw new Error(`only ${events.length} of ${count} events arrived`)
+    const chunk = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => null)])
+    if (!chunk || chunk.done) continue
+    buffer += decoder.decode(chunk.value, { stream: true })
+    let end = buffer.indexOf('\n\n')
+    while (end >= 0) {
+      const block = buffer.slice(0, end)
+      buffer = buffer.slice(end + 2)
+      const fields = block.split('\n').filter((line) => !line.startsWith(':'))
+      const data = fields.find((line) => line.startsWith('data: '))
+      if (data) events.push({ id: fields.find((line) => line.startsWith('id: '))?.slice(4), data: JSON.parse(data.slice(6)) })
+      end = buffer.indexOf('\n\n')
+    }
+  }
+  reader.releaseLock()
+  return events
+}
+
+describe('GET /events', () => {
+  it('should page through the org events with an after cursor, in the webhook envelope', async () => {
+    const { ctx, partner, userId, addKey } = await setup()
+    for (let i = 0; i < 5; i++) await addKey()
+    const first = await ctx.call('GET', '/events?limit=2', { apiKey: partner.apiKey })
+    expect(first.status).toBe(200)
+    expect(first.json.events.map((e: any) => e.detail.data.number)).toEqual([1, 2])
+    const [event] = first.json.events
+    const stored = ctx.deps.store.readStream(`user-${userId}`)[1]
+    expect(stored).toBeDefined()
+    if (!stored) return
+    expect(event).toMatchObject({ id: messageId(stored), source: 'spk.api', 'detail-type': 'PhysicalKeyAdded', detail: { partnerId: partner.orgId } })
+    expect(first.json.next).toBe(stored.position + 1)
+    const second = await ctx.call('GET', `/events?limit=2&after=${first.json.next}`, { apiKey: partner.apiKey })
+    expect(second.json.events.map((e: any) => e.detail.data.number)).toEqual([3, 4])
+    const third = await ctx.call('GET', `/events?after=${second.json.next}`, { apiKey: partner.apiKey })
+    expect(third.json.events.map((e: any) => e.detail.data.number)).toEqual([5])
+    const done = await ctx.call('GET', `/events?after=${third.json.next}`, { apiKey: partner.apiKey })
+    expect(done.json).toEqual({ events: [], next: third.json.next })
+  })
+
+  it('should filter by types and show an org none of another org’s events', async () => {
+    const { ctx, partner, userId, addKey } = await setup()
+    await addKey()
+    await addKey()
+    await ctx.call('POST', `/users/${userId}/RemovePhysicalKey`, { apiKey: partner.apiKey, body: { number: 1 } })
+    const removed = await ctx.call('GET', '/events?types=PhysicalKeyRemoved', { apiKey: partner.apiKey })
+    expect(removed.json.events.map((e: any) => e['detail-type'])).toEqual(['PhysicalKeyRemoved'])
+    const both = await ctx.call('GET', '/events?types=PhysicalKeyRemoved,PhysicalKeyAdded', { apiKey: partner.apiKey })
+    expect(both.json.events).toHaveLength(3)
+    const stranger = await ctx.org()
+    const theirs = await ctx.call('GET', '/events', { apiKey: stranger.apiKey })
+    expect(theirs.json).toEqual({ events: [], next: 0 })
+    // The org's own registration (org stream) is not a partner event either.
+    const all = await ctx.call('GET', '/events', { apiKey: partner.apiKey })
+    expect(all.json.events.every((e: any) => e.detail.aggregateType === 'user')).toBe(true)
+  })
+
+  it('should validate the query and require an organisation key', async () => {
+    const { ctx, partner } = await setup()
+    const user = await ctx.user()
+    for (const query of ['limit=0', 'limit=501', 'after=-1', 'types=%3Cscript%3E', 'unknown=1']) {
+      expect((await ctx.call('GET', `/events?${query}`, { apiKey: partner.apiKey })).status).toBe(400)
+    }
+    expect((await ctx.call('GET', '/events')).status).toBe(401)
+    expect((await ctx.call('GET', '/events', { token: user.token })).status).toBe(403)
+    expect((await ctx.call('GET', '/events?limit=500', { apiKey: partner.apiKey })).status).toBe(200)
+  })
+})
+
+describe('GET /events/stream', () => {
+  it('should resume after Last-Event-ID, then deliver new events live', async () => {
+    const { ctx, partner, addKey } = await setup()
+    for (let i = 0; i < 3; i++) await addKey()
+    const page = await ctx.call('GET', '/events', { apiKey: partner.apiKey })
+    const secondPosition = page.json.next - 1
+    const abort = new AbortController()
+    const response = await ctx.app.handle(
+      new Request('http://localhost/events/stream', {
+        headers: { 'x-api-key': partner.apiKey, 'last-event-id': String(secondPosition - 1) },
+        signal: abort.signal,
+      }),
+    )
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('text/event-stream')
+    const resumed = await readEvents(response, 2)
+    expect(resumed.map((e) => e.data.detail.data.number)).toEqual([2, 3])
+    expect(resumed.map((e) => Number(e.id))).toEqual([secondPosition, page.json.next])
+    expect(resumed[0]?.data).toEqual(page.json.events[1])
+    await addKey()
+    const live = await readEvents(response, 1)
+    expect(live.map((e) => e.data.detail.data.number)).toEqual([4])
+    abort.abort()
+    await response.body?.cancel()
+  })
+
+  it('should start at the head without a cursor and keep other orgs out', async () => {
+    const { ctx, partner, addKey } = await setup()
+    await addKey()
+    const stranger = await ctx.org()
+    const strangerUser = await ctx.user()
+    const response = await ctx.app.handle(new Request('http://localhost/events/stream', { headers: { 'x-api-key': partner.apiKey } }))
+    await ctx.call('POST', `/users/${strangerUser.userId}/AddPhysicalKey`, { apiKey: stranger.apiKey, body: { orgId: stranger.orgId } })
+    await addKey()
+    const events = await readEvents(response, 1)
+    expect(events.map((e) => [e.data.detail.partnerId, e.data.detail.data.number])).toEqual([[partner.orgId, 2]])
+    await response.body?.cancel()
+    expect((await ctx.call('GET', '/events/stream')).status).toBe(401)
+    expect((await ctx.call('GET', '/events/stream', { apiKey: partner.apiKey, headers: { 'last-event-id': 'abc' } })).status).toBe(400)
+  })
+})

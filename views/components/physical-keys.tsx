@@ -1,0 +1,71 @@
+// Pieces both inventory pages share: the key view model, its date, the as-you-type search box, the cap notice.
+
+export type KeyView = { number: number; orgId: string; orgName: string | null; note: string | null; addedAt: number }
+
+// UTC on purpose: the server does not know the reader's time zone, and a date is all the inventory needs.
+const DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' })
+
+export function KeyDate({ addedAt }: { addedAt: number }): JSX.Element {
+  return (
+    <time datetime={new Date(addedAt).toISOString()} safe>
+      {DAY.format(addedAt)}
+    </time>
+  )
+}
+
+export type SearchBoxProps = {
+  // The page URL: a plain GET form without JavaScript, the same URL answering the #keys fragment to htmx.
+  action: string
+  q: string
+  hidden?: Record<string, string>
+  label: string
+}
+
+export function SearchBox({ action, q, hidden = {}, label }: SearchBoxProps): JSX.Element {
+  return (
+    <form
+      method="get"
+      action={action}
+      role="search"
+      class="key-search"
+      hx-get={action}
+      hx-target="#keys"
+      hx-swap="outerHTML"
+      hx-replace-url="true"
+    >
+      {Object.entries(hidden).map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
+      <label for="key-search-q" safe>
+        {label}
+      </label>
+      <div class="key-search-row">
+        <input
+          id="key-search-q"
+          type="search"
+          name="q"
+          value={q}
+          maxlength="500"
+          autocomplete="off"
+          placeholder="e.g. front door"
+          hx-get={action}
+          hx-trigger="input changed delay:300ms, search"
+          hx-include="closest form"
+          hx-sync="closest form:replace"
+        />
+        <button type="submit" class="secondary">
+          Search
+        </button>
+      </div>
+    </form>
+  )
+}
+
+export function CapNotice({ shown, total }: { shown: number; total: number }): JSX.Element {
+  if (total <= shown) return ''
+  return (
+    <p class="muted" safe>
+      {`Showing the first ${shown} of ${total} keys. Narrow the search to see the others.`}
+    </p>
+  )
+}

@@ -1,0 +1,234 @@
+// /locks/{id}/temp-keys for the lock's owner (or its organisation's staff): the live keys with status, link, copy
+// button and QR code, a create form, and the edit and delete-confirmation pages. Plain forms; no JS needed.
+import type { TempKeyStatus } from '../../src/domain/lock/temp-key-status'
+import { LocalTime } from '../components/local-time'
+import { type FormErrors, TempKeyForm, type TempKeyFormValues } from '../components/temp-key-form'
+import { StatusBadge } from '../components/temp-key-status'
+import { Layout } from '../layout'
+
+export type OwnerKeyView = {
+  uuid: string
+  status: TempKeyStatus
+  validFrom: string
+  validUntil: string
+  uses: string
+  accessMode: 'public' | 'user-whitelist'
+  allowedEmails: string[]
+  description: string | null
+  scheduleLines: string[]
+  nextWindow: string | null
+  link: string
+  qrDataUri: string
+}
+
+export type LockRef = { lockId: number; lockLabel: string; lockUuid: string }
+
+export type LockTempKeysView = LockRef & {
+  csrfToken: string
+  signedInAs: string | null
+  keys: OwnerKeyView[]
+  form: { values: TempKeyFormValues; errors: FormErrors }
+  notice: string | null
+}
+
+export const tempKeysPath = (lockId: number) => `/locks/${lockId}/temp-keys`
+
+function KeyItem({ lockId, item }: { lockId: number; item: OwnerKeyView }): JSX.Element {
+  const base = `${tempKeysPath(lockId)}/${item.uuid}`
+  return (
+    <li class="card owner-key" id={`key-${item.uuid}`}>
+      <div class="owner-key-head">
+        <StatusBadge status={item.status} />
+        <span class="muted">{item.accessMode === 'public' ? 'Anyone with the link' : 'Listed people only'}</span>
+      </div>
+      {item.description ? (
+        <p class="description" safe>
+          {item.description}
+        </p>
+      ) : (
+        ''
+      )}
+      <dl class="facts">
+        <div>
+          <dt>Valid</dt>
+          <dd>
+            <LocalTime iso={item.validFrom} /> – <LocalTime iso={item.validUntil} />
+          </dd>
+        </div>
+        <div>
+          <dt>Uses</dt>
+          <dd safe>{item.uses}</dd>
+        </div>
+        {item.allowedEmails.length > 0 ? (
+          <div>
+            <dt>Allowed</dt>
+            <dd safe>{item.allowedEmails.join(', ')}</dd>
+          </div>
+        ) : (
+          ''
+        )}
+        {item.scheduleLines.length > 0 ? (
+          <div>
+            <dt>Opens only</dt>
+            <dd>
+              {item.scheduleLines.map((line) => (
+                <span class="schedule-line" safe>
+                  {line}
+                </span>
+              ))}
+              {item.nextWindow ? (
+                <span class="schedule-line">
+                  Next window: <LocalTime iso={item.nextWindow} />
+                </span>
+              ) : (
+                ''
+              )}
+            </dd>
+          </div>
+        ) : (
+          ''
+        )}
+      </dl>
+      <div class="share">
+        <img class="qr" src={item.qrDataUri} width="132" height="132" alt="QR code of the key's link" />
+        <div class="share-link">
+          <label for={`link-${item.uuid}`}>Link to share</label>
+          <input id={`link-${item.uuid}`} type="text" readonly value={item.link} />
+          <button type="button" class="secondary copy" data-copy={item.link} hidden>
+            Copy link
+          </button>
+          <span class="copy-status muted" role="status"></span>
+        </div>
+      </div>
+      <p class="actions">
+        <a class="button secondary" href={`${base}/edit`}>
+          Edit
+        </a>{' '}
+        <a class="button danger" href={`${base}/delete`}>
+          Delete
+        </a>
+      </p>
+    </li>
+  )
+}
+
+function LockHeading(view: LockRef): JSX.Element {
+  return (
+    <>
+      <p class="eyebrow">
+        <a href={`/locks/${view.lockId}`} safe>
+          {view.lockLabel}
+        </a>
+      </p>
+      <p class="muted lock-uuid">
+        Lock <code safe>{view.lockUuid}</code>
+      </p>
+    </>
+  )
+}
+
+export function LockTempKeysPage(view: LockTempKeysView): JSX.Element {
+  const action = tempKeysPath(view.lockId)
+  return (
+    <Layout title={`Temporary keys · ${view.lockLabel}`} csrfToken={view.csrfToken} signedInAs={view.signedInAs ?? undefined}>
+      <LockHeading {...view} />
+      <h1>Temporary keys</h1>
+      {view.notice ? (
+        <p class="notice ok" role="status" safe>
+          {view.notice}
+        </p>
+      ) : (
+        ''
+      )}
+      {view.keys.length === 0 ? (
+        <p class="muted">No temporary keys yet. Create one below and share its link.</p>
+      ) : (
+        <ul class="owner-keys">
+          {view.keys.map((item) => (
+            <KeyItem lockId={view.lockId} item={item} />
+          ))}
+        </ul>
+      )}
+      <section class="card" aria-labelledby="create-title">
+        <h2 id="create-title">Create a temporary key</h2>
+        <TempKeyForm action={action} csrfToken={view.csrfToken} values={view.form.values} errors={view.form.errors} submitLabel="Create key" />
+      </section>
+      <script src="/public/temp-keys.js" defer></script>
+    </Layout>
+  )
+}
+
+export type EditTempKeyView = LockRef & {
+  csrfToken: string
+  signedInAs: string | null
+  uuid: string
+  values: TempKeyFormValues
+  errors: FormErrors
+  utc: { validFrom: string; validUntil: string } | undefined
+}
+
+export function EditTempKeyPage(view: EditTempKeyView): JSX.Element {
+  const back = tempKeysPath(view.lockId)
+  return (
+    <Layout title="Edit temporary key" csrfToken={view.csrfToken} signedInAs={view.signedInAs ?? undefined}>
+      <LockHeading {...view} />
+      <section class="card" aria-labelledby="edit-title">
+        <h1 id="edit-title">Edit temporary key</h1>
+        <p class="muted">
+          Key <code safe>{view.uuid}</code>
+        </p>
+        <TempKeyForm
+          action={`${back}/${view.uuid}/edit`}
+          csrfToken={view.csrfToken}
+          values={view.values}
+          errors={view.errors}
+          submitLabel="Save changes"
+          utc={view.utc}
+        />
+        <p>
+          <a href={back}>Cancel</a>
+        </p>
+      </section>
+      <script src="/public/temp-keys.js" defer></script>
+    </Layout>
+  )
+}
+
+export type DeleteTempKeyView = LockRef & {
+  csrfToken: string
+  signedInAs: string | null
+  uuid: string
+  description: string | null
+}
+
+export function DeleteTempKeyPage(view: DeleteTempKeyView): JSX.Element {
+  const back = tempKeysPath(view.lockId)
+  return (
+    <Layout title="Delete temporary key" csrfToken={view.csrfToken} signedInAs={view.signedInAs ?? undefined}>
+      <LockHeading {...view} />
+      <section class="card" aria-labelledby="delete-title">
+        <h1 id="delete-title">Delete this temporary key?</h1>
+        <p>
+          Key <code safe>{view.uuid}</code>
+        </p>
+        {view.description ? (
+          <p class="description" safe>
+            {view.description}
+          </p>
+        ) : (
+          ''
+        )}
+        <p>Its link stops opening the door at once. This cannot be undone.</p>
+        <form method="post" action={`${back}/${view.uuid}/delete`} class="inline">
+          <input type="hidden" name="_csrf" value={view.csrfToken} />
+          <button type="submit" class="danger">
+            Delete key
+          </button>
+        </form>{' '}
+        <a class="button secondary" href={back}>
+          Keep it
+        </a>
+      </section>
+    </Layout>
+  )
+}
