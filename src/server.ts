@@ -19,9 +19,12 @@ export async function serve(config: Config): Promise<void> {
     databasePath: config.databasePath,
     driver: config.lockDriver,
   })
+  // The admin key is shown once (only its hash is stored); the hook secret goes into the identity provider's config.
   if (deps.firstStart.adminApiKey) {
-    // Shown once: only its hash is stored.
-    process.stderr.write(`\nFirst start: admin API key (X-Admin-API-Key), shown once:\n  ${deps.firstStart.adminApiKey}\n\n`)
+    process.stderr.write(`\nFirst start: admin API key (X-Admin-API-Key), shown once:\n  ${deps.firstStart.adminApiKey}\n`)
+  }
+  if (deps.firstStart.signupHookSecret) {
+    process.stderr.write(`Sign-up hook secret (POST /users, Authorization: Bearer):\n  ${deps.firstStart.signupHookSecret}\n\n`)
   }
   process.stdout.write(`spkey listening on ${url}\n`)
 

@@ -16,14 +16,12 @@ import { DriverFailed } from '../locks/door'
 import { findLock } from '../projections/locks'
 import { findOrg } from '../projections/orgs'
 import { findUser, findUserByEmail } from '../projections/users'
-import { CommandEnvelope, commandResponse, ErrorEnvelope, errorResponses, eventMetadata, LockIdParams, Uuid } from './models'
+import { CommandEnvelope, commandResponse, Email, ErrorEnvelope, errorResponses, eventMetadata, LockIdParams, Uuid } from './models'
 
 const MAX_INT = Number.MAX_SAFE_INTEGER
 const KeyIndex = (description: string) => T.Integer({ minimum: -MAX_INT, maximum: MAX_INT, description })
 const Id = (description: string) => T.String({ minLength: 1, maxLength: 128, description })
 // The docs' command-schema pattern, on top of the email format.
-const EMAIL_PATTERN = "^(?!\\.)(?!.*\\.\\.)([A-Za-z0-9_'+\\-\\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\\-]*\\.)+[A-Za-z]{2,}$"
-const Email = (description: string) => T.String({ format: 'email', pattern: EMAIL_PATTERN, maxLength: 254, description })
 const strict = { additionalProperties: false }
 
 const InitialKey = T.Object(

@@ -1,5 +1,7 @@
 // The docs' EventBridge envelope for one log event, so partner code written for the docs works unchanged; `id`
 // is derived from the event itself, so retries, replays and the feed all carry the same id.
+import { documentedPayload } from './documented-payload'
+
 export type PartnerEvent = {
   position: number
   streamId: string
@@ -68,7 +70,7 @@ export function toEnvelope(event: PartnerEvent, partnerId: string): Envelope {
     aggregateId,
     version: event.streamVersion,
     timestamp: event.createdAt,
-    data: { type: event.type, ...event.data },
+    data: { type: event.type, ...documentedPayload(event.type, event.data) },
   })
 }
 

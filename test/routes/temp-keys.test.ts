@@ -232,14 +232,19 @@ describe('POST /locks/{id}/delete-temp-key', () => {
     expect(count()).toBe(before)
   })
 
-  it('should answer 401 without credentials and 404 to another tenant', async () => {
-    const { ctx, lock, create, count } = await setup()
-    const { tempKeyUuid } = (await create()).json
-    const before = count()
-    expect((await ctx.call('POST', `/locks/${lock.lockId}/delete-temp-key`, { body: { tempKeyUuid } })).status).toBe(401)
-    const other = await ctx.org()
-    expect((await ctx.call('POST', `/locks/${lock.lockId}/delete-temp-key`, { apiKey: other.apiKey, body: { tempKeyUuid } })).status).toBe(404)
-    expect(count()).toBe(before)
+  it('should answer 401 without credentials, 403 to a key holder, 404 to another tenant and 400 to a bad body', async () => {
+    const { ctx, owner, acme, create, count } = await setup()
+    const holder = await ctx.user()
+    const lock = await createTestLock(ctx, { ownerId: owner.userId, orgId: acme.orgId, keyHolderIds: [holder.userId] })
+    const { tempKeyUuid } = (await create({}, { token: owner.token }, lock)).json
+    const del = (auth: { token?: string; apiKey?: string }, body: object = { tempKeyUuid }) =>
+      ctx.call('POST', `/locks/${lock.lockId}/delete-temp-key`, { ...auth, body })
+    const before = count(lock)
+    expect((await del({})).status).toBe(401)
+    expect((await del({ token: holder.token })).status).toBe(403)
+    expect((await del({ apiKey: (await ctx.org()).apiKey })).status).toBe(404)
+    expect((await del({ token: owner.token }, { tempKeyUuid: 'example_string' })).status).toBe(400)
+    expect(count(lock)).toBe(before)
   })
 })
 
@@ -292,6 +297,9 @@ describe('GET /locks/{id}/temp-keys', () => {
     expect((await ctx.call('GET', path, { apiKey: acme.apiKey })).status).toBe(200)
     expect((await ctx.call('GET', path, { apiKey: (await ctx.org({ isSuper: true })).apiKey })).status).toBe(200)
     expect((await ctx.call('GET', '/locks/999999992/temp-keys', { token: owner.token })).status).toBe(404)
+    const badId = await ctx.call('GET', '/locks/0/temp-keys', { token: owner.token })
+    expect(badId.status).toBe(400)
+    expect(badId.json.code).toBe(400)
   })
 })
 
