@@ -151,7 +151,7 @@ async function tempKeys(options: BenchOptions, base: Baselines): Promise<Row[]> 
     }
     return { apiKey, keys }
   })
-  const server = await startChild(['src/main.ts', 'serve'], { DATABASE_PATH: databasePath, OPEN_RATE_LIMIT: '0' })
+  const server = await startChild(['src/main.ts', 'serve'], { DATABASE_PATH: databasePath, OPEN_RATE_LIMIT_PER_IP: '0', OPEN_RATE_LIMIT_PER_KEY: '0' })
   const rows: Row[] = []
   const open = await load({
     url: server.url,

@@ -8,6 +8,15 @@ import type { StoredEvent } from '../eventstore/types'
 import { perDb } from './prepared'
 
 const statements = perDb((db) => ({
+  findLock: db.select().from(locks).where(eq(locks.lockId, sql.placeholder('lockId'))).prepare(),
+  keyHolders: db.select({ userId: lockKeys.userId }).from(lockKeys).where(eq(lockKeys.lockId, sql.placeholder('lockId'))).prepare(),
+  findTempKey: db.select().from(tempKeys).where(eq(tempKeys.uuid, sql.placeholder('uuid'))).prepare(),
+  listTempKeys: db
+    .select()
+    .from(tempKeys)
+    .where(eq(tempKeys.lockId, sql.placeholder('lockId')))
+    .orderBy(tempKeys.createdAt, tempKeys.uuid)
+    .prepare(),
   used: db
     .update(tempKeys)
     .set({ usedCount: sql`${sql.placeholder('usedCount')}` })
@@ -131,24 +140,21 @@ export const locksProjection: Projection = {
 }
 
 export function findLock(db: Db, lockId: number) {
-  return db.select().from(locks).where(eq(locks.lockId, lockId)).get()
+  return statements(db).findLock.get({ lockId })
 }
 
 export function lockKeyHolderIds(db: Db, lockId: number): string[] {
-  return db
-    .select({ userId: lockKeys.userId })
-    .from(lockKeys)
-    .where(eq(lockKeys.lockId, lockId))
-    .all()
+  return statements(db)
+    .keyHolders.all({ lockId })
     .flatMap((row) => (row.userId ? [row.userId] : []))
 }
 
 export function findTempKey(db: Db, uuid: string) {
-  return db.select().from(tempKeys).where(eq(tempKeys.uuid, uuid)).get()
+  return statements(db).findTempKey.get({ uuid })
 }
 
 export function listTempKeys(db: Db, lockId: number) {
-  return db.select().from(tempKeys).where(eq(tempKeys.lockId, lockId)).orderBy(tempKeys.createdAt, tempKeys.uuid).all()
+  return statements(db).listTempKeys.all({ lockId })
 }
 
 export function listLockKeys(db: Db, lockId: number) {
