@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util'
 import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { MIN_PASSWORD_LENGTH, setPassword } from './auth/credentials'
+import { backupTo, restoreFrom } from './backup'
 import { issueLoginLink } from './auth/login-links'
 import { addOrgMember, createUser, issueApiKey, normalizeEmail, registerOrg } from './auth/tenants'
 import { type Config, parseDuration } from './config'
@@ -27,6 +28,9 @@ export const USAGE = `usage: spkey <command> [options]
   token --user USERID [--ttl 1h]                 sign a B2C JWT for a user
   login-link --user USERID                       one-time browser sign-in link (valid 15 minutes)
   rebuild                                        replay the event log into the read models
+  backup --out FILE                              online, consistent copy of the database (VACUUM INTO)
+  restore --from FILE                            replace the database with a backup (server stopped)
+  healthcheck                                    exit 0 when the local server answers /healthz
 
 Each command prints one JSON object on stdout. Errors: the JSON error envelope on stderr, exit code 1
 (2 for usage errors).`
@@ -43,7 +47,12 @@ class UsageError extends Error {}
 
 type Flag = { type: 'string' } | { type: 'boolean' }
 type Context = { deps: Deps; io: CliIo; metadata: EventMetadata; values: Record<string, string | boolean | undefined> }
-type Command = { flags: Record<string, Flag>; required: string[]; run: (context: Context) => Promise<object> }
+type Offline = { config: Config; values: Context['values'] }
+// `offline` commands must not hold the database open themselves (restore replaces the file; healthcheck asks the server).
+type Command = { flags: Record<string, Flag>; required: string[] } & (
+  | { run: (context: Context) => Promise<object> }
+  | { offline: (context: Offline) => Promise<object> }
+)
 
 const text: Flag = { type: 'string' }
 const MAX_TTL_MS = 366 * 86_400_000
@@ -168,6 +177,33 @@ const COMMANDS: Record<string, Command> = {
       return { events }
     },
   },
+  backup: {
+    flags: { out: text },
+    required: ['out'],
+    async run({ deps, values }) {
+      const out = required(values, 'out')
+      return { out, ...backupTo(deps.db, out) }
+    },
+  },
+  restore: {
+    flags: { from: text },
+    required: ['from'],
+    async offline({ config, values }) {
+      const from = required(values, 'from')
+      return { from, databasePath: config.databasePath, ...restoreFrom(from, config.databasePath) }
+    },
+  },
+  healthcheck: {
+    flags: {},
+    required: [],
+    async offline({ config }) {
+      const response = await fetch(`http://127.0.0.1:${config.port}/healthz`, { signal: AbortSignal.timeout(3000) }).catch(
+        () => null,
+      )
+      if (!response?.ok) throw new DomainError(503, `no healthy spkey on port ${config.port}`)
+      return { status: 'ok', port: config.port }
+    },
+  },
 }
 
 function resolve(argv: string[]): { command: Command; rest: string[] } {
@@ -206,6 +242,10 @@ export async function runCli(argv: string[], loadConfig: () => Config, io: CliIo
     const { command, rest } = resolve(argv)
     const values = parse(command, rest)
     const config = loadConfig()
+    if ('offline' in command) {
+      io.out(`${JSON.stringify(await command.offline({ config, values }))}\n`)
+      return 0
+    }
     deps = createDeps(config, { logger: createLogger(config.logLevel === 'debug' ? 'debug' : 'warn', io.err) })
     if (deps.firstStart.adminApiKey) {
       io.err(`First start: admin API key (X-Admin-API-Key), shown once:\n  ${deps.firstStart.adminApiKey}\n`)
