@@ -10,7 +10,7 @@ import { userAggregate } from '../src/domain/user/decide'
 import { userStreamId } from '../src/domain/user/events'
 import { EventStore } from '../src/eventstore/store'
 import { rawInsertLoop } from './baseline-sqlite'
-import { type LoadResult, load, seed, startChild, tempDir } from './support'
+import { createDoor, type LoadResult, load, seed, seedDoors, startChild, tempDir } from './support'
 
 export type Row = {
   scenario: string
@@ -28,7 +28,6 @@ export type BenchOptions = { scenarios: string[]; durationSec: number; connectio
 
 type Baselines = { staticRps: number; sqliteTps: number }
 
-const now = () => Date.now()
 const ratio = (value: number, base: number) => (base > 0 ? Math.round((value / base) * 100) / 100 : null)
 
 async function baselines(options: BenchOptions): Promise<Baselines> {
@@ -126,38 +125,15 @@ async function tempKeys(options: BenchOptions, base: Baselines): Promise<Row[]> 
   const { dir, cleanup } = tempDir()
   const databasePath = join(dir, 'spkey.db')
   const lockCount = options.quick ? 4 : 64
-  const seeded = await seed(databasePath, async (deps) => {
-    await registerOrg(deps, { orgId: 'bench', orgName: 'Bench' })
-    const { apiKey } = await issueApiKey(deps, 'bench', { createdBy: 'bench' })
-    const now = deps.clock.now()
-    const keys: string[] = []
-    for (let lockId = 1; lockId <= lockCount; lockId++) {
-      const lock = { lockId, index: lockId, uuid: crypto.randomUUID(), serialNumber: null, vendorName: null, ownerId: null, orgId: 'bench', keys: [] }
-      await deps.commands.handle(lockAggregate, lockStreamId(lockId), { type: 'CreateLock', data: lock, metadata: { now } }, {})
-      const tempKeyUuid = crypto.randomUUID()
-      const key = {
-        tempKeyUuid,
-        accessMode: 'public' as const,
-        allowedUserIds: [],
-        validFrom: new Date(now - 60_000).toISOString(),
-        validUntil: new Date(now + 86_400_000).toISOString(),
-        maxUses: null,
-        description: 'bench door',
-        schedule: null,
-        createdBy: 'bench',
-      }
-      await deps.commands.handle(lockAggregate, lockStreamId(lockId), { type: 'CreateTempKey', data: key, metadata: { now } }, {})
-      keys.push(tempKeyUuid)
-    }
-    return { apiKey, keys }
-  })
+  const seeded = await seed(databasePath, (deps) => seedDoors(deps, lockCount))
+  const keys = seeded.doors.map((door) => door.tempKeyUuid)
   const server = await startChild(['src/main.ts', 'serve'], { DATABASE_PATH: databasePath, OPEN_RATE_LIMIT_PER_IP: '0', OPEN_RATE_LIMIT_PER_KEY: '0' })
   const rows: Row[] = []
   const open = await load({
     url: server.url,
     method: 'POST',
     headers: { accept: 'application/json' },
-    paths: seeded.keys.map((uuid) => `/temp-keys/${uuid}/open`),
+    paths: keys.map((uuid) => `/temp-keys/${uuid}/open`),
     connections: options.connections,
     durationSec: options.durationSec,
   })
@@ -165,7 +141,7 @@ async function tempKeys(options: BenchOptions, base: Baselines): Promise<Row[]> 
   const page = await load({
     url: server.url,
     headers: { accept: 'text/html' },
-    paths: seeded.keys.map((uuid) => `/temp-keys/${uuid}`),
+    paths: keys.map((uuid) => `/temp-keys/${uuid}`),
     connections: options.connections,
     durationSec: options.durationSec,
   })
@@ -197,22 +173,8 @@ async function longStreams(options: BenchOptions): Promise<Row[]> {
     const loadMs = await seed(databasePath, async (deps) => {
       const lockId = 1
       const streamId = lockStreamId(lockId)
-      const t0 = now()
-      const lock = { lockId, index: 1, uuid: crypto.randomUUID(), serialNumber: null, vendorName: null, ownerId: null, orgId: null, keys: [] }
-      await deps.commands.handle(lockAggregate, streamId, { type: 'CreateLock', data: lock, metadata: { now: t0 } }, {})
-      const tempKeyUuid = crypto.randomUUID()
-      const key = {
-        tempKeyUuid,
-        accessMode: 'public' as const,
-        allowedUserIds: [],
-        validFrom: new Date(t0 - 1000).toISOString(),
-        validUntil: new Date(t0 + 86_400_000).toISOString(),
-        maxUses: null,
-        description: null,
-        schedule: null,
-        createdBy: 'bench',
-      }
-      await deps.commands.handle(lockAggregate, streamId, { type: 'CreateTempKey', data: key, metadata: { now: t0 } }, {})
+      const t0 = deps.clock.now()
+      const { tempKeyUuid } = await createDoor(deps, lockId, null)
       // Bulk seeding goes through the real command path in big synchronous transactions (projections included).
       const chunk = 10_000
       for (let done = 2; done < size; done += chunk) {

@@ -3,8 +3,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
+import { issueApiKey, registerOrg } from '../src/auth/tenants'
 import { loadConfig } from '../src/config'
-import { createDeps } from '../src/deps'
+import { createDeps, type Deps } from '../src/deps'
+import { lockAggregate } from '../src/domain/lock/decide'
+import { lockStreamId } from '../src/domain/lock/events'
 import { createLogger } from '../src/logger'
 
 export type LoadResult = {
@@ -31,6 +34,37 @@ export async function seed<T>(databasePath: string, work: (deps: ReturnType<type
   } finally {
     deps.db.$client.close()
   }
+}
+
+export type Door = { lockId: number; tempKeyUuid: string }
+
+// A door: a lock with one public, unlimited temp key valid for a day.
+export async function createDoor(deps: Deps, lockId: number, orgId: string | null): Promise<Door> {
+  const now = deps.clock.now()
+  const lock = { lockId, index: lockId, uuid: crypto.randomUUID(), serialNumber: null, vendorName: null, ownerId: null, orgId, keys: [] }
+  await deps.commands.handle(lockAggregate, lockStreamId(lockId), { type: 'CreateLock', data: lock, metadata: { now } }, {})
+  const key = {
+    tempKeyUuid: crypto.randomUUID(),
+    accessMode: 'public' as const,
+    allowedUserIds: [],
+    validFrom: new Date(now - 60_000).toISOString(),
+    validUntil: new Date(now + 86_400_000).toISOString(),
+    maxUses: null,
+    description: 'bench door',
+    schedule: null,
+    createdBy: 'bench',
+  }
+  await deps.commands.handle(lockAggregate, lockStreamId(lockId), { type: 'CreateTempKey', data: key, metadata: { now } }, {})
+  return { lockId, tempKeyUuid: key.tempKeyUuid }
+}
+
+// The 'bench' organisation with its API key and `count` doors.
+export async function seedDoors(deps: Deps, count: number): Promise<{ apiKey: string; doors: Door[] }> {
+  await registerOrg(deps, { orgId: 'bench', orgName: 'Bench' })
+  const { apiKey } = await issueApiKey(deps, 'bench', { createdBy: 'bench' })
+  const doors: Door[] = []
+  for (let lockId = 1; lockId <= count; lockId++) doors.push(await createDoor(deps, lockId, 'bench'))
+  return { apiKey, doors }
 }
 
 async function freePort(): Promise<number> {

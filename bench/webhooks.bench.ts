@@ -7,14 +7,13 @@
 // (`bun src/main.ts serve`) with opens over HTTP (POST /temp-keys/{uuid}/open), so HTTP handling shares its loop too.
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { issueApiKey, registerOrg } from '../src/auth/tenants'
 import { loadConfig } from '../src/config'
 import { createDeps, type Deps } from '../src/deps'
 import { lockAggregate } from '../src/domain/lock/decide'
 import { lockStreamId } from '../src/domain/lock/events'
 import { createLogger } from '../src/logger'
 import { createSubscription } from '../src/webhooks/subscriptions'
-import { startChild, tempDir } from './support'
+import { type Door, seedDoors, startChild, tempDir } from './support'
 
 const { values } = parseArgs({
   options: {
@@ -72,32 +71,8 @@ async function startReceiver() {
   }
 }
 
-type Door = { lockId: number; tempKeyUuid: string }
-
-async function seedDoors(deps: Deps): Promise<Door[]> {
-  await registerOrg(deps, { orgId: 'bench', orgName: 'Bench' })
-  await issueApiKey(deps, 'bench', { createdBy: 'bench' })
-  const now = Date.now()
-  const doors: Door[] = []
-  for (let lockId = 1; lockId <= LOCKS; lockId++) {
-    const lock = { lockId, index: lockId, uuid: crypto.randomUUID(), serialNumber: null, vendorName: null, ownerId: null, orgId: 'bench', keys: [] }
-    await deps.commands.handle(lockAggregate, lockStreamId(lockId), { type: 'CreateLock', data: lock, metadata: { now } }, {})
-    const tempKeyUuid = crypto.randomUUID()
-    const key = {
-      tempKeyUuid,
-      accessMode: 'public' as const,
-      allowedUserIds: [],
-      validFrom: new Date(now - 60_000).toISOString(),
-      validUntil: new Date(now + 86_400_000).toISOString(),
-      maxUses: null,
-      description: null,
-      schedule: null,
-      createdBy: 'bench',
-    }
-    await deps.commands.handle(lockAggregate, lockStreamId(lockId), { type: 'CreateTempKey', data: key, metadata: { now } }, {})
-    doors.push({ lockId, tempKeyUuid })
-  }
-  return doors
+async function seedBenchDoors(deps: Deps): Promise<Door[]> {
+  return (await seedDoors(deps, LOCKS)).doors
 }
 
 // One open through the command path the door service ends in: LockOpenRequested + TempKeyUsed on the lock stream.
@@ -135,7 +110,7 @@ let lag: Stats
 
 try {
   const deps = createDeps(loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' }), { logger: createLogger('silent') })
-  const doors = await seedDoors(deps)
+  const doors = await seedBenchDoors(deps)
   for (let i = 0; i < SUBSCRIPTIONS; i++) {
     createSubscription(deps.db, deps.config, 'bench', { url: receiver.url }, deps.store.headPosition(), Date.now())
   }

@@ -90,6 +90,21 @@ const foundPanel = (user: User, form: AddKeyFormView, inventory: InventoryView):
   inventory,
 })
 
+// Every desk change: CSRF, a staff member of this org, and the user named by e-mail (a friendly 404 when unknown).
+async function openDeskFor(
+  deps: Deps,
+  orgId: string,
+  body: { email: string; _csrf?: string },
+  context: DeskContext,
+): Promise<{ desk: Desk; user: User } | Response> {
+  verifyCsrf(context.request, body)
+  const desk = await openDesk(deps, orgId, context, orgKeysPath(orgId))
+  if (desk instanceof Response) return desk
+  const user = findUserByEmail(deps.db, body.email.trim())
+  if (!user) return deskPage(desk, body.email, { kind: 'missing', email: body.email }, 404)
+  return { desk, user }
+}
+
 async function deskPage(desk: Desk, email: string, panel: UserPanelView, status = 200): Promise<Response> {
   const signedInAs = desk.staff.email ?? desk.staff.userId
   const page = await OrgKeysPage({ org: desk.org, csrfToken: desk.csrfToken, signedInAs, email, panel })
@@ -209,11 +224,9 @@ export const inventoryPages = (deps: Deps) =>
     .post(
       '/orgs/:orgId/keys/add',
       async ({ params, body, ...context }) => {
-        verifyCsrf(context.request, body)
-        const desk = await openDesk(deps, params.orgId, context, orgKeysPath(params.orgId))
-        if (desk instanceof Response) return desk
-        const user = findUserByEmail(deps.db, body.email.trim())
-        if (!user) return deskPage(desk, body.email, { kind: 'missing', email: body.email }, 404)
+        const opened = await openDeskFor(deps, params.orgId, body, context)
+        if (opened instanceof Response) return opened
+        const { desk, user } = opened
         const note = body.note ?? ''
         const result = await issueKey(desk, user, note)
         if ('errors' in result) {
@@ -230,11 +243,9 @@ export const inventoryPages = (deps: Deps) =>
     .post(
       '/orgs/:orgId/keys/remove',
       async ({ params, body, ...context }) => {
-        verifyCsrf(context.request, body)
-        const desk = await openDesk(deps, params.orgId, context, orgKeysPath(params.orgId))
-        if (desk instanceof Response) return desk
-        const user = findUserByEmail(deps.db, body.email.trim())
-        if (!user) return deskPage(desk, body.email, { kind: 'missing', email: body.email }, 404)
+        const opened = await openDeskFor(deps, params.orgId, body, context)
+        if (opened instanceof Response) return opened
+        const { desk, user } = opened
         const q = body.q ?? ''
         const { notice, status } = await takeBackKey(desk, user, body.number)
         if (status === 200 && !isHtmx(context.request)) {
