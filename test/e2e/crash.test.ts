@@ -9,12 +9,17 @@ import { userAggregate } from '../../src/domain/user/decide'
 import { userStreamId } from '../../src/domain/user/events'
 import { EventStore } from '../../src/eventstore/store'
 import { allProjections } from '../../src/projections'
-import { seed, startChild, tempDir } from '../../bench/support'
+import { createDoor, seed, startChild, tempDir } from '../../bench/support'
+import { lockAggregate } from '../../src/domain/lock/decide'
+import { lockStreamId } from '../../src/domain/lock/events'
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 5)
 const CLIENTS = 32
 
 type Ack = { userId: string; number: number; version: number }
+type OpenAck = { version: number }
+
+const MAX_USES = 40
 
 const tableDump = (path: string, tables: string[]) => {
   const db = openDatabase(path)
@@ -28,21 +33,39 @@ describe('when the server is killed mid-stream', () => {
     const { dir, cleanup } = tempDir()
     const databasePath = join(dir, 'spkey.db')
     const userIds = Array.from({ length: 8 }, () => crypto.randomUUID())
-    const apiKey = await seed(databasePath, async (deps) => {
+    const { apiKey, tempKeyUuid } = await seed(databasePath, async (deps) => {
       await registerOrg(deps, { orgId: 'crash', orgName: 'Crash Co' })
       const { apiKey } = await issueApiKey(deps, 'crash', { createdBy: 'test' })
       for (const userId of userIds) {
         const data = { userId, email: null, firstName: null, lastName: null }
         await deps.commands.handle(userAggregate, userStreamId(userId), { type: 'CreateUser', data, metadata: { now: Date.now() } }, {})
       }
-      return apiKey
+      const door = await createDoor(deps, 1, 'crash')
+      // The door's key may open only MAX_USES times, however often the server dies.
+      const changes = { maxUses: MAX_USES }
+      const data = { tempKeyUuid: door.tempKeyUuid, changes, updatedBy: 'test' }
+      await deps.commands.handle(lockAggregate, lockStreamId(1), { type: 'UpdateTempKey', data, metadata: { now: Date.now() } }, {})
+      return { apiKey, tempKeyUuid: door.tempKeyUuid }
     })
 
     const acks: Ack[] = []
+    const opens: OpenAck[] = []
     let kills = 0
     while (kills < KILLS) {
-      const server = await startChild(['src/main.ts', 'serve'], { DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' })
+      const env = { DATABASE_PATH: databasePath, LOG_LEVEL: 'silent', OPEN_RATE_LIMIT_PER_IP: '0', OPEN_RATE_LIMIT_PER_KEY: '0' }
+      const server = await startChild(['src/main.ts', 'serve'], env)
       let running = true
+      const opener = async () => {
+        while (running) {
+          try {
+            const response = await fetch(`${server.url}/temp-keys/${tempKeyUuid}/open`, { method: 'POST', headers: { accept: 'application/json' } })
+            if (response.ok) opens.push({ version: ((await response.json()) as { version: number }).version })
+            else await Bun.sleep(5)
+          } catch {
+            // died under this request
+          }
+        }
+      }
       const client = async () => {
         while (running) {
           const userId = userIds[Math.floor(Math.random() * userIds.length)] ?? ''
@@ -61,7 +84,7 @@ describe('when the server is killed mid-stream', () => {
           }
         }
       }
-      const clients = Array.from({ length: CLIENTS }, client)
+      const clients = [...Array.from({ length: CLIENTS - 4 }, client), ...Array.from({ length: 4 }, opener)]
       await Bun.sleep(150 + Math.random() * 350)
       server.process.kill('SIGKILL')
       await server.process.exited
@@ -84,6 +107,15 @@ describe('when the server is killed mid-stream', () => {
       const numbers = store.readStream(userStreamId(userId)).flatMap((e) => (e.type === 'PhysicalKeyAdded' ? [Number(e.data.number)] : []))
       expect(numbers).toEqual(numbers.map((_, i) => i + 1))
     }
+    // Every acknowledged open is in the log, and the key never opened more than MAX_USES times.
+    const lockEvents = store.readStream(lockStreamId(1))
+    for (const open of opens) expect(lockEvents.find((e) => e.streamVersion === open.version)?.type).toBe('TempKeyUsed')
+    const uses = lockEvents.filter((e) => e.type === 'TempKeyUsed')
+    expect(uses.length).toBeLessThanOrEqual(MAX_USES)
+    expect(uses.map((e) => e.data.usedCount)).toEqual(uses.map((_, i) => i + 1))
+    expect(lockEvents.filter((e) => e.type === 'LockOpenRequested').length).toBe(uses.length)
+    const row = db.$client.query<{ used_count: number }, [string]>('SELECT used_count FROM temp_keys WHERE uuid = ?').get(tempKeyUuid)
+    expect(row?.used_count).toBe(uses.length)
     db.$client.close()
 
     const tables = allProjections.flatMap((p) => p.tables)
@@ -92,7 +124,10 @@ describe('when the server is killed mid-stream', () => {
     new EventStore(rebuilt, { projections: allProjections }).rebuild()
     rebuilt.$client.close()
     expect(tableDump(databasePath, tables)).toEqual(live)
-    console.log(`crash test: ${kills} kills survived, ${acks.length} acknowledged commands verified present`)
+    console.log(
+      `crash test: ${kills} kills survived, ${acks.length + opens.length} acknowledged commands verified present ` +
+        `(${opens.length} opens of a key limited to ${MAX_USES})`,
+    )
     cleanup()
   }, 120_000)
 })
