@@ -11,6 +11,8 @@ import { addOrgMember, createUser, issueApiKey, normalizeEmail, registerOrg } fr
 import { type Config, parseDuration } from './config'
 import { createDeps, type Deps } from './deps'
 import { Conflict, DomainError, Invalid, NotFound } from './domain/errors'
+import { lockAggregate } from './domain/lock/decide'
+import { lockStreamId } from './domain/lock/events'
 import type { EventMetadata } from './eventstore/types'
 import { createLogger } from './logger'
 import { findUser, findUserByEmail } from './projections/users'
@@ -27,6 +29,8 @@ export const USAGE = `usage: spkey <command> [options]
                                                  create a user (--password - reads it from stdin)
   token --user USERID [--ttl 1h]                 sign a B2C JWT for a user
   login-link --user USERID                       one-time browser sign-in link (valid 15 minutes)
+  lock driver --lock ID --driver simulated|http|mqtt [--bridge-url URL]
+                                                 choose a lock's driver (http: the address of its bridge)
   rebuild                                        replay the event log into the read models
   backup --out FILE                              online, consistent copy of the database (VACUUM INTO)
   restore --from FILE                            replace the database with a backup (server stopped)
@@ -169,6 +173,26 @@ const COMMANDS: Record<string, Command> = {
       return issueLoginLink(deps, required(values, 'user'))
     },
   },
+  'lock driver': {
+    flags: { lock: text, driver: text, 'bridge-url': text },
+    required: ['lock', 'driver'],
+    async run({ deps, values, metadata }) {
+      const lockId = Number(required(values, 'lock'))
+      if (!Number.isInteger(lockId) || lockId <= 0) throw new Invalid('--lock must be a lock id (integer > 0)', [{ field: 'lock', message: 'integer > 0' }])
+      const driver = required(values, 'driver')
+      if (!isDriverKind(driver)) {
+        throw new Invalid('--driver must be simulated, http or mqtt', [{ field: 'driver', message: 'simulated, http or mqtt' }])
+      }
+      const bridgeUrl = option(values, 'bridge-url') ?? null
+      if (driver === 'http' && (bridgeUrl === null || !URL.canParse(bridgeUrl) || !/^https?:$/.test(new URL(bridgeUrl).protocol))) {
+        throw new Invalid('--bridge-url must be the http(s) address of the lock bridge', [{ field: 'bridge-url', message: 'an http(s) URL' }])
+      }
+      const data = { driver, bridgeUrl: driver === 'http' ? bridgeUrl : null }
+      const command = { type: 'ConfigureLockDriver' as const, data, metadata: { now: deps.clock.now() } }
+      const handled = await deps.commands.handle(lockAggregate, lockStreamId(lockId), command, metadata)
+      return { lockId, ...data, version: handled.version }
+    },
+  },
   rebuild: {
     flags: {},
     required: [],
@@ -225,6 +249,9 @@ function parse(command: Command, rest: string[]): Context['values'] {
     throw new UsageError(error instanceof Error ? error.message : String(error))
   }
 }
+
+const DRIVER_KINDS = ['simulated', 'http', 'mqtt'] as const
+const isDriverKind = (value: string): value is (typeof DRIVER_KINDS)[number] => DRIVER_KINDS.some((kind) => kind === value)
 
 const cliRequestId = () => `cli_${crypto.randomUUID().replaceAll('-', '')}`
 
