@@ -2,7 +2,7 @@
 import { swagger } from '@elysiajs/swagger'
 import { Elysia } from 'elysia'
 import type { Deps } from './deps'
-import { DomainError } from './domain/errors'
+import { DomainError, Invalid } from './domain/errors'
 import { adminRoutes } from './routes/admin'
 import { errorMapper } from './routes/errors'
 import { eventsFeedRoutes } from './routes/events-feed'
@@ -52,6 +52,12 @@ export function createApp(deps: Deps) {
       const isDocs = new URL(request.url).pathname.startsWith('/swagger')
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
         if (!(isDocs && name === 'content-security-policy')) set.headers[name] = value
+      }
+      // Server-set fields come from authentication only, on every route (docs: "Clients MUST NOT supply this").
+      if (new URL(request.url).searchParams.has('_callerOrgId')) {
+        throw new Invalid('Server-set field: clients must not send it', [
+          { field: '_callerOrgId', message: 'Server-set field: clients must not send it' },
+        ])
       }
       // Bun.serve enforces the same limit on the wire; checking here first answers it in the envelope.
       if (Number(request.headers.get('content-length') ?? 0) > deps.config.maxBodyBytes) {

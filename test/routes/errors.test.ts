@@ -204,3 +204,15 @@ describe('a browser asking for HTML', () => {
     expect(response.json).toMatchObject({ code: 404 })
   })
 })
+
+describe('a client-sent _callerOrgId in a query', () => {
+  it('should be refused with 400 and a details entry on any route, even one without a query schema', async () => {
+    const { testContext } = await import('../support/context')
+    const ctx = testContext()
+    const { apiKey } = await ctx.org()
+    const { userId } = await ctx.user()
+    const response = await ctx.call('GET', `/users/${userId}/profile?_callerOrgId=other`, { apiKey })
+    expect(response.status).toBe(400)
+    expect(response.json.details).toEqual([{ field: '_callerOrgId', message: 'Server-set field: clients must not send it' }])
+  })
+})

@@ -399,6 +399,8 @@ const SIX: PrincipalName[] = ['owner', 'otherUser', 'whitelisted', 'orgKey', 'ot
 
 // The expected status of one cell; undefined = not applicable (no body or query to put `_callerOrgId` in).
 function expected(row: Row, principal: PrincipalName, hasInput: boolean): number | undefined {
+  // A query `_callerOrgId` is refused on every route, before authentication.
+  if (principal === 'callerOrgId' && row.route.startsWith('GET ')) return 400
   if (principal === 'callerOrgId' && row.kind === 'api' && !hasInput) return undefined
   const index = SIX.indexOf(principal)
   if (index >= 0 && row.overrides?.[principal] === undefined) return row.who[index]
