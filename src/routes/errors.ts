@@ -27,12 +27,15 @@ export type ErrorEnvelope = {
   message: string
   code: number
   details?: FieldIssue[]
+  // The docs' query-404 shape `{success, errors: [{code, message}]}`, carried too so code reading it works.
+  errors: { code: number; message: string }[]
   requestId: string
 }
 
 export function envelope(status: number, requestId: string, message?: string, details?: FieldIssue[]): ErrorEnvelope {
   const [error, fallback] = REASONS[status] ?? REASONS[500] ?? ['Error', 'Error']
-  return { success: false, error, message: message ?? fallback, code: status, ...(details ? { details } : {}), requestId }
+  const text = message ?? fallback
+  return { success: false, error, message: text, code: status, ...(details ? { details } : {}), errors: [{ code: status, message: text }], requestId }
 }
 
 // "/note" -> "note", "/allowedUserIds/0" -> "allowedUserIds[0]"
@@ -43,18 +46,33 @@ const fieldName = (path: string) =>
     .map((part, i) => (/^\d+$/.test(part) && i > 0 ? `[${part}]` : (i > 0 ? '.' : '') + part))
     .join('')
 
-export function validationDetails(error: ValidationError): FieldIssue[] {
+// Elysia checks a coerced path parameter on its own (type "property") and drops its name: recover it from the URL,
+// the segment of the route pattern whose raw value is the one that failed.
+function paramName(routePattern: string | undefined, request: Request, value: unknown): string | null {
+  if (!routePattern) return null
+  const actual = new URL(request.url).pathname.split('/')
+  const names = routePattern.split('/').flatMap((part, i) => (part.startsWith(':') && actual[i] === String(value) ? [part.slice(1)] : []))
+  return names[0] ?? null
+}
+
+// Elysia's coercing integer schema is a union (numeric string | integer): say what it wants instead.
+const INTEGER_UNION = 'Expected union value'
+
+export function validationDetails(error: ValidationError, request?: Request, route?: string): FieldIssue[] {
   const seen = new Set<string>()
   const details: FieldIssue[] = []
   for (const issue of error.all) {
     const path = 'path' in issue ? issue.path : ''
-    const field = fieldName(path) || error.type
+    const recovered = error.type === 'property' && request ? paramName(route, request, error.value) : null
+    const field = fieldName(path) || recovered || error.type
     const message =
-      issue.message !== 'Unexpected property'
-        ? issue.message
-        : field.startsWith('_')
-          ? 'Server-set field: clients must not send it'
-          : 'Unknown field: it must not be sent'
+      issue.message === INTEGER_UNION
+        ? 'Expected an integer'
+        : issue.message !== 'Unexpected property'
+          ? issue.message
+          : field.startsWith('_')
+            ? 'Server-set field: clients must not send it'
+            : 'Unknown field: it must not be sent'
     if (seen.has(field)) continue
     seen.add(field)
     details.push({ field, message })
@@ -69,11 +87,11 @@ const wantsHtml = (request: Request) => {
 
 type Reply = { status: number; message?: string; details?: FieldIssue[]; headers?: Record<string, string> }
 
-function classify(code: string | number, error: unknown, allowedMethods: string[] | undefined): Reply {
+function classify(code: string | number, error: unknown, allowedMethods: string[] | undefined, request: Request, route?: string): Reply {
   if (error instanceof DomainError) return { status: error.status, message: error.message, details: error.details }
   if (code === 'VALIDATION' && error instanceof ValidationError) {
-    const details = validationDetails(error)
-    const where = error.type === 'body' ? 'body' : error.type
+    const details = validationDetails(error, request, route)
+    const where = error.type === 'property' ? 'params' : error.type
     return { status: 400, message: `Invalid ${where}: ${details.map((d) => d.field).join(', ')}`, details }
   }
   if (code === 'PARSE') return { status: 400, message: 'Malformed request body: expected valid JSON' }
@@ -104,10 +122,10 @@ function storageFailure(error: SQLiteError): Reply {
 }
 
 export const errorMapper = (logger: Logger, methodsFor: (path: string) => string[]) =>
-  new Elysia({ name: 'errors' }).onError({ as: 'global' }, async ({ code, error, request }) => {
+  new Elysia({ name: 'errors' }).onError({ as: 'global' }, async ({ code, error, request, route }) => {
     const info = requestInfo(request)
     const path = new URL(request.url).pathname
-    const reply = classify(code, error, code === 'NOT_FOUND' ? methodsFor(path) : undefined)
+    const reply = classify(code, error, code === 'NOT_FOUND' ? methodsFor(path) : undefined, request, route)
     if (reply.status >= 500) {
       const err = error instanceof Error ? error : new Error(String(error))
       logger.error('request failed', { requestId: info.requestId, path, error: err.message, stack: err.stack })

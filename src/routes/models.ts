@@ -27,6 +27,7 @@ export const ErrorEnvelope = T.Object({
   message: T.String(),
   code: T.Integer(),
   details: T.Optional(T.Array(T.Object({ field: T.String(), message: T.String() }))),
+  errors: T.Array(T.Object({ code: T.Integer(), message: T.String() })),
   requestId: T.String(),
 })
 

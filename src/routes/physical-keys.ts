@@ -25,7 +25,7 @@ export const AddPhysicalKeyBody = T.Object(
 
 // `_callerOrgId` is deliberately absent: the server sets it from the API key, so a client value is refused.
 const RemovePhysicalKeyBody = T.Object(
-  { number: T.Integer({ exclusiveMinimum: 0, description: 'Number of the physical key to remove' }) },
+  { number: T.Integer({ exclusiveMinimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Number of the physical key to remove' }) },
   { additionalProperties: false },
 )
 

@@ -64,21 +64,21 @@ export const OPERATIONS: Record<string, OpEntry> = {
   'POST /locks/{id}/AddResident': { status: 'implemented' },
   'POST /locks/{id}/BulkAddKeys': { status: 'not implemented' },
   'POST /locks/{id}/ChangeLockUuid': { status: 'implemented' },
-  'POST /locks/{id}/CreateLock': { status: 'partly', note: 'Lock id 0 answers 400 naming field "property" instead of `id` (see Failing checks).' },
+  'POST /locks/{id}/CreateLock': { status: 'implemented' },
   'POST /locks/{id}/OpenLock': { status: 'implemented' },
   'POST /locks/{id}/RemoveKey': { status: 'implemented' },
   'POST /locks/{id}/RemoveResident': { status: 'implemented' },
   'POST /locks/{id}/SetOrganization': { status: 'implemented' },
   'POST /locks/{id}/SetOwner': { status: 'implemented' },
   'POST /locks/{id}/WriteKey': { status: 'implemented' },
-  'GET /locks/{id}/basic-info': { status: 'partly', note: 'Lock id 0 answers 400 naming field "property" instead of `id` (see Failing checks).' },
-  'POST /locks/{id}/create-temp-key': { status: 'partly', note: 'Lock id 0 answers 400 naming field "property" instead of `id` (see Failing checks).' },
+  'GET /locks/{id}/basic-info': { status: 'implemented' },
+  'POST /locks/{id}/create-temp-key': { status: 'implemented' },
   'GET /locks/{id}/debug/messages': { status: 'not implemented' },
   'POST /locks/{id}/delete-temp-key': { status: 'implemented' },
-  'GET /locks/{id}/details': { status: 'partly', note: 'Lock id 0 answers 400 naming field "property" instead of `id` (see Failing checks).' },
-  'GET /locks/{id}/events': { status: 'partly', note: 'Lock id 0 answers 400 naming field "property" instead of `id` (see Failing checks).' },
-  'GET /locks/{id}/residents': { status: 'partly', note: 'Lock id 0 answers 400 naming field "property" instead of `id` (see Failing checks).' },
-  'GET /locks/{id}/temp-keys': { status: 'partly', note: 'Lock id 0 answers 400 naming field "property" instead of `id` (see Failing checks).' },
+  'GET /locks/{id}/details': { status: 'implemented' },
+  'GET /locks/{id}/events': { status: 'implemented' },
+  'GET /locks/{id}/residents': { status: 'implemented' },
+  'GET /locks/{id}/temp-keys': { status: 'implemented' },
   'POST /locks/{id}/update-temp-key': { status: 'implemented' },
   'POST /locks/{id}/use-temp-key': { status: 'implemented' },
   'POST /matter-devices/{id}/CreateMatterDevice': { status: 'out of scope', note: OUT.matter },
@@ -88,7 +88,7 @@ export const OPERATIONS: Record<string, OpEntry> = {
   'POST /rtsp-cameras/{id}/RegisterRtspCamera': { status: 'out of scope', note: OUT.rtsp },
   'GET /temp-keys/{uuid}': { status: 'implemented' },
   'GET /temp-keys/{uuid}/confirmation': { status: 'implemented' },
-  'POST /temp-keys/{uuid}/open': { status: 'partly', note: 'Without Accept: application/json the documented 303 is answered as 200 JSON (see Failing checks).' },
+  'POST /temp-keys/{uuid}/open': { status: 'implemented' },
   'POST /users': { status: 'implemented' },
   'GET /users/by-email': { status: 'implemented' },
   'GET /users/by-phone': { status: 'implemented' },
@@ -100,11 +100,11 @@ export const OPERATIONS: Record<string, OpEntry> = {
   'POST /users/{id}/AddWalletKey': { status: 'out of scope', note: OUT.wallet },
   'POST /users/{id}/CreateUser': { status: 'implemented' },
   'GET /users/{id}/PhysicalKeys': { status: 'implemented' },
-  'GET /users/{id}/PhysicalKeys/{number}': { status: 'partly', note: 'Key number 0 answers 400 naming field "property" instead of `number` (see Failing checks).' },
+  'GET /users/{id}/PhysicalKeys/{number}': { status: 'implemented' },
   'POST /users/{id}/RemoveAccessibleLock': { status: 'implemented' },
   'POST /users/{id}/RemoveDevice': { status: 'out of scope', note: OUT.devices },
   'POST /users/{id}/RemoveLicensePlate': { status: 'out of scope', note: OUT.plates },
-  'POST /users/{id}/RemovePhysicalKey': { status: 'partly', note: '`number` above 9007199254740991 (command-schema maximum) answers 404, not 400 (see Failing checks).' },
+  'POST /users/{id}/RemovePhysicalKey': { status: 'implemented' },
   'POST /users/{id}/UpdatePhoneNumber': { status: 'implemented' },
   'GET /users/{id}/accessible-locks': { status: 'implemented' },
   'GET /users/{id}/devices': { status: 'out of scope', note: OUT.devices },
@@ -243,23 +243,10 @@ export const REQUEST_OVERRIDES: Record<string, Record<string, { status: number; 
 // Checks that fail today because spkey differs from the document, reported to the lead. A check listed here still
 // runs and counts as failing in docs/conformance.md; the suite fails if it starts passing (remove it from here then).
 // Key: "<operation> :: <check name>".
-export const KNOWN_MISMATCHES: Record<string, string> = {
-  'POST /temp-keys/{uuid}/open :: a public key, as documented (no Accept header): redirect':
-    'Without `Accept: application/json` the document promises 303 (redirect to the key page); spkey answers 200 with the JSON envelope to any request whose Accept does not name text/html (none, or */* as curl and fetch send). src/routes/pages/temp-keys.tsx chooses JSON unless prefersHtml(); the JSON answer should need an explicit application/json.',
-  'POST /temp-keys/{uuid}/open :: as curl sends it (Accept: */*): redirect':
-    'Without `Accept: application/json` the document promises 303 (redirect to the key page); spkey answers 200 with the JSON envelope to any request whose Accept does not name text/html (none, or */* as curl and fetch send). src/routes/pages/temp-keys.tsx chooses JSON unless prefersHtml(); the JSON answer should need an explicit application/json.',
-  'POST /users/{id}/RemovePhysicalKey :: rejects number: 9007199254740992 (maximum 9007199254740991)':
-    'The command schema caps `number` at 9007199254740991 (MAX_SAFE_INTEGER); spkey accepts larger integers and answers 404 instead of 400.',
-}
+export const KNOWN_MISMATCHES: Record<string, string> = {}
 
 // Known mismatches shared by many checks (one root cause), matched against check ids.
-export const KNOWN_MISMATCH_PATTERNS: { pattern: RegExp; reason: string }[] = [
-  {
-    pattern: / :: rejects path (id|number) 0 \(exclusiveMinimum 0\)$/,
-    reason:
-      'An integer path parameter that parses but breaks its limit (0) answers 400 with details field "property" and message "Invalid property: property" instead of naming the parameter (Elysia reports the coerced param with type "property"; src/routes/errors.ts validationDetails). Affects every lock `{id}` and physical-key `{number}` route.',
-  },
-]
+export const KNOWN_MISMATCH_PATTERNS: { pattern: RegExp; reason: string }[] = []
 
 export function knownMismatch(id: string): string | undefined {
   return KNOWN_MISMATCHES[id] ?? KNOWN_MISMATCH_PATTERNS.find((p) => p.pattern.test(id))?.reason

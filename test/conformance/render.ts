@@ -1,5 +1,6 @@
 // docs/conformance.md from the coverage table, the check outcomes and the OpenAPI diff. Deterministic: no times,
 // request ids or response excerpts, so the file changes only when coverage or behaviour does.
+import { envelope } from '../../src/routes/errors'
 import { type Check, checkId } from './harness'
 import {
   EXTRA_STATUSES,
@@ -24,7 +25,8 @@ export const SEED_OPERATIONS = [
   'POST /locks/{id}/create-temp-key',
 ]
 
-const ENVELOPE_FIELDS = ['success', 'error', 'message', 'code', 'details', 'requestId']
+// The fields spkey's error envelope really carries (details only with validation failures).
+const ENVELOPE_FIELDS = [...Object.keys(envelope(400, 'req', 'message', [])), 'details']
 
 export type Outcome = { check: Check; problems: string[] }
 
@@ -154,7 +156,7 @@ export function renderReport(checks: Check[], outcomes: Map<string, Outcome>, di
     '',
     '## Documented error shapes the superset envelope does not carry',
     '',
-    'spkey answers `{success: false, error, message, code, details?, requestId}` for every error. Where the document gives an',
+    'spkey answers `{success: false, error, message, code, details?, errors, requestId}` for every error. Where the document gives an',
     'implemented operation an error body with other required fields, code reading those fields finds nothing:',
     '',
   )

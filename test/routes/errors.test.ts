@@ -53,6 +53,7 @@ describe('a path no route serves', () => {
       error: 'Not Found',
       message: 'The requested resource was not found',
       code: 404,
+      errors: [{ code: 404, message: 'The requested resource was not found' }],
       requestId: expect.stringMatching(REQUEST_ID),
     })
     expect(response.headers.get('x-request-id')).toBe(response.json.requestId)
@@ -145,6 +146,7 @@ describe('an unhandled exception', () => {
       error: 'Internal Server Error',
       message: 'An unexpected error occurred on the server',
       code: 500,
+      errors: [{ code: 500, message: 'An unexpected error occurred on the server' }],
       requestId: expect.stringMatching(REQUEST_ID),
     })
     expect(response.text).not.toContain('kaboom')

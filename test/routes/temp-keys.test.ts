@@ -23,7 +23,7 @@ async function setup(env: Record<string, string> = {}) {
   const create = (extra: Record<string, unknown> = {}, auth: { token?: string; apiKey?: string } = { token: owner.token }, l: TestLock = lock) =>
     ctx.call('POST', `/locks/${l.lockId}/create-temp-key`, { ...auth, body: body(extra) })
   const open = (uuid: string, options: { token?: string; apiKey?: string; headers?: Record<string, string>; body?: unknown } = {}) =>
-    ctx.call('POST', `/temp-keys/${uuid}/open`, { headers: { accept: 'application/json', ...options.headers }, ...options })
+    ctx.call('POST', `/temp-keys/${uuid}/open`, { ...options, headers: { accept: 'application/json', ...options.headers } })
   return { ctx, driver, owner, acme, lock, iso, body, types, count, create, open }
 }
 
@@ -356,19 +356,23 @@ describe('POST /temp-keys/{uuid}/open (JSON clients)', () => {
   it('should open a public key without credentials: driver once, LockOpenRequested + TempKeyUsed, the envelope', async () => {
     const { ctx, lock, driver, types } = await setup()
     const uuid = await createTestTempKey(ctx, lock, { maxUses: 2 })
-    // seed 003: Content-Type application/json and no body at all.
-    const res = await ctx.call('POST', `/temp-keys/${uuid}/open`, { headers: { 'content-type': 'application/json' } })
+    // seed 003: Content-Type application/json and no body at all answers the documented 303 to the key page.
+    const seed = await ctx.call('POST', `/temp-keys/${uuid}/open`, { headers: { 'content-type': 'application/json' } })
+    expect(seed.status).toBe(303)
+    expect(seed.headers.get('location')).toBe(`/temp-keys/${uuid}`)
+    expect(types().slice(-2)).toEqual(['LockOpenRequested', 'TempKeyUsed'])
+    // A client that asks for JSON gets the command envelope instead.
+    const res = await ctx.call('POST', `/temp-keys/${uuid}/open`, { headers: { 'content-type': 'application/json', accept: 'application/json' } })
     expect(res.status).toBe(200)
     expect(res.json).toEqual({
       success: true,
       aggregateId: String(lock.lockId),
-      version: 4,
-      event: { type: 'TempKeyUsed', data: expect.objectContaining({ tempKeyUuid: uuid, lockId: lock.lockId, lockUuid: lock.uuid, usedCount: 1 }) },
+      version: 6,
+      event: { type: 'TempKeyUsed', data: expect.objectContaining({ tempKeyUuid: uuid, lockId: lock.lockId, lockUuid: lock.uuid, usedCount: 2 }) },
       tempKeyUuid: uuid,
       offline: false,
     })
-    expect(driver.state.calls.map((c) => c.action)).toEqual(['open'])
-    expect(types().slice(-2)).toEqual(['LockOpenRequested', 'TempKeyUsed'])
+    expect(driver.state.calls.map((c) => c.action)).toEqual(['open', 'open'])
     const requested = ctx.eventsOf(lock.streamId).at(-2)
     expect(requested?.data).toMatchObject({ reason: `temp-key:${uuid}`, requestId: expect.stringMatching(/^req_/) })
   })

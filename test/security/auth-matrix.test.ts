@@ -431,7 +431,7 @@ async function send(method: string, input: Input, headers: Record<string, string
   for (const [name, value] of Object.entries(input.query ?? {})) url.searchParams.set(name, value)
   const body = input.body === undefined ? undefined : JSON.stringify(input.body)
   const response = await ctx.app.handle(
-    new Request(url, { method, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body }),
+    new Request(url, { method, headers: { accept: 'application/json', ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body }),
   )
   // An event stream never ends: the status is all a cell needs.
   if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {

@@ -254,8 +254,8 @@ describe('rate limits', () => {
     const ctx = context({ OPEN_RATE_LIMIT_PER_KEY: '2', OPEN_RATE_LIMIT_PER_IP: '0' })
     const w = await world(ctx)
     const path = `/temp-keys/${w.tempKeyUuid}/open`
-    expect((await ctx.call('POST', path)).status).toBe(200)
-    expect((await ctx.call('POST', path)).status).toBe(200)
+    expect((await ctx.call('POST', path)).status).toBe(303)
+    expect((await ctx.call('POST', path)).status).toBe(303)
     const before = ctx.deps.store.headPosition()
     const json = await ctx.call('POST', path)
     expect(json.status).toBe(429)

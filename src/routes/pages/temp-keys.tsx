@@ -135,9 +135,17 @@ export const tempKeyOpenRoutes = (deps: Deps) => {
     if (deps.config.openRateLimitPerKey > 0) perKey.hit([`key:${uuid}`], now)
   }
 
-  const openForClient = async (uuid: string, open: () => Promise<OpenOutcome>) => {
+  // JSON clients that ask for it get the command envelope; any other client (curl, fetch: no Accept or */*) gets the
+  // documented 303. Refusals reach both as the JSON error envelope.
+  const openForClient = async (request: Request, uuid: string, open: () => Promise<OpenOutcome>) => {
     const outcome = await open()
-    return commandResponse(String(outcome.lockId), outcome.handled, { tempKeyUuid: uuid, offline: outcome.offline }, 'TempKeyUsed')
+    if (!(request.headers.get('accept') ?? '').includes('application/json')) {
+      // docs: "On success, increments the usage counter and redirects back to the temp key page".
+      return redirect(request, outcome.offline ? `${guestPath(uuid)}/confirmation?offline=true` : guestPath(uuid))
+    }
+    return Response.json(
+      commandResponse(String(outcome.lockId), outcome.handled, { tempKeyUuid: uuid, offline: outcome.offline }, 'TempKeyUsed'),
+    )
   }
 
   // Browsers see the outcome on the key page: a 303 after a plain form's success, else the page (or, for htmx,
@@ -175,7 +183,7 @@ export const tempKeyOpenRoutes = (deps: Deps) => {
         // Keyed by user too: two people who happen to pick the same Idempotency-Key never share an outcome.
         return token === null ? work() : deps.opens.run(`${uuid}:${userId ?? '-'}:${token}`, deps.clock.now(), work)
       }
-      return isHtmx(request) || prefersHtml(request) ? openForBrowser(request, uuid, requestId, open) : openForClient(uuid, open)
+      return isHtmx(request) || prefersHtml(request) ? openForBrowser(request, uuid, requestId, open) : openForClient(request, uuid, open)
     },
     {
       params: t.Object({ uuid: t.String({ maxLength: 64, description: 'Temporary key UUID' }) }),
@@ -185,7 +193,8 @@ export const tempKeyOpenRoutes = (deps: Deps) => {
         summary: 'Open lock via temp key',
         description:
           'Checks the key (validity window, schedule, uses, whitelist), drives the lock and records LockOpenRequested + ' +
-          'TempKeyUsed once the lock confirmed. JSON clients get the envelope (200); browsers a 303 back to the key page. ' +
+          'TempKeyUsed once the lock confirmed. Clients sending Accept: application/json get the envelope (200); others a 303 ' +
+          'back to the key page (to the confirmation page when the lock was offline). ' +
           'Send an Idempotency-Key to make retries safe. Public keys need no credentials; user-whitelist keys need a listed user.',
       },
     },

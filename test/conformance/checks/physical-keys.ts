@@ -39,6 +39,16 @@ export const physicalKeyChecks: Check[] = [
   },
   {
     op: ADD,
+    name: 'both headers, as the seed page sends them (the key decides the tenant, the JWT names the acting user)',
+    kind: 'success',
+    status: 200,
+    async run(h) {
+      const [org, user, staff] = [await h.org(), await h.user(), await h.user()]
+      return h.call('POST', `/users/${user.userId}/AddPhysicalKey`, { apiKey: org.apiKey, token: staff.token, body: { orgId: org.orgId } })
+    },
+  },
+  {
+    op: ADD,
     name: 'unknown user',
     kind: 'error',
     status: 404,
@@ -92,6 +102,17 @@ export const physicalKeyChecks: Check[] = [
       ...has(res.json?.number === 1, `number ${res.json?.number}, expected 1`),
       ...has(res.json?.event?.type === 'PhysicalKeyRemoved', `event.type ${res.json?.event?.type}`),
     ],
+  },
+  {
+    op: REMOVE,
+    name: 'both headers, as the seed page sends them',
+    kind: 'success',
+    status: 200,
+    async run(h) {
+      const { org, user, number } = await userWithKey(h)
+      const staff = await h.user()
+      return h.call('POST', `/users/${user.userId}/RemovePhysicalKey`, { apiKey: org.apiKey, token: staff.token, body: { number } })
+    },
   },
   {
     op: REMOVE,

@@ -31,6 +31,18 @@ export const tempKeyChecks: Check[] = [
   },
   {
     op: CREATE,
+    name: 'both headers, as the seed page sends them',
+    kind: 'success',
+    status: 200,
+    async run(h) {
+      const { org, lock } = await orgLock(h)
+      const staff = await h.user()
+      return h.call('POST', `/locks/${lock.lockId}/create-temp-key`, { apiKey: org.apiKey, token: staff.token, body: tempKeyBody() })
+    },
+    verify: (res) => has(typeof res.json?.event?.data?.createdBy === 'string', 'TempKeyCreated without createdBy'),
+  },
+  {
+    op: CREATE,
     name: 'the lock owner (B2C) creates a user-whitelist key',
     kind: 'success',
     status: 200,
@@ -354,6 +366,17 @@ export const tempKeyChecks: Check[] = [
       ...has(res.json?.event?.type === 'TempKeyUsed', `event.type ${res.json?.event?.type}`),
       ...has(res.json?.event?.data?.usedCount === 1, `usedCount ${res.json?.event?.data?.usedCount}, expected 1`),
     ],
+  },
+  {
+    op: USE,
+    name: 'both headers, as the seed page sends them',
+    kind: 'success',
+    status: 200,
+    async run(h) {
+      const { org, lock, uuid } = await tempKey(h)
+      const staff = await h.user()
+      return h.call('POST', `/locks/${lock.lockId}/use-temp-key`, { apiKey: org.apiKey, token: staff.token, body: { tempKeyUuid: uuid, userId: staff.userId } })
+    },
   },
   {
     op: USE,
