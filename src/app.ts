@@ -49,12 +49,13 @@ export function createApp(deps: Deps) {
     .onRequest(({ request, set }) => {
       const info = startRequest(request)
       set.headers['x-request-id'] = info.requestId
-      const isDocs = new URL(request.url).pathname.startsWith('/swagger')
+      const url = new URL(request.url)
+      const isDocs = url.pathname.startsWith('/swagger')
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
         if (!(isDocs && name === 'content-security-policy')) set.headers[name] = value
       }
       // Server-set fields come from authentication only, on every route (docs: "Clients MUST NOT supply this").
-      if (new URL(request.url).searchParams.has('_callerOrgId')) {
+      if (url.searchParams.has('_callerOrgId')) {
         throw new Invalid('Server-set field: clients must not send it', [
           { field: '_callerOrgId', message: 'Server-set field: clients must not send it' },
         ])

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { dirname, join } from 'node:path'
-import { tempDatabasePath } from './support/context'
+import { tempDbPath } from './support/temp-db'
 import { cli, startServer } from './support/server'
 
 describe('spkey backup and restore', () => {
@@ -8,7 +8,7 @@ describe('spkey backup and restore', () => {
     const server = await startServer()
     const env = { DATABASE_PATH: server.dbPath }
     expect((await cli(['org', 'create', '--name', 'Backup Co'], env)).exitCode).toBe(0)
-    const out = join(dirname(tempDatabasePath()), 'spkey-backup.db')
+    const out = join(dirname(tempDbPath()), 'spkey-backup.db')
 
     const backup = await cli(['backup', '--out', out], env)
     expect(backup.exitCode).toBe(0)
@@ -28,7 +28,7 @@ describe('spkey backup and restore', () => {
   }, 60_000)
 
   it('should report an unhealthy port from healthcheck with exit 1', async () => {
-    const result = await cli(['healthcheck'], { PORT: '1', DATABASE_PATH: tempDatabasePath() })
+    const result = await cli(['healthcheck'], { PORT: '1', DATABASE_PATH: tempDbPath() })
     expect(result.exitCode).toBe(1)
     expect(result.json).toMatchObject({ code: 503 })
   })

@@ -5,7 +5,8 @@ import { verifyPassword } from '../src/auth/credentials'
 import { isLoginLinkUsable } from '../src/auth/login-links'
 import { allProjections } from '../src/projections'
 import { staffOrgIds } from '../src/projections/orgs'
-import { testContext, tempDatabasePath } from './support/context'
+import { testContext } from './support/context'
+import { tempDbPath } from './support/temp-db'
 import { cli, startServer } from './support/server'
 
 // Each test starts one or more bun processes: generous on a loaded CI machine.
@@ -14,7 +15,7 @@ setDefaultTimeout(60_000)
 const PUBLIC_URL = 'https://keys.example.test'
 
 function database() {
-  const env = { DATABASE_PATH: tempDatabasePath(), PUBLIC_URL }
+  const env = { DATABASE_PATH: tempDbPath(), PUBLIC_URL }
   // The same file, opened in this process the way the server would.
   const open = () => testContext(env)
   return { env, open }

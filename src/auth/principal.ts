@@ -44,18 +44,17 @@ export async function resolvePrincipal(deps: Deps, headers: Headers): Promise<Pr
   return { kind: 'anonymous' }
 }
 
-const cookieToken = (header: string | null) => {
-  if (!header) return null
-  for (const part of header.split(';')) {
-    const [name, ...value] = part.trim().split('=')
-    if (name === SESSION_COOKIE) return value.join('=') || null
+export function readCookie(headers: Headers, name: string): string | null {
+  for (const part of (headers.get('cookie') ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=')
+    if (key === name) return value.join('=') || null
   }
   return null
 }
 
 // The signed-in browser user (session cookie), for pages and the guest open flow only; the JSON API ignores it.
 export async function resolveSessionUser(deps: Deps, headers: Headers): Promise<string | null> {
-  const token = cookieToken(headers.get('cookie'))
+  const token = readCookie(headers, SESSION_COOKIE)
   if (!token) return null
   return (await deps.jwt.verify(token))?.userId ?? null
 }

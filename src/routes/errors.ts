@@ -80,7 +80,8 @@ export function validationDetails(error: ValidationError, request?: Request, rou
   return details
 }
 
-const wantsHtml = (request: Request) => {
+// Browsers (Accept names text/html) get HTML; API clients JSON.
+export const prefersHtml = (request: Request) => {
   const accept = request.headers.get('accept') ?? ''
   return accept.includes('text/html') && !accept.startsWith('application/json')
 }
@@ -133,7 +134,7 @@ export const errorMapper = (logger: Logger, methodsFor: (path: string) => string
     const body = envelope(reply.status, info.requestId, reply.message, reply.details)
     const headers: Record<string, string> = { 'x-request-id': info.requestId, ...reply.headers }
     if (error instanceof RateLimited) headers['retry-after'] = String(error.retryAfter)
-    if (wantsHtml(request)) {
+    if (prefersHtml(request)) {
       return new Response(await renderErrorPage(body), {
         status: reply.status,
         headers: { ...headers, 'content-type': 'text/html; charset=utf-8' },

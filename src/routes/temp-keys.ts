@@ -22,7 +22,7 @@ import {
 import { findTempKey } from '../projections/locks'
 import { CommandEnvelope, commandResponse, errorResponses, eventMetadata, LockIdParams, Uuid } from './models'
 import { ownerPageResponse } from './pages/lock-temp-keys'
-import { prefersHtml } from './pages/temp-keys'
+import { prefersHtml } from './errors'
 
 // RFC 3339 with Z or an offset (seconds optional); normalised to UTC ISO before it reaches the log.
 const DateTime = (description: string) =>

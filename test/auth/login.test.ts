@@ -3,7 +3,8 @@
 import { describe, expect, it, setDefaultTimeout } from 'bun:test'
 import { setPassword } from '../../src/auth/credentials'
 import { issueLoginLink } from '../../src/auth/login-links'
-import { testContext, uniqueId } from '../support/context'
+import { testContext } from '../support/context'
+import { uniqueId } from '../support/temp-db'
 
 // Every failed sign-in costs a real argon2id verification: the throttle tests make dozens.
 setDefaultTimeout(60_000)

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../../src/db/connection'
+import { freePort } from '../fixtures/ports'
 
 let dir = ''
 let binary = ''
@@ -18,12 +19,6 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() })
-  const port = probe.port ?? 0
-  probe.stop(true)
-  return port
-}
 
 // Run from an empty folder: nothing but the binary and its environment.
 const run = (args: string[], env: Record<string, string>, cwd: string) =>
@@ -32,7 +27,7 @@ const run = (args: string[], env: Record<string, string>, cwd: string) =>
 describe('the compiled binary', () => {
   it('should serve with embedded defaults, run its CLI, open a door through a temp key and stop cleanly', async () => {
     const work = mkdtempSync(join(dir, 'site-'))
-    const port = await freePort()
+    const port = freePort()
     const env = { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }
     const base = `http://127.0.0.1:${port}`
 

@@ -8,7 +8,7 @@ import { createUser, issueApiKey, registerOrg } from '../../src/auth/tenants'
 import { loadConfig } from '../../src/config'
 import { createDeps } from '../../src/deps'
 import { createLogger } from '../../src/logger'
-import { tempDatabasePath } from '../support/context'
+import { tempDbPath } from '../support/temp-db'
 import { startReceiver, waitFor } from '../webhooks/receiver'
 
 const ROOT = join(import.meta.dir, '..', '..')
@@ -55,7 +55,7 @@ async function startServer(databasePath: string) {
 
 describe('webhooks across a crash of the real server', () => {
   it('should deliver every event at least once, duplicates with the same webhook-id', async () => {
-    const databasePath = tempDatabasePath()
+    const databasePath = tempDbPath()
     const partner = await provision(databasePath)
     const receiver = startReceiver()
     // The HELD-th request is never answered before the kill: its event must be re-sent after the restart.

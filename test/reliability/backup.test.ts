@@ -2,7 +2,8 @@ import { describe, expect, it } from 'bun:test'
 import { dirname, join } from 'node:path'
 import { backupTo, markServing, restoreFrom } from '../../src/backup'
 import { openDatabase } from '../../src/db/connection'
-import { tempDatabasePath, testContext } from '../support/context'
+import { testContext } from '../support/context'
+import { tempDbPath } from '../support/temp-db'
 
 const log = (path: string) => {
   const db = openDatabase(path)
@@ -17,13 +18,13 @@ describe('backup and restore', () => {
     const { orgId, apiKey } = await ctx.org()
     const { userId } = await ctx.user()
     const writes = Array.from({ length: 40 }, () => ctx.call('POST', `/users/${userId}/AddPhysicalKey`, { apiKey, body: { orgId } }))
-    const out = join(dirname(tempDatabasePath()), 'backup.db')
+    const out = join(dirname(tempDbPath()), 'backup.db')
     await Bun.sleep(0)
     const { events } = backupTo(ctx.deps.db, out)
     await Promise.all(writes)
     expect(events).toBeGreaterThan(0)
 
-    const target = tempDatabasePath()
+    const target = tempDbPath()
     restoreFrom(out, target)
     const restored = log(target)
     expect(restored.length).toBe(events)
@@ -33,7 +34,7 @@ describe('backup and restore', () => {
 
   it('should refuse to overwrite an existing backup file', () => {
     const ctx = testContext()
-    const out = join(dirname(tempDatabasePath()), 'backup.db')
+    const out = join(dirname(tempDbPath()), 'backup.db')
     backupTo(ctx.deps.db, out)
     expect(() => backupTo(ctx.deps.db, out)).toThrow('already exists')
   })
@@ -41,9 +42,9 @@ describe('backup and restore', () => {
   it('should refuse to restore under a running server', async () => {
     const ctx = testContext()
     await ctx.org()
-    const out = join(dirname(tempDatabasePath()), 'backup.db')
+    const out = join(dirname(tempDbPath()), 'backup.db')
     backupTo(ctx.deps.db, out)
-    const target = tempDatabasePath()
+    const target = tempDbPath()
     openDatabase(target).$client.close()
     const unmark = markServing(target)
     expect(() => restoreFrom(out, target)).toThrow('stop it before restoring')

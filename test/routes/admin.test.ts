@@ -1,6 +1,7 @@
 // Admin API (docs partner onboarding) behind X-Admin-API-Key: tenants and their API keys.
 import { describe, expect, it } from 'bun:test'
-import { testContext, uniqueId } from '../support/context'
+import { testContext } from '../support/context'
+import { uniqueId } from '../support/temp-db'
 
 const ADMIN_KEY = 'admin-key-for-admin-route-tests-0123456789'
 const admin = { 'x-admin-api-key': ADMIN_KEY }

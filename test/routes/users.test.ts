@@ -1,7 +1,8 @@
 // Users JSON API (docs §2.3): CreateUser, by-email, by-phone, profile, phone-number, UpdatePhoneNumber and the
 // identity-provider sign-up hook. Each test checks the status, the body and the events appended.
 import { describe, expect, it } from 'bun:test'
-import { testContext, uniqueId } from '../support/context'
+import { testContext } from '../support/context'
+import { uniqueId } from '../support/temp-db'
 
 const email = () => `${uniqueId('u')}@example.test`
 const typesOf = (ctx: ReturnType<typeof testContext>, userId: string) => ctx.eventsOf(`user-${userId}`).map((e) => e.type)

@@ -1,32 +1,18 @@
 // A fresh app on a temp-file database with a controllable clock, plus helpers to provision tenants and users
 // and to call the API the way an integrator would (app.handle, no network).
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll } from 'bun:test'
 import { createApp } from '../../src/app'
 import { createUser, issueApiKey, registerOrg } from '../../src/auth/tenants'
 import type { Clock } from '../../src/clock'
 import { loadConfig } from '../../src/config'
 import { createDeps, type DepsOverrides } from '../../src/deps'
 import { createLogger } from '../../src/logger'
+import { tempDbPath, uniqueId } from './temp-db'
 
 export type ManualClock = Clock & { set: (ms: number) => void; advance: (ms: number) => void }
 
 export function manualClock(start = Date.parse('2026-06-01T10:00:00.000Z')): ManualClock {
   let now = start
   return { now: () => now, set: (ms) => (now = ms), advance: (ms) => (now += ms) }
-}
-
-const dirs: string[] = []
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
-
-export function tempDatabasePath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'spkey-test-'))
-  dirs.push(dir)
-  return join(dir, 'spkey.db')
 }
 
 export type CallOptions = {
@@ -37,8 +23,6 @@ export type CallOptions = {
   headers?: Record<string, string>
 }
 
-let unique = 0
-export const uniqueId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(unique++).toString(36)}`
 
 export function testContext(
   env: Record<string, string> = {},
@@ -46,7 +30,7 @@ export function testContext(
   overrides: Pick<DepsOverrides, 'drivers'> = {},
 ) {
   const logLines: string[] = []
-  const config = loadConfig({ DATABASE_PATH: tempDatabasePath(), LOG_LEVEL: 'info', ...env })
+  const config = loadConfig({ DATABASE_PATH: tempDbPath(), LOG_LEVEL: 'info', ...env })
   const deps = createDeps(config, { clock, logger: createLogger('info', (line) => logLines.push(line)), ...overrides })
   const app = createApp(deps)
 

@@ -3,16 +3,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { freePort } from '../fixtures/ports'
 
 const ROOT = resolve(import.meta.dir, '../..')
 const MAIN = join(ROOT, 'src/main.ts')
 
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() })
-  const port = probe.port ?? 0
-  probe.stop(true)
-  return port
-}
 
 export type RunningServer = {
   url: string
@@ -28,7 +23,7 @@ export type RunningServer = {
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'spkey-e2e-'))
   const dbPath = env.DATABASE_PATH ?? join(dir, 'spkey.db')
-  const port = await freePort()
+  const port = freePort()
   const url = `http://127.0.0.1:${port}`
   const serverEnv = { LOG_LEVEL: 'warn', PUBLIC_URL: url, ...env, DATABASE_PATH: dbPath, PORT: String(port), HOST: '127.0.0.1' }
   const child = Bun.spawn(['bun', MAIN, 'serve'], {

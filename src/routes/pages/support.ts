@@ -1,20 +1,13 @@
 // What every htmx page shares: the session user, a CSRF token (double submit: cookie + form field or header),
 // HTML responses with Vary: HX-Request, and redirects that suit both plain forms and htmx.
 import { Elysia } from 'elysia'
-import { resolveSessionUser, SESSION_COOKIE } from '../../auth/principal'
+import { readCookie, resolveSessionUser, SESSION_COOKIE } from '../../auth/principal'
 import type { Deps } from '../../deps'
 import { Forbidden } from '../../domain/errors'
 
 export const CSRF_COOKIE = 'spkey_csrf'
 export const CSRF_FIELD = '_csrf'
 
-export const readCookie = (request: Request, name: string) => {
-  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=')
-    if (key === name) return value.join('=') || null
-  }
-  return null
-}
 
 const isHttps = (deps: Deps) => deps.config.publicUrl.startsWith('https://')
 
@@ -37,7 +30,7 @@ const sameToken = (a: string, b: string) => {
 
 // Throws 403 unless the form field (or the htmx header) matches the CSRF cookie.
 export function verifyCsrf(request: Request, body: unknown): void {
-  const expected = readCookie(request, CSRF_COOKIE)
+  const expected = readCookie(request.headers, CSRF_COOKIE)
   const fromBody = body && typeof body === 'object' ? Reflect.get(body, CSRF_FIELD) : null
 
   const sent = request.headers.get('x-csrf-token') ?? (typeof fromBody === 'string' ? fromBody : null)
@@ -64,7 +57,7 @@ export function redirect(request: Request, location: string, headers: Record<str
 
 // The browser's CSRF token, minted (with the cookie to set) on first sight.
 export function csrfFor(deps: Deps, request: Request): { csrfToken: string; setCookie: string | null } {
-  const existing = readCookie(request, CSRF_COOKIE)
+  const existing = readCookie(request.headers, CSRF_COOKIE)
   if (existing) return { csrfToken: existing, setCookie: null }
   const csrfToken = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url')
   return { csrfToken, setCookie: cookie(deps, CSRF_COOKIE, csrfToken, 60 * 60 * 24 * 30) }

@@ -2,7 +2,7 @@
 // confirmation page. The open is exactly-once per submission: the form's one-time `_once` token (or an
 // Idempotency-Key) routes repeats to the first attempt's outcome.
 import { Elysia, t } from 'elysia'
-import { authPlugin, type Principal, principalName, resolveSessionUser } from '../../auth/principal'
+import { authPlugin, type Principal, principalName, readCookie, resolveSessionUser } from '../../auth/principal'
 import type { Lock, TempKeyRow } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { DomainError, Invalid, NotFound, RateLimited } from '../../domain/errors'
@@ -24,7 +24,8 @@ import {
 import { CommandEnvelope, commandResponse, errorResponses } from '../models'
 import { clientIp, createRateLimiter } from '../rate-limit'
 import { requestInfo } from '../request-context'
-import { cookie, csrfFor, html, isHtmx, pagePlugin, readCookie, redirect, verifyCsrf } from './support'
+import { cookie, csrfFor, html, isHtmx, pagePlugin, redirect, verifyCsrf } from './support'
+import { prefersHtml } from '../errors'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // Set by a successful plain-form open, read (and cleared) by the next page view: "Door opened" shows once.
@@ -32,11 +33,6 @@ const OPENED_COOKIE = 'spkey_opened'
 
 export const loginUrl = (next: string) => `/login?next=${encodeURIComponent(next).replaceAll('%2F', '/')}`
 export const guestPath = (uuid: string) => `/temp-keys/${uuid}`
-
-export const prefersHtml = (request: Request) => {
-  const accept = request.headers.get('accept') ?? ''
-  return accept.includes('text/html') && !accept.startsWith('application/json')
-}
 
 export const findKey = (deps: Deps, uuid: string): TempKeyRow | undefined =>
   UUID.test(uuid) ? findTempKey(deps.db, normaliseKeyUuid(uuid)) : undefined
@@ -210,7 +206,7 @@ export const tempKeyPages = (deps: Deps) =>
         const row = findKey(deps, params.uuid)
         if (!row) return html(await TempKeyNotFoundPage(), { status: 404 })
         // The flash: only right after the redirect of a successful open, never on a reload of that address.
-        const opened = query.opened === '1' && readCookie(request, OPENED_COOKIE) === row.uuid
+        const opened = query.opened === '1' && readCookie(request.headers, OPENED_COOKIE) === row.uuid
         const view = guestView(deps, row, { userId: sessionUser(deps, sessionUserId), csrfToken }, opened ? { kind: 'opened' } : null)
         const headers: Record<string, string> = opened ? { 'set-cookie': cookie(deps, OPENED_COOKIE, '', 0) } : {}
         return html(await TempKeyPage(view), { headers })
