@@ -127,6 +127,8 @@ export const errorMapper = (logger: Logger, methodsFor: (path: string) => string
     const info = requestInfo(request)
     const path = new URL(request.url).pathname
     const reply = classify(code, error, code === 'NOT_FOUND' ? methodsFor(path) : undefined, request, route)
+    // The after-response hook does not see this Response: it reads the status for metrics and the access log here.
+    info.errorStatus = reply.status
     if (reply.status >= 500) {
       const err = error instanceof Error ? error : new Error(String(error))
       logger.error('request failed', { requestId: info.requestId, path, error: err.message, stack: err.stack })
