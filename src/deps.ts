@@ -13,8 +13,9 @@ import { type DriverKind, driverRegistry } from './locks/drivers/registry'
 import { KeyedMutex } from './locks/mutex'
 import { OnceCache } from './locks/once'
 import { createLogger, type Logger } from './logger'
-import { createMetrics, type Metrics } from './metrics'
+import { createMetrics, type Metrics, watchReadCache } from './metrics'
 import { allProjections } from './projections'
+import { ReadCache } from './projections/read-cache'
 import { type FirstStart, loadSecrets, type Secrets } from './secrets'
 import { WebhookDispatcher } from './webhooks/dispatcher'
 import { AppendSignal } from './webhooks/signal'
@@ -30,6 +31,8 @@ export type Deps = {
   secrets: Secrets
   jwt: JwtService
   apiKeys: ApiKeyLookup
+  // Hot read answers, dropped when their streams change (see projections/read-cache.ts).
+  readCache: ReadCache
   drivers: DriverRegistry
   // One door action per lock at a time; repeated submissions of one open share its outcome.
   doors: KeyedMutex
@@ -59,8 +62,10 @@ export function lockDrivers(config: Config): DriverRegistry {
 
 export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps & { firstStart: FirstStart } {
   const db = openDatabase(config.databasePath)
-  const store = new EventStore(db, { projections: allProjections, snapshotEvery: config.snapshotEvery })
+  const readCache = new ReadCache(db)
+  const store = new EventStore(db, { projections: [...allProjections, readCache.projection], snapshotEvery: config.snapshotEvery })
   const metrics = createMetrics()
+  watchReadCache(metrics, readCache)
   const appended = new AppendSignal()
   const commands = new CommandHandler(store, new Writer(db), (events) => {
     for (const event of events) metrics.eventsAppended.inc({ type: event.type })
@@ -88,7 +93,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     metrics,
     secrets,
     jwt,
-    apiKeys: new ApiKeyLookup(db),
+    apiKeys: new ApiKeyLookup(db, readCache),
+    readCache,
     drivers: overrides.drivers ?? lockDrivers(config),
     doors: new KeyedMutex(),
     opens: new OnceCache(),

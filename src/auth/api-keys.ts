@@ -2,6 +2,8 @@
 // hash (the key is high-entropy, so a fast hash is the right tool) with an 8-character prefix for display.
 import type { Statement } from 'bun:sqlite'
 import type { Db } from '../db/connection'
+import { orgStreamId } from '../domain/org/events'
+import type { ReadCache } from '../projections/read-cache'
 import { randomAlphanumeric, sha256Hex } from '../secrets'
 
 export type IssuedKey = { plain: string; hash: string; prefix: string }
@@ -14,6 +16,7 @@ export function generateApiKey(): IssuedKey {
 export type KeyOwner = { orgId: string; isSuper: boolean; keyHash: string }
 
 type Row = { org_id: string; is_super: number; expires_at: string | null }
+type Known = { orgId: string; isSuper: boolean; expiresAt: number | null }
 
 const USAGE_WRITE_INTERVAL_MS = 60_000
 
@@ -22,7 +25,10 @@ export class ApiKeyLookup {
   private readonly touch: Statement<unknown, [string, number]>
   private readonly lastWritten = new Map<string, number>()
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly cache: ReadCache,
+  ) {
     const c = db.$client
     this.find = c.query(
       'SELECT k.org_id, o.is_super, k.expires_at FROM api_keys k JOIN orgs o ON o.org_id = k.org_id ' +
@@ -35,12 +41,21 @@ export class ApiKeyLookup {
   }
 
   // A revoked or expired key is as good as none: the caller answers 401.
+  // Known keys are cached until their org's stream changes (issue, revoke, rotate); unknown ones never are.
   resolve(plain: string, now: number): KeyOwner | null {
     const keyHash = sha256Hex(plain)
-    const row = this.find.get(keyHash)
-    if (!row || (row.expires_at !== null && Date.parse(row.expires_at) <= now)) return null
+    const known = this.cache.get<Known>(`api-key:${keyHash}`, now) ?? this.load(keyHash)
+    if (!known || (known.expiresAt !== null && known.expiresAt <= now)) return null
     this.recordUse(keyHash, now)
-    return { orgId: row.org_id, isSuper: row.is_super === 1, keyHash }
+    return { orgId: known.orgId, isSuper: known.isSuper, keyHash }
+  }
+
+  private load(keyHash: string): Known | null {
+    const row = this.find.get(keyHash)
+    if (!row) return null
+    const known = { orgId: row.org_id, isSuper: row.is_super === 1, expiresAt: row.expires_at === null ? null : Date.parse(row.expires_at) }
+    this.cache.set(`api-key:${keyHash}`, known, [orgStreamId(row.org_id)])
+    return known
   }
 
   // Last-used time is kept to the minute, so a busy key costs no write per request.

@@ -67,3 +67,6 @@ export const errorResponses = {
   403: ErrorEnvelope,
   404: ErrorEnvelope,
 }
+
+// A JSON body serialized earlier (a read-cache hit): sent as is, as Elysia would send the object.
+export const jsonBody = (body: string) => new Response(body, { headers: { 'content-type': 'application/json' } })

@@ -11,7 +11,7 @@ import { userStreamId } from '../domain/user/events'
 import type { PhysicalKeyRow } from '../db/schema'
 import { staffOrgIds } from '../projections/orgs'
 import { findUser, getPhysicalKey, listPhysicalKeys } from '../projections/users'
-import { CommandEnvelope, commandResponse, errorResponses, eventMetadata, UserIdParams } from './models'
+import { CommandEnvelope, commandResponse, errorResponses, eventMetadata, jsonBody, UserIdParams } from './models'
 
 // Exported so the staff page validates its form with the very same rules.
 export const AddPhysicalKeyBody = T.Object(
@@ -58,9 +58,12 @@ function removerScope(deps: Deps, caller: Authenticated): string[] | null {
 }
 
 // The orgs whose keys this caller may see; null = all of them (a super key, or the user's own inventory).
+const visibleScope = (deps: Deps, caller: Authenticated, userId: string): string[] | null =>
+  caller.kind === 'user' && caller.userId === userId ? null : removerScope(deps, caller)
+
 function readableScope(deps: Deps, caller: Authenticated, userId: string): string[] | null {
   if (!findUser(deps.db, userId)) throw new NotFound('User not found')
-  const scope = caller.kind === 'user' && caller.userId === userId ? null : removerScope(deps, caller)
+  const scope = visibleScope(deps, caller, userId)
   if (scope?.length === 0) throw new Forbidden()
   return scope
 }
@@ -128,9 +131,15 @@ export const physicalKeyRoutes = (deps: Deps) =>
       '/:id/PhysicalKeys',
       ({ params, query, principal }) => {
         const caller = requireAuthenticated(principal)
+        // The body is cached per user, reader scope and filter until the user's stream changes.
+        const cacheKey = `physical-keys:${JSON.stringify([params.id, visibleScope(deps, caller, params.id), query.orgId, query.orgName, query.q])}`
+        const cached = deps.readCache.get<string>(cacheKey, deps.clock.now())
+        if (cached !== undefined) return jsonBody(cached)
         const scope = readableScope(deps, caller, params.id)
         const { keys, total } = listPhysicalKeys(deps.db, params.id, { orgIds: scope, ...query })
-        return { keys: keys.map(toKey), total }
+        const body = JSON.stringify({ keys: keys.map(toKey), total })
+        deps.readCache.set(cacheKey, body, [userStreamId(params.id)], { bytes: body.length })
+        return jsonBody(body)
       },
       {
         params: UserIdParams,

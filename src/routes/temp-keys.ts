@@ -7,6 +7,8 @@ import { authorizeLock } from '../auth/lock-access'
 import { authPlugin, requireAuthenticated } from '../auth/principal'
 import type { Deps } from '../deps'
 import { Forbidden, Invalid } from '../domain/errors'
+import { lockStreamId } from '../domain/lock/events'
+import { statusStableUntil } from '../domain/lock/temp-key-status'
 import { recordTempKeyUse } from '../locks/door'
 import {
   AccessModeSchema,
@@ -20,7 +22,7 @@ import {
   updateTempKey,
 } from '../locks/temp-keys'
 import { findTempKey } from '../projections/locks'
-import { CommandEnvelope, commandResponse, errorResponses, eventMetadata, LockIdParams, Uuid } from './models'
+import { CommandEnvelope, commandResponse, errorResponses, eventMetadata, jsonBody, LockIdParams, Uuid } from './models'
 import { ownerPageResponse } from './pages/lock-temp-keys'
 import { prefersHtml } from './errors'
 
@@ -134,7 +136,17 @@ export const tempKeyRoutes = (deps: Deps) =>
         if (prefersHtml(request)) return ownerPageResponse(deps, request, params.id)
         const caller = requireAuthenticated(principal)
         authorizeLock(deps, caller, params.id, 'manage')
-        return { tempKeys: listLiveTempKeys(deps, params.id, deps.clock.now()) }
+        // Cached per lock until its stream changes or a key's status may change; a scheduled key's nextWindow moves
+        // with the clock inside its window, so a lock with one is never cached.
+        const now = deps.clock.now()
+        const cacheKey = `lock-temp-keys:${params.id}`
+        const cached = deps.readCache.get<string>(cacheKey, now)
+        if (cached !== undefined) return jsonBody(cached)
+        const tempKeys = listLiveTempKeys(deps, params.id, now)
+        const body = JSON.stringify({ tempKeys })
+        const stableUntil = tempKeys.some((key) => key.schedule) ? now : Math.min(...tempKeys.map((key) => statusStableUntil(key, now)))
+        deps.readCache.set(cacheKey, body, [lockStreamId(params.id)], { freshUntil: stableUntil, bytes: body.length })
+        return jsonBody(body)
       },
       {
         params: LockIdParams,

@@ -18,3 +18,11 @@ export function tempKeyStatus(key: StatusInput, now: number): TempKeyStatus {
 
 export const usesLeft = (key: Pick<TempKeyState, 'maxUses' | 'usedCount'>) =>
   key.maxUses === null ? null : Math.max(0, key.maxUses - key.usedCount)
+
+// The next instant tempKeyStatus may answer differently with no new event: validFrom, validUntil and, for a scheduled
+// key, the next minute (windows are whole minutes of local time). Infinity once nothing is left to pass.
+export function statusStableUntil(key: { validFrom: string; validUntil: string; schedule?: unknown }, now: number): number {
+  const boundaries = [Date.parse(key.validFrom), Date.parse(key.validUntil)].filter((instant) => instant > now)
+  if (key.schedule != null) boundaries.push((Math.floor(now / 60_000) + 1) * 60_000)
+  return Math.min(...boundaries)
+}

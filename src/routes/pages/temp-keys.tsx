@@ -6,8 +6,10 @@ import { authPlugin, type Principal, principalName, readCookie, resolveSessionUs
 import type { Lock, TempKeyRow } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { DomainError, Invalid, NotFound, RateLimited } from '../../domain/errors'
+import { lockStreamId } from '../../domain/lock/events'
 import type { Schedule } from '../../domain/lock/state'
-import { usesLeft } from '../../domain/lock/temp-key-status'
+import { userStreamId } from '../../domain/user/events'
+import { statusStableUntil, usesLeft } from '../../domain/lock/temp-key-status'
 import { type OpenOutcome, openWithTempKey } from '../../locks/door'
 import { normaliseKeyUuid, tempKeyFacts } from '../../locks/temp-keys'
 import { findLock, findTempKey } from '../../projections/locks'
@@ -197,19 +199,50 @@ export const tempKeyOpenRoutes = (deps: Deps) => {
   )
 }
 
+// The guest page is rendered once per key and viewer with markers where the per-browser CSRF token and the per-view
+// once token go, then cached until the lock's (or the viewer's) stream changes or the key's status may change.
+const MARK = crypto.randomUUID().replaceAll('-', '')
+const CSRF_MARK = `csrf${MARK}`
+const ONCE_MARK = `once${MARK}`
+const MARKS = new RegExp(`(${CSRF_MARK}|${ONCE_MARK})`)
+
+type Template = string[]
+
+const fillTemplate = (template: Template, csrfToken: string, onceToken: string) =>
+  template.map((piece) => (piece === CSRF_MARK ? csrfToken : piece === ONCE_MARK ? onceToken : piece)).join('')
+
+async function guestPageTemplate(deps: Deps, rawUuid: string, userId: string | null): Promise<Template | null> {
+  const now = deps.clock.now()
+  const cacheKey = `guest-page:${rawUuid.toLowerCase()}:${userId ?? ''}`
+  const cached = deps.readCache.get<Template>(cacheKey, now)
+  if (cached !== undefined) return cached
+  const row = findKey(deps, rawUuid)
+  if (!row) return null
+  const view = { ...guestView(deps, row, { userId, csrfToken: CSRF_MARK }, null), onceToken: ONCE_MARK }
+  const rendered = await TempKeyPage(view)
+  const template = rendered.split(MARKS)
+  const streams = userId === null ? [lockStreamId(row.lockId)] : [lockStreamId(row.lockId), userStreamId(userId)]
+  deps.readCache.set(cacheKey, template, streams, { freshUntil: statusStableUntil(row, now), bytes: rendered.length })
+  return template
+}
+
 export const tempKeyPages = (deps: Deps) =>
   new Elysia({ name: 'pages.temp-keys' })
     .use(pagePlugin(deps))
     .get(
       '/temp-keys/:uuid',
       async ({ params, query, request, sessionUserId, csrfToken }) => {
-        const row = findKey(deps, params.uuid)
-        if (!row) return html(await TempKeyNotFoundPage(), { status: 404 })
+        const userId = sessionUser(deps, sessionUserId)
         // The flash: only right after the redirect of a successful open, never on a reload of that address.
-        const opened = query.opened === '1' && readCookie(request.headers, OPENED_COOKIE) === row.uuid
-        const view = guestView(deps, row, { userId: sessionUser(deps, sessionUserId), csrfToken }, opened ? { kind: 'opened' } : null)
-        const headers: Record<string, string> = opened ? { 'set-cookie': cookie(deps, OPENED_COOKIE, '', 0) } : {}
-        return html(await TempKeyPage(view), { headers })
+        const openedUuid = query.opened === '1' ? readCookie(request.headers, OPENED_COOKIE) : null
+        const openedRow = openedUuid === null ? undefined : findKey(deps, params.uuid)
+        if (openedRow && openedRow.uuid === openedUuid) {
+          const view = guestView(deps, openedRow, { userId, csrfToken }, { kind: 'opened' })
+          return html(await TempKeyPage(view), { headers: { 'set-cookie': cookie(deps, OPENED_COOKIE, '', 0) } })
+        }
+        const template = await guestPageTemplate(deps, params.uuid, userId)
+        if (!template) return html(await TempKeyNotFoundPage(), { status: 404 })
+        return html(fillTemplate(template, csrfToken, newOnceToken()))
       },
       {
         params: t.Object({ uuid: t.String({ maxLength: 64, description: 'Temporary key UUID' }) }),

@@ -7,7 +7,7 @@ import { lockDecider, tempKeyRefusal } from '../../../src/domain/lock/decide'
 import type { LockEvent } from '../../../src/domain/lock/events'
 import { inSchedule, nextWindowStart, zonedInstant } from '../../../src/domain/lock/schedule'
 import type { Schedule, TempKeyState } from '../../../src/domain/lock/state'
-import { tempKeyStatus, usesLeft } from '../../../src/domain/lock/temp-key-status'
+import { statusStableUntil, tempKeyStatus, usesLeft } from '../../../src/domain/lock/temp-key-status'
 import { given } from '../../support/given-when-then'
 
 const LOCK = 42
@@ -270,6 +270,22 @@ describe('RefuseTempKeyOpen', () => {
   it('should audit the refusal with its reason', () => {
     const command: RefuseTempKeyOpen = { type: 'RefuseTempKeyOpen', data: { tempKeyUuid: KEY, reason: 'used-up', userId: BOB }, metadata: { now: NOW } }
     lock([created()]).when(command).then([{ type: 'TempKeyOpenRefused', data: { ...keyRef(iso(NOW)), reason: 'used-up', userId: BOB } }])
+  })
+})
+
+describe('statusStableUntil', () => {
+  const key = { validFrom: FROM, validUntil: UNTIL, schedule: null }
+
+  it('should be validFrom before it, validUntil after it, and never once both have passed', () => {
+    expect(statusStableUntil(key, at(FROM) - 1)).toBe(at(FROM))
+    expect(statusStableUntil(key, at(FROM))).toBe(at(UNTIL))
+    expect(statusStableUntil(key, at(UNTIL))).toBe(Number.POSITIVE_INFINITY)
+  })
+
+  it('should be the next minute for a scheduled key, whose windows open and close on minutes', () => {
+    const scheduled = { ...key, schedule: { timezone: 'UTC', weekly: [{ days: ['mon'], from: '09:00', until: '10:00' }] } }
+    expect(statusStableUntil(scheduled, NOW + 1_500)).toBe(NOW + 60_000)
+    expect(statusStableUntil(scheduled, at(UNTIL) - 1)).toBe(at(UNTIL))
   })
 })
 

@@ -1,0 +1,109 @@
+// Answers of hot reads (serialized bodies, resolved API keys) kept in memory until they may be wrong: an event on a
+// stream they were built from (this is a projection, so that runs inside the append), a commit by another process
+// on the same file (PRAGMA data_version, looked at most once a millisecond), or the instant their time-dependent
+// facts change (freshUntil).
+import type { Statement } from 'bun:sqlite'
+import type { Db } from '../db/connection'
+import type { Projection } from '../eventstore/projections'
+
+type Entry = { value: unknown; streams: readonly string[]; freshUntil: number; bytes: number }
+
+// Enough for thousands of inventories and guest pages; small next to the process's RSS budget.
+const DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+
+export class ReadCache {
+  readonly projection: Projection
+  hits = 0
+  misses = 0
+  private readonly entries = new Map<string, Entry>()
+  private readonly keysByStream = new Map<string, Set<string>>()
+  private readonly dataVersion: Statement<{ data_version: number }, []>
+  private seenDataVersion: number
+  private checkedAt = Number.NEGATIVE_INFINITY
+  private bytes = 0
+
+  constructor(
+    db: Db,
+    private readonly maxBytes = DEFAULT_MAX_BYTES,
+  ) {
+    this.dataVersion = db.$client.query('PRAGMA data_version')
+    this.seenDataVersion = this.readDataVersion()
+    this.projection = { name: 'read-cache', tables: [], apply: (_db, event) => this.changed(event.streamId) }
+  }
+
+  get<T>(key: string, now: number): T | undefined {
+    this.noticeOtherWriters()
+    const entry = this.entries.get(key)
+    if (entry !== undefined && now < entry.freshUntil) {
+      this.hits++
+      return entry.value as T
+    }
+    if (entry !== undefined) this.delete(key, entry)
+    this.misses++
+    return undefined
+  }
+
+  // `bytes`: roughly what the value holds (a string's length); the oldest entries go once the budget is spent.
+  set(key: string, value: unknown, streams: readonly string[], options: { freshUntil?: number; bytes?: number } = {}): void {
+    const previous = this.entries.get(key)
+    if (previous !== undefined) this.delete(key, previous)
+    const bytes = options.bytes ?? 256
+    if (bytes > this.maxBytes) return
+    while (this.bytes + bytes > this.maxBytes) {
+      const oldest = this.entries.entries().next().value
+      if (oldest === undefined) break
+      this.delete(oldest[0], oldest[1])
+    }
+    this.entries.set(key, { value, streams, freshUntil: options.freshUntil ?? Number.POSITIVE_INFINITY, bytes })
+    this.bytes += bytes
+    for (const stream of streams) {
+      let keys = this.keysByStream.get(stream)
+      if (keys === undefined) this.keysByStream.set(stream, (keys = new Set()))
+      keys.add(key)
+    }
+  }
+
+  changed(streamId: string): void {
+    const keys = this.keysByStream.get(streamId)
+    if (keys === undefined) return
+    for (const key of keys) {
+      const entry = this.entries.get(key)
+      if (entry !== undefined) this.delete(key, entry)
+    }
+  }
+
+  clear(): void {
+    this.entries.clear()
+    this.keysByStream.clear()
+    this.bytes = 0
+  }
+
+  get size(): number {
+    return this.entries.size
+  }
+
+  private delete(key: string, entry: Entry): void {
+    this.entries.delete(key)
+    this.bytes -= entry.bytes
+    for (const stream of entry.streams) {
+      const keys = this.keysByStream.get(stream)
+      keys?.delete(key)
+      if (keys?.size === 0) this.keysByStream.delete(stream)
+    }
+  }
+
+  // Another process's commit is seen within a millisecond: sooner than that process could tell anyone it is done.
+  private noticeOtherWriters(): void {
+    const tick = performance.now()
+    if (tick - this.checkedAt < 1) return
+    this.checkedAt = tick
+    const version = this.readDataVersion()
+    if (version === this.seenDataVersion) return
+    this.seenDataVersion = version
+    this.clear()
+  }
+
+  private readDataVersion(): number {
+    return this.dataVersion.get()?.data_version ?? 0
+  }
+}

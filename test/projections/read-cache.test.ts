@@ -1,0 +1,86 @@
+// The read cache on its own: stream invalidation through its projection, time-bounded entries, another
+// connection's commits, and the byte budget.
+import { Database } from 'bun:sqlite'
+import { describe, expect, test } from 'bun:test'
+import { openDatabase } from '../../src/db/connection'
+import type { StoredEvent } from '../../src/eventstore/types'
+import { ReadCache } from '../../src/projections/read-cache'
+import { tempDbPath } from '../support/temp-db'
+
+const eventOn = (streamId: string): StoredEvent => ({
+  position: 1,
+  streamId,
+  streamVersion: 1,
+  type: 'Anything',
+  data: {},
+  metadata: {},
+  createdAt: 0,
+})
+
+function given() {
+  const path = tempDbPath()
+  const db = openDatabase(path)
+  return { path, db, cache: new ReadCache(db, 1_000) }
+}
+
+describe('ReadCache', () => {
+  test('an event on a stream drops the entries built from it, and only those', () => {
+    const { db, cache } = given()
+    cache.set('a', 'A', ['user-1'])
+    cache.set('b', 'B', ['user-2'])
+    cache.set('ab', 'AB', ['user-1', 'user-2'])
+
+    cache.projection.apply(db, eventOn('user-1'))
+
+    expect(cache.get('a', 0)).toBeUndefined()
+    expect(cache.get('ab', 0)).toBeUndefined()
+    expect(cache.get('b', 0)).toBe('B')
+  })
+
+  test('an entry is served until its freshUntil instant, not at it', () => {
+    const { cache } = given()
+    cache.set('page', 'P', ['lock-1'], { freshUntil: 1_000 })
+
+    expect(cache.get('page', 999)).toBe('P')
+    expect(cache.get('page', 1_000)).toBeUndefined()
+    expect(cache.get('page', 999)).toBeUndefined()
+  })
+
+  test('a commit by another connection (another process, e.g. the admin CLI) empties the cache within a millisecond', () => {
+    const { path, cache } = given()
+    cache.set('a', 'A', ['org-1'])
+    expect(cache.get('a', 0)).toBe('A')
+
+    const other = new Database(path)
+    other.exec('PRAGMA journal_mode = WAL')
+    other.run("INSERT INTO api_key_usage (key_hash, last_used_at) VALUES ('x', 1)")
+    other.close()
+    Bun.sleepSync(2)
+
+    expect(cache.get('a', 0)).toBeUndefined()
+  })
+
+  test('the byte budget evicts the oldest entries first and refuses one larger than the budget', () => {
+    const { cache } = given()
+    cache.set('old', 'x', [], { bytes: 600 })
+    cache.set('new', 'y', [], { bytes: 300 })
+    cache.set('newest', 'z', [], { bytes: 300 })
+    cache.set('huge', 'w', [], { bytes: 2_000 })
+
+    expect(cache.get('old', 0)).toBeUndefined()
+    expect(cache.get('new', 0)).toBe('y')
+    expect(cache.get('newest', 0)).toBe('z')
+    expect(cache.get('huge', 0)).toBeUndefined()
+    expect(cache.size).toBe(2)
+  })
+
+  test('setting a key again replaces it and its streams', () => {
+    const { db, cache } = given()
+    cache.set('k', 'first', ['user-1'])
+    cache.set('k', 'second', ['user-2'])
+
+    cache.projection.apply(db, eventOn('user-1'))
+
+    expect(cache.get('k', 0)).toBe('second')
+  })
+})
