@@ -17,6 +17,12 @@ export function openDatabase(path: string): Db {
   client.exec('PRAGMA synchronous = FULL')
   client.exec('PRAGMA busy_timeout = 5000')
   client.exec('PRAGMA foreign_keys = ON')
+  // Write-path costs, durability untouched (every commit is still fsynced, above). The group commit runs each command
+  // in its own savepoint: their undo records (the statement sub-journal) stay in memory instead of spilling into a temp
+  // file written page by page. Checkpoints every 10,000 WAL pages (~40 MB) instead of 1,000: a page rewritten by many
+  // batches is copied into the database file (and that file fsynced) once per checkpoint rather than ten times.
+  client.exec('PRAGMA temp_store = MEMORY')
+  client.exec('PRAGMA wal_autocheckpoint = 10000')
   const db = drizzle({ client, schema })
   migrate(db)
   return db

@@ -42,11 +42,14 @@ export class CommandHandler {
     metadata: EventMetadata,
   ): Handled<S, E> {
     for (let attempt = 1; ; attempt++) {
-      const { state, version } = this.store.load(aggregate, streamId)
+      const { state, version, atHead } = this.store.loadHead(aggregate, streamId)
       const decided = aggregate.decider.decide(command, state)
       if (decided.length === 0) return { events: [], version, state }
       try {
-        const stored = this.store.append(streamId, version, decided, metadata, command.metadata.now)
+        // Within the batch transaction a head just read from the log needs no second read before the insert.
+        const stored = atHead
+          ? this.store.appendAtHead(streamId, version, decided, metadata, command.metadata.now)
+          : this.store.append(streamId, version, decided, metadata, command.metadata.now)
         const next = decided.reduce(aggregate.decider.evolve, state)
         const newVersion = version + decided.length
         const every = this.store.snapshotEvery

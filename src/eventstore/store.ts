@@ -1,5 +1,5 @@
 // The event store: one SQLite file, append with expected version, read by stream or globally, snapshots.
-import type { Statement } from 'bun:sqlite'
+import type { Database, Statement } from 'bun:sqlite'
 import type { Db } from '../db/connection'
 import { ConcurrencyError } from './errors'
 import type { Projection } from './projections'
@@ -19,6 +19,12 @@ type SnapshotRow = { stream_version: number; schema_version: number; state: stri
 
 export type Loaded<State> = { state: State; version: number }
 
+// `atHead`: the version is the log's head as this connection sees it (read from the log, or a cached state known to be
+// there), not taken on trust from a snapshot; inside a transaction, appending right after needs no second look.
+export type LoadedHead<State> = Loaded<State> & { atHead: boolean }
+
+type TailRow = { stream_version: number; type: string; data: string }
+
 export type EventStoreOptions = { projections?: Projection[]; snapshotEvery?: number; cacheSize?: number }
 
 type Cached = { aggregate: string; stateVersion: number; version: number; state: unknown }
@@ -33,24 +39,45 @@ const toStored = (row: EventRow): StoredEvent => ({
   createdAt: row.created_at,
 })
 
+// What this connection itself appended: per stream, the highest version inserted (committed or not, rolled back or
+// not). Shared by every EventStore on the connection; `epoch` moves when the map is emptied to bound it, and every
+// store then drops its cache. Commits by other connections show as a new PRAGMA data_version instead.
+type Appended = { heads: Map<string, number>; epoch: number }
+const appendedBy = new WeakMap<Database, Appended>()
+const MAX_TRACKED_STREAMS = 100_000
+
+function appendedOn(client: Database): Appended {
+  let appended = appendedBy.get(client)
+  if (appended === undefined) appendedBy.set(client, (appended = { heads: new Map(), epoch: 0 }))
+  return appended
+}
+
+const isUniqueViolation = (error: unknown) =>
+  error instanceof Error && 'code' in error && (error as { code: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE'
+
 export class EventStore {
   readonly snapshotEvery: number
   // Counts events folded by load(): lets tests prove a snapshot bounds the work.
   eventsFolded = 0
   private readonly projections: Projection[]
-  // Committed aggregate states, validated against the log's current version on every load (so another
-  // process appending, or a rolled-back batch, can never make it serve a stale state).
+  // Committed aggregate states, never served stale: another process appending, or a rolled-back batch, cannot make it
+  // answer an old version (see loadHead).
   private readonly cache = new Map<string, Cached>()
   private readonly cacheSize: number
+  private readonly appended: Appended
+  private seenEpoch: number
+  private seenDataVersion: number
   private readonly q: {
     version: Statement<{ v: number | null }, [string]>
     insert: Statement<unknown, [string, number, string, string, string, number]>
     readStream: Statement<EventRow, [string, number]>
+    readTail: Statement<TailRow, [string, number]>
     readStreamRange: Statement<EventRow, [string, number, number]>
     readAll: Statement<EventRow, [number, number]>
     snapshot: Statement<SnapshotRow, [string]>
     saveSnapshot: Statement<unknown, [string, number, number, string]>
     head: Statement<{ p: number | null }, []>
+    dataVersion: Statement<{ data_version: number }, []>
   }
 
   constructor(
@@ -67,6 +94,10 @@ export class EventStore {
         'INSERT INTO events (stream_id, stream_version, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       readStream: c.query('SELECT * FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version'),
+      // What a fold needs (deciders evolve on type and data): no metadata to read and parse.
+      readTail: c.query(
+        'SELECT stream_version, type, data FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version',
+      ),
       readStreamRange: c.query(
         'SELECT * FROM events WHERE stream_id = ? AND stream_version BETWEEN ? AND ? ORDER BY stream_version',
       ),
@@ -78,7 +109,11 @@ export class EventStore {
           'schema_version = excluded.schema_version, state = excluded.state',
       ),
       head: c.query('SELECT max(position) AS p FROM events'),
+      dataVersion: c.query('PRAGMA data_version'),
     }
+    this.appended = appendedOn(c)
+    this.seenEpoch = this.appended.epoch
+    this.seenDataVersion = this.readDataVersion()
   }
 
   projectionList(): Projection[] {
@@ -106,23 +141,47 @@ export class EventStore {
     const write = () => {
       const actual = this.streamVersion(streamId)
       if (actual !== expectedVersion) throw new ConcurrencyError(streamId, expectedVersion, actual)
-      const metadataJson = JSON.stringify(metadata)
-      return events.map((event, i) => {
-        const streamVersion = expectedVersion + i + 1
-        const { lastInsertRowid } = this.q.insert.run(
-          streamId,
-          streamVersion,
-          event.type,
-          JSON.stringify(event.data),
-          metadataJson,
-          createdAt,
-        )
-        const stored: StoredEvent = { ...event, position: Number(lastInsertRowid), streamId, streamVersion, metadata, createdAt }
-        for (const projection of this.projections) projection.apply(this.db, stored)
-        return stored
-      })
+      return this.insert(streamId, expectedVersion, events, metadata, createdAt)
     }
     return client.inTransaction ? write() : client.transaction(write).immediate()
+  }
+
+  // append() for a caller that learnt `headVersion` earlier in the transaction it is still in (loadHead said atHead):
+  // the head cannot have moved unless something in that same transaction appended to the stream, and then the
+  // (stream_id, stream_version) unique index refuses the first insert: that refusal is the ConcurrencyError.
+  appendAtHead(
+    streamId: string,
+    headVersion: number,
+    events: Event[],
+    metadata: EventMetadata,
+    createdAt: number,
+  ): StoredEvent[] {
+    if (!this.db.$client.inTransaction) return this.append(streamId, headVersion, events, metadata, createdAt)
+    return this.insert(streamId, headVersion, events, metadata, createdAt)
+  }
+
+  private insert(streamId: string, expectedVersion: number, events: Event[], metadata: EventMetadata, createdAt: number): StoredEvent[] {
+    const metadataJson = JSON.stringify(metadata)
+    const stored: StoredEvent[] = []
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as Event
+      const streamVersion = expectedVersion + i + 1
+      let position: number
+      try {
+        const data = JSON.stringify(event.data)
+        position = Number(this.q.insert.run(streamId, streamVersion, event.type, data, metadataJson, createdAt).lastInsertRowid)
+      } catch (error) {
+        // position is the rowid: only (stream_id, stream_version) can clash, so the stream moved past expectedVersion.
+        if (isUniqueViolation(error)) throw new ConcurrencyError(streamId, expectedVersion, this.streamVersion(streamId))
+        throw error
+      }
+      const heads = this.appended.heads
+      if ((heads.get(streamId) ?? 0) < streamVersion) heads.set(streamId, streamVersion)
+      const one: StoredEvent = { ...event, position, streamId, streamVersion, metadata, createdAt }
+      for (const projection of this.projections) projection.apply(this.db, one)
+      stored.push(one)
+    }
+    return stored
   }
 
   readStream(streamId: string, fromVersion = 1): StoredEvent[] {
@@ -140,19 +199,40 @@ export class EventStore {
 
   // The cached state when it is current; else the latest snapshot (when its shape is current) plus the tail.
   load<S, C, E extends Event>(aggregate: Aggregate<S, C, E>, streamId: string): Loaded<S> {
-    const { evolve, initialState } = aggregate.decider
-    const current = this.streamVersion(streamId)
+    const { state, version } = this.loadHead(aggregate, streamId)
+    return { state, version }
+  }
+
+  // load(), saying whether the version is the log's head. A cached state is the head when no other connection has
+  // committed since this store last looked (PRAGMA data_version; else the whole cache goes) and this connection has not
+  // appended to the stream past it (a later command of the same batch, a rolled-back one, a direct append): then it is
+  // checked against the head (one indexed read), its tail folded if the log moved on. Without a cached state the
+  // snapshot and the tail after it are read, and the last event read is the head.
+  loadHead<S, C, E extends Event>(aggregate: Aggregate<S, C, E>, streamId: string): LoadedHead<S> {
+    this.dropCacheIfOutdated()
     const cached = this.cache.get(streamId)
-    const fresh =
-      cached && cached.aggregate === aggregate.name && cached.stateVersion === aggregate.stateVersion && cached.version <= current
-    if (fresh && cached.version === current) return { state: cached.state as S, version: current }
-    const snapshot = fresh ? undefined : this.q.snapshot.get(streamId)
-    const usable = snapshot && snapshot.schema_version === aggregate.stateVersion
-    let state: S = fresh ? (cached.state as S) : usable ? (JSON.parse(snapshot.state) as S) : initialState
-    let version = fresh ? cached.version : usable ? snapshot.stream_version : 0
-    for (const event of this.readStream(streamId, version + 1)) {
-      state = evolve(state, event as unknown as E)
-      version = event.streamVersion
+    if (cached && cached.aggregate === aggregate.name && cached.stateVersion === aggregate.stateVersion) {
+      const appendedHead = this.appended.heads.get(streamId)
+      if (appendedHead === undefined || appendedHead === cached.version) {
+        return { state: cached.state as S, version: cached.version, atHead: true }
+      }
+      const current = this.streamVersion(streamId)
+      if (cached.version === current) return { state: cached.state as S, version: current, atHead: true }
+      if (cached.version < current) return { ...this.fold(aggregate, streamId, cached.state as S, cached.version), atHead: true }
+    }
+    const snapshot = this.q.snapshot.get(streamId)
+    const usable = snapshot?.schema_version === aggregate.stateVersion ? snapshot : undefined
+    const from = usable?.stream_version ?? 0
+    const loaded = this.fold(aggregate, streamId, usable ? (JSON.parse(usable.state) as S) : aggregate.decider.initialState, from)
+    // An empty tail after version 0 is an empty stream; after a snapshot it only says the snapshot is the newest fact.
+    return { ...loaded, atHead: usable === undefined || loaded.version !== from }
+  }
+
+  private fold<S, C, E extends Event>(aggregate: Aggregate<S, C, E>, streamId: string, state: S, version: number): Loaded<S> {
+    const { evolve } = aggregate.decider
+    for (const row of this.q.readTail.all(streamId, version + 1)) {
+      state = evolve(state, { type: row.type, data: JSON.parse(row.data) } as E)
+      version = row.stream_version
       this.eventsFolded++
     }
     return { state, version }
@@ -172,6 +252,24 @@ export class EventStore {
 
   forget(): void {
     this.cache.clear()
+  }
+
+  private dropCacheIfOutdated(): void {
+    const appended = this.appended
+    if (appended.heads.size > MAX_TRACKED_STREAMS) {
+      appended.heads.clear()
+      appended.epoch++
+    }
+    const dataVersion = this.readDataVersion()
+    if (dataVersion !== this.seenDataVersion || appended.epoch !== this.seenEpoch) {
+      this.cache.clear()
+      this.seenDataVersion = dataVersion
+      this.seenEpoch = appended.epoch
+    }
+  }
+
+  private readDataVersion(): number {
+    return this.q.dataVersion.get()?.data_version ?? 0
   }
 
   saveSnapshot(streamId: string, version: number, stateVersion: number, state: unknown): void {

@@ -1,6 +1,7 @@
 // Group commit: every write that arrives while a batch is pending joins it; one BEGIN IMMEDIATE ... COMMIT
 // (one fsync under synchronous=FULL) serves the whole batch, and each write runs in its own savepoint so a
 // failing command rolls back alone. A promise resolves only after its batch is durable.
+import type { Statement } from 'bun:sqlite'
 import type { Db } from '../db/connection'
 
 type Pending = { work: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }
@@ -10,6 +11,8 @@ export class Writer {
   private queue: Pending[] = []
   private scheduled = false
   batches = 0
+  // The statements every batch and every command runs, compiled once (exec would parse them each time).
+  private control?: { begin: Statement; savepoint: Statement; release: Statement; commit: Statement }
 
   constructor(
     private readonly db: Db,
@@ -35,14 +38,21 @@ export class Writer {
       setImmediate(() => this.flush())
     }
     const client = this.db.$client
+    this.control ??= {
+      begin: client.prepare('BEGIN IMMEDIATE'),
+      savepoint: client.prepare('SAVEPOINT command'),
+      release: client.prepare('RELEASE command'),
+      commit: client.prepare('COMMIT'),
+    }
+    const { begin, savepoint, release, commit } = this.control
     const outcomes: Outcome[] = []
     try {
-      client.exec('BEGIN IMMEDIATE')
+      begin.run()
       for (const pending of batch) {
-        client.exec('SAVEPOINT command')
+        savepoint.run()
         try {
           const value = pending.work()
-          client.exec('RELEASE command')
+          release.run()
           outcomes.push({ ok: true, value })
         } catch (error) {
           // SQLITE_FULL/IOERR/BUSY/NOMEM can roll the whole transaction back by themselves: no savepoint is left,
@@ -53,7 +63,7 @@ export class Writer {
           outcomes.push({ ok: false, error })
         }
       }
-      client.exec('COMMIT')
+      commit.run()
       this.batches++
     } catch (error) {
       if (client.inTransaction) client.exec('ROLLBACK')

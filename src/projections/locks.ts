@@ -17,11 +17,11 @@ const statements = perDb((db) => ({
     .where(eq(tempKeys.lockId, sql.placeholder('lockId')))
     .orderBy(tempKeys.createdAt, tempKeys.uuid)
     .prepare(),
-  used: db
-    .update(tempKeys)
-    .set({ usedCount: sql`${sql.placeholder('usedCount')}` })
-    .where(eq(tempKeys.uuid, sql.placeholder('uuid')))
-    .prepare(),
+}))
+
+// The hot write (every open records a use), a plain bun:sqlite statement run inside the batch transaction.
+const writes = perDb((db) => ({
+  used: db.$client.query<unknown, [number, string]>('UPDATE temp_keys SET used_count = ? WHERE uuid = ?'),
 }))
 
 function apply(db: Db, stored: StoredEvent): void {
@@ -124,7 +124,7 @@ function apply(db: Db, stored: StoredEvent): void {
       db.update(tempKeys).set({ deletedAt: at }).where(eq(tempKeys.uuid, event.data.tempKeyUuid)).run()
       return
     case 'TempKeyUsed':
-      statements(db).used.run({ usedCount: event.data.usedCount, uuid: event.data.tempKeyUuid })
+      writes(db).used.run(event.data.usedCount, event.data.tempKeyUuid)
       return
     case 'LockOpenRequested':
     case 'KeyWriteRequested':

@@ -7,23 +7,18 @@ import type { Projection } from '../eventstore/projections'
 import type { StoredEvent } from '../eventstore/types'
 import { perDb } from './prepared'
 
+// The projection's hot writes, plain bun:sqlite statements: they run inside the batch transaction for every command.
+const writes = perDb((db) => ({
+  addKey: db.$client.query<unknown, [string, number, string, string | null, string | null, number]>(
+    'INSERT INTO physical_keys (user_id, number, org_id, org_name, note, added_at) VALUES (?, ?, ?, ?, ?, ?)',
+  ),
+  bumpCounter: db.$client.query<unknown, [number, string]>(
+    'UPDATE users SET next_physical_key_number = max(next_physical_key_number, ?) WHERE user_id = ?',
+  ),
+  removeKey: db.$client.query<unknown, [string, number]>('DELETE FROM physical_keys WHERE user_id = ? AND number = ?'),
+}))
+
 const statements = perDb((db) => ({
-  addKey: db
-    .insert(physicalKeys)
-    .values({
-      userId: sql.placeholder('userId'),
-      number: sql.placeholder('number'),
-      orgId: sql.placeholder('orgId'),
-      orgName: sql.placeholder('orgName'),
-      note: sql.placeholder('note'),
-      addedAt: sql.placeholder('addedAt'),
-    })
-    .prepare(),
-  bumpCounter: db
-    .update(users)
-    .set({ nextPhysicalKeyNumber: sql`max(${users.nextPhysicalKeyNumber}, ${sql.placeholder('next')})` })
-    .where(eq(users.userId, sql.placeholder('userId')))
-    .prepare(),
   findUser: db.select().from(users).where(eq(users.userId, sql.placeholder('userId'))).prepare(),
   // Raw on purpose: the inventory list is a hot read, and drizzle's per-row mapping doubled its cost.
   keysOf: db.$client.query<PhysicalKeyRow, [string]>(
@@ -33,10 +28,6 @@ const statements = perDb((db) => ({
   keyOf: db
     .select()
     .from(physicalKeys)
-    .where(and(eq(physicalKeys.userId, sql.placeholder('userId')), eq(physicalKeys.number, sql.placeholder('number'))))
-    .prepare(),
-  removeKey: db
-    .delete(physicalKeys)
     .where(and(eq(physicalKeys.userId, sql.placeholder('userId')), eq(physicalKeys.number, sql.placeholder('number'))))
     .prepare(),
 }))
@@ -54,13 +45,13 @@ function apply(db: Db, stored: StoredEvent): void {
     }
     case 'PhysicalKeyAdded': {
       const { userId, number, orgId, orgName, note, addedAt } = event.data
-      const prepared = statements(db)
-      prepared.addKey.run({ userId, number, orgId, orgName: orgName ?? null, note: note ?? null, addedAt })
-      prepared.bumpCounter.run({ userId, next: number + 1 })
+      const prepared = writes(db)
+      prepared.addKey.run(userId, number, orgId, orgName ?? null, note ?? null, addedAt)
+      prepared.bumpCounter.run(number + 1, userId)
       return
     }
     case 'PhysicalKeyRemoved':
-      statements(db).removeKey.run({ userId: event.data.userId, number: event.data.number })
+      writes(db).removeKey.run(event.data.userId, event.data.number)
       return
     case 'AccessibleLockAdded': {
       const { userId, lockId, lockName, accessLevel, grantedBy, validFrom, validUntil, grantedAt } = event.data

@@ -255,6 +255,74 @@ describe('when another writer appends between load and append', () => {
   })
 })
 
+describe('when the cached state may be behind the log', () => {
+  it('should build on the commands before it in the same batch, on the same stream', async () => {
+    const { store, handler } = setup()
+    const streamId = uniqueId('counter')
+    await handler.handle(counter, streamId, increment(1), {})
+
+    const results = await Promise.all([2, 3, 4].map((by) => handler.handle(counter, streamId, increment(by), {})))
+
+    expect(results.map((r) => [r.version, r.state.count])).toEqual([
+      [2, 3],
+      [3, 6],
+      [4, 10],
+    ])
+    expect(store.load(counter, streamId)).toEqual({ state: { count: 10 }, version: 4 })
+  })
+
+  it('should not build on a command that was rolled back', async () => {
+    const { store, handler } = setup()
+    const streamId = uniqueId('counter')
+    await handler.handle(counter, streamId, increment(1), {})
+    const failing = handler.handle(counter, streamId, increment(50), {}, () => {
+      throw new Error('vault write failed')
+    })
+    await expect(failing).rejects.toThrow('vault write failed')
+
+    expect(store.load(counter, streamId)).toEqual({ state: { count: 1 }, version: 1 })
+    const next = await handler.handle(counter, streamId, increment(2), {})
+    expect(next).toMatchObject({ version: 2, state: { count: 3 } })
+    expect(store.readStream(streamId).map((e) => e.data)).toEqual([{ by: 1 }, { by: 2 }])
+  })
+
+  it('should see appends made on the same connection outside the handler, by this store or another', async () => {
+    const { db, store, handler } = setup()
+    const streamId = uniqueId('counter')
+    await handler.handle(counter, streamId, increment(1), {})
+
+    store.append(streamId, 1, [incremented(10)], {}, NOW)
+    expect(store.load(counter, streamId)).toEqual({ state: { count: 11 }, version: 2 })
+    new EventStore(db).append(streamId, 2, [incremented(100)], {}, NOW)
+    const result = await handler.handle(counter, streamId, increment(1000), {})
+
+    expect(result).toMatchObject({ version: 4, state: { count: 1111 } })
+  })
+
+  it('should append after a snapshot that is the newest fact of the stream', async () => {
+    const { db, handler } = setup({ snapshotEvery: 2 })
+    const streamId = uniqueId('counter')
+    for (let i = 0; i < 4; i++) await handler.handle(counter, streamId, increment(), {})
+    // A fresh handler: nothing cached, the snapshot (version 4) is the head.
+    const fresh = new CommandHandler(new EventStore(db, { snapshotEvery: 2 }), new Writer(db))
+
+    const result = await fresh.handle(counter, streamId, increment(), {})
+
+    expect(result).toMatchObject({ version: 5, state: { count: 5 } })
+  })
+
+  it('should refuse with ConcurrencyError rather than leave a gap when a snapshot claims versions the log lacks', async () => {
+    const { db, store, handler } = setup()
+    const streamId = uniqueId('counter')
+    await handler.handle(counter, streamId, increment(), {})
+    store.saveSnapshot(streamId, 7, counter.stateVersion, { count: 7 })
+    const fresh = new CommandHandler(new EventStore(db), new Writer(db))
+
+    await expect(fresh.handle(counter, streamId, increment(), {})).rejects.toBeInstanceOf(ConcurrencyError)
+    expect(store.streamVersion(streamId)).toBe(1)
+  })
+})
+
 describe('when many commands arrive at once (group commit)', () => {
   it('should commit 50 concurrent commands on distinct streams in a few batches', async () => {
     const { store, writer, handler } = setup()

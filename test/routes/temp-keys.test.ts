@@ -3,6 +3,12 @@
 // a 4xx, except the audited TempKeyOpenRefused of a refused open).
 import { describe, expect, it } from 'bun:test'
 import { addOrgMember } from '../../src/auth/tenants'
+import { openDatabase } from '../../src/db/connection'
+import { lockAggregate } from '../../src/domain/lock/decide'
+import { CommandHandler } from '../../src/eventstore/command-handler'
+import { EventStore } from '../../src/eventstore/store'
+import { Writer } from '../../src/eventstore/writer'
+import { allProjections } from '../../src/projections'
 import { testContext } from '../support/context'
 import { fakeDriver } from '../support/fake-driver'
 import { createTestLock, createTestTempKey, type TestLock } from '../support/locks'
@@ -479,6 +485,23 @@ describe('POST /temp-keys/{uuid}/open (JSON clients)', () => {
     expect(types().filter((t) => t === 'TempKeyUsed')).toHaveLength(1)
     const next = await open(uuid, { headers: { 'idempotency-key': 'click-2' } })
     expect(next.json.event.data.usedCount).toBe(2)
+  })
+
+  it('should drive the lock with its driver settings as they are now, however many opens came before', async () => {
+    const { ctx, lock, open, driver } = await setup()
+    const uuid = await createTestTempKey(ctx, lock)
+    const configure = (commands: CommandHandler, bridgeUrl: string) =>
+      commands.handle(lockAggregate, lock.streamId, { type: 'ConfigureLockDriver', data: { driver: 'http', bridgeUrl }, metadata: { now: ctx.clock.now() } }, {})
+    expect((await open(uuid)).status).toBe(200)
+    expect((await open(uuid)).status).toBe(200)
+    await configure(ctx.deps.commands, 'http://bridge-a.test')
+    expect((await open(uuid)).status).toBe(200)
+    // Another process (its own connection to the same file) points the lock elsewhere.
+    const otherDb = openDatabase(ctx.deps.config.databasePath)
+    await configure(new CommandHandler(new EventStore(otherDb, { projections: allProjections }), new Writer(otherDb)), 'http://bridge-b.test')
+    otherDb.$client.close()
+    expect((await open(uuid)).status).toBe(200)
+    expect(driver.state.calls.map((call) => call.lock.bridgeUrl)).toEqual([null, null, 'http://bridge-a.test', 'http://bridge-b.test'])
   })
 
   it('should rate-limit per key and per client address with 429, Retry-After and the envelope', async () => {
