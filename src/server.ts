@@ -1,15 +1,39 @@
 // `spkey serve`: open the database, build the app, listen, and shut down cleanly on SIGTERM/SIGINT.
+import { fullGC } from 'bun:jsc'
 import pkg from '../package.json'
 import { createApp } from './app'
 import { markServing } from './backup'
 import type { Config } from './config'
 import { createDeps } from './deps'
 
+// Under load the heap fills with dead request objects, and the native memory they hold, faster than JavaScriptCore's
+// own schedule reclaims them: between its full collections the heap grows to several times its live size, which put the
+// server's peak RSS 15-25 MB higher in the benchmarks. A full collection after every 250 ms of CPU the process spends
+// (one takes ~10-20 ms, so ~5-8% of a busy server's CPU) caps that; an idle server spends no CPU and never pays for it.
+const COLLECT_EVERY_CPU_MS = 250
+const COLLECT_CHECK_MS = 50
+
+export function collectWhileBusy(every = COLLECT_EVERY_CPU_MS, collect: () => void = fullGC): () => void {
+  const cpuMicros = () => {
+    const { user, system } = process.cpuUsage()
+    return user + system
+  }
+  let since = cpuMicros()
+  const timer = setInterval(() => {
+    if (cpuMicros() - since < every * 1000) return
+    collect()
+    since = cpuMicros()
+  }, COLLECT_CHECK_MS)
+  timer.unref()
+  return () => clearInterval(timer)
+}
+
 export async function serve(config: Config): Promise<void> {
   const deps = createDeps(config)
   const app = createApp(deps)
   app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: config.maxBodyBytes })
   deps.webhooks.start()
+  const stopCollecting = collectWhileBusy()
   const unmark = config.databasePath === ':memory:' ? () => {} : markServing(config.databasePath)
   const url = `http://localhost:${app.server?.port ?? config.port}`
   deps.logger.info('spkey started', {
@@ -40,6 +64,7 @@ export async function serve(config: Config): Promise<void> {
     }, config.shutdownGraceMs)
     // Live event streams end first (app.stop waits for open responses); requests to partners still in flight are
     // abandoned unrecorded and re-sent, with the same webhook-id, on the next start.
+    stopCollecting()
     deps.appended.close()
     await deps.webhooks.stop()
     await app.stop(false)

@@ -1,6 +1,7 @@
 // The MQTT lock driver: publishes a command to the lock's topic and waits for the device's reply with the same
 // correlationId on the lock's status topic.
-import { connect, type IClientOptions, type MqttClient, type MqttProtocol } from 'mqtt'
+// Types only: the client library (about 5 MB of RSS) loads on first use; a server without MQTT locks never loads it.
+import type { IClientOptions, MqttClient, MqttProtocol } from 'mqtt'
 import type { DriverContext, DriverLock, DriverResult, LockDriver } from './port'
 import { DEFAULT_TIMEOUT_MS, failure, isRecord, parseJson, readAnswer, TIMEOUT } from './result'
 
@@ -48,7 +49,7 @@ export function createMqttDriver(options: MqttDriverOptions): LockDriver {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const statusTopic = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/locks/([^/]+)/status$`)
   const pending = new Map<string, Pending>()
-  let client: MqttClient | undefined
+  let client: Promise<MqttClient> | undefined
   let isClosed = false
   // Resolved once the current connection is subscribed to the replies; replaced whenever the connection drops.
   let ready = deferred()
@@ -62,9 +63,13 @@ export function createMqttDriver(options: MqttDriverOptions): LockDriver {
     if (waiting?.lockUuid === lockUuid) waiting.settle(readAnswer(reply))
   }
 
-  // Connects on first use, so a server whose locks use another driver never dials the broker.
-  function broker(): MqttClient {
-    if (client) return client
+  // Loads the library and connects on first use, so a server whose locks use another driver never dials the broker.
+  function broker(): Promise<MqttClient> {
+    client ??= import('mqtt').then(({ connect }) => connectBroker(connect))
+    return client
+  }
+
+  function connectBroker(connect: typeof import('mqtt').connect): MqttClient {
     const created = connect({
       ...brokerOptions(options.url),
       clientId: options.clientId ?? `spkey-${crypto.randomUUID()}`,
@@ -93,7 +98,6 @@ export function createMqttDriver(options: MqttDriverOptions): LockDriver {
       // Callers already heard "failure": a command still unacknowledged must not be replayed on reconnect.
       for (const id of Object.keys(created.outgoing)) created.removeOutgoingMessage(Number(id))
     })
-    client = created
     return created
   }
 
@@ -112,11 +116,11 @@ export function createMqttDriver(options: MqttDriverOptions): LockDriver {
       }
       const timer = setTimeout(() => settle(failure(TIMEOUT)), timeoutMs)
       pending.set(correlationId, { lockUuid: lock.uuid, settle })
-      const connection = broker()
       const sentAt = new Date().toISOString()
       const payload = JSON.stringify({ correlationId, op, lockId: lock.lockId, lockUuid: lock.uuid, context: ctx, sentAt })
-      ready.promise
-        .then(() => {
+      broker()
+        .then((connection) => ready.promise.then(() => connection))
+        .then((connection) => {
           // Never publish for a caller who was already told "timeout" or "failure".
           if (isSettled) return
           // The broker drops the command if no device takes it before the caller stops waiting.
@@ -137,7 +141,8 @@ export function createMqttDriver(options: MqttDriverOptions): LockDriver {
       isClosed = true
       for (const waiting of pending.values()) waiting.settle(failure('driver closed'))
       // Forced: stops reconnecting at once, so an unreachable broker cannot keep the process alive.
-      await client?.endAsync(true)
+      const created = await client?.catch(() => undefined)
+      await created?.endAsync(true)
     },
   }
 }
