@@ -8,6 +8,8 @@ export type Logger = {
   info: (msg: string, fields?: Record<string, unknown>) => void
   warn: (msg: string, fields?: Record<string, unknown>) => void
   error: (msg: string, fields?: Record<string, unknown>) => void
+  // Whether records of this level are written: lets a hot path skip building fields nobody reads.
+  enabled: (level: Exclude<LogLevel, 'silent'>) => boolean
 }
 
 // JSON lines for machines; `pretty` (a terminal) gets one readable line per record instead.
@@ -21,10 +23,11 @@ export function createLogger(
   write: (line: string) => void = (line) => process.stdout.write(line),
   pretty = false,
 ): Logger {
+  const enabled = (at: Exclude<LogLevel, 'silent'>) => ORDER[at] >= ORDER[level]
   const log = (at: Exclude<LogLevel, 'silent'>) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[at] < ORDER[level]) return
+    if (!enabled(at)) return
     const time = new Date().toISOString()
     write(pretty ? prettyLine(time, at, msg, fields) : `${JSON.stringify({ time, level: at, msg, ...fields })}\n`)
   }
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
+  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), enabled }
 }

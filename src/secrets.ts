@@ -22,7 +22,7 @@ export function randomAlphanumeric(length: number): string {
 }
 
 export function sha256Hex(value: string): string {
-  return new Bun.CryptoHasher('sha256').update(value).digest('hex')
+  return Bun.SHA256.hash(value, 'hex')
 }
 
 const randomSecret = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')

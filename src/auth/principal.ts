@@ -23,6 +23,14 @@ const bearer = (headers: Headers) => {
   return match[1]
 }
 
+export const sendsInternalHeaders = (headers: Headers) => INTERNAL_HEADERS.some((name) => headers.has(name))
+
+// The organisation an API key speaks for; null for an unknown, revoked or expired key.
+export function orgPrincipal(deps: Deps, apiKey: string, actingUserId: string | null): Authenticated | null {
+  const owner = deps.apiKeys.resolve(apiKey, deps.clock.now())
+  return owner && { kind: 'org', orgId: owner.orgId, isSuper: owner.isSuper, actingUserId }
+}
+
 export async function resolvePrincipal(deps: Deps, headers: Headers): Promise<Principal> {
   const spoofed = INTERNAL_HEADERS.filter((name) => headers.has(name))
   if (spoofed.length > 0) {
@@ -36,9 +44,9 @@ export async function resolvePrincipal(deps: Deps, headers: Headers): Promise<Pr
   if (token !== null && verified === null) throw new Unauthorized('Invalid or expired token')
   const apiKey = headers.get('x-api-key')
   if (apiKey !== null) {
-    const owner = deps.apiKeys.resolve(apiKey, deps.clock.now())
-    if (!owner) throw new Unauthorized('Invalid, revoked or expired API key')
-    return { kind: 'org', orgId: owner.orgId, isSuper: owner.isSuper, actingUserId: verified?.userId ?? null }
+    const org = orgPrincipal(deps, apiKey, verified?.userId ?? null)
+    if (!org) throw new Unauthorized('Invalid, revoked or expired API key')
+    return org
   }
   if (verified) return { kind: 'user', userId: verified.userId }
   return { kind: 'anonymous' }

@@ -4,7 +4,7 @@ import { Elysia, ValidationError } from 'elysia'
 import { DomainError, RateLimited, type FieldIssue } from '../domain/errors'
 import type { Logger } from '../logger'
 import { renderErrorPage } from '../../views/pages/error'
-import { requestInfo } from './request-context'
+import { type Replied, requestInfo } from './request-context'
 
 const REASONS: Record<number, [string, string]> = {
   400: ['Bad Request', 'The request contains invalid parameters or malformed data'],
@@ -122,13 +122,17 @@ function storageFailure(error: SQLiteError): Reply {
   return { status: 500 }
 }
 
-export const errorMapper = (logger: Logger, methodsFor: (path: string) => string[]) =>
+// `replied` counts and logs the reply: Elysia hands an error's Response to no later hook.
+export const errorMapper = (
+  logger: Logger,
+  methodsFor: (path: string) => string[],
+  replied: Replied,
+) =>
   new Elysia({ name: 'errors' }).onError({ as: 'global' }, async ({ code, error, request, route }) => {
     const info = requestInfo(request)
     const path = new URL(request.url).pathname
     const reply = classify(code, error, code === 'NOT_FOUND' ? methodsFor(path) : undefined, request, route)
-    // The after-response hook does not see this Response: it reads the status for metrics and the access log here.
-    info.errorStatus = reply.status
+    replied(request, route, reply.status)
     if (reply.status >= 500) {
       const err = error instanceof Error ? error : new Error(String(error))
       logger.error('request failed', { requestId: info.requestId, path, error: err.message, stack: err.stack })

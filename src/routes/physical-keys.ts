@@ -61,6 +61,15 @@ function removerScope(deps: Deps, caller: Authenticated): string[] | null {
 const visibleScope = (deps: Deps, caller: Authenticated, userId: string): string[] | null =>
   caller.kind === 'user' && caller.userId === userId ? null : removerScope(deps, caller)
 
+type ListFilter = { orgId?: string; orgName?: string; q?: string }
+
+// An inventory answer is cached per user, reader scope and filter until the user's stream changes.
+const inventoryKey = (deps: Deps, caller: Authenticated, userId: string, filter: ListFilter) =>
+  `physical-keys:${JSON.stringify([userId, visibleScope(deps, caller, userId), filter.orgId, filter.orgName, filter.q])}`
+
+export const cachedInventory = (deps: Deps, caller: Authenticated, userId: string, filter: ListFilter): string | undefined =>
+  deps.readCache.get<string>(inventoryKey(deps, caller, userId, filter), deps.clock.now())
+
 function readableScope(deps: Deps, caller: Authenticated, userId: string): string[] | null {
   if (!findUser(deps.db, userId)) throw new NotFound('User not found')
   const scope = visibleScope(deps, caller, userId)
@@ -131,14 +140,12 @@ export const physicalKeyRoutes = (deps: Deps) =>
       '/:id/PhysicalKeys',
       ({ params, query, principal }) => {
         const caller = requireAuthenticated(principal)
-        // The body is cached per user, reader scope and filter until the user's stream changes.
-        const cacheKey = `physical-keys:${JSON.stringify([params.id, visibleScope(deps, caller, params.id), query.orgId, query.orgName, query.q])}`
-        const cached = deps.readCache.get<string>(cacheKey, deps.clock.now())
+        const cached = cachedInventory(deps, caller, params.id, query)
         if (cached !== undefined) return jsonBody(cached)
         const scope = readableScope(deps, caller, params.id)
         const { keys, total } = listPhysicalKeys(deps.db, params.id, { orgIds: scope, ...query })
         const body = JSON.stringify({ keys: keys.map(toKey), total })
-        deps.readCache.set(cacheKey, body, [userStreamId(params.id)], { bytes: body.length })
+        deps.readCache.set(inventoryKey(deps, caller, params.id, query), body, [userStreamId(params.id)], { bytes: body.length })
         return jsonBody(body)
       },
       {

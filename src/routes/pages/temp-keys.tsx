@@ -211,18 +211,23 @@ type Template = string[]
 const fillTemplate = (template: Template, csrfToken: string, onceToken: string) =>
   template.map((piece) => (piece === CSRF_MARK ? csrfToken : piece === ONCE_MARK ? onceToken : piece)).join('')
 
-async function guestPageTemplate(deps: Deps, rawUuid: string, userId: string | null): Promise<Template | null> {
+const guestPageKey = (rawUuid: string, userId: string | null) => `guest-page:${rawUuid.toLowerCase()}:${userId ?? ''}`
+
+// The cached page for this viewer, filled in for this view (the browser's CSRF token, a fresh once token).
+export function cachedGuestPage(deps: Deps, rawUuid: string, userId: string | null, csrfToken: string): string | undefined {
+  const template = deps.readCache.get<Template>(guestPageKey(rawUuid, userId), deps.clock.now())
+  return template && fillTemplate(template, csrfToken, newOnceToken())
+}
+
+async function renderGuestPageTemplate(deps: Deps, rawUuid: string, userId: string | null): Promise<Template | null> {
   const now = deps.clock.now()
-  const cacheKey = `guest-page:${rawUuid.toLowerCase()}:${userId ?? ''}`
-  const cached = deps.readCache.get<Template>(cacheKey, now)
-  if (cached !== undefined) return cached
   const row = findKey(deps, rawUuid)
   if (!row) return null
   const view = { ...guestView(deps, row, { userId, csrfToken: CSRF_MARK }, null), onceToken: ONCE_MARK }
   const rendered = await TempKeyPage(view)
   const template = rendered.split(MARKS)
   const streams = userId === null ? [lockStreamId(row.lockId)] : [lockStreamId(row.lockId), userStreamId(userId)]
-  deps.readCache.set(cacheKey, template, streams, { freshUntil: statusStableUntil(row, now), bytes: rendered.length })
+  deps.readCache.set(guestPageKey(rawUuid, userId), template, streams, { freshUntil: statusStableUntil(row, now), bytes: rendered.length })
   return template
 }
 
@@ -240,7 +245,9 @@ export const tempKeyPages = (deps: Deps) =>
           const view = guestView(deps, openedRow, { userId, csrfToken }, { kind: 'opened' })
           return html(await TempKeyPage(view), { headers: { 'set-cookie': cookie(deps, OPENED_COOKIE, '', 0) } })
         }
-        const template = await guestPageTemplate(deps, params.uuid, userId)
+        const cached = cachedGuestPage(deps, params.uuid, userId, csrfToken)
+        if (cached !== undefined) return html(cached)
+        const template = await renderGuestPageTemplate(deps, params.uuid, userId)
         if (!template) return html(await TempKeyNotFoundPage(), { status: 404 })
         return html(fillTemplate(template, csrfToken, newOnceToken()))
       },
