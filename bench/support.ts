@@ -9,6 +9,7 @@ import { createDeps, type Deps } from '../src/deps'
 import { lockAggregate } from '../src/domain/lock/decide'
 import { lockStreamId } from '../src/domain/lock/events'
 import { createLogger } from '../src/logger'
+import { freePort } from '../test/fixtures/ports'
 
 export type LoadResult = {
   requestsPerSec: number
@@ -67,17 +68,10 @@ export async function seedDoors(deps: Deps, count: number): Promise<{ apiKey: st
   return { apiKey, doors }
 }
 
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() })
-  const port = probe.port ?? 0
-  probe.stop(true)
-  return port
-}
-
 export type ChildServer = { url: string; process: Subprocess; rssPeakMb: () => number; stop: () => Promise<void> }
 
 export async function startChild(args: string[], env: Record<string, string> = {}, readyPath = '/healthz'): Promise<ChildServer> {
-  const port = await freePort()
+  const port = freePort()
   const child = Bun.spawn(['bun', ...args], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdout: 'ignore',
