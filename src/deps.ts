@@ -1,6 +1,7 @@
 // Wires the real dependencies from a config; tests pass overrides (clock, logger, drivers).
 import { ApiKeyLookup } from './auth/api-keys'
 import { createJwtService, type JwtService } from './auth/jwt'
+import { SessionRevocations } from './auth/sessions'
 import { type Clock, systemClock } from './clock'
 import type { Config } from './config'
 import { type Db, openDatabase } from './db/connection'
@@ -30,6 +31,8 @@ export type Deps = {
   metrics: Metrics
   secrets: Secrets
   jwt: JwtService
+  // Session JWTs ended by sign-out; jwt.verify refuses them.
+  sessions: SessionRevocations
   apiKeys: ApiKeyLookup
   // Hot read answers, dropped when their streams change (see projections/read-cache.ts).
   readCache: ReadCache
@@ -72,6 +75,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     appended.notify()
   })
   const { secrets, firstStart } = loadSecrets(db, config)
+  const sessions = new SessionRevocations(db)
   const jwt = createJwtService({
     secret: secrets.jwtSecret,
     issuer: config.jwtIssuer,
@@ -80,6 +84,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     publicKey: config.jwtPublicKey,
     externalIssuer: config.jwtExternalIssuer,
     externalAudience: config.jwtExternalAudience,
+    isRevoked: sessions.isRevoked,
   })
   const clock = overrides.clock ?? systemClock
   const logger = overrides.logger ?? createLogger(config.logLevel, undefined, process.stdout.isTTY === true)
@@ -93,6 +98,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     metrics,
     secrets,
     jwt,
+    sessions,
     apiKeys: new ApiKeyLookup(db, readCache),
     readCache,
     drivers: overrides.drivers ?? lockDrivers(config),

@@ -1,5 +1,6 @@
 // JWTs: spkey's own HS256 tokens (issuer/audience/expiry checked), and optionally an external issuer's
-// RS256/ES256/EdDSA tokens via JWKS or a public key. `alg: none` and unexpected algorithms never verify.
+// RS256/ES256/EdDSA tokens via JWKS or a public key. `alg: none` and unexpected algorithms never verify, nor do
+// signed-out (revoked) sessions.
 import {
   type CryptoKey,
   createRemoteJWKSet,
@@ -18,6 +19,9 @@ export type JwtOptions = {
   publicKey?: string
   externalIssuer?: string
   externalAudience?: string
+  // Signed-out sessions (auth/sessions.ts): consulted on every verify, before the cache, so a revoked token fails on
+  // the very next request even if it was verified moments ago.
+  isRevoked?: (token: string) => boolean
 }
 
 export type VerifiedToken = { userId: string; exp: number }
@@ -64,6 +68,7 @@ export function createJwtService(options: JwtOptions): JwtService {
         .sign(key),
 
     async verify(token) {
+      if (options.isRevoked?.(token)) return null
       const cached = cache.get(token)
       if (cached) {
         if (cached.exp * 1000 > Date.now()) return cached

@@ -108,6 +108,18 @@ export const loginLinks = sqliteTable(
   (t) => [index('login_links_expires').on(t.expiresAt)],
 )
 
+// Signed-out session JWTs (POST /logout): only the token's SHA-256 is kept, until the token would have expired anyway.
+// Operational, not derived from the log.
+export const revokedSessions = sqliteTable(
+  'revoked_sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    expiresAt: integer('expires_at').notNull(),
+    revokedAt: integer('revoked_at').notNull(),
+  },
+  (t) => [index('revoked_sessions_expires').on(t.expiresAt)],
+)
+
 export const physicalKeys = sqliteTable(
   'physical_keys',
   {

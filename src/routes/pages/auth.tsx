@@ -1,8 +1,9 @@
-// Browser sign-in: /login (e-mail + password), /login/link (one-time link), /logout. The session is an HttpOnly,
-// SameSite=Lax cookie holding a 12-hour JWT; every POST checks the CSRF token; failed sign-ins are throttled per
-// account and per IP, and no answer says whether an e-mail has an account.
+// Browser sign-in: /login (e-mail + password), /login/link (one-time link), /logout (revokes the session JWT). The
+// session is an HttpOnly, SameSite=Lax cookie holding a 12-hour JWT; every POST checks the CSRF token; failed sign-ins
+// are throttled per account and per IP, and no answer says whether an e-mail has an account.
 import { Elysia, t } from 'elysia'
 import { verifyPassword } from '../../auth/credentials'
+import { readCookie, SESSION_COOKIE } from '../../auth/principal'
 import { consumeLoginLink, isLoginLinkUsable } from '../../auth/login-links'
 import { normalizeEmail } from '../../auth/tenants'
 import type { Deps } from '../../deps'
@@ -38,13 +39,23 @@ export function safeNext(next: string | undefined): string {
 
 const newCsrfToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url')
 
-// A new session gets a new CSRF token too, so a token planted before sign-in is worthless after it.
+// A new session gets a new CSRF token too, so a token planted before sign-in is worthless after it. The jti makes each
+// session's token unique: two sign-ins in one second would otherwise get the same token, and signing out of one would
+// end the other.
 async function signIn(deps: Deps, request: Request, userId: string, next: string): Promise<Response> {
-  const token = await deps.jwt.sign(userId, SESSION_TTL_SECONDS)
+  const token = await deps.jwt.sign(userId, SESSION_TTL_SECONDS, { jti: crypto.randomUUID() })
   const response = redirect(request, safeNext(next))
   response.headers.append('set-cookie', sessionCookie(deps, token, SESSION_TTL_SECONDS))
   response.headers.append('set-cookie', cookie(deps, CSRF_COOKIE, newCsrfToken(), CSRF_TTL_SECONDS))
   return response
+}
+
+// Sign-out ends the session server-side too: a copy of the cookie (or the token used as a Bearer) stops working. Only a
+// token that still verifies is recorded, so a forged cookie adds nothing to the revocation list.
+async function endSession(deps: Deps, request: Request): Promise<void> {
+  const token = readCookie(request.headers, SESSION_COOKIE)
+  const verified = token ? await deps.jwt.verify(token) : null
+  if (token && verified) deps.sessions.revoke(token, verified.exp * 1000)
 }
 
 const LoginQuery = t.Object({ next: t.Optional(t.String({ maxLength: 2048 })) })
@@ -116,8 +127,9 @@ export const authPages = (deps: Deps) => {
     )
     .post(
       '/logout',
-      ({ body, request }) => {
+      async ({ body, request }) => {
         verifyCsrf(request, body)
+        await endSession(deps, request)
         return redirect(request, '/login', { 'set-cookie': clearSessionCookie(deps) })
       },
       { body: t.Optional(CsrfForm) },
