@@ -109,7 +109,7 @@ let drainSeconds = 0
 let lag: Stats
 
 try {
-  const deps = createDeps(loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' }), { logger: createLogger('silent') })
+  const deps = createDeps(loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }), { logger: createLogger('silent') })
   const doors = await seedBenchDoors(deps)
   for (let i = 0; i < SUBSCRIPTIONS; i++) {
     createSubscription(deps.db, deps.config, 'bench', { url: receiver.url }, deps.store.headPosition(), Date.now())
@@ -124,6 +124,7 @@ try {
       OPEN_RATE_LIMIT_PER_IP: '0',
       OPEN_RATE_LIMIT_PER_KEY: '0',
       ADMIN_API_KEY: 'bench-admin',
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     })
     await receiver.settle(backlogEvents)
     drainSeconds = (performance.now() - drainStart) / 1000

@@ -18,6 +18,7 @@ import {
   WebhookView,
 } from '../webhooks/models'
 import {
+  checkUrl,
   createSubscription,
   deleteSubscription,
   findDelivery,
@@ -32,6 +33,7 @@ import {
   updateSubscription,
   type Webhook,
 } from '../webhooks/subscriptions'
+import { assertPublicTarget } from '../webhooks/target-guard'
 import { adminGuard } from './admin'
 import { errorResponses } from './models'
 
@@ -60,13 +62,16 @@ const security = { detail: { security: [{ ApiKeyAuth: [] }] } }
 
 const view = (deps: Deps, row: Webhook) => toWebhookView(row, health(deps.db, row.id))
 
-function create(deps: Deps, orgId: string, input: SubscriptionInput) {
+// The SSRF guard runs before anything is written: a refused URL answers 400 and changes nothing.
+async function create(deps: Deps, orgId: string, input: SubscriptionInput) {
+  await assertPublicTarget(deps.config, checkUrl(deps.config, input.url))
   const row = createSubscription(deps.db, deps.config, orgId, input, deps.store.headPosition(), deps.clock.now())
   deps.webhooks.wake()
   return { ...view(deps, row), secret: row.secret }
 }
 
-function update(deps: Deps, current: Webhook, changes: SubscriptionChanges) {
+async function update(deps: Deps, current: Webhook, changes: SubscriptionChanges) {
+  if (changes.url !== undefined) await assertPublicTarget(deps.config, checkUrl(deps.config, changes.url))
   const row = updateSubscription(deps.db, deps.config, current, changes, deps.clock.now())
   deps.webhooks.reset(row.id)
   return view(deps, row)
@@ -93,10 +98,11 @@ export const webhookRoutes = (deps: Deps) =>
     .use(authPlugin(deps))
     .post(
       '',
-      ({ body, principal, set }) => {
+      async ({ body, principal, set }) => {
         const orgId = callerOrg(principal)
+        const created = await create(deps, orgId, body)
         set.status = 201
-        return create(deps, orgId, body)
+        return created
       },
       {
         body: CreateBody,
@@ -227,10 +233,11 @@ export const adminWebhookRoutes = (deps: Deps) =>
     .use(adminGuard(deps))
     .post(
       '',
-      ({ params, body, set }) => {
+      async ({ params, body, set }) => {
         const orgId = tenant(deps, params.orgId)
+        const created = await create(deps, orgId, body)
         set.status = 201
-        return { success: true as const, aggregateId: orgId, version: 1, ...create(deps, orgId, body) }
+        return { success: true as const, aggregateId: orgId, version: 1, ...created }
       },
       {
         params: TenantParams,
@@ -247,9 +254,9 @@ export const adminWebhookRoutes = (deps: Deps) =>
     })
     .put(
       '/:webhookId',
-      ({ params, body }) => {
+      async ({ params, body }) => {
         const orgId = tenant(deps, params.orgId)
-        const webhook = update(deps, findSubscription(deps.db, orgId, params.webhookId), body)
+        const webhook = await update(deps, findSubscription(deps.db, orgId, params.webhookId), body)
         return { success: true as const, aggregateId: orgId, version: 1, id: webhook.id, webhook }
       },
       {

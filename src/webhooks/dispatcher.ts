@@ -10,7 +10,7 @@ import type { Metrics } from '../metrics'
 import { type Attempt, DeliveryLog } from './delivery-log'
 import { type Envelope, type PartnerEvent, messageId, testEnvelope, toEnvelope } from './envelope'
 import { PartnerFeed, typeFilter } from './feed'
-import { classify, retryDelay } from './policy'
+import { classify, classifyAttempt, retryDelay } from './policy'
 import { type AttemptResult, sendEnvelope } from './sender'
 import type { AppendSignal } from './signal'
 import { type Delivery, type DeliveryState, parseEvents, pruneDeliveries, rewind, type Webhook } from './subscriptions'
@@ -152,7 +152,8 @@ export class WebhookDispatcher {
   }
 
   private post(sub: Webhook, envelope: Envelope): Promise<AttemptResult> {
-    return sendEnvelope(sub, envelope, { timeoutMs: this.deps.config.webhookTimeoutMs, nowMs: this.deps.clock.now, abort: this.stopping.signal })
+    const { webhookTimeoutMs: timeoutMs, webhookAllowPrivateTargets: allowPrivateTargets } = this.deps.config
+    return sendEnvelope(sub, envelope, { timeoutMs, nowMs: this.deps.clock.now, abort: this.stopping.signal, allowPrivateTargets })
   }
 
   private tick(): void {
@@ -294,7 +295,7 @@ export class WebhookDispatcher {
 
   // Records an attempt that is not a first-try 2xx and what follows from it; true = go on with the next event.
   private settle(sub: Webhook, event: PartnerEvent, attempt: number, result: AttemptResult): boolean {
-    const verdict = classify(result.statusCode)
+    const verdict = classifyAttempt(result)
     const delay = verdict === 'retry' ? retryDelay(attempt, this.deps.config.webhookRetryScheduleMs, result.retryAfterMs) : null
     const state: DeliveryState = verdict === 'delivered' ? 'delivered' : verdict === 'gone' ? 'failed' : delay === null ? 'dead' : 'retrying'
     const now = this.deps.clock.now()

@@ -12,6 +12,10 @@ export function classify(statusCode: number | null): Verdict {
   return 'retry'
 }
 
+// An attempt the SSRF guard stopped before sending (`refused`) is a permanent failure, like a 4xx.
+export const classifyAttempt = (result: { statusCode: number | null; refused?: boolean }): Verdict =>
+  result.refused ? 'permanent' : classify(result.statusCode)
+
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000
 
 // `Retry-After` as delta-seconds or an HTTP date; null when absent or unreadable.

@@ -4,8 +4,10 @@ import type { Webhook } from './subscriptions'
 import type { Envelope } from './envelope'
 import { parseRetryAfter } from './policy'
 import { type DeliveryAuth, deliveryHeaders } from './signing'
+import { checkTarget, type Resolver } from './target-guard'
 
-export type AttemptResult = { statusCode: number | null; error: string | null; durationMs: number; retryAfterMs: number | null }
+// `refused`: the SSRF guard stopped the attempt before any connection; a permanent failure, never retried.
+export type AttemptResult = { statusCode: number | null; error: string | null; durationMs: number; retryAfterMs: number | null; refused?: boolean }
 
 const MAX_ERROR_CHARS = 300
 const MAX_ANSWER_BYTES = 64 * 1024
@@ -38,16 +40,25 @@ async function answerSnippet(response: Response): Promise<string> {
   return Buffer.concat(chunks).toString('utf8', 0, Math.min(size, SNIPPET_BYTES)).replace(/\s+/g, ' ').trim()
 }
 
-export type SendOptions = { timeoutMs: number; nowMs: () => number; abort: AbortSignal }
+export type SendOptions = { timeoutMs: number; nowMs: () => number; abort: AbortSignal; allowPrivateTargets: boolean; resolve?: Resolver }
 
 export async function sendEnvelope(sub: Webhook, envelope: Envelope, options: SendOptions): Promise<AttemptResult> {
   const body = JSON.stringify(envelope)
   const started = performance.now()
   const timeout = AbortSignal.timeout(options.timeoutMs)
   const elapsed = () => Math.round(performance.now() - started)
+  // The host is resolved again for every attempt: DNS may have changed since the URL was registered.
+  const target = await checkTarget(sub.url, { allowPrivate: options.allowPrivateTargets, timeoutMs: options.timeoutMs, resolve: options.resolve, abort: options.abort })
+  if (target.kind === 'refused') {
+    const error = `refused, not sent: ${target.reason} (WEBHOOK_ALLOW_PRIVATE_TARGETS is false)`.slice(0, MAX_ERROR_CHARS)
+    return { statusCode: null, error, durationMs: elapsed(), retryAfterMs: null, refused: true }
+  }
+  // No address, no request: retried on the schedule like a refused connection.
+  if (target.kind === 'unresolved') return { statusCode: null, error: target.reason.slice(0, MAX_ERROR_CHARS), durationMs: elapsed(), retryAfterMs: null }
   try {
     const headers = deliveryHeaders({ messageId: envelope.id, body, secret: sub.secret, auth: authOf(sub), nowMs: options.nowMs() })
-    // Redirects are not followed: a 3xx counts as a failed attempt.
+    // Redirects are not followed: a 3xx counts as a failed attempt (and cannot lead past the guard above).
+    // Residual risk: fetch resolves the name again, so DNS rebinding between the check and the connect is not caught.
     const response = await fetch(sub.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.any([timeout, options.abort]) })
     const snippet = await answerSnippet(response)
     const ok = response.status >= 200 && response.status < 300

@@ -34,7 +34,7 @@ async function provision(databasePath: string) {
 }
 
 async function startServer(databasePath: string) {
-  const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_PATH: databasePath, LOG_LEVEL: 'warn', ADMIN_API_KEY: 'crash-test-admin' }
+  const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_PATH: databasePath, LOG_LEVEL: 'warn', ADMIN_API_KEY: 'crash-test-admin', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }
   const child = Bun.spawn([process.execPath, 'src/main.ts', 'serve'], { cwd: ROOT, env, stdout: 'pipe', stderr: 'inherit' })
   running.add(child)
   let stdout = ''

@@ -11,7 +11,8 @@ afterEach(async () => {
 })
 
 async function setup(env: Record<string, string> = {}) {
-  const ctx = testContext({ ADMIN_API_KEY: ADMIN_KEY, WEBHOOK_RETRY_SCHEDULE: '50ms', ...env }, realTimeClock())
+  // The receivers listen on 127.0.0.1: private targets are allowed here (the guard has its own tests).
+  const ctx = testContext({ ADMIN_API_KEY: ADMIN_KEY, WEBHOOK_RETRY_SCHEDULE: '50ms', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', ...env }, realTimeClock())
   const receiver = startReceiver()
   cleanups.push(() => ctx.deps.webhooks.stop(), receiver.stop)
   return { ctx, receiver, partner: await ctx.org() }

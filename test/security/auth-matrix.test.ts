@@ -67,7 +67,7 @@ const NOT_JSON = new Set([
 ])
 
 const ctx = testContext(
-  { JWT_SECRET, ADMIN_API_KEY: ADMIN_KEY, SIGNUP_HOOK_SECRET: HOOK_SECRET, WEBHOOK_ALLOW_HTTP: 'true', OPEN_RATE_LIMIT_PER_IP: '0' },
+  { JWT_SECRET, ADMIN_API_KEY: ADMIN_KEY, SIGNUP_HOOK_SECRET: HOOK_SECRET, WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', OPEN_RATE_LIMIT_PER_IP: '0' },
   undefined,
   { drivers: fakeDriver().registry },
 )

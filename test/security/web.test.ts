@@ -19,7 +19,7 @@ afterAll(() => {
 })
 
 function context(env: Record<string, string> = {}) {
-  const ctx = testContext({ WEBHOOK_ALLOW_HTTP: 'true', ...env }, undefined, { drivers: fakeDriver().registry })
+  const ctx = testContext({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', ...env }, undefined, { drivers: fakeDriver().registry })
   contexts.push(ctx)
   return ctx
 }

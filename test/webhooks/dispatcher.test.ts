@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'bun:test'
 import { testContext } from '../support/context'
 import { type Receiver, realTimeClock, startReceiver, verifySignature, waitFor } from './receiver'
 
-const FAST = { WEBHOOK_RETRY_SCHEDULE: '50ms,100ms,200ms' }
+// The receivers listen on 127.0.0.1: private targets are allowed here (the SSRF guard has its own tests).
+const FAST = { WEBHOOK_RETRY_SCHEDULE: '50ms,100ms,200ms', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup()

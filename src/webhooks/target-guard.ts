@@ -1,0 +1,116 @@
+// SSRF guard for webhook endpoints: a partner's URL must not make this server POST into its own network. Checked
+// when a URL is registered or changed (400) and again right before every delivery (DNS may have changed since),
+// unless WEBHOOK_ALLOW_PRIVATE_TARGETS says the partner really is on the LAN.
+import { BlockList, isIP } from 'node:net'
+import type { Config } from '../config'
+import { Invalid } from '../domain/errors'
+
+// Ranges a delivery may not reach, in check order (the first match names the refusal). node:net's BlockList also
+// matches the IPv4-mapped IPv6 form (::ffff:127.0.0.1) of an IPv4 rule, so those need no rules of their own.
+const RANGES: readonly { label: string; address: string; prefix: number; family: 'ipv4' | 'ipv6' }[] = [
+  { label: 'loopback', address: '127.0.0.0', prefix: 8, family: 'ipv4' },
+  { label: 'unspecified ("this network")', address: '0.0.0.0', prefix: 8, family: 'ipv4' },
+  { label: 'private (RFC 1918)', address: '10.0.0.0', prefix: 8, family: 'ipv4' },
+  { label: 'private (RFC 1918)', address: '172.16.0.0', prefix: 12, family: 'ipv4' },
+  { label: 'private (RFC 1918)', address: '192.168.0.0', prefix: 16, family: 'ipv4' },
+  { label: 'link-local', address: '169.254.0.0', prefix: 16, family: 'ipv4' },
+  { label: 'carrier-grade NAT', address: '100.64.0.0', prefix: 10, family: 'ipv4' },
+  { label: 'multicast', address: '224.0.0.0', prefix: 4, family: 'ipv4' },
+  { label: 'reserved or broadcast', address: '240.0.0.0', prefix: 4, family: 'ipv4' },
+  { label: 'loopback', address: '::1', prefix: 128, family: 'ipv6' },
+  { label: 'unspecified', address: '::', prefix: 128, family: 'ipv6' },
+  { label: 'IPv4-compatible', address: '::', prefix: 96, family: 'ipv6' },
+  { label: 'link-local', address: 'fe80::', prefix: 10, family: 'ipv6' },
+  { label: 'site-local', address: 'fec0::', prefix: 10, family: 'ipv6' },
+  { label: 'unique-local', address: 'fc00::', prefix: 7, family: 'ipv6' },
+  { label: 'multicast', address: 'ff00::', prefix: 8, family: 'ipv6' },
+]
+
+const LISTS = RANGES.map(({ label, address, prefix, family }) => {
+  const list = new BlockList()
+  list.addSubnet(address, prefix, family)
+  return { label, list }
+})
+
+// The kind of non-public address `address` is ("loopback", "private (RFC 1918)", ...), or null when a delivery may
+// go there. Anything that is not an IP address at all is refused too.
+export function blockedAddress(address: string): string | null {
+  const version = isIP(address)
+  if (version === 0) return 'not an IP address'
+  const family = version === 4 ? 'ipv4' : 'ipv6'
+  return LISTS.find(({ list }) => list.check(address, family))?.label ?? null
+}
+
+export type Resolver = (host: string) => Promise<string[]>
+
+export const systemResolver: Resolver = async (host) => (await Bun.dns.lookup(host)).map((entry) => entry.address)
+
+// allowed: may be sent; refused: the host is (or resolves to) a non-public address, a permanent refusal;
+// unresolved: DNS gave no answer (or none in time), which says nothing about the target yet.
+export type TargetVerdict = { kind: 'allowed' } | { kind: 'refused'; reason: string } | { kind: 'unresolved'; reason: string }
+
+export type TargetOptions = { allowPrivate: boolean; timeoutMs: number; resolve?: Resolver; abort?: AbortSignal }
+
+// The host of a URL as an address or a name: WHATWG URL parsing already normalises 0x7f000001, 2130706433 and 127.1
+// to 127.0.0.1 and ::ffff:127.0.0.1 to [::ffff:7f00:1]; only the IPv6 brackets are left to strip.
+const hostOf = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, '$1')
+
+function within<V>(promise: Promise<V>, timeoutMs: number, abort?: AbortSignal): Promise<V> {
+  return new Promise<V>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
+    const stop = () => reject(new Error('aborted'))
+    if (abort?.aborted) stop()
+    abort?.addEventListener('abort', stop, { once: true })
+    promise.then(resolve, reject).finally(() => {
+      clearTimeout(timer)
+      abort?.removeEventListener('abort', stop)
+    })
+  })
+}
+
+// Every address the host resolves to must be public: one private answer is enough to refuse.
+export async function checkTarget(rawUrl: string, options: TargetOptions): Promise<TargetVerdict> {
+  if (options.allowPrivate) return { kind: 'allowed' }
+  let url: URL
+  try {
+    url = new URL(rawUrl)
+  } catch {
+    return { kind: 'refused', reason: 'not a valid URL' }
+  }
+  const host = hostOf(url)
+  if (isIP(host) !== 0) {
+    const blocked = blockedAddress(host)
+    return blocked ? { kind: 'refused', reason: `${host} is a ${blocked} address` } : { kind: 'allowed' }
+  }
+  let addresses: string[]
+  try {
+    addresses = await within((options.resolve ?? systemResolver)(host), options.timeoutMs, options.abort)
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    const detail = typeof code === 'string' ? code : error instanceof Error ? error.message : String(error)
+    return { kind: 'unresolved', reason: `DNS lookup of ${host} failed: ${detail}` }
+  }
+  if (addresses.length === 0) return { kind: 'unresolved', reason: `DNS lookup of ${host} found no address` }
+  for (const address of addresses) {
+    const blocked = blockedAddress(address)
+    // The resolved address itself is not named: it could reveal the server's internal DNS to a tenant.
+    if (blocked) return { kind: 'refused', reason: `${host} resolves to a ${blocked} address` }
+  }
+  return { kind: 'allowed' }
+}
+
+const REGISTRATION_DNS_TIMEOUT_MS = 5000
+
+// Registration and URL changes: 400 (with a `url` detail) for a non-public target. A name that does not resolve
+// (yet) is accepted: nothing can be sent to it, and every delivery checks again before connecting.
+export async function assertPublicTarget(
+  config: Pick<Config, 'webhookAllowPrivateTargets' | 'webhookTimeoutMs'>,
+  url: string,
+  resolve?: Resolver,
+): Promise<void> {
+  const timeoutMs = Math.min(config.webhookTimeoutMs, REGISTRATION_DNS_TIMEOUT_MS)
+  const verdict = await checkTarget(url, { allowPrivate: config.webhookAllowPrivateTargets, timeoutMs, resolve })
+  if (verdict.kind !== 'refused') return
+  const message = `${verdict.reason}; private network targets are refused (WEBHOOK_ALLOW_PRIVATE_TARGETS is false)`
+  throw new Invalid(`url ${message}`, [{ field: 'url', message }])
+}
