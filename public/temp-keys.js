@@ -17,6 +17,10 @@
     root.querySelectorAll('input[data-timezone]').forEach(function (el) {
       el.value = zone
     })
+    root.querySelectorAll('input[data-timezone-default]').forEach(function (el) {
+      el.value = zone
+      el.removeAttribute('data-timezone-default')
+    })
     root.querySelectorAll('[data-timezone-label]').forEach(function (el) {
       el.textContent = 'your time zone (' + zone + ')'
     })

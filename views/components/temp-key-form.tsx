@@ -1,6 +1,10 @@
 // The temp-key form of the owner pages (create and edit): labelled fields, errors tied to them with
 // aria-describedby / aria-invalid, datetime-local inputs in the browser's time zone (the page script fills
-// `timezone` and rewrites values from data-utc); without JS the times are UTC and say so.
+// `timezone` and rewrites values from data-utc); without JS the times are UTC and say so. An optional weekly
+// schedule: a time zone (the browser's by default) and window rows (days, from, until); blank rows are skipped.
+
+// One weekly window row as typed.
+export type WindowValues = { days: string[]; from: string; until: string }
 
 // Form fields as typed (strings), so a refused form comes back exactly as it was sent.
 export type TempKeyFormValues = {
@@ -10,9 +14,12 @@ export type TempKeyFormValues = {
   allowedEmails: string
   maxUses: string
   description: string
+  scheduleMode: 'none' | 'weekly'
+  scheduleTimezone: string
+  windows: WindowValues[]
 }
 
-export type FormErrors = Partial<Record<keyof TempKeyFormValues | 'form', string>>
+export type FormErrors = Partial<Record<keyof TempKeyFormValues | 'form' | `windows.${number}`, string>>
 
 export const emptyForm: TempKeyFormValues = {
   validFrom: '',
@@ -21,7 +28,29 @@ export const emptyForm: TempKeyFormValues = {
   allowedEmails: '',
   maxUses: '',
   description: '',
+  scheduleMode: 'none',
+  scheduleTimezone: '',
+  windows: [],
 }
+
+const DAYS: [string, string][] = [
+  ['mon', 'Mon'],
+  ['tue', 'Tue'],
+  ['wed', 'Wed'],
+  ['thu', 'Thu'],
+  ['fri', 'Fri'],
+  ['sat', 'Sat'],
+  ['sun', 'Sun'],
+]
+const MAX_WINDOWS = 28
+const MIN_ROWS = 3
+const BLANK_WINDOW: WindowValues = { days: [], from: '', until: '' }
+const ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')]
+
+// The rows shown: the windows as they are plus blank ones (at least one, MIN_ROWS in all), so a plain form can
+// add a window; more rows come with the next edit.
+const windowRows = (windows: WindowValues[]) =>
+  [...windows, ...Array.from({ length: Math.max(1, MIN_ROWS - windows.length) }, () => BLANK_WINDOW)].slice(0, MAX_WINDOWS)
 
 function FieldError({ id, error }: { id: string; error: string | undefined }): JSX.Element {
   return error ? (
@@ -64,6 +93,94 @@ function Field({
 
 const describedBy = (name: string, errors: FormErrors, hint = false) =>
   [hint ? `hint-${name}` : '', errors[name as keyof FormErrors] ? `err-${name}` : ''].filter(Boolean).join(' ') || undefined
+
+function WindowRow({ row, window, error }: { row: number; window: WindowValues; error: string | undefined }): JSX.Element {
+  const errorId = `err-windows-${row}`
+  return (
+    <fieldset class="window" aria-describedby={error ? errorId : undefined}>
+      <legend>Window {row + 1}</legend>
+      <div class="days">
+        {DAYS.map(([day, label]) => (
+          <label class="day">
+            <input type="checkbox" name="windowDays" value={`${row}:${day}`} checked={window.days.includes(day)} />
+            <span safe>{label}</span>
+          </label>
+        ))}
+      </div>
+      <div class="times">
+        <div>
+          <label for={`f-window-${row}-from`}>From</label>
+          <input
+            id={`f-window-${row}-from`}
+            name="windowFrom"
+            type="time"
+            value={window.from}
+            aria-invalid={error ? 'true' : undefined}
+            aria-describedby={error ? errorId : undefined}
+          />
+        </div>
+        <div>
+          <label for={`f-window-${row}-until`}>Until</label>
+          <input
+            id={`f-window-${row}-until`}
+            name="windowUntil"
+            type="time"
+            value={window.until}
+            aria-invalid={error ? 'true' : undefined}
+            aria-describedby={error ? errorId : undefined}
+          />
+        </div>
+      </div>
+      <FieldError id={errorId} error={error} />
+    </fieldset>
+  )
+}
+
+// "When it opens": any time while valid, or only in weekly windows (hidden by CSS until chosen).
+function ScheduleFields({ values, errors }: { values: TempKeyFormValues; errors: FormErrors }): JSX.Element {
+  const zone = values.scheduleTimezone
+  return (
+    <fieldset class="field schedule" aria-describedby={errors.windows ? 'err-windows' : undefined}>
+      <legend>When it opens</legend>
+      <label class="choice">
+        <input type="radio" name="scheduleMode" value="none" checked={values.scheduleMode === 'none'} /> Any time while it is valid
+      </label>
+      <label class="choice">
+        <input type="radio" name="scheduleMode" value="weekly" checked={values.scheduleMode === 'weekly'} /> Only in weekly windows, e.g.
+        Mon–Fri 08:00–18:00
+      </label>
+      <div class="schedule-details">
+        <label for="f-scheduleTimezone">Time zone of the windows</label>
+        <p class="hint muted" id="hint-scheduleTimezone">
+          An IANA name such as Europe/Berlin.
+        </p>
+        <input
+          id="f-scheduleTimezone"
+          name="scheduleTimezone"
+          type="text"
+          list="time-zones"
+          autocomplete="off"
+          spellcheck="false"
+          value={zone === '' ? 'UTC' : zone}
+          data-timezone-default={zone === '' ? '' : undefined}
+          aria-invalid={errors.scheduleTimezone ? 'true' : undefined}
+          aria-describedby={describedBy('scheduleTimezone', errors, true)}
+        />
+        <datalist id="time-zones">
+          {ZONES.map((name) => (
+            <option value={name} />
+          ))}
+        </datalist>
+        <FieldError id="err-scheduleTimezone" error={errors.scheduleTimezone} />
+        <p class="hint muted">Tick the days and set the times of each window; leave a row empty to skip it. An “until” before “from” runs overnight.</p>
+        {windowRows(values.windows).map((window, row) => (
+          <WindowRow row={row} window={window} error={errors[`windows.${row}`]} />
+        ))}
+        <FieldError id="err-windows" error={errors.windows} />
+      </div>
+    </fieldset>
+  )
+}
 
 export function TempKeyForm(props: {
   action: string
@@ -113,6 +230,7 @@ export function TempKeyForm(props: {
           aria-describedby={describedBy('validUntil', errors)}
         />
       </Field>
+      <ScheduleFields values={values} errors={errors} />
       <fieldset class="field" aria-describedby={describedBy('accessMode', errors)}>
         <legend>Who may open</legend>
         <label class="choice">

@@ -108,11 +108,11 @@ export const lockTempKeyPages = (deps: Deps) => {
         const userId = sessionUser(deps, sessionUserId)
         if (userId === null) return redirect(request, loginUrl(tempKeysPath(params.id)))
         const { caller } = pageManager(deps, userId, params.id)
-        const { input, errors } = parseKeyForm(deps, body)
+        const { input, errors, windowRows } = parseKeyForm(deps, body)
         const refused = (errors: FormErrors) => ownerPageResponse(deps, request, params.id, { values: formValues(body), errors, status: 400 })
         if (hasErrors(errors)) return refused(errors)
         const created = await settle(() => createTempKey(deps, caller, params.id, input, metadataOf(request, caller)))
-        if (!created.ok) return refused(domainErrors(created.error))
+        if (!created.ok) return refused(domainErrors(created.error, windowRows))
         return redirect(request, `${tempKeysPath(params.id)}?done=created#key-${created.value.tempKeyUuid}`)
       },
       { params: t.Object({ id: t.Integer({ exclusiveMinimum: 0 }) }), body: KeyForm, detail: { hide: true } },
@@ -136,7 +136,7 @@ export const lockTempKeyPages = (deps: Deps) => {
         const userId = sessionUser(deps, sessionUserId)
         if (userId === null) return redirect(request, loginUrl(`${tempKeysPath(params.id)}/${params.uuid}/edit`))
         const { ref, caller, facts } = managedKey(userId, params.id, params.uuid)
-        const { input, errors } = parseKeyForm(deps, body)
+        const { input, errors, windowRows } = parseKeyForm(deps, body)
         const refused = async (errors: FormErrors) => {
           const view = { ...ref, csrfToken, signedInAs: emailOf(deps, userId), uuid: facts.uuid, values: formValues(body), errors, utc: undefined }
           return html(await EditTempKeyPage(view), { status: 400 })
@@ -144,7 +144,7 @@ export const lockTempKeyPages = (deps: Deps) => {
         if (hasErrors(errors)) return refused(errors)
         const changes = formChanges(facts, input)
         const updated = await settle(() => updateTempKey(deps, caller, params.id, facts.uuid, changes, metadataOf(request, caller)))
-        if (!updated.ok) return refused(domainErrors(updated.error))
+        if (!updated.ok) return refused(domainErrors(updated.error, windowRows))
         return redirect(request, `${tempKeysPath(params.id)}?done=updated#key-${facts.uuid}`)
       },
       { params: KeyParams, body: KeyForm, detail: { hide: true } },

@@ -1,12 +1,15 @@
 // The owner's temp-key form: its fields as sent, and the conversion to the API's input — datetime-local values
-// read in the browser's time zone, e-mail addresses resolved to users — with errors per field for the page.
+// read in the browser's time zone, e-mail addresses resolved to users, weekly windows checked against the API's
+// ScheduleSchema — with errors per field for the page.
+import { Value } from '@sinclair/typebox/value'
 import { t } from 'elysia'
 import type { Deps } from '../../deps'
 import type { DomainError } from '../../domain/errors'
 import { isValidTimezone, zonedInstant } from '../../domain/lock/schedule'
-import type { TempKeyFacts, TempKeyInput } from '../../locks/temp-keys'
+import type { Schedule } from '../../domain/lock/state'
+import { ScheduleSchema, type TempKeyFacts, type TempKeyInput } from '../../locks/temp-keys'
 import { findUserByEmail } from '../../projections/users'
-import type { FormErrors, TempKeyFormValues } from '../../../views/components/temp-key-form'
+import type { FormErrors, TempKeyFormValues, WindowValues } from '../../../views/components/temp-key-form'
 import { emailOf } from './temp-keys'
 
 export const KeyForm = t.Object({
@@ -18,8 +21,28 @@ export const KeyForm = t.Object({
   allowedEmails: t.Optional(t.String({ maxLength: 20_000 })),
   maxUses: t.Optional(t.String({ maxLength: 20 })),
   description: t.Optional(t.String({ maxLength: 4000 })),
+  // The weekly windows, one row each: from/until repeat in row order, a ticked day is sent as "<row>:<day>".
+  scheduleMode: t.Optional(t.String({ maxLength: 20 })),
+  scheduleTimezone: t.Optional(t.String({ maxLength: 64 })),
+  windowFrom: t.Optional(t.Union([t.String({ maxLength: 20 }), t.Array(t.String({ maxLength: 20 }), { maxItems: 28 })])),
+  windowUntil: t.Optional(t.Union([t.String({ maxLength: 20 }), t.Array(t.String({ maxLength: 20 }), { maxItems: 28 })])),
+  windowDays: t.Optional(t.Union([t.String({ maxLength: 20 }), t.Array(t.String({ maxLength: 20 }), { maxItems: 196 })])),
 })
 export type KeyFormBody = typeof KeyForm.static
+
+const listOf = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value])
+
+// The window rows as sent (a row's days are the "<row>:<day>" values with its index).
+function windowValues(body: KeyFormBody): WindowValues[] {
+  const froms = listOf(body.windowFrom)
+  const untils = listOf(body.windowUntil)
+  const days = listOf(body.windowDays)
+  return Array.from({ length: Math.max(froms.length, untils.length) }, (_, row) => ({
+    days: days.filter((day) => day.startsWith(`${row}:`)).map((day) => day.slice(`${row}:`.length)),
+    from: froms[row] ?? '',
+    until: untils[row] ?? '',
+  }))
+}
 
 export const formValues = (body: KeyFormBody): TempKeyFormValues => ({
   validFrom: body.validFrom ?? '',
@@ -28,7 +51,46 @@ export const formValues = (body: KeyFormBody): TempKeyFormValues => ({
   allowedEmails: body.allowedEmails ?? '',
   maxUses: body.maxUses ?? '',
   description: body.description ?? '',
+  scheduleMode: body.scheduleMode === 'weekly' ? 'weekly' : 'none',
+  scheduleTimezone: body.scheduleTimezone ?? '',
+  windows: windowValues(body),
 })
+
+const isBlankRow = (w: WindowValues) => w.days.length === 0 && w.from.trim() === '' && w.until.trim() === ''
+
+// What the schema's complaint about a window's field means on the form.
+const WINDOW_PROBLEM: Record<string, (w: WindowValues) => string> = {
+  days: (w) => (w.days.length === 0 ? 'Tick at least one day.' : 'Choose days from Monday to Sunday, each once.'),
+  from: () => 'Enter the time the window opens (HH:MM).',
+  until: () => 'Enter the time the window closes (HH:MM).',
+}
+
+type ParsedSchedule = { schedule: Schedule | null | undefined; windowRows: number[]; errors: FormErrors }
+
+// The schedule the form asks for: undefined when the form has no schedule part (nothing to change), null for "any
+// time", else the filled rows checked with the API's ScheduleSchema and isValidTimezone; blank rows are skipped.
+function parseSchedule(body: KeyFormBody, values: TempKeyFormValues): ParsedSchedule {
+  if (body.scheduleMode === undefined) return { schedule: undefined, windowRows: [], errors: {} }
+  if (body.scheduleMode !== 'weekly') return { schedule: null, windowRows: [], errors: {} }
+  const errors: FormErrors = {}
+  const windowRows = values.windows.flatMap((w, row) => (isBlankRow(w) ? [] : [row]))
+  const filled = windowRows.map((row) => values.windows[row] ?? { days: [], from: '', until: '' })
+  const candidate = { timezone: values.scheduleTimezone.trim(), weekly: filled.map((w) => ({ days: w.days, from: w.from.trim(), until: w.until.trim() })) }
+  if (!isValidTimezone(candidate.timezone)) errors.scheduleTimezone = 'Enter a time zone such as Europe/Berlin.'
+  if (filled.length === 0) errors.windows = 'Add at least one window: tick its days and set its times.'
+  for (const issue of Value.Errors(ScheduleSchema, candidate)) {
+    const [, part, index, field] = issue.path.split('/')
+    const row = windowRows[Number(index)]
+    const w = filled[Number(index)]
+    const problem = WINDOW_PROBLEM[field ?? '']
+    if (part === 'weekly' && row !== undefined && w !== undefined && problem) {
+      const key: `windows.${number}` = `windows.${row}`
+      if (!errors[key]?.includes(problem(w))) errors[key] = [errors[key], problem(w)].filter(Boolean).join(' ')
+    } else if (part === 'timezone') errors.scheduleTimezone ??= 'Enter a time zone such as Europe/Berlin.'
+    else errors.windows ??= 'Check the weekly windows.'
+  }
+  return { schedule: Value.Check(ScheduleSchema, candidate) ? candidate : null, windowRows, errors }
+}
 
 const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?$/
 
@@ -45,7 +107,7 @@ function localToIso(value: string, timezone: string): string | null {
 // The UTC instant as a datetime-local value (what the form shows without JS).
 const isoToLocalUtc = (iso: string) => iso.slice(0, 16)
 
-type ParsedForm = { input: TempKeyInput; errors: FormErrors }
+type ParsedForm = { input: TempKeyInput; errors: FormErrors; windowRows: number[] }
 
 // Form -> the API's input: times in the browser's zone, e-mails resolved to users (unknown e-mail: inline error).
 export function parseKeyForm(deps: Deps, body: KeyFormBody): ParsedForm {
@@ -76,6 +138,8 @@ export function parseKeyForm(deps: Deps, body: KeyFormBody): ParsedForm {
     else maxUses = n
   }
   if (values.description.length > 2000) errors.description = 'At most 2000 characters.'
+  const { schedule, windowRows, errors: scheduleErrors } = parseSchedule(body, values)
+  Object.assign(errors, scheduleErrors)
   const input: TempKeyInput = {
     accessMode: values.accessMode,
     allowedUserIds,
@@ -83,8 +147,9 @@ export function parseKeyForm(deps: Deps, body: KeyFormBody): ParsedForm {
     validUntil: validUntil ?? '',
     maxUses,
     ...(values.description.trim() !== '' ? { description: values.description } : {}),
+    ...(schedule !== undefined ? { schedule } : {}),
   }
-  return { input, errors }
+  return { input, errors, windowRows }
 }
 
 export const hasErrors = (errors: FormErrors) => Object.keys(errors).length > 0
@@ -99,16 +164,36 @@ const FORM_FIELD: Record<string, keyof FormErrors> = {
   description: 'description',
 }
 
-export function domainErrors(error: DomainError): FormErrors {
+const WINDOW_FIELD: Record<string, string> = { days: 'Days', from: 'From', until: 'Until' }
+
+// A schedule issue (`schedule.timezone`, `schedule.weekly[i].until`) on the form: `i` counts the filled rows only.
+function scheduleField(field: string, windowRows: number[]): { key: keyof FormErrors; label: string } | null {
+  if (field === 'schedule.timezone') return { key: 'scheduleTimezone', label: 'The time zone' }
+  if (field === 'schedule' || field === 'schedule.weekly') return { key: 'windows', label: 'The schedule' }
+  const m = /^schedule\.weekly\[(\d+)\](?:\.(\w+))?/.exec(field)
+  if (!m) return null
+  const row = windowRows[Number(m[1])] ?? Number(m[1])
+  return { key: `windows.${row}`, label: WINDOW_FIELD[m[2] ?? ''] ?? 'The window' }
+}
+
+export function domainErrors(error: DomainError, windowRows: number[] = []): FormErrors {
   if (error.status !== 400) throw error
   const errors: FormErrors = {}
-  for (const issue of error.details ?? []) errors[FORM_FIELD[issue.field] ?? 'form'] = `${issue.message}.`
+  for (const issue of error.details ?? []) {
+    const scheduled = scheduleField(issue.field, windowRows)
+    if (scheduled) errors[scheduled.key] = `${scheduled.label} ${issue.message}.`
+    else errors[FORM_FIELD[issue.field] ?? 'form'] = `${issue.message}.`
+  }
   if (!hasErrors(errors)) errors.form = error.message
   return errors
 }
 
 const sameMinute = (a: string, b: string) => Math.floor(Date.parse(a) / 60_000) === Math.floor(Date.parse(b) / 60_000)
 const sameIds = (a: string[], b: string[]) => [...a].sort().join() === [...b].sort().join()
+
+// Schedules compared by meaning: the order of a window's days does not matter.
+const scheduleKey = (schedule: Schedule | null | undefined) =>
+  schedule ? JSON.stringify({ ...schedule, weekly: schedule.weekly.map((w) => ({ ...w, days: [...w.days].sort() })) }) : 'none'
 
 // Only what the owner changed becomes TempKeyUpdated's `changes` (the form always sends every field).
 export function formChanges(current: TempKeyFacts, input: TempKeyInput) {
@@ -119,6 +204,7 @@ export function formChanges(current: TempKeyFacts, input: TempKeyInput) {
     ...(input.accessMode === 'public' || sameIds(current.allowedUserIds, input.allowedUserIds ?? []) ? {} : { allowedUserIds: input.allowedUserIds ?? [] }),
     ...(current.maxUses === (input.maxUses ?? null) ? {} : { maxUses: input.maxUses ?? null }),
     ...((current.description ?? '') === (input.description ?? '') ? {} : { description: input.description ?? '' }),
+    ...(input.schedule === undefined || scheduleKey(current.schedule) === scheduleKey(input.schedule) ? {} : { schedule: input.schedule }),
   }
 }
 
@@ -130,5 +216,8 @@ export function editValues(deps: Deps, facts: TempKeyFacts): TempKeyFormValues {
     allowedEmails: facts.allowedUserIds.map((id) => emailOf(deps, id) ?? id).join('\n'),
     maxUses: facts.maxUses === null ? '' : String(facts.maxUses),
     description: facts.description ?? '',
+    scheduleMode: facts.schedule ? 'weekly' : 'none',
+    scheduleTimezone: facts.schedule?.timezone ?? '',
+    windows: facts.schedule?.weekly.map((w) => ({ days: [...w.days], from: w.from, until: w.until })) ?? [],
   }
 }

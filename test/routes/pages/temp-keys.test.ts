@@ -1,8 +1,9 @@
 // Temp-key pages over HTTP (app.handle, cookie session, fake driver): the guest page in every state, the browser
 // open (303 + one-time flash, htmx fragments, refusals rendered with their status, CSRF for cookie users, one open
-// per form token), the confirmation page, and the owner's list / create / edit / delete pages.
+// per form token), the confirmation page, and the owner's list / create / edit / delete pages, with weekly schedules.
 import { describe, expect, it } from 'bun:test'
 import { addOrgMember } from '../../../src/auth/tenants'
+import type { Schedule } from '../../../src/domain/lock/state'
 import { testContext } from '../../support/context'
 import { fakeDriver } from '../../support/fake-driver'
 import { createTestLock, createTestTempKey } from '../../support/locks'
@@ -30,9 +31,11 @@ async function setup(env: Record<string, string> = {}) {
     return headers
   }
   const page = async (path: string, options: As = {}) => ctx.call('GET', path, { headers: await headersFor(options) })
-  const post = async (path: string, form: Record<string, string>, options: As = {}) => {
+  // A form as fields, or as pairs when a name repeats (window rows, ticked days).
+  const post = async (path: string, form: Record<string, string> | [string, string][], options: As = {}) => {
     const csrf = options.csrf === undefined ? CSRF : options.csrf
-    const fields = csrf === null ? form : { _csrf: csrf, ...form }
+    const pairs = Array.isArray(form) ? form : Object.entries(form)
+    const fields = csrf === null ? pairs : [['_csrf', csrf], ...pairs]
     const headers = await headersFor(options)
     headers['content-type'] = 'application/x-www-form-urlencoded'
     return ctx.call('POST', path, { headers, rawBody: new URLSearchParams(fields).toString() })
@@ -385,5 +388,133 @@ describe('owner page /locks/{id}/temp-keys', () => {
     expect((await page(`/temp-keys/${uuid}`)).text).toContain('This key was deleted')
     const stranger = await ctx.user()
     expect((await post(`/locks/${lock.lockId}/temp-keys/${uuid}/delete`, {}, { as: stranger.userId })).status).toBe(404)
+  })
+})
+
+// The owner form with a weekly schedule: each row's from/until in order, a ticked day as "<row>:<day>".
+type Row = { days: string[]; from: string; until: string }
+function scheduleForm(zone: string, rows: Row[], base: Record<string, string> = {}): [string, string][] {
+  const fields: Record<string, string> = {
+    timezone: 'UTC',
+    validFrom: '2026-06-01T09:00',
+    validUntil: '2026-07-01T09:00',
+    accessMode: 'public',
+    allowedEmails: '',
+    maxUses: '',
+    description: '',
+    ...base,
+  }
+  return [
+    ...Object.entries(fields),
+    ['scheduleMode', 'weekly'],
+    ['scheduleTimezone', zone],
+    ...rows.flatMap((row, i): [string, string][] => [
+      ...row.days.map((day): [string, string] => ['windowDays', `${i}:${day}`]),
+      ['windowFrom', row.from],
+      ['windowUntil', row.until],
+    ]),
+  ]
+}
+const WORKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri']
+const BLANK: Row = { days: [], from: '', until: '' }
+
+describe('owner page /locks/{id}/temp-keys with a weekly schedule', () => {
+  it('should create a key with the schedule from the form, skipping blank rows, and list it', async () => {
+    const { ctx, lock, owner, page, post } = await setup()
+    const fresh = await page(`/locks/${lock.lockId}/temp-keys`, { as: owner.userId })
+    expect(fresh.text).toContain('name="scheduleMode" value="none" checked')
+    expect(fresh.text).toContain('data-timezone-default')
+    expect(fresh.text).toContain('type="time"')
+    const rows = [{ days: WORKDAYS, from: '08:00', until: '18:00' }, BLANK, { days: ['sat'], from: '22:00', until: '02:00' }]
+    const res = await post(`/locks/${lock.lockId}/temp-keys`, scheduleForm('Europe/Berlin', rows), { as: owner.userId })
+    expect(res.status).toBe(303)
+    const created = ctx.eventsOf(lock.streamId).at(-1)
+    expect(created?.type).toBe('TempKeyCreated')
+    expect(created?.data.schedule).toEqual({
+      timezone: 'Europe/Berlin',
+      weekly: [
+        { days: WORKDAYS, from: '08:00', until: '18:00' },
+        { days: ['sat'], from: '22:00', until: '02:00' },
+      ],
+    })
+    const list = await page(`/locks/${lock.lockId}/temp-keys?done=created`, { as: owner.userId })
+    expect(list.text).toContain('Mon, Tue, Wed, Thu, Fri 08:00–18:00 (Europe/Berlin)')
+    expect(list.text).toContain('Sat 22:00–02:00 (Europe/Berlin)')
+  })
+
+  it('should pre-fill the edit form and record only the schedule when only it changed', async () => {
+    const { ctx, lock, owner, page, post } = await setup()
+    const schedule: Schedule = { timezone: 'Europe/Berlin', weekly: [{ days: ['fri', 'mon'], from: '08:00', until: '18:00' }] }
+    const uuid = await createTestTempKey(ctx, lock, { validFrom: '2026-06-01T09:00:00.000Z', validUntil: '2026-07-01T09:00:00.000Z', schedule })
+    const path = `/locks/${lock.lockId}/temp-keys/${uuid}/edit`
+    const edit = await page(path, { as: owner.userId })
+    expect(edit.status).toBe(200)
+    expect(edit.text).toContain('name="scheduleMode" value="weekly" checked')
+    expect(edit.text).toContain('value="Europe/Berlin"')
+    expect(edit.text).toContain('value="0:mon" checked')
+    expect(edit.text).toContain('value="0:fri" checked')
+    expect(edit.text).not.toContain('value="0:tue" checked')
+    expect(edit.text).toContain('value="08:00"')
+    expect(edit.text).toContain('value="1:mon"')
+    expect(edit.text).not.toContain('data-timezone-default')
+    const before = ctx.eventsOf(lock.streamId).length
+    const same = await post(path, scheduleForm('Europe/Berlin', [{ days: ['mon', 'fri'], from: '08:00', until: '18:00' }, BLANK]), { as: owner.userId })
+    expect(same.status).toBe(303)
+    expect(ctx.eventsOf(lock.streamId).length).toBe(before)
+    const rows = [{ days: ['mon', 'fri'], from: '08:00', until: '12:00' }, { days: ['sun'], from: '10:00', until: '11:00' }]
+    const res = await post(path, scheduleForm('Europe/Berlin', rows), { as: owner.userId })
+    expect(res.status).toBe(303)
+    const updated = ctx.eventsOf(lock.streamId).at(-1)
+    expect(updated?.type).toBe('TempKeyUpdated')
+    expect(updated?.data.changes).toEqual({ schedule: { timezone: 'Europe/Berlin', weekly: rows } })
+    expect((await page(`/locks/${lock.lockId}/temp-keys`, { as: owner.userId })).text).toContain('Sun 10:00–11:00 (Europe/Berlin)')
+  })
+
+  it('should remove the schedule when the owner chooses "any time"', async () => {
+    const { ctx, lock, owner, page, post } = await setup()
+    const schedule: Schedule = { timezone: 'UTC', weekly: [{ days: ['mon'], from: '08:00', until: '18:00' }] }
+    const uuid = await createTestTempKey(ctx, lock, { validFrom: '2026-06-01T09:00:00.000Z', validUntil: '2026-07-01T09:00:00.000Z', schedule })
+    const form = scheduleForm('UTC', [{ days: ['mon'], from: '08:00', until: '18:00' }]).map(([name, value]): [string, string] =>
+      name === 'scheduleMode' ? [name, 'none'] : [name, value],
+    )
+    const res = await post(`/locks/${lock.lockId}/temp-keys/${uuid}/edit`, form, { as: owner.userId })
+    expect(res.status).toBe(303)
+    const updated = ctx.eventsOf(lock.streamId).at(-1)
+    expect(updated?.type).toBe('TempKeyUpdated')
+    expect(updated?.data.changes).toEqual({ schedule: null })
+    const list = await page(`/locks/${lock.lockId}/temp-keys`, { as: owner.userId })
+    expect(list.text).toContain(`key-${uuid}`)
+    expect(list.text).not.toContain('Opens only')
+  })
+
+  it('should refuse an invalid schedule inline (400), keep what was typed and append nothing', async () => {
+    const { ctx, lock, owner, post } = await setup()
+    const uuid = await createTestTempKey(ctx, lock, { validFrom: '2026-06-01T09:00:00.000Z', validUntil: '2026-07-01T09:00:00.000Z' })
+    const before = ctx.eventsOf(lock.streamId).length
+    const rows = [{ days: [], from: '08:00', until: '18:00' }, { days: ['tue'], from: '8am', until: '18:00' }]
+    const res = await post(`/locks/${lock.lockId}/temp-keys`, scheduleForm('Mars/Olympus_Mons', rows), { as: owner.userId })
+    expect(res.status).toBe(400)
+    expect(res.text).toContain('Enter a time zone such as Europe/Berlin.')
+    expect(res.text).toContain('<p class="field-error" id="err-windows-0">Tick at least one day.</p>')
+    expect(res.text).toContain('<p class="field-error" id="err-windows-1">Enter the time the window opens (HH:MM).</p>')
+    expect(res.text).toContain('value="Mars/Olympus_Mons"')
+    expect(res.text).toContain('value="1:tue" checked')
+    expect(res.text).toContain('value="8am"')
+    expect(res.text).toContain('aria-invalid="true"')
+    // The domain's own rule (from must differ from until), reported on the row it came from.
+    const same = await post(`/locks/${lock.lockId}/temp-keys/${uuid}/edit`, scheduleForm('UTC', [BLANK, { days: ['mon'], from: '09:00', until: '09:00' }]), {
+      as: owner.userId,
+    })
+    expect(same.status).toBe(400)
+    expect(same.text).toContain('<p class="field-error" id="err-windows-1">Until must differ from from.</p>')
+    const none = await post(`/locks/${lock.lockId}/temp-keys`, scheduleForm('UTC', [BLANK]), { as: owner.userId })
+    expect(none.status).toBe(400)
+    expect(none.text).toContain('Add at least one window')
+    const xss = await post(`/locks/${lock.lockId}/temp-keys`, scheduleForm(XSS, [{ days: ['mon'], from: XSS, until: '10:00' }]), { as: owner.userId })
+    expect(xss.status).toBe(400)
+    expect(xss.text).not.toContain(XSS)
+    const forged = await post(`/locks/${lock.lockId}/temp-keys`, scheduleForm('UTC', [{ days: ['mon'], from: '08:00', until: '18:00' }]), { as: owner.userId, csrf: null })
+    expect(forged.status).toBe(403)
+    expect(ctx.eventsOf(lock.streamId).length).toBe(before)
   })
 })
