@@ -6,6 +6,7 @@ import m0001 from '../../drizzle/0001_append_only.sql' with { type: 'text' }
 import m0002 from '../../drizzle/0002_vault_drivers_webhooks.sql' with { type: 'text' }
 import m0003 from '../../drizzle/0003_login_links.sql' with { type: 'text' }
 import m0004 from '../../drizzle/0004_revoked_sessions.sql' with { type: 'text' }
+import m0005 from '../../drizzle/0005_lean_write_path.sql' with { type: 'text' }
 
 export const embeddedSql: Record<string, string> = {
   '0000_init': m0000,
@@ -13,6 +14,7 @@ export const embeddedSql: Record<string, string> = {
   '0002_vault_drivers_webhooks': m0002,
   '0003_login_links': m0003,
   '0004_revoked_sessions': m0004,
+  '0005_lean_write_path': m0005,
 }
 
 export type Migration = { tag: string; sql: string[]; bps: boolean; folderMillis: number; hash: string }

@@ -12,7 +12,7 @@ export const events = sqliteTable(
     metadata: text('metadata').notNull(),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [uniqueIndex('events_stream_version').on(t.streamId, t.streamVersion), index('events_type').on(t.type)],
+  (t) => [uniqueIndex('events_stream_version').on(t.streamId, t.streamVersion)],
 )
 
 export const snapshots = sqliteTable('snapshots', {
@@ -73,7 +73,6 @@ export const users = sqliteTable('users', {
   firstName: text('first_name'),
   lastName: text('last_name'),
   status: text('status').notNull(),
-  nextPhysicalKeyNumber: integer('next_physical_key_number').notNull().default(1),
   createdAt: text('created_at').notNull(),
 })
 
@@ -130,7 +129,7 @@ export const physicalKeys = sqliteTable(
     note: text('note'),
     addedAt: integer('added_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.number] }), index('physical_keys_org').on(t.orgId)],
+  (t) => [primaryKey({ columns: [t.userId, t.number] })],
 )
 
 export const locks = sqliteTable(

@@ -1,4 +1,5 @@
-// Read models of the user stream: users (profile, physical-key counter), physical keys, accessible locks.
+// Read models of the user stream: users (profile), physical keys, accessible locks. The next key number lives in the
+// user stream's state, where decisions read it: a copy in `users` would cost every add one more page to write.
 import { and, eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/connection'
 import { accessibleLocks, type PhysicalKeyRow, physicalKeys, users } from '../db/schema'
@@ -11,9 +12,6 @@ import { perDb } from './prepared'
 const writes = perDb((db) => ({
   addKey: db.$client.query<unknown, [string, number, string, string | null, string | null, number]>(
     'INSERT INTO physical_keys (user_id, number, org_id, org_name, note, added_at) VALUES (?, ?, ?, ?, ?, ?)',
-  ),
-  bumpCounter: db.$client.query<unknown, [number, string]>(
-    'UPDATE users SET next_physical_key_number = max(next_physical_key_number, ?) WHERE user_id = ?',
   ),
   removeKey: db.$client.query<unknown, [string, number]>('DELETE FROM physical_keys WHERE user_id = ? AND number = ?'),
 }))
@@ -45,9 +43,7 @@ function apply(db: Db, stored: StoredEvent): void {
     }
     case 'PhysicalKeyAdded': {
       const { userId, number, orgId, orgName, note, addedAt } = event.data
-      const prepared = writes(db)
-      prepared.addKey.run(userId, number, orgId, orgName ?? null, note ?? null, addedAt)
-      prepared.bumpCounter.run(number + 1, userId)
+      writes(db).addKey.run(userId, number, orgId, orgName ?? null, note ?? null, addedAt)
       return
     }
     case 'PhysicalKeyRemoved':
