@@ -1,31 +1,47 @@
 // `spkey serve`: open the database, build the app, listen, and shut down cleanly on SIGTERM/SIGINT.
-import { fullGC } from 'bun:jsc'
+import { edenGC, gcAndSweep } from 'bun:jsc'
 import pkg from '../package.json'
 import { createApp } from './app'
 import { markServing } from './backup'
 import type { Config } from './config'
 import { createDeps } from './deps'
 
-// Under load the heap fills with dead request objects, and the native memory they hold, faster than JavaScriptCore's
-// own schedule reclaims them: between its full collections the heap grows to several times its live size, which put the
-// server's peak RSS 15-25 MB higher in the benchmarks. A full collection after every 250 ms of CPU the process spends
-// (one takes ~10-20 ms, so ~5-8% of a busy server's CPU) caps that; an idle server spends no CPU and never pays for it.
-const COLLECT_EVERY_CPU_MS = 250
-const COLLECT_CHECK_MS = 50
+// Collections paced by the work done. Under load the heap fills with dead request objects, and the native memory they
+// hold, faster than JavaScriptCore's own schedule reclaims them: left alone, the server's peak RSS was 15-25 MB higher in
+// the benchmarks. Most of that dies young: a young collection after every 40 ms of CPU the process spends (~1 ms each)
+// keeps it down, and a full one with its sweep after every 2 s of CPU bounds the old generation. A full collection pauses
+// the event loop for 15-20 ms and every request in flight waits it out: after every 250 ms of CPU they were the most
+// frequent stall of a busy server.
+const YOUNG_EVERY_CPU_MS = 40
+const FULL_EVERY_CPU_MS = 2000
+// A collection slower than its budget allows (a bigger heap) waits longer: each kind stays under ~3% of the CPU.
+const MAX_CPU_SHARE = 0.03
+const CHECK_EVERY_MS = 20
 
-export function collectWhileBusy(every = COLLECT_EVERY_CPU_MS, collect: () => void = fullGC): () => void {
-  const cpuMicros = () => {
+// Runs `collect` after each `everyCpuMs` of CPU time the process spends, never while it idles.
+export function collectWhileBusy(everyCpuMs: number, collect: () => unknown): () => void {
+  const cpuMs = () => {
     const { user, system } = process.cpuUsage()
-    return user + system
+    return (user + system) / 1000
   }
-  let since = cpuMicros()
+  let every = everyCpuMs
+  let since = cpuMs()
   const timer = setInterval(() => {
-    if (cpuMicros() - since < every * 1000) return
+    if (cpuMs() - since < every) return
+    const started = performance.now()
     collect()
-    since = cpuMicros()
-  }, COLLECT_CHECK_MS)
+    every = Math.max(everyCpuMs, (performance.now() - started) / MAX_CPU_SHARE)
+    since = cpuMs()
+  }, CHECK_EVERY_MS)
   timer.unref()
   return () => clearInterval(timer)
+}
+
+export function paceCollections(): () => void {
+  const stops = [collectWhileBusy(YOUNG_EVERY_CPU_MS, edenGC), collectWhileBusy(FULL_EVERY_CPU_MS, gcAndSweep)]
+  return () => {
+    for (const stop of stops) stop()
+  }
 }
 
 export async function serve(config: Config): Promise<void> {
@@ -33,7 +49,7 @@ export async function serve(config: Config): Promise<void> {
   const app = createApp(deps)
   app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: config.maxBodyBytes })
   deps.webhooks.start()
-  const stopCollecting = collectWhileBusy()
+  const stopPacing = paceCollections()
   const unmark = config.databasePath === ':memory:' ? () => {} : markServing(config.databasePath)
   const url = `http://localhost:${app.server?.port ?? config.port}`
   deps.logger.info('spkey started', {
@@ -64,7 +80,7 @@ export async function serve(config: Config): Promise<void> {
     }, config.shutdownGraceMs)
     // Live event streams end first (app.stop waits for open responses); requests to partners still in flight are
     // abandoned unrecorded and re-sent, with the same webhook-id, on the next start.
-    stopCollecting()
+    stopPacing()
     deps.appended.close()
     await deps.webhooks.stop()
     await app.stop(false)

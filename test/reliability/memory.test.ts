@@ -1,4 +1,5 @@
-// The busy server's full collections: one after each slice of CPU the process spends, none while it idles.
+// The busy server's paced collections: one after each slice of CPU the process spends, none while it idles, and a slow
+// collection spaces the next ones out.
 import { describe, expect, test } from 'bun:test'
 import { collectWhileBusy } from '../../src/server'
 
@@ -24,6 +25,24 @@ describe('collectWhileBusy', () => {
       const after = collections
       await Bun.sleep(200)
       expect(collections).toBe(after)
+    } finally {
+      stop()
+    }
+  })
+
+  test('a collection that takes long waits proportionally longer for the next one', async () => {
+    let collections = 0
+    // 15 ms per collection at a 3% share: the next one only after ~500 ms more CPU, not after 30 ms.
+    const stop = collectWhileBusy(30, () => {
+      collections++
+      burn(15)
+    })
+    try {
+      for (let i = 0; i < 8; i++) {
+        burn(40)
+        await Bun.sleep(25)
+      }
+      expect(collections).toBe(1)
     } finally {
       stop()
     }
