@@ -49,7 +49,13 @@ describe('when a user signs in with the browser', () => {
     await page.goto(`${server.url}/login?next=/some-page`)
     await page.fill('input[name=email]', email)
     await page.fill('input[name=password]', 'not the password')
-    await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')])
+    // Waiting for the form's own answer: a load state can resolve on the page that was already there.
+    const [answer] = await Promise.all([
+      page.waitForResponse((response) => response.request().method() === 'POST' && new URL(response.url()).pathname === '/login'),
+      page.click('button[type=submit]'),
+    ])
+    expect(answer.status()).toBe(401)
+    await page.waitForLoadState('load')
     await expect(page.locator('#login-error').textContent()).resolves.toBe('Wrong email or password.')
     expect(new URL(page.url()).pathname).toBe('/login')
     expect((await context.cookies(server.url)).some((cookie) => cookie.name === SESSION_COOKIE)).toBe(false)
