@@ -4,32 +4,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { launchBrowser } from '../support/browser'
-import { cli, type RunningServer, startServer } from '../support/server'
+import type { Browser } from 'playwright-core'
+import { launchBrowser, localInput, ownerWithLock, PHONE, signedInPhone, watchErrors } from '../support/browser'
+import { type RunningServer, startServer } from '../support/server'
 
 const SHOTS = resolve(import.meta.dir, '../../docs/screenshots')
-const PHONE = { width: 390, height: 844 }
 const ZONE = 'Europe/Athens'
-
-// A datetime-local value for an instant, as the browser in ZONE shows it.
-const localInput = (ms: number) => new Intl.DateTimeFormat('sv-SE', { timeZone: ZONE, dateStyle: 'short', timeStyle: 'short' }).format(ms).replace(' ', 'T')
-
-// Console errors include CSP violations: an inline script or style would show up here.
-const watchErrors = (page: Page) => {
-  const errors: string[] = []
-  page.on('console', (message) => {
-    // Failed loads are judged by their address below (the browser asks for /favicon.ico on its own).
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text())
-  })
-  page.on('pageerror', (error) => errors.push(error.message))
-  page.on('response', (response) => {
-    const path = new URL(response.url()).pathname
-    // The guest's refusals are pages with their status; assets must all load.
-    if (response.status() >= 400 && (path.startsWith('/public/') || path.startsWith('/locks/'))) errors.push(`${response.status()} ${path}`)
-  })
-  return errors
-}
 
 describe('when an owner shares a temporary key with a guest', () => {
   let server: RunningServer
@@ -41,19 +21,9 @@ describe('when an owner shares a temporary key with a guest', () => {
     mkdirSync(SHOTS, { recursive: true })
     server = await startServer()
     browser = await launchBrowser()
-    const email = `owner-${crypto.randomUUID().slice(0, 8)}@example.test`
-    const user = await cli(['user', 'create', '--email', email, '--name', 'Olga Owner'], server.env)
-    expect(user.exitCode).toBe(0)
-    const userId = String((user.json as { userId: string }).userId)
-    const signed = await cli(['token', '--user', userId], server.env)
-    token = String((signed.json as { token: string }).token)
-    lockId = 900_000 + Math.floor(Math.random() * 90_000)
-    const created = await fetch(`${server.url}/locks/${lockId}/CreateLock`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ index: lockId, uuid: crypto.randomUUID(), vendorName: 'Garden gate', ownerId: userId }),
-    })
-    expect(created.status).toBe(201)
+    const owner = await ownerWithLock(server, 'Olga Owner', 'Garden gate')
+    token = owner.token
+    lockId = owner.lockId
   })
 
   afterAll(async () => {
@@ -63,17 +33,15 @@ describe('when an owner shares a temporary key with a guest', () => {
 
   it('should let the guest open twice and then show the used-up page', async () => {
     // The owner, signed in by the session cookie.
-    const ownerContext = await browser.newContext({ viewport: PHONE, timezoneId: ZONE })
-    const host = new URL(server.url).hostname
-    await ownerContext.addCookies([{ name: 'spkey_session', value: token, domain: host, path: '/', httpOnly: true, sameSite: 'Lax' }])
+    const ownerContext = await signedInPhone(browser, server, token, ZONE)
     const owner = await ownerContext.newPage()
     const ownerErrors = watchErrors(owner)
     await owner.goto(`${server.url}/locks/${lockId}/temp-keys`)
     expect(await owner.locator('h1').textContent()).toBe('Temporary keys')
     expect(await owner.locator('[data-timezone-label]').textContent()).toBe(`your time zone (${ZONE})`)
     const now = Date.now()
-    await owner.fill('#f-validFrom', localInput(now - 3_600_000))
-    await owner.fill('#f-validUntil', localInput(now + 7 * 86_400_000))
+    await owner.fill('#f-validFrom', localInput(ZONE, now - 3_600_000))
+    await owner.fill('#f-validUntil', localInput(ZONE, now + 7 * 86_400_000))
     await owner.check('input[name=accessMode][value=public]')
     await owner.fill('#f-maxUses', '2')
     await owner.fill('#f-description', 'Garden gate for the plumber. Close it behind you, please.')

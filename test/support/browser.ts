@@ -1,6 +1,7 @@
 // Debian's chromium driven by playwright-core (no browser download): headless, sandbox-free for containers/CI.
 import { existsSync } from 'node:fs'
-import { type Browser, chromium } from 'playwright-core'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { cli, type RunningServer } from './server'
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
@@ -22,4 +23,51 @@ export function hasChromium(): boolean {
 export async function launchBrowser(): Promise<Browser> {
   if (!hasChromium()) throw new Error(`chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium`)
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ARGS })
+}
+
+export const PHONE = { width: 390, height: 844 }
+
+// A datetime-local value for an instant, as a browser in `zone` shows it.
+export const localInput = (zone: string, ms: number) =>
+  new Intl.DateTimeFormat('sv-SE', { timeZone: zone, dateStyle: 'short', timeStyle: 'short' }).format(ms).replace(' ', 'T')
+
+// Console errors include CSP violations (an inline script or style would show up here); pages under /locks/ and assets
+// must all load (the browser asks for /favicon.ico on its own, and a guest's refusals are pages with their status).
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = []
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text())
+  })
+  page.on('pageerror', (error) => errors.push(error.message))
+  page.on('response', (response) => {
+    const path = new URL(response.url()).pathname
+    if (response.status() >= 400 && (path.startsWith('/public/') || path.startsWith('/locks/'))) errors.push(`${response.status()} ${path}`)
+  })
+  return errors
+}
+
+// A lock owner made with the CLI, a lock of theirs created through the API, and their session token.
+export async function ownerWithLock(server: RunningServer, name: string, vendorName: string): Promise<{ token: string; lockId: number }> {
+  const email = `owner-${crypto.randomUUID().slice(0, 8)}@example.test`
+  const user = await cli(['user', 'create', '--email', email, '--name', name], server.env)
+  if (user.exitCode !== 0) throw new Error(`user create failed: ${user.stderr}`)
+  const userId = String((user.json as { userId: string }).userId)
+  const signed = await cli(['token', '--user', userId], server.env)
+  const token = String((signed.json as { token: string }).token)
+  const lockId = 100_000 + Math.floor(Math.random() * 900_000)
+  const created = await fetch(`${server.url}/locks/${lockId}/CreateLock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ index: lockId, uuid: crypto.randomUUID(), vendorName, ownerId: userId }),
+  })
+  if (created.status !== 201) throw new Error(`CreateLock answered ${created.status}`)
+  return { token, lockId }
+}
+
+// A phone-sized browser context in `zone`, signed in with the session cookie.
+export async function signedInPhone(browser: Browser, server: RunningServer, token: string, zone: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: PHONE, timezoneId: zone })
+  const host = new URL(server.url).hostname
+  await context.addCookies([{ name: 'spkey_session', value: token, domain: host, path: '/', httpOnly: true, sameSite: 'Lax' }])
+  return context
 }
