@@ -34,6 +34,8 @@ export type Config = {
   webhookRetryScheduleMs: number[]
   webhookDisableAfterMs: number
   webhookAllowHttp: boolean
+  // After a secret rotation, deliveries are also signed with the old secret for this long (0 = the old one stops at once).
+  webhookSecretOverlapMs: number
   // Whether webhook URLs may reach loopback, private (RFC 1918), link-local, unique-local, CGNAT or multicast
   // addresses (SSRF guard); true only for sites whose partner endpoint really is on their own network.
   webhookAllowPrivateTargets: boolean
@@ -136,6 +138,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookRetryScheduleMs: durations(env, 'WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,10h'),
     webhookDisableAfterMs: duration(env, 'WEBHOOK_DISABLE_AFTER', '5d'),
     webhookAllowHttp: bool(env, 'WEBHOOK_ALLOW_HTTP', true),
+    webhookSecretOverlapMs: duration(env, 'WEBHOOK_SECRET_OVERLAP', '24h'),
     webhookAllowPrivateTargets: bool(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
   }
 }

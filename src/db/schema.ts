@@ -231,6 +231,10 @@ export const webhooks = sqliteTable(
     url: text('url').notNull(),
     events: text('events').notNull(),
     secret: text('secret').notNull(),
+    // The secret a rotation replaced: deliveries are signed with it too (second) until previous_secret_expires_at
+    // (epoch ms), so partners can deploy the new one without a gap. Never shown by any answer or page.
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: integer('previous_secret_expires_at'),
     authType: text('auth_type').notNull().default('none'),
     authHeaderName: text('auth_header_name'),
     authValue: text('auth_value'),

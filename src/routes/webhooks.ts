@@ -55,6 +55,13 @@ const DeliveriesQuery = t.Object(
 
 const WebhookList = T.Object({ webhooks: T.Array(WebhookView), total: T.Integer(), limit: T.Integer(), offset: T.Integer() })
 const Created = T.Composite([WebhookView, T.Object({ secret: T.String({ description: 'Shown once' }) })])
+const Rotated = T.Object({
+  id: T.String(),
+  secret: T.String({ description: 'The new signing secret, shown once' }),
+  previousSecretValidUntil: T.Union([T.String({ description: 'ISO-8601' }), T.Null()], {
+    description: 'Until when deliveries are also signed with the old secret (second signature); null when it stopped at once (WEBHOOK_SECRET_OVERLAP=0)',
+  }),
+})
 const AdminAck = T.Object({ success: T.Literal(true), aggregateId: T.String(), version: T.Integer(), id: T.String() })
 const Attempted = T.Object({ success: T.Boolean({ description: 'true when the endpoint answered 2xx' }), delivery: DeliveryView })
 
@@ -154,12 +161,19 @@ export const webhookRoutes = (deps: Deps) =>
       '/:id/rotate-secret',
       ({ params, principal }) => {
         const row = findSubscription(deps.db, callerOrg(principal), params.id)
-        return { id: row.id, secret: rotateSecret(deps.db, row.id, deps.clock.now()) }
+        return { id: row.id, ...rotateSecret(deps.db, deps.config, row, deps.clock.now()) }
       },
       {
         params: WebhookParams,
-        response: { 200: T.Object({ id: T.String(), secret: T.String({ description: 'Shown once' }) }), ...errorResponses },
-        detail: { ...security.detail, summary: 'Replace the signing secret (the old one stops working at once)' },
+        response: { 200: Rotated, ...errorResponses },
+        detail: {
+          ...security.detail,
+          summary: 'Replace the signing secret (the old one keeps signing beside it for WEBHOOK_SECRET_OVERLAP)',
+          description:
+            'Answers the new secret once. Until previousSecretValidUntil, every delivery carries two signatures in webhook-signature: ' +
+            'the new secret\'s first, the old one\'s second, so receivers can switch without a gap. A second rotation inside the window ' +
+            'keeps only the secret it replaces. With WEBHOOK_SECRET_OVERLAP=0 the old secret stops signing at once (previousSecretValidUntil null).',
+        },
       },
     )
     .post(
@@ -263,7 +277,11 @@ export const adminWebhookRoutes = (deps: Deps) =>
         params: TenantWebhookParams,
         body: AdminUpdateBody,
         response: { 200: T.Composite([AdminAck, T.Object({ webhook: WebhookView })]), ...errorResponses },
-        detail: { ...admin.detail, summary: 'Update url, events, secret, auth or status (docs Admin API)' },
+        detail: {
+          ...admin.detail,
+          summary: 'Update url, events, secret, auth or status (docs Admin API)',
+          description: 'A new secret keeps the old one signing beside it (second signature) for WEBHOOK_SECRET_OVERLAP, as rotate-secret does.',
+        },
       },
     )
     .delete(

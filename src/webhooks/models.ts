@@ -1,5 +1,6 @@
 // TypeBox shapes of the webhook and event-feed routes (validation, types and the OpenAPI document), and the
-// mapping from stored rows to what partners see: never the secret (except once) and never a static auth value.
+// mapping from stored rows to what partners see: never the secret (except once), never the previous secret a rotation
+// keeps signing for a while, and never a static auth value.
 import { Type as T } from '@sinclair/typebox'
 import { type Delivery, type Health, parseEvents, type Webhook } from './subscriptions'
 

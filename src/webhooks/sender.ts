@@ -1,6 +1,6 @@
 // One delivery attempt: a signed POST of an envelope, bounded by the timeout, answered as data (status code,
 // error, duration, Retry-After), never as an exception.
-import type { Webhook } from './subscriptions'
+import { signingSecrets, type Webhook } from './subscriptions'
 import type { Envelope } from './envelope'
 import { parseRetryAfter } from './policy'
 import { type DeliveryAuth, deliveryHeaders } from './signing'
@@ -56,7 +56,8 @@ export async function sendEnvelope(sub: Webhook, envelope: Envelope, options: Se
   // No address, no request: retried on the schedule like a refused connection.
   if (target.kind === 'unresolved') return { statusCode: null, error: target.reason.slice(0, MAX_ERROR_CHARS), durationMs: elapsed(), retryAfterMs: null }
   try {
-    const headers = deliveryHeaders({ messageId: envelope.id, body, secret: sub.secret, auth: authOf(sub), nowMs: options.nowMs() })
+    const nowMs = options.nowMs()
+    const headers = deliveryHeaders({ messageId: envelope.id, body, secrets: signingSecrets(sub, nowMs), auth: authOf(sub), nowMs })
     // Redirects are not followed: a 3xx counts as a failed attempt (and cannot lead past the guard above).
     // Residual risk: fetch resolves the name again, so DNS rebinding between the check and the connect is not caught.
     const response = await fetch(sub.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.any([timeout, options.abort]) })

@@ -22,10 +22,17 @@ export function secretKey(secret: string): Buffer | null {
 
 export const isValidSecret = (secret: string) => secretKey(secret) !== null
 
-export function sign(secret: string, messageId: string, timestampSeconds: number, body: string): string {
-  const key = secretKey(secret)
-  if (!key) throw new Error('webhook secret is malformed')
-  return `v1,${createHmac('sha256', key).update(`${messageId}.${timestampSeconds}.${body}`).digest('base64')}`
+// One `v1,<base64>` per secret, space-separated in the given order (Standard Webhooks allows several, so a rotated
+// secret can keep signing beside the new one for a while): the current secret first, then the previous one.
+export function sign(secrets: readonly string[], messageId: string, timestampSeconds: number, body: string): string {
+  if (secrets.length === 0) throw new Error('no webhook secret to sign with')
+  return secrets
+    .map((secret) => {
+      const key = secretKey(secret)
+      if (!key) throw new Error('webhook secret is malformed')
+      return `v1,${createHmac('sha256', key).update(`${messageId}.${timestampSeconds}.${body}`).digest('base64')}`
+    })
+    .join(' ')
 }
 
 export type DeliveryAuth =
@@ -33,16 +40,17 @@ export type DeliveryAuth =
   | { type: 'apiKeyHeader'; headerName: string; value: string }
   | { type: 'bearerToken'; value: string }
 
-export type SignedRequest = { messageId: string; body: string; secret: string; auth: DeliveryAuth; nowMs: number }
+// `secrets`: the current secret, then (during a rotation's overlap window) the previous one.
+export type SignedRequest = { messageId: string; body: string; secrets: readonly string[]; auth: DeliveryAuth; nowMs: number }
 
-export function deliveryHeaders({ messageId, body, secret, auth, nowMs }: SignedRequest): Record<string, string> {
+export function deliveryHeaders({ messageId, body, secrets, auth, nowMs }: SignedRequest): Record<string, string> {
   const timestamp = Math.floor(nowMs / 1000)
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'user-agent': 'spkey-webhooks/1',
     'webhook-id': messageId,
     'webhook-timestamp': String(timestamp),
-    'webhook-signature': sign(secret, messageId, timestamp, body),
+    'webhook-signature': sign(secrets, messageId, timestamp, body),
   }
   if (auth.type === 'apiKeyHeader') headers[auth.headerName.toLowerCase()] = auth.value
   if (auth.type === 'bearerToken') headers.authorization = `Bearer ${auth.value}`

@@ -91,6 +91,8 @@ export function createSubscription(db: Db, config: Config, orgId: string, input:
     url: checkUrl(config, input.url),
     events: JSON.stringify(input.events ?? ['*']),
     secret,
+    previousSecret: null,
+    previousSecretExpiresAt: null,
     ...checkAuth(input.auth ?? { type: 'none' }),
     status: 'active',
     disabledReason: null,
@@ -135,7 +137,9 @@ export function updateSubscription(db: Db, config: Config, current: Webhook, cha
     if (set.url !== current.url && current.status !== 'disabled') set.status = 'pending'
   }
   if (changes.events !== undefined) set.events = JSON.stringify(changes.events)
-  if (changes.secret !== undefined) set.secret = checkSecret(changes.secret)
+  if (changes.secret !== undefined && checkSecret(changes.secret) !== current.secret) {
+    Object.assign(set, replaceSecret(current, changes.secret, config.webhookSecretOverlapMs, nowMs))
+  }
   if (changes.auth !== undefined) Object.assign(set, checkAuth(changes.auth))
   if (changes.status === 'disabled') Object.assign(set, { status: 'disabled', disabledReason: 'disabled by request' })
   if (changes.status === 'active' && current.status === 'disabled') {
@@ -152,10 +156,24 @@ export function deleteSubscription(db: Db, id: string): void {
   })()
 }
 
-export function rotateSecret(db: Db, id: string, nowMs: number): string {
-  const secret = generateSecret()
-  db.update(webhooks).set({ secret, updatedAt: iso(nowMs) }).where(eq(webhooks.id, id)).run()
-  return secret
+// The secrets a delivery at `nowMs` is signed with: the current one, then the previous one while its window lasts.
+export function signingSecrets(sub: Pick<Webhook, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>, nowMs: number): string[] {
+  const { secret, previousSecret, previousSecretExpiresAt } = sub
+  return previousSecret !== null && previousSecretExpiresAt !== null && nowMs < previousSecretExpiresAt ? [secret, previousSecret] : [secret]
+}
+
+// A new secret keeps the one it replaces signing for `overlapMs` (0 = not at all). A second rotation inside the window
+// keeps only the secret being rotated out: never more than two signatures.
+function replaceSecret(current: Webhook, secret: string, overlapMs: number, nowMs: number) {
+  const previous = overlapMs > 0 ? { previousSecret: current.secret, previousSecretExpiresAt: nowMs + overlapMs } : { previousSecret: null, previousSecretExpiresAt: null }
+  return { secret, ...previous } satisfies Partial<Webhook>
+}
+
+// The new secret (to show once) and until when the old one still signs (null: it stopped at once).
+export function rotateSecret(db: Db, config: Pick<Config, 'webhookSecretOverlapMs'>, current: Webhook, nowMs: number) {
+  const set = replaceSecret(current, generateSecret(), config.webhookSecretOverlapMs, nowMs)
+  db.update(webhooks).set({ ...set, updatedAt: iso(nowMs) }).where(eq(webhooks.id, current.id)).run()
+  return { secret: set.secret, previousSecretValidUntil: set.previousSecretExpiresAt === null ? null : iso(set.previousSecretExpiresAt) }
 }
 
 // Replay: events with position >= fromPosition are sent again (same ids); pending retries are abandoned.

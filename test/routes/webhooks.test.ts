@@ -117,11 +117,11 @@ describe('self-service webhooks (X-API-Key)', () => {
     expect((await ctx.call('GET', `/webhooks/${id}`, { apiKey: partner.apiKey })).json.status).toBe('active')
   })
 
-  it('should rotate the secret: later deliveries verify with the new one only', async () => {
-    const { ctx, receiver, partner } = await setup()
+  it('should rotate the secret with WEBHOOK_SECRET_OVERLAP=0: later deliveries verify with the new one only', async () => {
+    const { ctx, receiver, partner } = await setup({ WEBHOOK_SECRET_OVERLAP: '0' })
     const created = await ctx.call('POST', '/webhooks', { apiKey: partner.apiKey, body: { url: receiver.url } })
     const rotated = await ctx.call('POST', `/webhooks/${created.json.id}/rotate-secret`, { apiKey: partner.apiKey })
-    expect(rotated.json).toEqual({ id: created.json.id, secret: expect.stringMatching(/^whsec_/) })
+    expect(rotated.json).toEqual({ id: created.json.id, secret: expect.stringMatching(/^whsec_/), previousSecretValidUntil: null })
     expect(rotated.json.secret).not.toBe(created.json.secret)
     await ctx.call('POST', `/webhooks/${created.json.id}/test`, { apiKey: partner.apiKey })
     const [probe] = receiver.received
