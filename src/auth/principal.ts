@@ -23,7 +23,8 @@ const bearer = (headers: Headers) => {
   return match[1]
 }
 
-export const sendsInternalHeaders = (headers: Headers) => INTERNAL_HEADERS.some((name) => headers.has(name))
+// The server-set headers a client sent anyway (refused with 400 wherever they arrive).
+export const spoofedHeaders = (headers: Headers) => INTERNAL_HEADERS.filter((name) => headers.has(name))
 
 // The organisation an API key speaks for; null for an unknown, revoked or expired key.
 export function orgPrincipal(deps: Deps, apiKey: string, actingUserId: string | null): Authenticated | null {
@@ -32,7 +33,7 @@ export function orgPrincipal(deps: Deps, apiKey: string, actingUserId: string | 
 }
 
 export async function resolvePrincipal(deps: Deps, headers: Headers): Promise<Principal> {
-  const spoofed = INTERNAL_HEADERS.filter((name) => headers.has(name))
+  const spoofed = spoofedHeaders(headers)
   if (spoofed.length > 0) {
     throw new Invalid(
       'Internal headers are set by the server and must not be sent',

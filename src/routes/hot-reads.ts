@@ -2,7 +2,7 @@
 // paths here; a hit gets exactly what the Elysia route would send (body, headers, metrics, access log) for a third of
 // the CPU, and anything else (a miss, a query string, a signed-in browser, a bearer token, a request with a body)
 // goes on to the app, which runs every hook and check as usual.
-import { orgPrincipal, readCookie, SESSION_COOKIE, sendsInternalHeaders } from '../auth/principal'
+import { orgPrincipal, readCookie, SESSION_COOKIE, spoofedHeaders } from '../auth/principal'
 import type { Deps } from '../deps'
 import { csrfFor } from './pages/support'
 import { cachedGuestPage } from './pages/temp-keys'
@@ -53,7 +53,7 @@ export function hotReads(deps: Deps, replied: Replied, app: () => { fetch: (requ
         startRequest(request)
         const headers = request.headers
         const apiKey = headers.get('x-api-key')
-        if (apiKey === null || !plain(request) || headers.has('authorization') || sendsInternalHeaders(headers)) return next(request)
+        if (apiKey === null || !plain(request) || headers.has('authorization') || spoofedHeaders(headers).length > 0) return next(request)
         const caller = orgPrincipal(deps, apiKey, null)
         if (!caller) return next(request)
         const body = cachedInventory(deps, caller, request.params.id ?? '', {})
