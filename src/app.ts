@@ -14,7 +14,7 @@ import { lockQueryRoutes } from './routes/lock-queries'
 import { locksRoutes } from './routes/locks'
 import { physicalKeyRoutes } from './routes/physical-keys'
 import { authPages } from './routes/pages/auth'
-import { replyRecorder, SECURITY_HEADERS, startRequest } from './routes/request-context'
+import { replyRecorder, requestInfo, SECURITY_HEADERS } from './routes/request-context'
 import { webhookPages } from './routes/pages/webhooks'
 import { staticRoutes } from './routes/static'
 import { lockTempKeyPages } from './routes/pages/lock-temp-keys'
@@ -53,7 +53,8 @@ export function createApp(deps: Deps) {
   const hot = hotReads(deps, replied, () => app)
   const app = new Elysia({ normalize: false, serve: { routes: hot } })
     .onRequest(({ request, set }) => {
-      const info = startRequest(request)
+      // A hot read that went on to the app has started the request already: same id, same start.
+      const info = requestInfo(request)
       set.headers['x-request-id'] = info.requestId
       const url = request.url
       const path = pathStart(url)
