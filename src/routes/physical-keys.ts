@@ -140,12 +140,14 @@ export const physicalKeyRoutes = (deps: Deps) =>
       '/:id/PhysicalKeys',
       ({ params, query, principal }) => {
         const caller = requireAuthenticated(principal)
-        const cached = cachedInventory(deps, caller, params.id, query)
+        // One key per request: a staff reader's scope is a query.
+        const cacheKey = inventoryKey(deps, caller, params.id, query)
+        const cached = deps.readCache.get<string>(cacheKey, deps.clock.now())
         if (cached !== undefined) return jsonBody(cached)
         const scope = readableScope(deps, caller, params.id)
         const { keys, total } = listPhysicalKeys(deps.db, params.id, { orgIds: scope, ...query })
         const body = JSON.stringify({ keys: keys.map(toKey), total })
-        deps.readCache.set(inventoryKey(deps, caller, params.id, query), body, [userStreamId(params.id)], { bytes: body.length })
+        deps.readCache.set(cacheKey, body, [userStreamId(params.id)], { bytes: body.length })
         return jsonBody(body)
       },
       {
