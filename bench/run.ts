@@ -17,6 +17,9 @@ export type Row = {
   value: number
   unit: string
   baseline: string
+  // For a load row, what its ratio is to: filled in by runBench from the baselines measured either side of it.
+  against?: keyof Baselines
+  baselineValue?: number
   ratio: number | null
   p50Ms?: number
   p99Ms?: number
@@ -26,11 +29,11 @@ export type Row = {
 
 export type BenchOptions = { scenarios: string[]; durationSec: number; connections: number; quick: boolean }
 
-type Baselines = { staticRps: number; sqliteTps: number }
+export type Baselines = { staticRps: number; sqliteTps: number }
 
 const ratio = (value: number, base: number) => (base > 0 ? Math.round((value / base) * 100) / 100 : null)
 
-async function baselines(options: BenchOptions): Promise<Baselines> {
+async function measureBaselines(options: BenchOptions): Promise<Baselines> {
   const server = await startChild(['bench/baseline-server.ts'], {}, '/')
   const result = await load({ url: server.url, connections: options.connections, durationSec: options.durationSec })
   await server.stop()
@@ -40,13 +43,19 @@ async function baselines(options: BenchOptions): Promise<Baselines> {
   return { staticRps: result.requestsPerSec, sqliteTps: sqlite.txPerSec }
 }
 
-function loadRow(scenario: string, result: LoadResult, base: number, baseName: string, rssPeakMb: number): Row {
+const BASELINE_NAMES: Record<keyof Baselines, string> = {
+  staticRps: 'Bun.serve static',
+  sqliteTps: 'raw sqlite 1 insert/tx FULL',
+}
+
+function loadRow(scenario: string, result: LoadResult, against: keyof Baselines, rssPeakMb: number): Row {
   return {
     scenario,
     value: result.requestsPerSec,
     unit: 'req/s',
-    baseline: baseName,
-    ratio: ratio(result.requestsPerSec, base),
+    baseline: BASELINE_NAMES[against],
+    against,
+    ratio: null,
     p50Ms: result.p50Ms,
     p99Ms: result.p99Ms,
     errors: result.errors + result.non2xx,
@@ -54,7 +63,7 @@ function loadRow(scenario: string, result: LoadResult, base: number, baseName: s
   }
 }
 
-async function addPhysicalKey(options: BenchOptions, base: Baselines): Promise<Row[]> {
+async function addPhysicalKey(options: BenchOptions): Promise<Row[]> {
   const { dir, cleanup } = tempDir()
   const databasePath = join(dir, 'spkey.db')
   const userCount = options.quick ? 50 : 10_000
@@ -85,13 +94,13 @@ async function addPhysicalKey(options: BenchOptions, base: Baselines): Promise<R
     connections: options.connections,
     durationSec: options.durationSec,
   })
-  const row = loadRow('AddPhysicalKey (durable)', result, base.sqliteTps, 'raw sqlite 1 insert/tx FULL', server.rssPeakMb())
+  const row = loadRow('AddPhysicalKey (durable)', result, 'sqliteTps', server.rssPeakMb())
   await server.stop()
   cleanup()
   return [row]
 }
 
-async function physicalKeysList(options: BenchOptions, base: Baselines): Promise<Row[]> {
+async function physicalKeysList(options: BenchOptions): Promise<Row[]> {
   const { dir, cleanup } = tempDir()
   const databasePath = join(dir, 'spkey.db')
   const userId = crypto.randomUUID()
@@ -114,14 +123,14 @@ async function physicalKeysList(options: BenchOptions, base: Baselines): Promise
     connections: options.connections,
     durationSec: options.durationSec,
   })
-  const row = loadRow('GET PhysicalKeys (100 keys)', result, base.staticRps, 'Bun.serve static', server.rssPeakMb())
+  const row = loadRow('GET PhysicalKeys (100 keys)', result, 'staticRps', server.rssPeakMb())
   await server.stop()
   cleanup()
   return [row]
 }
 
 // Many doors, one unlimited public key each: opens on different locks share group commits.
-async function tempKeys(options: BenchOptions, base: Baselines): Promise<Row[]> {
+async function tempKeys(options: BenchOptions): Promise<Row[]> {
   const { dir, cleanup } = tempDir()
   const databasePath = join(dir, 'spkey.db')
   const lockCount = options.quick ? 4 : 64
@@ -137,7 +146,7 @@ async function tempKeys(options: BenchOptions, base: Baselines): Promise<Row[]> 
     connections: options.connections,
     durationSec: options.durationSec,
   })
-  rows.push(loadRow('temp-key open (durable)', open, base.sqliteTps, 'raw sqlite 1 insert/tx FULL', server.rssPeakMb()))
+  rows.push(loadRow('temp-key open (durable)', open, 'sqliteTps', server.rssPeakMb()))
   const page = await load({
     url: server.url,
     headers: { accept: 'text/html' },
@@ -145,14 +154,14 @@ async function tempKeys(options: BenchOptions, base: Baselines): Promise<Row[]> 
     connections: options.connections,
     durationSec: options.durationSec,
   })
-  rows.push(loadRow('GET temp-key page', page, base.staticRps, 'Bun.serve static', server.rssPeakMb()))
+  rows.push(loadRow('GET temp-key page', page, 'staticRps', server.rssPeakMb()))
   const list = await load({
     url: `${server.url}/locks/1/temp-keys`,
     headers: { 'x-api-key': seeded.apiKey, accept: 'application/json' },
     connections: options.connections,
     durationSec: options.durationSec,
   })
-  rows.push(loadRow('GET /locks/{id}/temp-keys', list, base.staticRps, 'Bun.serve static', server.rssPeakMb()))
+  rows.push(loadRow('GET /locks/{id}/temp-keys', list, 'staticRps', server.rssPeakMb()))
   await server.stop()
   cleanup()
   return rows
@@ -235,36 +244,62 @@ async function longStreams(options: BenchOptions): Promise<Row[]> {
   return rows
 }
 
-const SCENARIOS: Record<string, (options: BenchOptions, base: Baselines) => Promise<Row[]>> = {
-  'add-physical-key': addPhysicalKey,
-  'physical-keys-list': physicalKeysList,
-  'temp-keys': tempKeys,
-  'long-streams': longStreams,
+// `loads`: the scenario drives the server with wrk, and its ratios need the baselines measured around it.
+const SCENARIOS: Record<string, { run: (options: BenchOptions) => Promise<Row[]>; loads: boolean }> = {
+  'add-physical-key': { run: addPhysicalKey, loads: true },
+  'physical-keys-list': { run: physicalKeysList, loads: true },
+  'temp-keys': { run: tempKeys, loads: true },
+  'long-streams': { run: longStreams, loads: false },
 }
 
-export function formatTable(base: Baselines, rows: Row[]): string {
+const range = (values: number[]) => {
+  const low = Math.min(...values)
+  const high = Math.max(...values)
+  return low === high ? `${low}` : `${low}-${high}`
+}
+
+export function formatTable(measured: Baselines[], rows: Row[]): string {
   const lines = [
-    `baselines: Bun.serve static ${base.staticRps} req/s; raw sqlite (WAL, FULL, 1 insert/tx) ${base.sqliteTps} tx/s`,
+    `baselines, measured ${measured.length}x (before the first load scenario and after each): ` +
+      `Bun.serve static ${range(measured.map((b) => b.staticRps))} req/s; ` +
+      `raw sqlite (WAL, FULL, 1 insert/tx) ${range(measured.map((b) => b.sqliteTps))} tx/s`,
     '',
     '| scenario | value | ratio | baseline | p50 ms | p99 ms | errors | RSS peak MB |',
     '|---|---|---|---|---|---|---|---|',
-    ...rows.map(
-      (r) =>
-        `| ${r.scenario} | ${r.value} ${r.unit} | ${r.ratio ?? '-'} | ${r.baseline} | ${r.p50Ms ?? '-'} | ${r.p99Ms ?? '-'} | ${r.errors ?? '-'} | ${r.rssPeakMb ?? '-'} |`,
-    ),
+    ...rows.map((r) => {
+      const baseline = r.baselineValue === undefined ? r.baseline : `${r.baseline} ${r.baselineValue}`
+      return `| ${r.scenario} | ${r.value} ${r.unit} | ${r.ratio ?? '-'} | ${baseline} | ${r.p50Ms ?? '-'} | ${r.p99Ms ?? '-'} | ${r.errors ?? '-'} | ${r.rssPeakMb ?? '-'} |`
+    }),
   ]
   return lines.join('\n')
 }
 
-export async function runBench(options: BenchOptions): Promise<{ base: Baselines; rows: Row[] }> {
-  const base = await baselines(options)
+// A shared host's disk and CPU drift over a run (fsync rates moved 3.9k-7k tx/s within an hour here): the baselines
+// are measured again after each load scenario, and each ratio is to the mean of the measurements either side of it.
+export async function runBench(options: BenchOptions): Promise<{ measured: Baselines[]; rows: Row[] }> {
+  const measured: Baselines[] = []
   const rows: Row[] = []
   for (const name of options.scenarios) {
     const scenario = SCENARIOS[name]
     if (!scenario) throw new Error(`unknown scenario "${name}"; known: ${Object.keys(SCENARIOS).join(', ')}`)
-    rows.push(...(await scenario(options, base)))
+    if (!scenario.loads) {
+      rows.push(...(await scenario.run(options)))
+      continue
+    }
+    const before = measured.at(-1) ?? (await measureBaselines(options))
+    if (measured.length === 0) measured.push(before)
+    const scenarioRows = await scenario.run(options)
+    const after = await measureBaselines(options)
+    measured.push(after)
+    for (const row of scenarioRows) {
+      if (row.against !== undefined) {
+        row.baselineValue = Math.round((before[row.against] + after[row.against]) / 2)
+        row.ratio = ratio(row.value, row.baselineValue)
+      }
+      rows.push(row)
+    }
   }
-  return { base, rows }
+  return { measured, rows }
 }
 
 if (import.meta.main) {
@@ -279,11 +314,11 @@ if (import.meta.main) {
     connections: Number(values.connections),
     quick: values.quick ?? false,
   }
-  const { base, rows } = await runBench(options)
-  const table = formatTable(base, rows)
+  const { measured, rows } = await runBench(options)
+  const table = formatTable(measured, rows)
   console.log(table)
   mkdirSync('bench/results', { recursive: true })
   const file = `bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), options, base, rows }, null, 2))
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), options, baselines: measured, rows }, null, 2))
   console.log(`\nwritten ${file}`)
 }
