@@ -5,7 +5,7 @@
 import { orgPrincipal, readCookie, SESSION_COOKIE, spoofedHeaders } from '../auth/principal'
 import type { Deps } from '../deps'
 import { csrfFor } from './pages/support'
-import { cachedGuestPage } from './pages/temp-keys'
+import { cachedGuestPage, fillGuestPage } from './pages/temp-keys'
 import { cachedInventory } from './physical-keys'
 import { type Replied, requestInfo, SECURITY_HEADERS, startRequest } from './request-context'
 
@@ -41,10 +41,10 @@ export function hotReads(deps: Deps, replied: Replied, app: () => { fetch: (requ
       GET: (request) => {
         startRequest(request)
         if (!plain(request) || readCookie(request.headers, SESSION_COOKIE) !== null) return next(request)
+        const template = cachedGuestPage(deps, request.params.uuid ?? '', null)
+        if (template === undefined) return next(request)
         const { csrfToken, setCookie } = csrfFor(deps, request)
-        const page = cachedGuestPage(deps, request.params.uuid ?? '', null, csrfToken)
-        if (page === undefined) return next(request)
-        return send(request, '/temp-keys/:uuid', page, pageHeaders, setCookie)
+        return send(request, '/temp-keys/:uuid', fillGuestPage(template, csrfToken), pageHeaders, setCookie)
       },
     },
     // An inventory read with an API key alone; with a JWT (a user, or a key's acting user) the app answers.

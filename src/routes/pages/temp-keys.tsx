@@ -206,17 +206,19 @@ const CSRF_MARK = `csrf${MARK}`
 const ONCE_MARK = `once${MARK}`
 const MARKS = new RegExp(`(${CSRF_MARK}|${ONCE_MARK})`)
 
-type Template = string[]
+export type Template = string[]
 
-const fillTemplate = (template: Template, csrfToken: string, onceToken: string) =>
-  template.map((piece) => (piece === CSRF_MARK ? csrfToken : piece === ONCE_MARK ? onceToken : piece)).join('')
 
 const guestPageKey = (rawUuid: string, userId: string | null) => `guest-page:${rawUuid.toLowerCase()}:${userId ?? ''}`
 
-// The cached page for this viewer, filled in for this view (the browser's CSRF token, a fresh once token).
-export function cachedGuestPage(deps: Deps, rawUuid: string, userId: string | null, csrfToken: string): string | undefined {
-  const template = deps.readCache.get<Template>(guestPageKey(rawUuid, userId), deps.clock.now())
-  return template && fillTemplate(template, csrfToken, newOnceToken())
+// The cached page for this viewer, still to be filled in for a view (fillGuestPage): a caller without one mints nothing.
+export const cachedGuestPage = (deps: Deps, rawUuid: string, userId: string | null): Template | undefined =>
+  deps.readCache.get<Template>(guestPageKey(rawUuid, userId), deps.clock.now())
+
+// A page for this view: the browser's CSRF token, a fresh once token.
+export function fillGuestPage(template: Template, csrfToken: string): string {
+  const onceToken = newOnceToken()
+  return template.map((piece) => (piece === CSRF_MARK ? csrfToken : piece === ONCE_MARK ? onceToken : piece)).join('')
 }
 
 async function renderGuestPageTemplate(deps: Deps, rawUuid: string, userId: string | null): Promise<Template | null> {
@@ -245,11 +247,9 @@ export const tempKeyPages = (deps: Deps) =>
           const view = guestView(deps, openedRow, { userId, csrfToken }, { kind: 'opened' })
           return html(await TempKeyPage(view), { headers: { 'set-cookie': cookie(deps, OPENED_COOKIE, '', 0) } })
         }
-        const cached = cachedGuestPage(deps, params.uuid, userId, csrfToken)
-        if (cached !== undefined) return html(cached)
-        const template = await renderGuestPageTemplate(deps, params.uuid, userId)
+        const template = cachedGuestPage(deps, params.uuid, userId) ?? (await renderGuestPageTemplate(deps, params.uuid, userId))
         if (!template) return html(await TempKeyNotFoundPage(), { status: 404 })
-        return html(fillTemplate(template, csrfToken, newOnceToken()))
+        return html(fillGuestPage(template, csrfToken))
       },
       {
         params: t.Object({ uuid: t.String({ maxLength: 64, description: 'Temporary key UUID' }) }),
