@@ -26,19 +26,70 @@ const RANGES: readonly { label: string; address: string; prefix: number; family:
   { label: 'multicast', address: 'ff00::', prefix: 8, family: 'ipv6' },
 ]
 
-const LISTS = RANGES.map(({ label, address, prefix, family }) => {
+const subnet = (address: string, prefix: number, family: 'ipv4' | 'ipv6') => {
   const list = new BlockList()
   list.addSubnet(address, prefix, family)
-  return { label, list }
-})
+  return list
+}
 
-// The kind of non-public address `address` is ("loopback", "private (RFC 1918)", ...), or null when a delivery may
-// go there. Anything that is not an IP address at all is refused too.
+const LISTS = RANGES.map(({ label, address, prefix, family }) => ({ label, list: subnet(address, prefix, family) }))
+
+// The 16 bytes of a valid IPv6 address (zone id dropped, a dotted IPv4 tail folded into the last two groups).
+function ipv6Bytes(address: string): number[] {
+  const plain = address.split('%')[0] ?? ''
+  const text = plain.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, a, b, c, d) => `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`)
+  const groups = (part: string) => (part === '' ? [] : part.split(':'))
+  const [head = [], tail] = text.split('::').map(groups)
+  const words = tail === undefined ? head : [...head, ...Array<string>(8 - head.length - tail.length).fill('0'), ...tail]
+  return words.flatMap((word) => {
+    const value = Number.parseInt(word, 16)
+    return [value >> 8, value & 0xff]
+  })
+}
+
+const dotted = (bytes: number[]) => bytes.join('.')
+
+// A local-use NAT64 prefix may have any RFC 6052 length from /48 to /96 and only the translator knows which: every
+// reading the address allows is checked. Below /96 the IPv4 skips the "u" octet (byte 8), which like the suffix
+// after the IPv4 must be zero, so a /96-style address is not misread as one of the shorter forms.
+function localUseReadings(bytes: number[]): string[] {
+  const readings: string[] = []
+  for (const start of [6, 7, 9]) {
+    const at = [start, start + 1, start + 2, start + 3, start + 4].filter((index) => index !== 8).slice(0, 4)
+    const suffix = bytes.slice((at[3] ?? 15) + 1)
+    if (bytes[8] === 0 && suffix.every((byte) => byte === 0)) readings.push(dotted(at.map((index) => bytes[index] ?? 0)))
+  }
+  return [...readings, dotted(bytes.slice(12))]
+}
+
+// IPv6 forms a translator or relay turns into an IPv4 destination: refused when the IPv4 they carry is refused.
+// (IPv4-compatible ::/96 is deprecated and refused outright above.)
+const WRAPPERS: readonly { label: string; list: BlockList; embedded: (bytes: number[]) => string[] }[] = [
+  { label: 'NAT64', list: subnet('64:ff9b::', 96, 'ipv6'), embedded: (bytes) => [dotted(bytes.slice(12))] },
+  { label: 'local-use NAT64', list: subnet('64:ff9b:1::', 48, 'ipv6'), embedded: localUseReadings },
+  { label: '6to4', list: subnet('2002::', 16, 'ipv6'), embedded: (bytes) => [dotted(bytes.slice(2, 6))] },
+  // The Teredo client's public IPv4 is stored inverted in the last 32 bits.
+  { label: 'Teredo', list: subnet('2001::', 32, 'ipv6'), embedded: (bytes) => [dotted(bytes.slice(12).map((byte) => byte ^ 0xff))] },
+]
+
+function blockedWrapped(address: string): string | null {
+  const wrapper = WRAPPERS.find(({ list }) => list.check(address, 'ipv6'))
+  if (!wrapper) return null
+  for (const inner of wrapper.embedded(ipv6Bytes(address))) {
+    const blocked = blockedAddress(inner)
+    if (blocked) return `${wrapper.label}-wrapped ${blocked}`
+  }
+  return null
+}
+
+// The kind of non-public address `address` is ("loopback", "private (RFC 1918)", "NAT64-wrapped loopback", ...), or
+// null when a delivery may go there. Anything that is not an IP address at all is refused too.
 export function blockedAddress(address: string): string | null {
   const version = isIP(address)
   if (version === 0) return 'not an IP address'
   const family = version === 4 ? 'ipv4' : 'ipv6'
-  return LISTS.find(({ list }) => list.check(address, family))?.label ?? null
+  const direct = LISTS.find(({ list }) => list.check(address, family))?.label ?? null
+  return direct ?? (version === 6 ? blockedWrapped(address) : null)
 }
 
 export type Resolver = (host: string) => Promise<string[]>

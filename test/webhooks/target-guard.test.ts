@@ -65,6 +65,56 @@ describe('blockedAddress', () => {
   })
 })
 
+describe('blockedAddress, given an IPv6 form that wraps an IPv4 address', () => {
+  // [address, the IPv4 it carries, refusal]: refused exactly when that IPv4 is.
+  const wrapped: [string, string, string][] = [
+    ['64:ff9b::127.0.0.1', '127.0.0.1', 'NAT64-wrapped loopback'],
+    ['64:ff9b::7f00:1', '127.0.0.1', 'NAT64-wrapped loopback'],
+    ['64:ff9b::a9fe:a9fe', '169.254.169.254', 'NAT64-wrapped link-local'],
+    ['64:ff9b::10.0.0.1', '10.0.0.1', 'NAT64-wrapped private (RFC 1918)'],
+    ['64:ff9b::100.64.0.1', '100.64.0.1', 'NAT64-wrapped carrier-grade NAT'],
+    ['64:ff9b::0.0.0.0', '0.0.0.0', 'NAT64-wrapped unspecified ("this network")'],
+    ['64:ff9b::224.0.0.251', '224.0.0.251', 'NAT64-wrapped multicast'],
+    ['64:ff9b:1::127.0.0.1', '127.0.0.1', 'local-use NAT64-wrapped loopback'],
+    ['64:ff9b:1:abcd::192.168.1.1', '192.168.1.1', 'local-use NAT64-wrapped private (RFC 1918)'],
+    // Local-use /48, /56 and /64 layouts (RFC 6052: the IPv4 skips bits 64..71), each carrying 127.0.0.1.
+    ['64:ff9b:1:7f00:0:100::', '127.0.0.1', 'local-use NAT64-wrapped loopback'],
+    ['64:ff9b:1:7f:0:1::', '127.0.0.1', 'local-use NAT64-wrapped loopback'],
+    ['64:ff9b:1:0:7f:0:100:0', '127.0.0.1', 'local-use NAT64-wrapped loopback'],
+    ['2002:0a00:0001::', '10.0.0.1', '6to4-wrapped private (RFC 1918)'],
+    ['2002:7f00:1:1::1', '127.0.0.1', '6to4-wrapped loopback'],
+    ['2002:a9fe:a9fe::', '169.254.169.254', '6to4-wrapped link-local'],
+    ['2002:c0a8:0101:5::2', '192.168.1.1', '6to4-wrapped private (RFC 1918)'],
+    // Teredo: server 65.54.227.120, then flags, port, and the client address inverted.
+    ['2001:0:4136:e378:8000:63bf:80ff:fffe', '127.0.0.1', 'Teredo-wrapped loopback'],
+    ['2001:0:4136:e378:8000:63bf:f5ff:fffe', '10.0.0.1', 'Teredo-wrapped private (RFC 1918)'],
+    ['2001:0:4136:e378:8000:63bf:5601:5601', '169.254.169.254', 'Teredo-wrapped link-local'],
+    ['::127.0.0.1', '127.0.0.1', 'IPv4-compatible'],
+  ]
+  it.each(wrapped)('should refuse %s (carrying %s) as %s', (address, _inner, label) => {
+    expect(blockedAddress(address)).toBe(label)
+  })
+
+  it.each([
+    ['64:ff9b::8.8.8.8', '8.8.8.8'],
+    ['64:ff9b::5db8:d822', '93.184.216.34'],
+    ['64:ff9b:1::1.1.1.1', '1.1.1.1'],
+    ['64:ff9b:1:0:8:808:800:0', '8.8.8.8 in the /64 layout'],
+    ['2002:0808:0808::1', '8.8.8.8'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', '192.0.2.45 (RFC 4380 example, documentation range)'],
+    ['2001:0:4136:e378::f7f7:f7f7', '8.8.8.8'],
+  ])('should let %s (carrying %s) pass', (address) => {
+    expect(blockedAddress(address)).toBeNull()
+  })
+
+  it('should refuse the unspecified addresses in both families', () => {
+    expect(blockedAddress('0.0.0.0')).toBe('unspecified ("this network")')
+    expect(blockedAddress('0.1.2.3')).toBe('unspecified ("this network")')
+    expect(blockedAddress('::')).toBe('unspecified')
+    expect(blockedAddress('0:0:0:0:0:0:0:0')).toBe('unspecified')
+  })
+})
+
 describe('checkTarget', () => {
   it('should let a public literal such as 93.184.216.34 pass without a DNS lookup', async () => {
     expect(await checkTarget('https://93.184.216.34/hook', { ...GUARDED, resolve: noDns })).toEqual({ kind: 'allowed' })
@@ -87,6 +137,10 @@ describe('checkTarget', () => {
     ['http://[fd00::1]/', 'unique-local'],
     ['http://[::ffff:127.0.0.1]/', 'loopback'],
     ['http://[::ffff:169.254.169.254]/', 'link-local'],
+    ['http://[64:ff9b::127.0.0.1]/', 'NAT64-wrapped loopback'],
+    ['http://[64:ff9b::169.254.169.254]/latest/meta-data/', 'NAT64-wrapped link-local'],
+    ['http://[2002:a00:1::]:8080/', '6to4-wrapped private'],
+    ['http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/', 'Teredo-wrapped loopback'],
   ])('should refuse the literal target %s (%s) without a DNS lookup', async (url, label) => {
     const verdict = await checkTarget(url, { ...GUARDED, resolve: noDns })
     expect(verdict.kind).toBe('refused')
@@ -106,6 +160,15 @@ describe('checkTarget', () => {
     expect(await checkTarget('https://public.example/h', { ...GUARDED, resolve })).toEqual({ kind: 'allowed' })
   })
 
+  it('should judge a DNS64-synthesised answer by the IPv4 it carries', async () => {
+    const resolve = fixed({ 'nat64-private.example': ['64:ff9b::a00:7'], 'nat64-public.example': ['64:ff9b::5db8:d822'] })
+    expect(await checkTarget('https://nat64-private.example/h', { ...GUARDED, resolve })).toEqual({
+      kind: 'refused',
+      reason: 'nat64-private.example resolves to a NAT64-wrapped private (RFC 1918) address',
+    })
+    expect(await checkTarget('https://nat64-public.example/h', { ...GUARDED, resolve })).toEqual({ kind: 'allowed' })
+  })
+
   it('should answer unresolved (not refused, not allowed) when DNS fails or does not answer in time', async () => {
     expect(await checkTarget('https://nowhere.example/h', { ...GUARDED, resolve: fixed({}) })).toEqual({ kind: 'unresolved', reason: 'DNS lookup of nowhere.example failed: ENOTFOUND' })
     expect(await checkTarget('https://empty.example/h', { ...GUARDED, resolve: fixed({ 'empty.example': [] }) })).toMatchObject({ kind: 'unresolved' })
@@ -116,7 +179,7 @@ describe('checkTarget', () => {
   })
 
   it('should allow every target, without resolving anything, when private targets are allowed', async () => {
-    for (const url of ['http://127.0.0.1:1/h', 'http://[::ffff:127.0.0.1]/', 'http://localhost/', 'http://169.254.169.254/']) {
+    for (const url of ['http://127.0.0.1:1/h', 'http://[::ffff:127.0.0.1]/', 'http://[64:ff9b::127.0.0.1]/', 'http://[2002:7f00:1::]/', 'http://localhost/', 'http://169.254.169.254/']) {
       expect(await checkTarget(url, { allowPrivate: true, timeoutMs: 1000, resolve: noDns })).toEqual({ kind: 'allowed' })
     }
   })
