@@ -68,6 +68,7 @@ const Attempted = T.Object({ success: T.Boolean({ description: 'true when the en
 const security = { detail: { security: [{ ApiKeyAuth: [] }] } }
 
 const view = (deps: Deps, row: Webhook) => toWebhookView(row, health(deps.db, row.id))
+const find = (deps: Deps, orgId: string, id: string) => findSubscription(deps.db, orgId, id, deps.clock.now())
 
 // The SSRF guard runs before anything is written: a refused URL answers 400 and changes nothing.
 async function create(deps: Deps, orgId: string, input: SubscriptionInput) {
@@ -81,6 +82,7 @@ async function update(deps: Deps, current: Webhook, changes: SubscriptionChanges
   if (changes.url !== undefined) await assertPublicTarget(deps.config, checkUrl(deps.config, changes.url))
   const row = updateSubscription(deps.db, deps.config, current, changes, deps.clock.now())
   deps.webhooks.reset(row.id)
+  if (row.url !== current.url) deps.webhooks.verify(row)
   return view(deps, row)
 }
 
@@ -91,7 +93,7 @@ function remove(deps: Deps, row: Webhook) {
 
 function list(deps: Deps, orgId: string, query: { limit?: number; offset?: number }) {
   const page = { limit: query.limit ?? 50, offset: query.offset ?? 0 }
-  const { rows, total } = listSubscriptions(deps.db, orgId, page)
+  const { rows, total } = listSubscriptions(deps.db, orgId, page, deps.clock.now())
   return { webhooks: rows.map((row) => view(deps, row)), total, ...page }
 }
 
@@ -126,14 +128,14 @@ export const webhookRoutes = (deps: Deps) =>
       response: { 200: WebhookList, ...errorResponses },
       detail: { ...security.detail, summary: "List the organisation's webhooks with their health" },
     })
-    .get('/:id', ({ params, principal }) => view(deps, findSubscription(deps.db, callerOrg(principal), params.id)), {
+    .get('/:id', ({ params, principal }) => view(deps, find(deps, callerOrg(principal), params.id)), {
       params: WebhookParams,
       response: { 200: WebhookView, ...errorResponses },
       detail: { ...security.detail, summary: 'Get one webhook with its health' },
     })
     .patch(
       '/:id',
-      ({ params, body, principal }) => update(deps, findSubscription(deps.db, callerOrg(principal), params.id), body),
+      ({ params, body, principal }) => update(deps, find(deps, callerOrg(principal), params.id), body),
       {
         params: WebhookParams,
         body: PatchBody,
@@ -141,14 +143,14 @@ export const webhookRoutes = (deps: Deps) =>
         detail: {
           ...security.detail,
           summary: 'Change the URL, the event filter, or pause/resume',
-          description: 'A URL change sets the status to pending until the endpoint answers 2xx.',
+          description: 'A URL change sets the status to pending until the endpoint answers 2xx (to the verification challenge sent at once, a delivery or a test).',
         },
       },
     )
     .delete(
       '/:id',
       ({ params, principal }) => {
-        remove(deps, findSubscription(deps.db, callerOrg(principal), params.id))
+        remove(deps, find(deps, callerOrg(principal), params.id))
         return { success: true as const, id: params.id }
       },
       {
@@ -160,7 +162,7 @@ export const webhookRoutes = (deps: Deps) =>
     .post(
       '/:id/rotate-secret',
       ({ params, principal }) => {
-        const row = findSubscription(deps.db, callerOrg(principal), params.id)
+        const row = find(deps, callerOrg(principal), params.id)
         return { id: row.id, ...rotateSecret(deps.db, deps.config, row, deps.clock.now()) }
       },
       {
@@ -179,7 +181,7 @@ export const webhookRoutes = (deps: Deps) =>
     .post(
       '/:id/test',
       async ({ params, principal }) => {
-        const delivery = await deps.webhooks.sendTest(findSubscription(deps.db, callerOrg(principal), params.id))
+        const delivery = await deps.webhooks.sendTest(find(deps, callerOrg(principal), params.id))
         return { success: delivery.state === 'delivered', delivery: toDeliveryView(delivery) }
       },
       {
@@ -191,7 +193,7 @@ export const webhookRoutes = (deps: Deps) =>
     .get(
       '/:id/deliveries',
       ({ params, query, principal }) => {
-        const row = findSubscription(deps.db, callerOrg(principal), params.id)
+        const row = find(deps, callerOrg(principal), params.id)
         const limit = query.limit ?? 50
         const deliveries = listDeliveries(deps.db, row.id, { ...query, limit }).map(toDeliveryView)
         const last = deliveries.at(-1)
@@ -210,7 +212,7 @@ export const webhookRoutes = (deps: Deps) =>
     .post(
       '/:id/replay',
       ({ params, body, principal }) => {
-        const row = findSubscription(deps.db, callerOrg(principal), params.id)
+        const row = find(deps, callerOrg(principal), params.id)
         const head = deps.store.headPosition()
         if (body.fromPosition > head + 1) throw new Invalid(`fromPosition is past the head of the log (${head})`)
         return { success: true as const, id: row.id, checkpoint: deps.webhooks.replay(row, body.fromPosition) }
@@ -229,7 +231,7 @@ export const webhookRoutes = (deps: Deps) =>
     .post(
       '/:id/deliveries/:deliveryId/retry',
       async ({ params, principal }) => {
-        const row = findSubscription(deps.db, callerOrg(principal), params.id)
+        const row = find(deps, callerOrg(principal), params.id)
         const delivery = await deps.webhooks.retryDelivery(row, findDelivery(deps.db, row.id, params.deliveryId))
         return { success: delivery.state === 'delivered', delivery: toDeliveryView(delivery) }
       },
@@ -270,7 +272,7 @@ export const adminWebhookRoutes = (deps: Deps) =>
       '/:webhookId',
       async ({ params, body }) => {
         const orgId = tenant(deps, params.orgId)
-        const webhook = await update(deps, findSubscription(deps.db, orgId, params.webhookId), body)
+        const webhook = await update(deps, find(deps, orgId, params.webhookId), body)
         return { success: true as const, aggregateId: orgId, version: 1, id: webhook.id, webhook }
       },
       {
@@ -288,7 +290,7 @@ export const adminWebhookRoutes = (deps: Deps) =>
       '/:webhookId',
       ({ params }) => {
         const orgId = tenant(deps, params.orgId)
-        remove(deps, findSubscription(deps.db, orgId, params.webhookId))
+        remove(deps, find(deps, orgId, params.webhookId))
         return { success: true as const, aggregateId: orgId, version: 1, id: params.webhookId }
       },
       {

@@ -1,6 +1,7 @@
 // The webhook reactor: per subscription, events in log order from its checkpoint, at least once. The checkpoint
 // moves only in the write that records a 2xx or a dead-letter decision, so a crash or restart re-sends (with the
 // same webhook-id) rather than loses. Outcomes are data (webhook_deliveries); nothing escapes the loop.
+import { randomBytes } from 'node:crypto'
 import { Counter, Histogram } from 'prom-client'
 import type { Clock } from '../clock'
 import type { Config } from '../config'
@@ -13,7 +14,16 @@ import { PartnerFeed, typeFilter } from './feed'
 import { classify, classifyAttempt, retryDelay } from './policy'
 import { type AttemptResult, sendEnvelope } from './sender'
 import type { AppendSignal } from './signal'
-import { type Delivery, type DeliveryState, parseEvents, pruneDeliveries, rewind, type Webhook } from './subscriptions'
+import {
+  type Delivery,
+  type DeliveryState,
+  forgetExpiredSecret,
+  forgetExpiredSecrets,
+  parseEvents,
+  pruneDeliveries,
+  rewind,
+  type Webhook,
+} from './subscriptions'
 
 export type DispatcherDeps = {
   db: Db
@@ -26,6 +36,9 @@ export type DispatcherDeps = {
 
 type Backlog = { after: number; filter: string; events: PartnerEvent[]; next: number }
 type Retry = { position: number; attempt: number; nextAttemptAt: number }
+// A verification challenge: the URL it verifies, the envelope every attempt re-sends (one id, like an event's
+// retries), the timer of its next attempt and the attempt in flight.
+type Challenge = { url: string; envelope: Envelope; timer?: ReturnType<typeof setTimeout>; task?: Promise<void> }
 
 const BATCH = 100
 // First-attempt 2xx answers are written together, at most this many or this old.
@@ -35,6 +48,16 @@ const ACK_MAX_AGE_MS = 250
 const IDLE_POLL_MS = 1000
 const ERROR_BACKOFF_MS = 5000
 const PRUNE_EVERY_MS = 3_600_000
+
+export const VERIFICATION_TYPE = 'WebhookVerification'
+
+// The test probe's envelope marked as a verification challenge, with a random value the endpoint may echo back.
+function challengeEnvelope(sub: Webhook, nowMs: number): Envelope {
+  const probe = testEnvelope(sub.id, sub.orgId, nowMs)
+  const challenge = randomBytes(24).toString('base64url')
+  const data = { type: VERIFICATION_TYPE, webhookId: sub.id, url: sub.url, challenge, timestamp: new Date(nowMs).toISOString() }
+  return { ...probe, 'detail-type': VERIFICATION_TYPE, detail: { ...probe.detail, data } }
+}
 
 export class WebhookDispatcher {
   readonly feed: PartnerFeed
@@ -53,6 +76,7 @@ export class WebhookDispatcher {
   private readonly notBefore = new Map<string, number>()
   // Subscriptions whose scheduled retry was already read back from the database in this process.
   private readonly resumed = new Set<string>()
+  private readonly challenges = new Map<string, Challenge>()
   private readonly deliveries: Counter<'outcome'>
   private readonly lag: Histogram
 
@@ -95,7 +119,10 @@ export class WebhookDispatcher {
     clearTimeout(this.timer)
     this.timer = undefined
     this.timerAt = Number.POSITIVE_INFINITY
-    await Promise.allSettled([...this.inFlight.values()])
+    const challenges = [...this.challenges.values()]
+    this.challenges.clear()
+    for (const challenge of challenges) clearTimeout(challenge.timer)
+    await Promise.allSettled([...this.inFlight.values(), ...challenges.map((challenge) => challenge.task)])
   }
 
   wake(): void {
@@ -129,6 +156,45 @@ export class WebhookDispatcher {
     return this.oneOff(sub, envelope, 0, 1)
   }
 
+  // A changed URL gets a signed verification challenge now (only while the dispatcher runs). While the
+  // subscription stays pending, a failed challenge is retried on the delivery schedule; a 2xx activates it. A newer
+  // URL replaces the challenge; deliveries of events go on beside it as before.
+  verify(sub: Webhook): void {
+    if (!this.running) return
+    clearTimeout(this.challenges.get(sub.id)?.timer)
+    const challenge: Challenge = { url: sub.url, envelope: challengeEnvelope(sub, this.deps.clock.now()) }
+    this.challenges.set(sub.id, challenge)
+    this.challenge(sub.id, challenge, 1)
+  }
+
+  private challenge(id: string, challenge: Challenge, attempt: number): void {
+    challenge.timer = undefined
+    challenge.task = this.sendChallenge(id, challenge, attempt).catch((error: unknown) => {
+      this.deps.logger.error('webhook verification challenge failed', { webhookId: id, error: String(error) })
+      this.endChallenge(id, challenge)
+    })
+  }
+
+  private async sendChallenge(id: string, challenge: Challenge, attempt: number): Promise<void> {
+    const sub = this.log.subscription(id)
+    // Replaced by a newer URL's challenge, deleted, disabled, or verified meanwhile (a delivery or a test got a 2xx).
+    if (this.challenges.get(id) !== challenge || sub?.url !== challenge.url || sub.status !== 'pending') return this.endChallenge(id, challenge)
+    const result = await this.post(sub, challenge.envelope)
+    // Abandoned by a stop (like a delivery in flight) or replaced by a newer URL's challenge: not recorded, so an
+    // old URL's 2xx cannot verify the new one.
+    if (this.challenges.get(id) !== challenge) return
+    const delivery = this.recordOneOff(sub, challenge.envelope, 0, attempt, result)
+    // A refused target sent nothing and will not be sent to.
+    const settled = delivery.state === 'delivered' || result.refused === true
+    const delay = settled ? null : retryDelay(attempt, this.deps.config.webhookRetryScheduleMs, result.retryAfterMs)
+    if (delay === null) return this.endChallenge(id, challenge)
+    challenge.timer = setTimeout(() => this.challenge(id, challenge, attempt + 1), delay)
+  }
+
+  private endChallenge(id: string, challenge: Challenge): void {
+    if (this.challenges.get(id) === challenge) this.challenges.delete(id)
+  }
+
   // Re-sends one recorded delivery now, out of band: the checkpoint and any retry schedule are left alone.
   async retryDelivery(sub: Webhook, delivery: Delivery): Promise<Delivery> {
     if (delivery.position === 0) return this.sendTest(sub)
@@ -138,7 +204,10 @@ export class WebhookDispatcher {
   }
 
   private async oneOff(sub: Webhook, envelope: Envelope, position: number, attemptNumber: number): Promise<Delivery> {
-    const result = await this.post(sub, envelope)
+    return this.recordOneOff(sub, envelope, position, attemptNumber, await this.post(sub, envelope))
+  }
+
+  private recordOneOff(sub: Webhook, envelope: Envelope, position: number, attemptNumber: number, result: AttemptResult): Delivery {
     const state: DeliveryState = classify(result.statusCode) === 'delivered' ? 'delivered' : 'failed'
     const attempt = this.attempt(sub.id, position, envelope.id, attemptNumber, state, result, null)
     const id = this.log.recordOneOff(attempt)
@@ -153,7 +222,9 @@ export class WebhookDispatcher {
 
   private post(sub: Webhook, envelope: Envelope): Promise<AttemptResult> {
     const { webhookTimeoutMs: timeoutMs, webhookAllowPrivateTargets: allowPrivateTargets } = this.deps.config
-    return sendEnvelope(sub, envelope, { timeoutMs, nowMs: this.deps.clock.now, abort: this.stopping.signal, allowPrivateTargets })
+    // Signing is where an expired previous secret would be used: it is deleted here rather than merely skipped.
+    const current = forgetExpiredSecret(this.deps.db, sub, this.deps.clock.now())
+    return sendEnvelope(current, envelope, { timeoutMs, nowMs: this.deps.clock.now, abort: this.stopping.signal, allowPrivateTargets })
   }
 
   private tick(): void {
@@ -173,6 +244,7 @@ export class WebhookDispatcher {
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now
         pruneDeliveries(this.deps.db, now)
+        forgetExpiredSecrets(this.deps.db, now)
       }
     } catch (error) {
       this.deps.logger.error('webhook dispatcher tick failed', { error: String(error) })

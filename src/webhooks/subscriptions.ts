@@ -1,5 +1,5 @@
 // Webhook subscriptions: validation, storage (operational rows, not events), org-scoped lookups, health.
-import { and, count, desc, eq, lt, ne, type SQL, sql } from 'drizzle-orm'
+import { and, count, desc, eq, lt, lte, ne, type SQL, sql } from 'drizzle-orm'
 import type { Config } from '../config'
 import type { Db } from '../db/connection'
 import { events, orgs, webhookDeliveries, webhooks } from '../db/schema'
@@ -105,7 +105,7 @@ export function createSubscription(db: Db, config: Config, orgId: string, input:
   return row
 }
 
-export function listSubscriptions(db: Db, orgId: string, page: { limit: number; offset: number }) {
+export function listSubscriptions(db: Db, orgId: string, page: { limit: number; offset: number }, nowMs: number) {
   const rows = db
     .select()
     .from(webhooks)
@@ -114,19 +114,20 @@ export function listSubscriptions(db: Db, orgId: string, page: { limit: number; 
     .limit(page.limit)
     .offset(page.offset)
     .all()
+    .map((row) => forgetExpiredSecret(db, row, nowMs))
   const total = db.select({ n: count() }).from(webhooks).where(eq(webhooks.orgId, orgId)).get()?.n ?? 0
   return { rows, total }
 }
 
 // Another org's id is "not found": existence is not revealed across tenants.
-export function findSubscription(db: Db, orgId: string, id: string): Webhook {
+export function findSubscription(db: Db, orgId: string, id: string, nowMs: number): Webhook {
   const row = db
     .select()
     .from(webhooks)
     .where(and(eq(webhooks.id, id), eq(webhooks.orgId, orgId)))
     .get()
   if (!row) throw new NotFound('Webhook not found')
-  return row
+  return forgetExpiredSecret(db, row, nowMs)
 }
 
 export function updateSubscription(db: Db, config: Config, current: Webhook, changes: SubscriptionChanges, nowMs: number): Webhook {
@@ -162,10 +163,26 @@ export function signingSecrets(sub: Pick<Webhook, 'secret' | 'previousSecret' | 
   return previousSecret !== null && previousSecretExpiresAt !== null && nowMs < previousSecretExpiresAt ? [secret, previousSecret] : [secret]
 }
 
+const noPreviousSecret = { previousSecret: null, previousSecretExpiresAt: null } satisfies Partial<Webhook>
+
+// A previous secret whose window has ended is deleted, not merely ignored, so no stale key material stays in the
+// database: on every read and before every signature. Compare-and-set on the expiry, so a rotation in between wins.
+export function forgetExpiredSecret(db: Db, row: Webhook, nowMs: number): Webhook {
+  const until = row.previousSecretExpiresAt
+  if (until === null || nowMs < until) return row
+  db.update(webhooks).set(noPreviousSecret).where(and(eq(webhooks.id, row.id), eq(webhooks.previousSecretExpiresAt, until))).run()
+  return { ...row, ...noPreviousSecret }
+}
+
+// The same for subscriptions nobody reads or sends to (a disabled one, say): the dispatcher sweeps now and then.
+export function forgetExpiredSecrets(db: Db, nowMs: number): void {
+  db.update(webhooks).set(noPreviousSecret).where(lte(webhooks.previousSecretExpiresAt, nowMs)).run()
+}
+
 // A new secret keeps the one it replaces signing for `overlapMs` (0 = not at all). A second rotation inside the window
 // keeps only the secret being rotated out: never more than two signatures.
 function replaceSecret(current: Webhook, secret: string, overlapMs: number, nowMs: number) {
-  const previous = overlapMs > 0 ? { previousSecret: current.secret, previousSecretExpiresAt: nowMs + overlapMs } : { previousSecret: null, previousSecretExpiresAt: null }
+  const previous = overlapMs > 0 ? { previousSecret: current.secret, previousSecretExpiresAt: nowMs + overlapMs } : noPreviousSecret
   return { secret, ...previous } satisfies Partial<Webhook>
 }
 

@@ -78,7 +78,7 @@ export const webhookPages = (deps: Deps) =>
       async ({ params, query, request, sessionUserId, csrfToken }) => {
         if (!sessionUserId) return signIn(request)
         const org = staffOf(deps, params.orgId, sessionUserId)
-        const { rows } = listSubscriptions(deps.db, org.orgId, { limit: 100, offset: 0 })
+        const { rows } = listSubscriptions(deps.db, org.orgId, { limit: 100, offset: 0 }, deps.clock.now())
         const attempts = recentDeliveries(deps.db, org.orgId, 20).map((row) => toAttempt(row.delivery, row.eventType))
         const replayed = query.replayed ? rows.find((row) => row.id === query.replayed) : undefined
         const page = await renderWebhooksPage({
@@ -99,7 +99,7 @@ export const webhookPages = (deps: Deps) =>
         verifyCsrf(request, body)
         if (!sessionUserId) return signIn(request)
         const org = staffOf(deps, params.orgId, sessionUserId)
-        const sub = findSubscription(deps.db, org.orgId, params.id)
+        const sub = findSubscription(deps.db, org.orgId, params.id, deps.clock.now())
         if (body.fromPosition > deps.store.headPosition() + 1) throw new Invalid('That position is past the end of the log')
         deps.webhooks.replay(sub, body.fromPosition)
         return redirect(request, `${orgWebhooksPath(org.orgId)}?replayed=${encodeURIComponent(sub.id)}`)
