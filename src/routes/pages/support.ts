@@ -55,10 +55,14 @@ export function redirect(request: Request, location: string, headers: Record<str
   return new Response(null, { status: 303, headers: { location, ...headers } })
 }
 
-// The browser's CSRF token, minted (with the cookie to set) on first sight.
+// Tokens csrfFor accepts from a cookie: the base64url alphabet, nothing HTML could read as markup.
+const CSRF_TOKEN = /^[A-Za-z0-9_-]{16,128}$/
+
+// The browser's CSRF token, minted (with the cookie to set) on first sight. A cookie spkey could not have set (a site on
+// a parent domain can plant one) is replaced, never used: the cached guest page writes the token into its HTML as is.
 export function csrfFor(deps: Deps, request: Request): { csrfToken: string; setCookie: string | null } {
   const existing = readCookie(request.headers, CSRF_COOKIE)
-  if (existing) return { csrfToken: existing, setCookie: null }
+  if (existing !== null && CSRF_TOKEN.test(existing)) return { csrfToken: existing, setCookie: null }
   const csrfToken = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url')
   return { csrfToken, setCookie: cookie(deps, CSRF_COOKIE, csrfToken, 60 * 60 * 24 * 30) }
 }
