@@ -18,4 +18,20 @@ describe('the benchmark harness', () => {
     expect(row?.ratio).toBe(Math.round(((row?.value ?? 0) / (row?.baselineValue ?? 1)) * 100) / 100)
     expect(formatTable(measured, rows)).toContain(`| AddPhysicalKey (durable) | ${row?.value} req/s | ${row?.ratio} |`)
   }, 60_000)
+
+  it('should time aggregate loads, server start and a projection rebuild on long streams', async () => {
+    const { measured, rows } = await runBench({ scenarios: ['long-streams'], durationSec: 1, connections: 4, quick: true })
+    expect(measured).toEqual([])
+    expect(rows.map((r) => r.scenario)).toEqual([
+      'aggregate load, 100 events',
+      'aggregate load, 1000 events',
+      'server start, 1000 events',
+      'projection rebuild, 1000 events',
+    ])
+    for (const row of rows) {
+      expect(row.value).toBeGreaterThan(0)
+      expect(row.ratio).toBeGreaterThan(0)
+    }
+    expect(rows[0]?.ratio).toBe(1)
+  }, 60_000)
 })
