@@ -43,7 +43,8 @@ const keyLocks = perDb(() => new Map<string, number>())
 const driverTargets = perDb(() => new Map<number, { version: number; target: DriverTarget }>())
 const DRIVER_NEUTRAL: ReadonlySet<string> = new Set(['LockOpenRequested', 'TempKeyUsed'])
 
-function lockIdOfKey(deps: Deps, tempKeyUuid: string): number | undefined {
+// Undefined for a key that never existed (a deleted one still names its lock).
+export function lockIdOfKey(deps: Deps, tempKeyUuid: string): number | undefined {
   const memo = keyLocks(deps.db)
   const known = memo.get(tempKeyUuid)
   if (known !== undefined) return known

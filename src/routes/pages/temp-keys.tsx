@@ -10,7 +10,7 @@ import { lockStreamId } from '../../domain/lock/events'
 import type { Schedule } from '../../domain/lock/state'
 import { userStreamId } from '../../domain/user/events'
 import { statusStableUntil, usesLeft } from '../../domain/lock/temp-key-status'
-import { type OpenOutcome, openWithTempKey } from '../../locks/door'
+import { lockIdOfKey, type OpenOutcome, openWithTempKey } from '../../locks/door'
 import { normaliseKeyUuid, tempKeyFacts } from '../../locks/temp-keys'
 import { findLock, findTempKey } from '../../projections/locks'
 import { findUser } from '../../projections/users'
@@ -173,7 +173,8 @@ export const tempKeyOpenRoutes = (deps: Deps) => {
       const requestId = requestInfo(request).requestId
       const open = async () => {
         limit(request, server, uuid)
-        if (!findKey(deps, uuid)) throw new NotFound('Temporary key not found')
+        // Before the caller's credentials are looked at: an unknown key is a 404 whoever asks (memoised, no query).
+        if (lockIdOfKey(deps, uuid) === undefined) throw new NotFound('Temporary key not found')
         const userId = await openerId(deps, principal, request, body)
         const token = onceTokenOf(request, body)
         const metadata = { requestId, principal: userId ?? principalName(principal) }
