@@ -1,21 +1,18 @@
 // The SSRF guard end to end: private-network webhook URLs are refused when registered or changed (400, nothing
 // written) and again right before each delivery (DNS may change after registration), where a refusal is a dead
 // letter that sends nothing and is not retried. WEBHOOK_ALLOW_PRIVATE_TARGETS=true restores LAN deliveries.
-import { afterEach, describe, expect, it } from 'bun:test'
+import { describe, expect, it } from 'bun:test'
 import { testContext } from '../support/context'
-import { realTimeClock, startReceiver, waitFor } from '../webhooks/receiver'
+import { realTimeClock, startReceiver, stopAfterEach, waitFor } from '../webhooks/receiver'
 
 const ADMIN_KEY = 'admin-key-for-webhook-target-tests'
 // Never delivered to: the dispatcher is only started after the URL was pointed elsewhere, and no test is sent.
 const PUBLIC_URL = 'https://93.184.216.34/hook'
-const cleanups: (() => unknown)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup()
-})
+const stopAfterTest = stopAfterEach()
 
 async function setup(env: Record<string, string> = {}) {
   const ctx = testContext({ ADMIN_API_KEY: ADMIN_KEY, WEBHOOK_RETRY_SCHEDULE: '50ms,50ms', ...env }, realTimeClock())
-  cleanups.push(() => ctx.deps.webhooks.stop())
+  stopAfterTest(() => ctx.deps.webhooks.stop())
   return { ctx, partner: await ctx.org() }
 }
 
@@ -33,7 +30,7 @@ function tcpTrap() {
       data: () => {},
     },
   })
-  cleanups.push(() => listener.stop(true))
+  stopAfterTest(() => listener.stop(true))
   return { port: listener.port, connections: () => connections }
 }
 
@@ -139,7 +136,7 @@ describe('webhook delivery re-checks the target', () => {
   it('should deliver to a local receiver, by address or as localhost, as before when WEBHOOK_ALLOW_PRIVATE_TARGETS=true', async () => {
     const { ctx, partner } = await setup({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' })
     const receiver = startReceiver()
-    cleanups.push(receiver.stop)
+    stopAfterTest(receiver.stop)
     const byName = receiver.url.replace('127.0.0.1', 'localhost')
     const created = await ctx.call('POST', '/webhooks', { apiKey: partner.apiKey, body: { url: byName } })
     expect(created.status).toBe(201)

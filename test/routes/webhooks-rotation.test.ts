@@ -1,27 +1,24 @@
 // Secret rotation without a gap: for WEBHOOK_SECRET_OVERLAP after a rotation (POST rotate-secret or an admin PUT with
 // a new secret) every delivery carries the new secret's signature first and the old one's second; then only the new
 // one. Signatures are checked with the independent verifier in test/webhooks/receiver.ts, on the test's manual clock.
-import { afterEach, describe, expect, it } from 'bun:test'
+import { describe, expect, it } from 'bun:test'
 import { createHmac } from 'node:crypto'
 import { addOrgMember } from '../../src/auth/tenants'
 import { loadConfig } from '../../src/config'
 import { manualClock, testContext } from '../support/context'
 import { tempDbPath } from '../support/temp-db'
-import { type Received, startReceiver, verifySignature, waitFor } from '../webhooks/receiver'
+import { type Received, startReceiver, stopAfterEach, verifySignature, waitFor } from '../webhooks/receiver'
 
 const ADMIN_KEY = 'admin-key-for-webhook-rotation-tests'
 const HOUR = 3_600_000
-const cleanups: (() => unknown)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup()
-})
+const stopAfterTest = stopAfterEach()
 
 async function setup(env: Record<string, string> = {}) {
   const clock = manualClock()
   // The receiver listens on 127.0.0.1: private targets are allowed here (the guard has its own tests).
   const ctx = testContext({ ADMIN_API_KEY: ADMIN_KEY, WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', ...env }, clock)
   const receiver = startReceiver()
-  cleanups.push(() => ctx.deps.webhooks.stop(), receiver.stop)
+  stopAfterTest(() => ctx.deps.webhooks.stop(), receiver.stop)
   const partner = await ctx.org()
   const created = await ctx.call('POST', '/webhooks', { apiKey: partner.apiKey, body: { url: receiver.url } })
   expect(created.status).toBe(201)

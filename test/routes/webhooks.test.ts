@@ -1,20 +1,17 @@
-import { afterEach, describe, expect, it } from 'bun:test'
+import { describe, expect, it } from 'bun:test'
 import fc from 'fast-check'
 import { addOrgMember } from '../../src/auth/tenants'
 import { testContext } from '../support/context'
-import { realTimeClock, startReceiver, verifySignature, waitFor } from '../webhooks/receiver'
+import { realTimeClock, startReceiver, stopAfterEach, verifySignature, waitFor } from '../webhooks/receiver'
 
 const ADMIN_KEY = 'admin-key-for-webhook-route-tests'
-const cleanups: (() => unknown)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup()
-})
+const stopAfterTest = stopAfterEach()
 
 async function setup(env: Record<string, string> = {}) {
   // The receivers listen on 127.0.0.1: private targets are allowed here (the guard has its own tests).
   const ctx = testContext({ ADMIN_API_KEY: ADMIN_KEY, WEBHOOK_RETRY_SCHEDULE: '50ms', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', ...env }, realTimeClock())
   const receiver = startReceiver()
-  cleanups.push(() => ctx.deps.webhooks.stop(), receiver.stop)
+  stopAfterTest(() => ctx.deps.webhooks.stop(), receiver.stop)
   return { ctx, receiver, partner: await ctx.org() }
 }
 

@@ -1,18 +1,13 @@
-import { afterEach, describe, expect, it } from 'bun:test'
+import { describe, expect, it } from 'bun:test'
 import { testContext } from '../support/context'
-import { type Receiver, realTimeClock, startReceiver, verifySignature, waitFor } from './receiver'
+import { FAST_RETRIES_TO_LOCALHOST, realTimeClock, type Receiver, startReceiver, stopAfterEach, verifySignature, waitFor } from './receiver'
 
-// The receivers listen on 127.0.0.1: private targets are allowed here (the SSRF guard has its own tests).
-const FAST = { WEBHOOK_RETRY_SCHEDULE: '50ms,100ms,200ms', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }
-const cleanups: (() => unknown)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup()
-})
+const stopAfterTest = stopAfterEach()
 
 async function setup(env: Record<string, string> = {}) {
-  const ctx = testContext({ ...FAST, ...env }, realTimeClock())
+  const ctx = testContext({ ...FAST_RETRIES_TO_LOCALHOST, ...env }, realTimeClock())
   const receiver = startReceiver()
-  cleanups.push(() => ctx.deps.webhooks.stop(), receiver.stop)
+  stopAfterTest(() => ctx.deps.webhooks.stop(), receiver.stop)
   const partner = await ctx.org()
   const { userId } = await ctx.user()
   return { ctx, receiver, partner, userId }
@@ -215,7 +210,7 @@ describe('webhook dispatcher, against a real local receiver', () => {
     await subscribe(s)
     const other = await s.ctx.org()
     const otherReceiver = startReceiver()
-    cleanups.push(otherReceiver.stop)
+    stopAfterTest(otherReceiver.stop)
     const created = await s.ctx.call('POST', '/webhooks', { apiKey: other.apiKey, body: { url: otherReceiver.url } })
     expect(created.status).toBe(201)
     await addKeys(s, 3)
@@ -261,7 +256,7 @@ describe('webhook dispatcher, against a real local receiver', () => {
     await addKeys(s, 2)
     const late = await subscribe(s)
     const history = startReceiver()
-    cleanups.push(history.stop)
+    stopAfterTest(history.stop)
     await subscribe(s, history, { fromPosition: 1 })
     await addKeys(s, 1)
     s.ctx.deps.webhooks.start()

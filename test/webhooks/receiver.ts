@@ -1,5 +1,7 @@
 // A real partner endpoint for the webhook tests: Bun.serve on 127.0.0.1 (random port) that records every request
-// and answers whatever the test scripts; plus an independent Standard Webhooks verifier and a polling helper.
+// and answers whatever the test scripts; plus an independent Standard Webhooks verifier, a polling helper and the
+// settings and clean-up the delivery tests share.
+import { afterEach } from 'bun:test'
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { ManualClock } from '../support/context'
 
@@ -64,3 +66,18 @@ export async function waitFor(condition: () => boolean, timeoutMs = 5000, what =
 
 // The dispatcher schedules retries on the deps clock: these tests run it on real time.
 export const realTimeClock = (): ManualClock => ({ now: () => Date.now(), set: () => {}, advance: () => {} })
+
+// The receivers listen on 127.0.0.1: tests that deliver allow private targets (the SSRF guard has its own tests),
+// and retry on a fast schedule.
+export const FAST_RETRIES_TO_LOCALHOST = { WEBHOOK_RETRY_SCHEDULE: '50ms,100ms,200ms', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }
+
+// What a test started (a dispatcher, a receiver) is stopped after it, whatever its outcome: call at a file's top level.
+export function stopAfterEach(): (...stops: (() => unknown)[]) => void {
+  const stops: (() => unknown)[] = []
+  afterEach(async () => {
+    for (const stop of stops.splice(0)) await stop()
+  })
+  return (...more) => {
+    stops.push(...more)
+  }
+}

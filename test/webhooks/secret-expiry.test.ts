@@ -1,15 +1,12 @@
 // After a rotation's overlap window the previous secret is deleted from its row, not merely left unused: on a read
 // of the subscription, before a delivery is signed, and by the dispatcher's sweep for rows nobody touches.
-import { afterEach, describe, expect, it } from 'bun:test'
+import { describe, expect, it } from 'bun:test'
 import { findSubscription, forgetExpiredSecret } from '../../src/webhooks/subscriptions'
 import { manualClock, testContext } from '../support/context'
-import { startReceiver, verifySignature, waitFor } from './receiver'
+import { startReceiver, stopAfterEach, verifySignature, waitFor } from './receiver'
 
 const HOUR = 3_600_000
-const cleanups: (() => unknown)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup()
-})
+const stopAfterTest = stopAfterEach()
 
 type Row = { secret: string; previous_secret: string | null; previous_secret_expires_at: number | null }
 
@@ -19,7 +16,7 @@ async function givenRotated(overlapMs = HOUR) {
   // The receiver listens on 127.0.0.1: private targets are allowed here (the guard has its own tests).
   const ctx = testContext({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_SECRET_OVERLAP: `${overlapMs}ms` }, clock)
   const receiver = startReceiver()
-  cleanups.push(() => ctx.deps.webhooks.stop(), receiver.stop)
+  stopAfterTest(() => ctx.deps.webhooks.stop(), receiver.stop)
   const partner = await ctx.org()
   const created = await ctx.call('POST', '/webhooks', { apiKey: partner.apiKey, body: { url: receiver.url } })
   expect(created.status).toBe(201)

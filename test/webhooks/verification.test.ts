@@ -1,23 +1,18 @@
-// URL verification: a new or changed webhook URL gets a signed WebhookVerification challenge from the running
+// URL verification: a changed webhook URL gets a signed WebhookVerification challenge from the running
 // dispatcher; a 2xx turns a pending subscription active, anything else is retried on the delivery schedule while it
 // stays pending. Event deliveries go on beside it unchanged.
-import { afterEach, describe, expect, it } from 'bun:test'
+import { describe, expect, it } from 'bun:test'
 import { VERIFICATION_TYPE } from '../../src/webhooks/dispatcher'
 import { testContext } from '../support/context'
-import { type Receiver, realTimeClock, startReceiver, verifySignature, waitFor } from './receiver'
+import { FAST_RETRIES_TO_LOCALHOST, realTimeClock, type Receiver, startReceiver, stopAfterEach, verifySignature, waitFor } from './receiver'
 
-// The receivers listen on 127.0.0.1: private targets are allowed here (the SSRF guard has its own tests).
-const FAST = { WEBHOOK_RETRY_SCHEDULE: '50ms,100ms,200ms', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }
-const cleanups: (() => unknown)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup()
-})
+const stopAfterTest = stopAfterEach()
 
 async function setup(env: Record<string, string> = {}) {
-  const ctx = testContext({ ...FAST, ...env }, realTimeClock())
+  const ctx = testContext({ ...FAST_RETRIES_TO_LOCALHOST, ...env }, realTimeClock())
   const first = startReceiver()
   const second = startReceiver()
-  cleanups.push(() => ctx.deps.webhooks.stop(), first.stop, second.stop)
+  stopAfterTest(() => ctx.deps.webhooks.stop(), first.stop, second.stop)
   const partner = await ctx.org()
   const call = (method: string, path: string, body?: unknown) => ctx.call(method, path, { apiKey: partner.apiKey, body })
   const subscribe = async (receiver: Receiver) => {
@@ -110,7 +105,7 @@ describe('a webhook whose URL changed while the dispatcher runs', () => {
   it('should stop challenging the old URL when the URL changes again, and challenge the newest one', async () => {
     const s = await setup()
     const third = startReceiver()
-    cleanups.push(third.stop)
+    stopAfterTest(third.stop)
     const { id } = await s.subscribe(s.first)
     s.second.respond(() => new Response('down', { status: 500 }))
     s.ctx.deps.webhooks.start()
