@@ -4,6 +4,7 @@ import { describe, expect, test } from 'bun:test'
 import { issueApiKey, registerOrg } from '../../src/auth/tenants'
 import { loadConfig } from '../../src/config'
 import { createDeps } from '../../src/deps'
+import { lockAggregate } from '../../src/domain/lock/decide'
 import { createLogger } from '../../src/logger'
 import { testContext } from '../support/context'
 import { createTestLock, createTestTempKey } from '../support/locks'
@@ -195,5 +196,41 @@ describe('GET /locks/{id}/temp-keys from the read cache', () => {
     ctx.clock.advance(1_000)
     const second = (await list()).json.tempKeys[0].nextWindow
     expect(Date.parse(second) - Date.parse(first)).toBe(1_000)
+  })
+})
+
+describe('lock rows (what every lock route authorises against) from the read cache', () => {
+  async function givenLockOfOrgA() {
+    const ctx = testContext()
+    const a = await ctx.org()
+    const b = await ctx.org()
+    const lock = await createTestLock(ctx, { orgId: a.orgId })
+    const list = (apiKey: string) => ctx.call('GET', `/locks/${lock.lockId}/temp-keys`, { apiKey, headers: { accept: 'application/json' } })
+    expect((await list(a.apiKey)).status).toBe(200)
+    expect(ctx.deps.readCache.get(`lock-row:${lock.lockId}`, ctx.clock.now())).toMatchObject({ lockId: lock.lockId, orgId: a.orgId })
+    const moveTo = (orgId: string) => ({ type: 'SetOrganization' as const, data: { orgId }, metadata: { now: ctx.clock.now() } })
+    return { ctx, a, b, lock, list, moveTo }
+  }
+
+  test('a lock handed to another org is refused to the old org on the very next request, and served to the new one', async () => {
+    const { ctx, a, b, lock, list, moveTo } = await givenLockOfOrgA()
+
+    await ctx.deps.commands.handle(lockAggregate, lock.streamId, moveTo(b.orgId), {})
+
+    expect((await list(a.apiKey)).status).toBe(404)
+    expect((await list(b.apiKey)).status).toBe(200)
+  })
+
+  test('a lock handed over by another process (the admin CLI) is refused to the old org on the next request', async () => {
+    const { ctx, a, b, lock, list, moveTo } = await givenLockOfOrgA()
+
+    const cli = createDeps(loadConfig({ DATABASE_PATH: ctx.deps.config.databasePath, LOG_LEVEL: 'silent' }), { logger: createLogger('silent') })
+    await cli.commands.handle(lockAggregate, lock.streamId, moveTo(b.orgId), {})
+    cli.db.$client.close()
+    // Another process's commit is noticed within a millisecond (sooner than it could tell anyone it is done).
+    await Bun.sleep(2)
+
+    expect((await list(a.apiKey)).status).toBe(404)
+    expect((await list(b.apiKey)).status).toBe(200)
   })
 })
