@@ -1,10 +1,11 @@
 // One delivery attempt: a signed POST of an envelope, bounded by the timeout, answered as data (status code,
 // error, duration, Retry-After), never as an exception.
+import { isIP } from 'node:net'
 import { signingSecrets, type Webhook } from './subscriptions'
 import type { Envelope } from './envelope'
 import { parseRetryAfter } from './policy'
 import { type DeliveryAuth, deliveryHeaders } from './signing'
-import { checkTarget, type Resolver } from './target-guard'
+import { type Resolver, resolveTarget } from './target-guard'
 
 // `refused`: the SSRF guard stopped the attempt before any connection; a permanent failure, never retried.
 export type AttemptResult = { statusCode: number | null; error: string | null; durationMs: number; retryAfterMs: number | null; refused?: boolean }
@@ -40,6 +41,17 @@ async function answerSnippet(response: Response): Promise<string> {
   return Buffer.concat(chunks).toString('utf8', 0, Math.min(size, SNIPPET_BYTES)).replace(/\s+/g, ' ').trim()
 }
 
+// The request goes to the address the guard checked, not to a name fetch would look up again (DNS rebinding could
+// answer a private address the second time). The endpoint still sees its name: the Host header, and for HTTPS the
+// SNI and the certificate check (serverName).
+function pinned(rawUrl: string, address: string | null): { url: string; host?: Record<string, string>; tls?: { serverName: string } } {
+  if (address === null) return { url: rawUrl }
+  const url = new URL(rawUrl)
+  const { hostname, host, protocol } = url
+  url.hostname = isIP(address) === 6 ? `[${address}]` : address
+  return { url: url.href, host: { host }, tls: protocol === 'https:' ? { serverName: hostname } : undefined }
+}
+
 export type SendOptions = { timeoutMs: number; nowMs: () => number; abort: AbortSignal; allowPrivateTargets: boolean; resolve?: Resolver }
 
 export async function sendEnvelope(sub: Webhook, envelope: Envelope, options: SendOptions): Promise<AttemptResult> {
@@ -48,7 +60,7 @@ export async function sendEnvelope(sub: Webhook, envelope: Envelope, options: Se
   const timeout = AbortSignal.timeout(options.timeoutMs)
   const elapsed = () => Math.round(performance.now() - started)
   // The host is resolved again for every attempt: DNS may have changed since the URL was registered.
-  const target = await checkTarget(sub.url, { allowPrivate: options.allowPrivateTargets, timeoutMs: options.timeoutMs, resolve: options.resolve, abort: options.abort })
+  const target = await resolveTarget(sub.url, { allowPrivate: options.allowPrivateTargets, timeoutMs: options.timeoutMs, resolve: options.resolve, abort: options.abort })
   if (target.kind === 'refused') {
     const error = `refused, not sent: ${target.reason} (WEBHOOK_ALLOW_PRIVATE_TARGETS is false)`.slice(0, MAX_ERROR_CHARS)
     return { statusCode: null, error, durationMs: elapsed(), retryAfterMs: null, refused: true }
@@ -59,8 +71,9 @@ export async function sendEnvelope(sub: Webhook, envelope: Envelope, options: Se
     const nowMs = options.nowMs()
     const headers = deliveryHeaders({ messageId: envelope.id, body, secrets: signingSecrets(sub, nowMs), auth: authOf(sub), nowMs })
     // Redirects are not followed: a 3xx counts as a failed attempt (and cannot lead past the guard above).
-    // Residual risk: fetch resolves the name again, so DNS rebinding between the check and the connect is not caught.
-    const response = await fetch(sub.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.any([timeout, options.abort]) })
+    const { url, host, tls } = pinned(sub.url, target.address)
+    const init = { method: 'POST', headers: { ...headers, ...host }, body, redirect: 'manual' as const, tls }
+    const response = await fetch(url, { ...init, signal: AbortSignal.any([timeout, options.abort]) })
     const snippet = await answerSnippet(response)
     const ok = response.status >= 200 && response.status < 300
     const error = ok ? null : `HTTP ${response.status}${snippet ? `: ${snippet}` : ''}`.slice(0, MAX_ERROR_CHARS)

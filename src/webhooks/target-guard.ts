@@ -96,9 +96,13 @@ export type Resolver = (host: string) => Promise<string[]>
 
 export const systemResolver: Resolver = async (host) => (await Bun.dns.lookup(host)).map((entry) => entry.address)
 
-// allowed: may be sent; refused: the host is (or resolves to) a non-public address, a permanent refusal;
-// unresolved: DNS gave no answer (or none in time), which says nothing about the target yet.
-export type TargetVerdict = { kind: 'allowed' } | { kind: 'refused'; reason: string } | { kind: 'unresolved'; reason: string }
+// allowed: may be sent, to `address` when the host is a name (null: the URL's own address, or not looked up);
+// refused: the host is (or resolves to) a non-public address, a permanent refusal; unresolved: DNS gave no answer
+// (or none in time), which says nothing about the target yet.
+export type TargetVerdict =
+  | { kind: 'allowed'; address: string | null }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'unresolved'; reason: string }
 
 export type TargetOptions = { allowPrivate: boolean; timeoutMs: number; resolve?: Resolver; abort?: AbortSignal }
 
@@ -119,9 +123,18 @@ function within<V>(promise: Promise<V>, timeoutMs: number, abort?: AbortSignal):
   })
 }
 
-// Every address the host resolves to must be public: one private answer is enough to refuse.
+// Every address the host resolves to must be public: one private answer is enough to refuse. With private targets
+// allowed nothing is looked up (registration needs no answer then).
 export async function checkTarget(rawUrl: string, options: TargetOptions): Promise<TargetVerdict> {
-  if (options.allowPrivate) return { kind: 'allowed' }
+  return options.allowPrivate ? { kind: 'allowed', address: null } : resolveTarget(rawUrl, options)
+}
+
+// IPv4 first: a server without an IPv6 route would otherwise fail where fetch's own lookup would have fallen back.
+const connectable = (addresses: string[]) => addresses.find((address) => isIP(address) === 4) ?? addresses[0] ?? null
+
+// What a delivery connects to: checkTarget's verdict (the addresses are checked unless private targets are allowed),
+// with a name always looked up here, once, and the address to connect to chosen among the checked ones.
+export async function resolveTarget(rawUrl: string, options: TargetOptions): Promise<TargetVerdict> {
   let url: URL
   try {
     url = new URL(rawUrl)
@@ -130,8 +143,8 @@ export async function checkTarget(rawUrl: string, options: TargetOptions): Promi
   }
   const host = hostOf(url)
   if (isIP(host) !== 0) {
-    const blocked = blockedAddress(host)
-    return blocked ? { kind: 'refused', reason: `${host} is a ${blocked} address` } : { kind: 'allowed' }
+    const blocked = options.allowPrivate ? null : blockedAddress(host)
+    return blocked ? { kind: 'refused', reason: `${host} is a ${blocked} address` } : { kind: 'allowed', address: null }
   }
   let addresses: string[]
   try {
@@ -142,12 +155,12 @@ export async function checkTarget(rawUrl: string, options: TargetOptions): Promi
     return { kind: 'unresolved', reason: `DNS lookup of ${host} failed: ${detail}` }
   }
   if (addresses.length === 0) return { kind: 'unresolved', reason: `DNS lookup of ${host} found no address` }
-  for (const address of addresses) {
+  for (const address of options.allowPrivate ? [] : addresses) {
     const blocked = blockedAddress(address)
     // The resolved address itself is not named: it could reveal the server's internal DNS to a tenant.
     if (blocked) return { kind: 'refused', reason: `${host} resolves to a ${blocked} address` }
   }
-  return { kind: 'allowed' }
+  return { kind: 'allowed', address: connectable(addresses) }
 }
 
 const REGISTRATION_DNS_TIMEOUT_MS = 5000

@@ -117,8 +117,8 @@ describe('blockedAddress, given an IPv6 form that wraps an IPv4 address', () => 
 
 describe('checkTarget', () => {
   it('should let a public literal such as 93.184.216.34 pass without a DNS lookup', async () => {
-    expect(await checkTarget('https://93.184.216.34/hook', { ...GUARDED, resolve: noDns })).toEqual({ kind: 'allowed' })
-    expect(await checkTarget('http://[2606:2800:220:1:248:1893:25c8:1946]:8443/h', { ...GUARDED, resolve: noDns })).toEqual({ kind: 'allowed' })
+    expect(await checkTarget('https://93.184.216.34/hook', { ...GUARDED, resolve: noDns })).toEqual({ kind: 'allowed', address: null })
+    expect(await checkTarget('http://[2606:2800:220:1:248:1893:25c8:1946]:8443/h', { ...GUARDED, resolve: noDns })).toEqual({ kind: 'allowed', address: null })
   })
 
   it.each([
@@ -157,7 +157,7 @@ describe('checkTarget', () => {
     expect(mixed).toEqual({ kind: 'refused', reason: 'mixed.example resolves to a private (RFC 1918) address' })
     expect(JSON.stringify(mixed)).not.toContain('10.0.0.7')
     expect(await checkTarget('https://mapped.example/h', { ...GUARDED, resolve })).toEqual({ kind: 'refused', reason: 'mapped.example resolves to a link-local address' })
-    expect(await checkTarget('https://public.example/h', { ...GUARDED, resolve })).toEqual({ kind: 'allowed' })
+    expect(await checkTarget('https://public.example/h', { ...GUARDED, resolve })).toEqual({ kind: 'allowed', address: '93.184.216.34' })
   })
 
   it('should judge a DNS64-synthesised answer by the IPv4 it carries', async () => {
@@ -166,7 +166,7 @@ describe('checkTarget', () => {
       kind: 'refused',
       reason: 'nat64-private.example resolves to a NAT64-wrapped private (RFC 1918) address',
     })
-    expect(await checkTarget('https://nat64-public.example/h', { ...GUARDED, resolve })).toEqual({ kind: 'allowed' })
+    expect(await checkTarget('https://nat64-public.example/h', { ...GUARDED, resolve })).toEqual({ kind: 'allowed', address: '64:ff9b::5db8:d822' })
   })
 
   it('should answer unresolved (not refused, not allowed) when DNS fails or does not answer in time', async () => {
@@ -180,7 +180,7 @@ describe('checkTarget', () => {
 
   it('should allow every target, without resolving anything, when private targets are allowed', async () => {
     for (const url of ['http://127.0.0.1:1/h', 'http://[::ffff:127.0.0.1]/', 'http://[64:ff9b::127.0.0.1]/', 'http://[2002:7f00:1::]/', 'http://localhost/', 'http://169.254.169.254/']) {
-      expect(await checkTarget(url, { allowPrivate: true, timeoutMs: 1000, resolve: noDns })).toEqual({ kind: 'allowed' })
+      expect(await checkTarget(url, { allowPrivate: true, timeoutMs: 1000, resolve: noDns })).toEqual({ kind: 'allowed', address: null })
     }
   })
 })
