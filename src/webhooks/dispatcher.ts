@@ -1,7 +1,6 @@
 // The webhook reactor: per subscription, events in log order from its checkpoint, at least once. The checkpoint
 // moves only in the write that records a 2xx or a dead-letter decision, so a crash or restart re-sends (with the
 // same webhook-id) rather than loses. Outcomes are data (webhook_deliveries); nothing escapes the loop.
-import { randomBytes } from 'node:crypto'
 import { Counter, Histogram } from 'prom-client'
 import type { Clock } from '../clock'
 import type { Config } from '../config'
@@ -24,6 +23,7 @@ import {
   rewind,
   type Webhook,
 } from './subscriptions'
+import { UrlVerifier } from './verification'
 
 export type DispatcherDeps = {
   db: Db
@@ -36,9 +36,6 @@ export type DispatcherDeps = {
 
 type Backlog = { after: number; filter: string; events: PartnerEvent[]; next: number }
 type Retry = { position: number; attempt: number; nextAttemptAt: number }
-// A verification challenge: the URL it verifies, the envelope every attempt re-sends (one id, like an event's
-// retries), the timer of its next attempt and the attempt in flight.
-type Challenge = { url: string; envelope: Envelope; timer?: ReturnType<typeof setTimeout>; task?: Promise<void> }
 
 const BATCH = 100
 // First-attempt 2xx answers are written together, at most this many or this old.
@@ -48,16 +45,6 @@ const ACK_MAX_AGE_MS = 250
 const IDLE_POLL_MS = 1000
 const ERROR_BACKOFF_MS = 5000
 const PRUNE_EVERY_MS = 3_600_000
-
-export const VERIFICATION_TYPE = 'WebhookVerification'
-
-// The test probe's envelope marked as a verification challenge, with a random value the endpoint may echo back.
-function challengeEnvelope(sub: Webhook, nowMs: number): Envelope {
-  const probe = testEnvelope(sub.id, sub.orgId, nowMs)
-  const challenge = randomBytes(24).toString('base64url')
-  const data = { type: VERIFICATION_TYPE, webhookId: sub.id, url: sub.url, challenge, timestamp: new Date(nowMs).toISOString() }
-  return { ...probe, 'detail-type': VERIFICATION_TYPE, detail: { ...probe.detail, data } }
-}
 
 export class WebhookDispatcher {
   readonly feed: PartnerFeed
@@ -76,7 +63,7 @@ export class WebhookDispatcher {
   private readonly notBefore = new Map<string, number>()
   // Subscriptions whose scheduled retry was already read back from the database in this process.
   private readonly resumed = new Set<string>()
-  private readonly challenges = new Map<string, Challenge>()
+  private readonly verifier: UrlVerifier
   private readonly deliveries: Counter<'outcome'>
   private readonly lag: Histogram
 
@@ -94,6 +81,14 @@ export class WebhookDispatcher {
       help: 'From append to a 2xx from the partner',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 600],
       registers: [deps.metrics.registry],
+    })
+    this.verifier = new UrlVerifier({
+      subscription: (id) => this.log.subscription(id),
+      post: (sub, envelope) => this.post(sub, envelope),
+      record: (sub, envelope, attempt, result) => this.recordOneOff(sub, envelope, 0, attempt, result),
+      retryDelay: (attempt, retryAfterMs) => retryDelay(attempt, deps.config.webhookRetryScheduleMs, retryAfterMs),
+      now: deps.clock.now,
+      logger: deps.logger,
     })
   }
 
@@ -119,10 +114,7 @@ export class WebhookDispatcher {
     clearTimeout(this.timer)
     this.timer = undefined
     this.timerAt = Number.POSITIVE_INFINITY
-    const challenges = [...this.challenges.values()]
-    this.challenges.clear()
-    for (const challenge of challenges) clearTimeout(challenge.timer)
-    await Promise.allSettled([...this.inFlight.values(), ...challenges.map((challenge) => challenge.task)])
+    await Promise.allSettled([...this.inFlight.values(), this.verifier.stop()])
   }
 
   wake(): void {
@@ -156,43 +148,9 @@ export class WebhookDispatcher {
     return this.oneOff(sub, envelope, 0, 1)
   }
 
-  // A changed URL gets a signed verification challenge now (only while the dispatcher runs). While the
-  // subscription stays pending, a failed challenge is retried on the delivery schedule; a 2xx activates it. A newer
-  // URL replaces the challenge; deliveries of events go on beside it as before.
+  // A changed URL gets a signed verification challenge (verification.ts), only while the dispatcher runs.
   verify(sub: Webhook): void {
-    if (!this.running) return
-    clearTimeout(this.challenges.get(sub.id)?.timer)
-    const challenge: Challenge = { url: sub.url, envelope: challengeEnvelope(sub, this.deps.clock.now()) }
-    this.challenges.set(sub.id, challenge)
-    this.challenge(sub.id, challenge, 1)
-  }
-
-  private challenge(id: string, challenge: Challenge, attempt: number): void {
-    challenge.timer = undefined
-    challenge.task = this.sendChallenge(id, challenge, attempt).catch((error: unknown) => {
-      this.deps.logger.error('webhook verification challenge failed', { webhookId: id, error: String(error) })
-      this.endChallenge(id, challenge)
-    })
-  }
-
-  private async sendChallenge(id: string, challenge: Challenge, attempt: number): Promise<void> {
-    const sub = this.log.subscription(id)
-    // Replaced by a newer URL's challenge, deleted, disabled, or verified meanwhile (a delivery or a test got a 2xx).
-    if (this.challenges.get(id) !== challenge || sub?.url !== challenge.url || sub.status !== 'pending') return this.endChallenge(id, challenge)
-    const result = await this.post(sub, challenge.envelope)
-    // Abandoned by a stop (like a delivery in flight) or replaced by a newer URL's challenge: not recorded, so an
-    // old URL's 2xx cannot verify the new one.
-    if (this.challenges.get(id) !== challenge) return
-    const delivery = this.recordOneOff(sub, challenge.envelope, 0, attempt, result)
-    // A refused target sent nothing and will not be sent to.
-    const settled = delivery.state === 'delivered' || result.refused === true
-    const delay = settled ? null : retryDelay(attempt, this.deps.config.webhookRetryScheduleMs, result.retryAfterMs)
-    if (delay === null) return this.endChallenge(id, challenge)
-    challenge.timer = setTimeout(() => this.challenge(id, challenge, attempt + 1), delay)
-  }
-
-  private endChallenge(id: string, challenge: Challenge): void {
-    if (this.challenges.get(id) === challenge) this.challenges.delete(id)
+    if (this.running) this.verifier.verify(sub)
   }
 
   // Re-sends one recorded delivery now, out of band: the checkpoint and any retry schedule are left alone.

@@ -2,7 +2,7 @@
 // dispatcher; a 2xx turns a pending subscription active, anything else is retried on the delivery schedule while it
 // stays pending. Event deliveries go on beside it unchanged.
 import { describe, expect, it } from 'bun:test'
-import { VERIFICATION_TYPE } from '../../src/webhooks/dispatcher'
+import { VERIFICATION_TYPE } from '../../src/webhooks/verification'
 import { testContext } from '../support/context'
 import { FAST_RETRIES_TO_LOCALHOST, realTimeClock, type Receiver, startReceiver, stopAfterEach, verifySignature, waitFor } from './receiver'
 
