@@ -207,8 +207,7 @@ const CSRF_MARK = `csrf${MARK}`
 const ONCE_MARK = `once${MARK}`
 const MARKS = new RegExp(`(${CSRF_MARK}|${ONCE_MARK})`)
 
-export type Template = string[]
-
+type Template = string[]
 
 const guestPageKey = (rawUuid: string, userId: string | null) => `guest-page:${rawUuid.toLowerCase()}:${userId ?? ''}`
 
