@@ -10,7 +10,7 @@ import type { Deps } from '../../deps'
 import { findUser } from '../../projections/users'
 import { LoginLinkPage, LoginPage } from '../../../views/pages/login'
 import { clientIp, createRateLimiter } from '../rate-limit'
-import { CSRF_COOKIE, clearSessionCookie, cookie, html, pagePlugin, redirect, sessionCookie, verifyCsrf } from './support'
+import { clearSessionCookie, html, mintCsrf, pagePlugin, redirect, sessionCookie, verifyCsrf } from './support'
 
 export const SESSION_TTL_SECONDS = 12 * 60 * 60
 export const DEFAULT_NEXT = '/me/keys'
@@ -19,7 +19,6 @@ export const DEFAULT_NEXT = '/me/keys'
 const WINDOW_MS = 15 * 60_000
 const THROTTLED = 'Too many failed sign-ins; wait a few minutes and try again'
 const WRONG = 'Wrong email or password.'
-const CSRF_TTL_SECONDS = 60 * 60 * 24 * 30
 const BASE = 'http://spkey.invalid'
 
 // Only a path on this site: anything with another origin, or that a browser could read as one ("//host",
@@ -37,8 +36,6 @@ export function safeNext(next: string | undefined): string {
   return path
 }
 
-const newCsrfToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url')
-
 // A new session gets a new CSRF token too, so a token planted before sign-in is worthless after it. The jti makes each
 // session's token unique: two sign-ins in one second would otherwise get the same token, and signing out of one would
 // end the other.
@@ -46,7 +43,7 @@ async function signIn(deps: Deps, request: Request, userId: string, next: string
   const token = await deps.jwt.sign(userId, SESSION_TTL_SECONDS, { jti: crypto.randomUUID() })
   const response = redirect(request, safeNext(next))
   response.headers.append('set-cookie', sessionCookie(deps, token, SESSION_TTL_SECONDS))
-  response.headers.append('set-cookie', cookie(deps, CSRF_COOKIE, newCsrfToken(), CSRF_TTL_SECONDS))
+  response.headers.append('set-cookie', mintCsrf(deps).setCookie)
   return response
 }
 

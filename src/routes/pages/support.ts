@@ -55,6 +55,15 @@ export function redirect(request: Request, location: string, headers: Record<str
   return new Response(null, { status: 303, headers: { location, ...headers } })
 }
 
+const CSRF_TTL_SECONDS = 60 * 60 * 24 * 30
+
+// A new CSRF token (24 random bytes, base64url) and the cookie that gives it to the browser: a new browser's, or a new
+// session's.
+export function mintCsrf(deps: Deps): { csrfToken: string; setCookie: string } {
+  const csrfToken = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url')
+  return { csrfToken, setCookie: cookie(deps, CSRF_COOKIE, csrfToken, CSRF_TTL_SECONDS) }
+}
+
 // Tokens csrfFor accepts from a cookie: the base64url alphabet, nothing HTML could read as markup.
 const CSRF_TOKEN = /^[A-Za-z0-9_-]{16,128}$/
 
@@ -63,8 +72,7 @@ const CSRF_TOKEN = /^[A-Za-z0-9_-]{16,128}$/
 export function csrfFor(deps: Deps, request: Request): { csrfToken: string; setCookie: string | null } {
   const existing = readCookie(request.headers, CSRF_COOKIE)
   if (existing !== null && CSRF_TOKEN.test(existing)) return { csrfToken: existing, setCookie: null }
-  const csrfToken = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url')
-  return { csrfToken, setCookie: cookie(deps, CSRF_COOKIE, csrfToken, 60 * 60 * 24 * 30) }
+  return mintCsrf(deps)
 }
 
 // Derives the signed-in user and a CSRF token; sets the CSRF cookie on first sight.
