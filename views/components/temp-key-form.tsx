@@ -94,6 +94,12 @@ function Field({
 const describedBy = (name: string, errors: FormErrors, hint = false) =>
   [hint ? `hint-${name}` : '', errors[name as keyof FormErrors] ? `err-${name}` : ''].filter(Boolean).join(' ') || undefined
 
+// A window's two times: the field, its label, and the form name the rows repeat.
+const WINDOW_ENDS = [
+  ['from', 'From', 'windowFrom'],
+  ['until', 'Until', 'windowUntil'],
+] as const
+
 function WindowRow({ row, window, error }: { row: number; window: WindowValues; error: string | undefined }): JSX.Element {
   const errorId = `err-windows-${row}`
   return (
@@ -108,28 +114,19 @@ function WindowRow({ row, window, error }: { row: number; window: WindowValues; 
         ))}
       </div>
       <div class="times">
-        <div>
-          <label for={`f-window-${row}-from`}>From</label>
-          <input
-            id={`f-window-${row}-from`}
-            name="windowFrom"
-            type="time"
-            value={window.from}
-            aria-invalid={error ? 'true' : undefined}
-            aria-describedby={error ? errorId : undefined}
-          />
-        </div>
-        <div>
-          <label for={`f-window-${row}-until`}>Until</label>
-          <input
-            id={`f-window-${row}-until`}
-            name="windowUntil"
-            type="time"
-            value={window.until}
-            aria-invalid={error ? 'true' : undefined}
-            aria-describedby={error ? errorId : undefined}
-          />
-        </div>
+        {WINDOW_ENDS.map(([end, label, name]) => (
+          <div>
+            <label for={`f-window-${row}-${end}`}>{label}</label>
+            <input
+              id={`f-window-${row}-${end}`}
+              name={name}
+              type="time"
+              value={window[end]}
+              aria-invalid={error ? 'true' : undefined}
+              aria-describedby={error ? errorId : undefined}
+            />
+          </div>
+        ))}
       </div>
       <FieldError id={errorId} error={error} />
     </fieldset>
