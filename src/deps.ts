@@ -5,6 +5,8 @@ import { SessionRevocations } from './auth/sessions'
 import { type Clock, systemClock } from './clock'
 import type { Config } from './config'
 import { type Db, openDatabase } from './db/connection'
+import { lockAggregate } from './domain/lock/decide'
+import { userAggregate } from './domain/user/decide'
 import { CommandHandler } from './eventstore/command-handler'
 import { EventStore } from './eventstore/store'
 import { Writer } from './eventstore/writer'
@@ -66,7 +68,11 @@ export function lockDrivers(config: Config): DriverRegistry {
 export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps & { firstStart: FirstStart } {
   const db = openDatabase(config.databasePath)
   const readCache = new ReadCache(db)
-  const store = new EventStore(db, { projections: [...allProjections, readCache.projection], snapshotEvery: config.snapshotEvery })
+  const store = new EventStore(db, {
+    projections: [...allProjections, readCache.projection],
+    aggregates: [lockAggregate, userAggregate],
+    snapshotEvery: config.snapshotEvery,
+  })
   const metrics = createMetrics()
   watchReadCache(metrics, readCache)
   const appended = new AppendSignal()
@@ -88,6 +94,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   })
   const clock = overrides.clock ?? systemClock
   const logger = overrides.logger ?? createLogger(config.logLevel, undefined, process.stdout.isTTY === true)
+  const upgraded = store.upgrade()
+  if (upgraded.length > 0) logger.info('decision state rebuilt from the log in its current shape', { aggregates: upgraded })
   return {
     config,
     db,

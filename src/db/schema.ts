@@ -22,6 +22,18 @@ export const snapshots = sqliteTable('snapshots', {
   state: text('state').notNull(),
 })
 
+// Decision state of entities too many to fold into their stream's state (a lock's temp keys, a user's physical keys):
+// one row per entity, written in the append's transaction, rebuilt from the log like a snapshot (eventstore/entities.ts).
+export const entityStates = sqliteTable(
+  'entity_states',
+  {
+    streamId: text('stream_id').notNull(),
+    entityId: text('entity_id').notNull(),
+    state: text('state').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.streamId, t.entityId] })],
+)
+
 // Server secrets generated on first start (JWT secret, admin key hash); never part of the log.
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),

@@ -1,4 +1,5 @@
-// The only write path: load (snapshot + tail), decide, append with expected version, evolve, snapshot.
+// The only write path: load (snapshot + tail, and the row of the one entity the command names), decide, append with
+// expected version, evolve, snapshot.
 import { ConcurrencyError } from './errors'
 import type { EventStore } from './store'
 import type { Aggregate, Event, EventMetadata, StoredEvent } from './types'
@@ -14,43 +15,49 @@ export class CommandHandler {
     readonly writer: Writer,
     // Called once the events are durable (their batch committed): metrics, live subscribers.
     private readonly onCommitted: (events: StoredEvent[]) => void = () => {},
-  ) {}
+  ) {
+    writer.onBatchEnd((committed) => store.settle(committed))
+  }
 
-  async handle<S, C extends { metadata: { now: number } }, E extends Event>(
-    aggregate: Aggregate<S, C, E>,
+  async handle<S, C extends { metadata: { now: number } }, E extends Event, N>(
+    aggregate: Aggregate<S, C, E, N>,
     streamId: string,
     command: C,
     metadata: EventMetadata,
     // Writes outside the log (the PII/credential vaults) that must commit with the events, or not at all.
     alongside?: (handled: Handled<S, E>) => void,
   ): Promise<Handled<S, E>> {
-    const handled = await this.writer.run(() => {
+    const handled = await this.writer.run(streamId, () => {
       const result = this.decideAndAppend(aggregate, streamId, command, metadata)
       alongside?.(result)
+      // Last, so a command whose savepoint rolls back (alongside threw) leaves nothing for the next to start from.
+      this.store.carry(aggregate, streamId, result.version, result.state)
       return result
     })
-    this.store.remember(aggregate, streamId, handled.version, handled.state)
     if (handled.events.length > 0) this.onCommitted(handled.events)
     return handled
   }
 
   // Synchronous so it can run inside a batch transaction; a conflict (another process appended) re-decides.
-  decideAndAppend<S, C extends { metadata: { now: number } }, E extends Event>(
-    aggregate: Aggregate<S, C, E>,
+  decideAndAppend<S, C extends { metadata: { now: number } }, E extends Event, N>(
+    aggregate: Aggregate<S, C, E, N>,
     streamId: string,
     command: C,
     metadata: EventMetadata,
   ): Handled<S, E> {
+    const entityId = aggregate.entities?.ofCommand(command) ?? null
     for (let attempt = 1; ; attempt++) {
       const { state, version, atHead } = this.store.loadHead(aggregate, streamId)
-      const decided = aggregate.decider.decide(command, state)
+      const entity = entityId === null ? null : this.store.loadEntity<N>(streamId, entityId)
+      const decided = aggregate.decider.decide(command, state, entity)
       if (decided.length === 0) return { events: [], version, state }
       try {
         // Within the batch transaction a head just read from the log needs no second read before the insert.
         const stored = atHead
           ? this.store.appendAtHead(streamId, version, decided, metadata, command.metadata.now)
           : this.store.append(streamId, version, decided, metadata, command.metadata.now)
-        const next = decided.reduce(aggregate.decider.evolve, state)
+        let next = state
+        for (const event of decided) next = aggregate.decider.evolve(next, event)
         const newVersion = version + decided.length
         const every = this.store.snapshotEvery
         if (Math.floor(newVersion / every) > Math.floor(version / every)) {

@@ -1,9 +1,10 @@
 // The event store: one SQLite file, append with expected version, read by stream or globally, snapshots.
 import type { Database, Statement } from 'bun:sqlite'
 import type { Db } from '../db/connection'
+import { DecisionRows, prefixRange } from './entities'
 import { ConcurrencyError } from './errors'
 import type { Projection } from './projections'
-import type { Aggregate, Event, EventMetadata, StoredEvent } from './types'
+import type { Aggregate, AnyAggregate, Event, EventMetadata, StoredEvent } from './types'
 
 type EventRow = {
   position: number
@@ -25,7 +26,13 @@ export type LoadedHead<State> = Loaded<State> & { atHead: boolean }
 
 type TailRow = { stream_version: number; type: string; data: string }
 
-export type EventStoreOptions = { projections?: Projection[]; snapshotEvery?: number; cacheSize?: number }
+export type EventStoreOptions = {
+  projections?: Projection[]
+  // The aggregates with decision rows (Aggregate.entities): their rows are kept on every append.
+  aggregates?: AnyAggregate[]
+  snapshotEvery?: number
+  cacheSize?: number
+}
 
 type Cached = { aggregate: string; stateVersion: number; version: number; state: unknown }
 
@@ -60,9 +67,15 @@ export class EventStore {
   // Counts events folded by load(): lets tests prove a snapshot bounds the work.
   eventsFolded = 0
   private readonly projections: Projection[]
+  private readonly aggregates: AnyAggregate[]
+  private readonly rows: DecisionRows
   // Committed aggregate states, never served stale: another process appending, or a rolled-back batch, cannot make it
   // answer an old version (see loadHead).
   private readonly cache = new Map<string, Cached>()
+  // States decided earlier in the write transaction still open (a group-commit batch): a later command of the same
+  // stream starts from there instead of re-reading and re-folding the events before it. They join the cache once the
+  // transaction commits, and are dropped if it rolls back (settle).
+  private readonly carried = new Map<string, Cached>()
   private readonly cacheSize: number
   private readonly appended: Appended
   private seenEpoch: number
@@ -73,6 +86,8 @@ export class EventStore {
     readStream: Statement<EventRow, [string, number]>
     readTail: Statement<TailRow, [string, number]>
     readStreamRange: Statement<EventRow, [string, number, number]>
+    readKind: Statement<TailRow & { stream_id: string }, [string, string]>
+    deleteSnapshots: Statement<unknown, [string, string]>
     readAll: Statement<EventRow, [number, number]>
     snapshot: Statement<SnapshotRow, [string]>
     saveSnapshot: Statement<unknown, [string, number, number, string]>
@@ -85,6 +100,8 @@ export class EventStore {
     options: EventStoreOptions = {},
   ) {
     this.projections = options.projections ?? []
+    this.aggregates = (options.aggregates ?? []).filter((aggregate) => aggregate.entities !== undefined)
+    this.rows = new DecisionRows(db, this.aggregates)
     this.snapshotEvery = options.snapshotEvery ?? 100
     this.cacheSize = options.cacheSize ?? 10_000
     const c = db.$client
@@ -98,6 +115,10 @@ export class EventStore {
       readTail: c.query(
         'SELECT stream_version, type, data FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version',
       ),
+      readKind: c.query(
+        'SELECT stream_id, stream_version, type, data FROM events WHERE stream_id >= ? AND stream_id < ? ORDER BY stream_id, stream_version',
+      ),
+      deleteSnapshots: c.query('DELETE FROM snapshots WHERE stream_id >= ? AND stream_id < ?'),
       readStreamRange: c.query(
         'SELECT * FROM events WHERE stream_id = ? AND stream_version BETWEEN ? AND ? ORDER BY stream_version',
       ),
@@ -178,6 +199,7 @@ export class EventStore {
       const heads = this.appended.heads
       if ((heads.get(streamId) ?? 0) < streamVersion) heads.set(streamId, streamVersion)
       const one: StoredEvent = { ...event, position, streamId, streamVersion, metadata, createdAt }
+      this.rows.apply(one)
       for (const projection of this.projections) projection.apply(this.db, one)
       stored.push(one)
     }
@@ -198,7 +220,7 @@ export class EventStore {
   }
 
   // The cached state when it is current; else the latest snapshot (when its shape is current) plus the tail.
-  load<S, C, E extends Event>(aggregate: Aggregate<S, C, E>, streamId: string): Loaded<S> {
+  load<S, C, E extends Event>(aggregate: Aggregate<S, C, E, unknown>, streamId: string): Loaded<S> {
     const { state, version } = this.loadHead(aggregate, streamId)
     return { state, version }
   }
@@ -208,8 +230,12 @@ export class EventStore {
   // appended to the stream past it (a later command of the same batch, a rolled-back one, a direct append): then it is
   // checked against the head (one indexed read), its tail folded if the log moved on. Without a cached state the
   // snapshot and the tail after it are read, and the last event read is the head.
-  loadHead<S, C, E extends Event>(aggregate: Aggregate<S, C, E>, streamId: string): LoadedHead<S> {
+  loadHead<S, C, E extends Event>(aggregate: Aggregate<S, C, E, unknown>, streamId: string): LoadedHead<S> {
     this.dropCacheIfOutdated()
+    const carried = this.carried.get(streamId)
+    if (carried && carried.aggregate === aggregate.name && this.appended.heads.get(streamId) === carried.version) {
+      return { state: carried.state as S, version: carried.version, atHead: true }
+    }
     const cached = this.cache.get(streamId)
     if (cached && cached.aggregate === aggregate.name && cached.stateVersion === aggregate.stateVersion) {
       const appendedHead = this.appended.heads.get(streamId)
@@ -228,7 +254,7 @@ export class EventStore {
     return { ...loaded, atHead: usable === undefined || loaded.version !== from }
   }
 
-  private fold<S, C, E extends Event>(aggregate: Aggregate<S, C, E>, streamId: string, state: S, version: number): Loaded<S> {
+  private fold<S, C, E extends Event>(aggregate: Aggregate<S, C, E, unknown>, streamId: string, state: S, version: number): Loaded<S> {
     const { evolve } = aggregate.decider
     for (const row of this.q.readTail.all(streamId, version + 1)) {
       state = evolve(state, { type: row.type, data: JSON.parse(row.data) } as E)
@@ -238,12 +264,29 @@ export class EventStore {
     return { state, version }
   }
 
+  // The state of one entity of a stream (null: none, or it left decision state), as of the transaction reading it.
+  loadEntity<E>(streamId: string, entityId: string): E | null {
+    return this.rows.load<E>(streamId, entityId)
+  }
+
+  // A state decided and appended inside the open write transaction (see `carried`).
+  carry(aggregate: { name: string; stateVersion: number }, streamId: string, version: number, state: unknown): void {
+    this.carried.set(streamId, { aggregate: aggregate.name, stateVersion: aggregate.stateVersion, version, state })
+  }
+
+  // The write transaction ended: carried states are committed facts now, or never were.
+  settle(committed: boolean): void {
+    if (committed) for (const [streamId, carried] of this.carried) this.remember(carried, streamId, carried.version, carried.state)
+    this.carried.clear()
+  }
+
   // Only states whose events are committed belong here (the command handler calls it after the batch commits).
-  remember(aggregate: { name: string; stateVersion: number }, streamId: string, version: number, state: unknown): void {
+  remember(aggregate: { name: string; stateVersion: number } | Cached, streamId: string, version: number, state: unknown): void {
     const cached = this.cache.get(streamId)
     if (cached && cached.version > version) return
     this.cache.delete(streamId)
-    this.cache.set(streamId, { aggregate: aggregate.name, stateVersion: aggregate.stateVersion, version, state })
+    const name = 'name' in aggregate ? aggregate.name : aggregate.aggregate
+    this.cache.set(streamId, { aggregate: name, stateVersion: aggregate.stateVersion, version, state })
     if (this.cache.size > this.cacheSize) {
       const oldest = this.cache.keys().next().value
       if (oldest !== undefined) this.cache.delete(oldest)
@@ -276,12 +319,54 @@ export class EventStore {
     this.q.saveSnapshot.run(streamId, version, stateVersion, JSON.stringify(state))
   }
 
-  // Replays the whole log into emptied read-model tables, in one transaction.
+  // Decision state written by an older spkey (another state version, or none: before decision rows) is rebuilt from
+  // the log once, at start: each such aggregate's rows replayed and its snapshots refolded in the new shape, in one
+  // transaction. Returns the names of the aggregates brought up to date.
+  upgrade(): string[] {
+    const outdated = this.aggregates.filter((aggregate) => !this.rows.isCurrent(aggregate))
+    if (outdated.length === 0) return []
+    this.db.$client.transaction(() => {
+      for (const aggregate of outdated) this.refold(aggregate)
+    }).immediate()
+    this.cache.clear()
+    return outdated.map((aggregate) => aggregate.name)
+  }
+
+  private refold(aggregate: AnyAggregate): void {
+    const prefix = aggregate.entities?.streamPrefix
+    if (prefix === undefined) return
+    const range = prefixRange(prefix)
+    this.rows.clear(prefix)
+    this.q.deleteSnapshots.run(...range)
+    const { evolve, initialState } = aggregate.decider
+    let streamId: string | null = null
+    let state = initialState
+    let version = 0
+    const finish = () => {
+      if (streamId !== null && version >= this.snapshotEvery) this.saveSnapshot(streamId, version, aggregate.stateVersion, state)
+    }
+    for (const row of this.q.readKind.iterate(...range)) {
+      if (row.stream_id !== streamId) {
+        finish()
+        streamId = row.stream_id
+        state = initialState
+      }
+      const event = { type: row.type, data: JSON.parse(row.data), streamId: row.stream_id } as StoredEvent
+      state = evolve(state, event)
+      version = row.stream_version
+      this.rows.apply(event)
+    }
+    finish()
+    this.rows.markCurrent(aggregate)
+  }
+
+  // Replays the whole log into emptied read-model tables and decision rows, in one transaction.
   rebuild(onProgress?: (done: number, total: number) => void): number {
     const c = this.db.$client
     const total = this.headPosition()
     let done = 0
     c.transaction(() => {
+      for (const aggregate of this.aggregates) this.refold(aggregate)
       for (const table of this.projections.flatMap((p) => p.tables)) c.exec(`DELETE FROM ${table}`)
       let after = 0
       for (;;) {

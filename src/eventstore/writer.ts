@@ -1,15 +1,18 @@
 // Group commit: every write that arrives while a batch is pending joins it; one BEGIN IMMEDIATE ... COMMIT
 // (one fsync under synchronous=FULL) serves the whole batch, and each write runs in its own savepoint so a
-// failing command rolls back alone. A promise resolves only after its batch is durable.
+// failing command rolls back alone. A promise resolves only after its batch is durable. A batch takes at most
+// `maxPerStream` writes of one stream, so commands for other streams queued behind a hot one get into the next batch,
+// and the event loop runs between batches.
 import type { Statement } from 'bun:sqlite'
 import type { Db } from '../db/connection'
 
-type Pending = { work: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }
+type Pending = { work: () => unknown; stream: string; resolve: (value: unknown) => void; reject: (error: unknown) => void }
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
 
 export class Writer {
   private queue: Pending[] = []
   private scheduled = false
+  private readonly batchEnded: ((committed: boolean) => void)[] = []
   batches = 0
   // The statements every batch and every command runs, compiled once (exec would parse them each time).
   private control?: { begin: Statement; savepoint: Statement; release: Statement; commit: Statement }
@@ -17,12 +20,18 @@ export class Writer {
   constructor(
     private readonly db: Db,
     private readonly maxBatch = 256,
+    private readonly maxPerStream = 32,
   ) {}
 
-  // `work` must be synchronous: bun:sqlite transactions cannot span an await.
-  run<T>(work: () => T extends PromiseLike<unknown> ? never : T): Promise<T> {
+  // Told when each batch's transaction ends, before its promises settle: committed, or rolled back as a whole.
+  onBatchEnd(listener: (committed: boolean) => void): void {
+    this.batchEnded.push(listener)
+  }
+
+  // `work` must be synchronous: bun:sqlite transactions cannot span an await. `stream`: the stream it writes.
+  run<T>(stream: string, work: () => T extends PromiseLike<unknown> ? never : T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject })
+      this.queue.push({ work, stream, resolve: resolve as (value: unknown) => void, reject })
       if (!this.scheduled) {
         this.scheduled = true
         setImmediate(() => this.flush())
@@ -30,9 +39,26 @@ export class Writer {
     })
   }
 
+  // The oldest writes first, skipping those of a stream that already has maxPerStream in the batch (they keep their
+  // place in the queue).
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = []
+    const rest: Pending[] = []
+    const perStream = new Map<string, number>()
+    for (const pending of this.queue) {
+      const taken = perStream.get(pending.stream) ?? 0
+      if (batch.length < this.maxBatch && taken < this.maxPerStream) {
+        batch.push(pending)
+        perStream.set(pending.stream, taken + 1)
+      } else rest.push(pending)
+    }
+    this.queue = rest
+    return batch
+  }
+
   private flush(): void {
     this.scheduled = false
-    const batch = this.queue.splice(0, this.maxBatch)
+    const batch = this.takeBatch()
     if (this.queue.length > 0) {
       this.scheduled = true
       setImmediate(() => this.flush())
@@ -67,9 +93,11 @@ export class Writer {
       this.batches++
     } catch (error) {
       if (client.inTransaction) client.exec('ROLLBACK')
+      for (const listener of this.batchEnded) listener(false)
       for (const pending of batch) pending.reject(error)
       return
     }
+    for (const listener of this.batchEnded) listener(true)
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]
       if (outcome?.ok) pending.resolve(outcome.value)

@@ -83,7 +83,7 @@ export function programKey(
     // Decide before driving: a command the lock refuses (unknown key, no identifier) never reaches the device,
     // and a repeat that changes nothing is answered without it.
     const { state, version } = deps.store.load(lockAggregate, streamId)
-    const [planned] = lockAggregate.decider.decide(command, state)
+    const [planned] = lockAggregate.decider.decide(command, state, null)
     if (!planned) return { events: [], version, state }
     const result = await drive(deps, lockId, ACTIONS[command.type], { ...keyContext(planned), requestId: metadata.requestId })
     if (result.status !== 'ok') {

@@ -4,7 +4,7 @@ import type { Deps } from '../deps'
 import { DomainError, NotFound } from '../domain/errors'
 import { lockAggregate, refusalError, tempKeyRefusal } from '../domain/lock/decide'
 import { type LockEvent, lockStreamId } from '../domain/lock/events'
-import type { LockState } from '../domain/lock/state'
+import type { LockState, TempKeyState } from '../domain/lock/state'
 import type { Handled } from '../eventstore/command-handler'
 import type { EventMetadata } from '../eventstore/types'
 import { findLock, findTempKey } from '../projections/locks'
@@ -86,7 +86,7 @@ export async function openWithTempKey(
     // The moment of authorisation: a key that expires while the driver works still counts this use.
     const now = deps.clock.now()
     const { state, version } = deps.store.load(lockAggregate, streamId)
-    const key = state.status === 'active' ? state.tempKeys[input.tempKeyUuid] : undefined
+    const key = deps.store.loadEntity<TempKeyState>(streamId, input.tempKeyUuid)
     const lock = driverTargetAt(deps, lockId, version)
     if (state.status !== 'active' || !key || !lock) throw new NotFound('Temporary key not found')
     const refusal = tempKeyRefusal(key, input.userId, now)

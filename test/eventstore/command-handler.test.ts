@@ -271,6 +271,36 @@ describe('when the cached state may be behind the log', () => {
     expect(store.load(counter, streamId)).toEqual({ state: { count: 10 }, version: 4 })
   })
 
+  it('should carry each command state to the next one of the batch: no event is read back or folded again', async () => {
+    const { store, writer, handler } = setup()
+    const streamId = uniqueId('counter')
+    await handler.handle(counter, streamId, increment(1), {})
+    const folded = store.eventsFolded
+    const batchesBefore = writer.batches
+
+    const results = await Promise.all(Array.from({ length: 20 }, () => handler.handle(counter, streamId, increment(1), {})))
+
+    expect(writer.batches - batchesBefore).toBe(1)
+    expect(results.map((r) => r.version)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2))
+    expect(store.eventsFolded).toBe(folded)
+  })
+
+  it('should drop the carried states of a batch that rolled back as a whole', async () => {
+    const { db, store, handler } = setup()
+    const streamId = uniqueId('counter')
+    await handler.handle(counter, streamId, increment(1), {})
+    const client = db.$client
+    client.exec(`PRAGMA max_page_count = ${(client.query('PRAGMA page_count').get() as { page_count: number }).page_count}`)
+    const pad = () => client.query('INSERT INTO snapshots (stream_id, stream_version, schema_version, state) VALUES (?, 0, 0, ?)').run(uniqueId('pad'), 'x'.repeat(20_000))
+
+    const outcomes = await Promise.allSettled([handler.handle(counter, streamId, increment(5), {}), handler.handle(counter, streamId, increment(7), {}, pad)])
+    client.exec('PRAGMA max_page_count = 1073741823')
+
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected'])
+    expect(store.load(counter, streamId)).toEqual({ state: { count: 1 }, version: 1 })
+    expect(await handler.handle(counter, streamId, increment(2), {})).toMatchObject({ version: 2, state: { count: 3 } })
+  })
+
   it('should not build on a command that was rolled back', async () => {
     const { store, handler } = setup()
     const streamId = uniqueId('counter')
@@ -337,6 +367,22 @@ describe('when many commands arrive at once (group commit)', () => {
       expect(store.readStream(streamId).map((e) => e.data)).toEqual([{ by: i + 1 }])
     }
     expect(writer.batches - batchesBefore).toBeLessThanOrEqual(5)
+  })
+
+  it('should take at most 32 commands of one stream into a batch, so a hot stream cannot hold others back', async () => {
+    const { store, writer, handler } = setup()
+    const hot = uniqueId('counter')
+    const other = uniqueId('counter')
+    const batchesBefore = writer.batches
+    const order: string[] = []
+
+    const hotOnes = Array.from({ length: 70 }, () => handler.handle(counter, hot, increment(), {}).then(() => order.push(hot)))
+    const otherOne = handler.handle(counter, other, increment(), {}).then(() => order.push(other))
+    await Promise.all([...hotOnes, otherOne])
+
+    expect(writer.batches - batchesBefore).toBe(3)
+    expect(order.indexOf(other)).toBe(32)
+    expect(store.streamVersion(hot)).toBe(70)
   })
 
   it('should reject only the failing command of a batch and commit the others', async () => {

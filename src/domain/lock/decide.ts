@@ -1,6 +1,7 @@
 // Lock decider: lock lifecycle, programmed keys, residents and temp keys. A temp key opens only while valid,
-// within its window and uses, for an allowed user; each use counts exactly once on the lock stream.
-import type { Aggregate } from '../../eventstore/types'
+// within its window and uses, for an allowed user; each use counts exactly once on the lock stream. A temp-key
+// command decides on the lock's facts and that one key's state (a decision row), never on the lock's other keys.
+import type { Aggregate, Entities } from '../../eventstore/types'
 import { Conflict, DomainError, type FieldIssue, Forbidden, Invalid, NotFound, Unauthorized } from '../errors'
 import type {
   AddKey,
@@ -16,7 +17,7 @@ import type {
   WriteKey,
 } from './commands'
 import type { LockEvent, RefusalReason, TempKeyChanges } from './events'
-import { evolveLock } from './evolve'
+import { evolveLock, evolveTempKey } from './evolve'
 import { isValidTimezone } from './schedule'
 import { type ActiveLock, initialLockState, type LockState, type Schedule, type TempKeyState } from './state'
 import { tempKeyStatus } from './temp-key-status'
@@ -36,8 +37,7 @@ const keyRef = (lock: ActiveLock, tempKeyUuid: string, now: number) => ({
   timestamp: iso(now),
 })
 
-function liveTempKey(lock: ActiveLock, uuid: string): TempKeyState {
-  const key = lock.tempKeys[uuid]
+function liveTempKey(key: TempKeyState | null): TempKeyState {
   if (!key || key.deleted) throw new NotFound('Temporary key not found')
   return key
 }
@@ -155,18 +155,18 @@ function changeUuid(command: ChangeLockUuid, state: LockState): LockEvent[] {
   return [{ type: 'LockUuidChanged', data }]
 }
 
-function createTempKey(command: CreateTempKey, state: LockState): LockEvent[] {
+function createTempKey(command: CreateTempKey, state: LockState, existing: TempKeyState | null): LockEvent[] {
   const lock = requireLock(state)
   const { tempKeyUuid, description, schedule, ...rest } = command.data
-  if (lock.tempKeys[tempKeyUuid]) throw new Conflict('A temporary key with this tempKeyUuid already exists')
+  if (existing) throw new Conflict('A temporary key with this tempKeyUuid already exists')
   validateWindow({ ...rest, schedule })
   const optional = { ...(description !== null ? { description } : {}), ...(schedule !== null ? { schedule } : {}) }
   return [{ type: 'TempKeyCreated', data: { ...keyRef(lock, tempKeyUuid, command.metadata.now), ...rest, ...optional } }]
 }
 
-function updateTempKey(command: UpdateTempKey, state: LockState): LockEvent[] {
+function updateTempKey(command: UpdateTempKey, state: LockState, tempKey: TempKeyState | null): LockEvent[] {
   const lock = requireLock(state)
-  const key = liveTempKey(lock, command.data.tempKeyUuid)
+  const key = liveTempKey(tempKey)
   const changes: TempKeyChanges = command.data.changes
   if (Object.keys(changes).length === 0) return []
   validateWindow({ ...key, ...stripUndefined(changes) })
@@ -186,17 +186,16 @@ const stripUndefined = (changes: TempKeyChanges) => {
   }
 }
 
-function deleteTempKey(command: DeleteTempKey, state: LockState): LockEvent[] {
+function deleteTempKey(command: DeleteTempKey, state: LockState, tempKey: TempKeyState | null): LockEvent[] {
   const lock = requireLock(state)
-  const key = liveTempKey(lock, command.data.tempKeyUuid)
+  const key = liveTempKey(tempKey)
   const data = { ...keyRef(lock, key.uuid, command.metadata.now), deletedBy: command.data.deletedBy }
   return [{ type: 'TempKeyDeleted', data }]
 }
 
-function useTempKey(command: UseTempKey, state: LockState): LockEvent[] {
+function useTempKey(command: UseTempKey, state: LockState, key: TempKeyState | null): LockEvent[] {
   const lock = requireLock(state)
-  const { tempKeyUuid, userId, open } = command.data
-  const key = lock.tempKeys[tempKeyUuid]
+  const { userId, open } = command.data
   if (!key) throw new NotFound('Temporary key not found')
   const now = command.metadata.now
   const refusal = tempKeyRefusal(key, userId, now)
@@ -224,7 +223,7 @@ function refuseTempKeyOpen(command: RefuseTempKeyOpen, state: LockState): LockEv
   return [{ type: 'TempKeyOpenRefused', data }]
 }
 
-export function decideLock(command: LockCommand, state: LockState): LockEvent[] {
+export function decideLock(command: LockCommand, state: LockState, tempKey: TempKeyState | null = null): LockEvent[] {
   const now = command.metadata.now
   switch (command.type) {
     case 'CreateLock':
@@ -270,13 +269,13 @@ export function decideLock(command: LockCommand, state: LockState): LockEvent[] 
       return [{ type: 'LockDriverConfigured', data: { ...ref(lock, now), ...command.data } }]
     }
     case 'CreateTempKey':
-      return createTempKey(command, state)
+      return createTempKey(command, state, tempKey)
     case 'UpdateTempKey':
-      return updateTempKey(command, state)
+      return updateTempKey(command, state, tempKey)
     case 'DeleteTempKey':
-      return deleteTempKey(command, state)
+      return deleteTempKey(command, state, tempKey)
     case 'UseTempKey':
-      return useTempKey(command, state)
+      return useTempKey(command, state, tempKey)
     case 'RefuseTempKeyOpen':
       return refuseTempKeyOpen(command, state)
     default: {
@@ -288,8 +287,22 @@ export function decideLock(command: LockCommand, state: LockState): LockEvent[] 
 
 export const lockDecider = { decide: decideLock, evolve: evolveLock, initialState: initialLockState }
 
-export const lockAggregate: Aggregate<LockState, LockCommand, LockEvent> = {
+// The temp key a command or event names: every temp-key command and event carries its tempKeyUuid.
+const namedTempKey = (item: LockCommand | LockEvent): string | null =>
+  'tempKeyUuid' in item.data && typeof item.data.tempKeyUuid === 'string' ? item.data.tempKeyUuid : null
+
+export const tempKeyEntities: Entities<LockCommand, LockEvent, TempKeyState> = {
+  kind: 'temp-key',
+  streamPrefix: 'lock-',
+  ofCommand: namedTempKey,
+  ofEvent: namedTempKey,
+  evolve: evolveTempKey,
+}
+
+// State version 2: temp keys left the lock's state for decision rows (snapshots of version 1 held them all).
+export const lockAggregate: Aggregate<LockState, LockCommand, LockEvent, TempKeyState> = {
   name: 'lock',
-  stateVersion: 1,
+  stateVersion: 2,
   decider: lockDecider,
+  entities: tempKeyEntities,
 }

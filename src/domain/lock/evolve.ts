@@ -1,6 +1,6 @@
-// Folds lock events into LockState; total, never throws.
+// Folds lock events into LockState and a temp key's events into its TempKeyState; total, never throws.
 import type { LockEvent } from './events'
-import type { LockState } from './state'
+import type { LockState, TempKeyState } from './state'
 
 export function evolveLock(state: LockState, event: LockEvent): LockState {
   if (event.type === 'LockCreated') {
@@ -13,7 +13,6 @@ export function evolveLock(state: LockState, event: LockEvent): LockState {
       orgId: orgId ?? null,
       keys: Object.fromEntries(keys.map((k) => [k.uuid, { indexNumber: k.indexNumber ?? null, userId: k.userId ?? null }])),
       residents: {},
-      tempKeys: {},
     }
   }
   if (state.status !== 'active') return state
@@ -39,32 +38,36 @@ export function evolveLock(state: LockState, event: LockEvent): LockState {
       const { [event.data.userId]: _removed, ...residents } = state.residents
       return { ...state, residents }
     }
-    case 'TempKeyCreated': {
-      const { tempKeyUuid, accessMode, allowedUserIds, validFrom, validUntil, maxUses, schedule } = event.data
-      const key = { uuid: tempKeyUuid, accessMode, allowedUserIds, validFrom, validUntil, maxUses, usedCount: 0, schedule: schedule ?? null, deleted: false }
-      return { ...state, tempKeys: { ...state.tempKeys, [tempKeyUuid]: key } }
-    }
-    case 'TempKeyUpdated': {
-      const key = state.tempKeys[event.data.tempKeyUuid]
-      if (!key) return state
-      const { description: _description, ...changes } = event.data.changes
-      const updated = { ...key, ...changes, schedule: changes.schedule === undefined ? key.schedule : changes.schedule }
-      return { ...state, tempKeys: { ...state.tempKeys, [key.uuid]: updated } }
-    }
-    case 'TempKeyDeleted': {
-      const key = state.tempKeys[event.data.tempKeyUuid]
-      if (!key) return state
-      return { ...state, tempKeys: { ...state.tempKeys, [key.uuid]: { ...key, deleted: true } } }
-    }
-    case 'TempKeyUsed': {
-      const key = state.tempKeys[event.data.tempKeyUuid]
-      if (!key) return state
-      return { ...state, tempKeys: { ...state.tempKeys, [key.uuid]: { ...key, usedCount: event.data.usedCount } } }
-    }
     case 'LockOpenRequested':
     case 'KeyWriteRequested':
     case 'LockDriverConfigured':
+    case 'TempKeyCreated':
+    case 'TempKeyUpdated':
+    case 'TempKeyDeleted':
+    case 'TempKeyUsed':
     case 'TempKeyOpenRefused':
       return state
+  }
+}
+
+// A deleted key keeps its row (deleted: true), so reusing its UUID is still a conflict and an open of it is refused as
+// deleted, not unknown; it costs nothing until a command names it.
+export function evolveTempKey(key: TempKeyState | null, event: LockEvent): TempKeyState | null {
+  switch (event.type) {
+    case 'TempKeyCreated': {
+      const { tempKeyUuid, accessMode, allowedUserIds, validFrom, validUntil, maxUses, schedule } = event.data
+      return { uuid: tempKeyUuid, accessMode, allowedUserIds, validFrom, validUntil, maxUses, usedCount: 0, schedule: schedule ?? null, deleted: false }
+    }
+    case 'TempKeyUpdated': {
+      if (!key) return key
+      const { description: _description, ...changes } = event.data.changes
+      return { ...key, ...changes, schedule: changes.schedule === undefined ? key.schedule : changes.schedule }
+    }
+    case 'TempKeyDeleted':
+      return key && { ...key, deleted: true }
+    case 'TempKeyUsed':
+      return key && { ...key, usedCount: event.data.usedCount }
+    default:
+      return key
   }
 }

@@ -1,4 +1,5 @@
-// What lock decisions read: identity, tenancy, programmed keys, residents and the lock's temp keys.
+// What lock decisions read: identity, tenancy, programmed keys and residents (LockState, folded from the stream), and
+// for a temp-key command the one key it names (TempKeyState, a decision row: a lock's past keys never load with it).
 export type AccessMode = 'public' | 'user-whitelist'
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'
@@ -26,7 +27,6 @@ export type ActiveLock = {
   orgId: string | null
   keys: Record<string, { indexNumber: number | null; userId: string | null }>
   residents: Record<string, { email: string | null }>
-  tempKeys: Record<string, TempKeyState>
 }
 
 export type LockState = { status: 'absent' } | ActiveLock

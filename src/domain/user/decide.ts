@@ -1,5 +1,5 @@
 // User decider: creation is idempotent, physical-key numbers only grow, a B2B caller removes only its own keys.
-import type { Aggregate } from '../../eventstore/types'
+import type { Aggregate, Entities } from '../../eventstore/types'
 import { Forbidden, Invalid, NotFound } from '../errors'
 import type {
   AddAccessibleLock,
@@ -11,8 +11,8 @@ import type {
   UserCommand,
 } from './commands'
 import type { UserEvent } from './events'
-import { evolveUser } from './evolve'
-import { initialUserState, type UserState } from './state'
+import { evolvePhysicalKey, evolveUser } from './evolve'
+import { initialUserState, type PhysicalKeyState, type UserState } from './state'
 
 type Active = Extract<UserState, { status: 'active' }>
 
@@ -53,10 +53,10 @@ function addPhysicalKey(command: AddPhysicalKey, state: UserState): UserEvent[] 
   return [{ type: 'PhysicalKeyAdded', data }]
 }
 
-function removePhysicalKey(command: RemovePhysicalKey, state: UserState): UserEvent[] {
+function removePhysicalKey(command: RemovePhysicalKey, state: UserState, key: PhysicalKeyState | null): UserEvent[] {
   const user = requireUser(state)
   const { number, issuerScope } = command.data
-  const issuer = user.physicalKeys[String(number)]
+  const issuer = key?.orgId
   if (issuer === undefined) throw new NotFound(`No physical key with number ${number}`)
   if (issuerScope !== null && !issuerScope.includes(issuer)) {
     throw new Forbidden('This physical key was issued by another organization')
@@ -83,7 +83,7 @@ function removeAccessibleLock(command: RemoveAccessibleLock, state: UserState): 
   return [{ type: 'AccessibleLockRemoved', data: { userId: user.userId, ...command.data, removedAt: iso(command.metadata.now) } }]
 }
 
-export function decideUser(command: UserCommand, state: UserState): UserEvent[] {
+export function decideUser(command: UserCommand, state: UserState, physicalKey: PhysicalKeyState | null = null): UserEvent[] {
   switch (command.type) {
     case 'CreateUser':
       return createUser(command, state)
@@ -94,7 +94,7 @@ export function decideUser(command: UserCommand, state: UserState): UserEvent[] 
     case 'AddPhysicalKey':
       return addPhysicalKey(command, state)
     case 'RemovePhysicalKey':
-      return removePhysicalKey(command, state)
+      return removePhysicalKey(command, state, physicalKey)
     case 'AddAccessibleLock':
       return addAccessibleLock(command, state)
     case 'RemoveAccessibleLock':
@@ -108,8 +108,19 @@ export function decideUser(command: UserCommand, state: UserState): UserEvent[] 
 
 export const userDecider = { decide: decideUser, evolve: evolveUser, initialState: initialUserState }
 
-export const userAggregate: Aggregate<UserState, UserCommand, UserEvent> = {
+export const physicalKeyEntities: Entities<UserCommand, UserEvent, PhysicalKeyState> = {
+  kind: 'physical-key',
+  streamPrefix: 'user-',
+  ofCommand: (command) => (command.type === 'RemovePhysicalKey' ? String(command.data.number) : null),
+  ofEvent: (event) =>
+    event.type === 'PhysicalKeyAdded' || event.type === 'PhysicalKeyRemoved' ? String(event.data.number) : null,
+  evolve: evolvePhysicalKey,
+}
+
+// State version 2: physical keys left the user's state for decision rows (snapshots of version 1 held them all).
+export const userAggregate: Aggregate<UserState, UserCommand, UserEvent, PhysicalKeyState> = {
   name: 'user',
-  stateVersion: 1,
+  stateVersion: 2,
   decider: userDecider,
+  entities: physicalKeyEntities,
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'bun:test'
 import { Conflict, Invalid, NotFound } from '../../../src/domain/errors'
 import type { LockCommand } from '../../../src/domain/lock/commands'
-import { lockDecider } from '../../../src/domain/lock/decide'
+import { lockAggregate, lockDecider } from '../../../src/domain/lock/decide'
 import type { LockEvent } from '../../../src/domain/lock/events'
 import type { ActiveLock } from '../../../src/domain/lock/state'
 import { given } from '../../support/given-when-then'
@@ -17,12 +17,12 @@ const RESIDENT = 'resident-1'
 const ref = { lockId: LOCK, uuid: UUID, timestamp: TS }
 
 const cmd = <C extends LockCommand>(type: C['type'], data: C['data']) => ({ type, data, metadata: { now: NOW } }) as C
-const lock = given(lockDecider)
+const lock = given(lockAggregate)
 
 const created: LockEvent = { type: 'LockCreated', data: { ...ref, index: 1, ownerId: OWNER, orgId: 'org-a' } }
 const keyAdded: LockEvent = { type: 'KeyAdded', data: { ...ref, keyUuid: KEY, keyIndexNumber: 3, userId: 'holder' } }
 const residentAdded: LockEvent = { type: 'ResidentAdded', data: { ...ref, userId: RESIDENT, name: 'Flat 2', email: 'r@example.test' } }
-const withKey = given(lockDecider, [created, keyAdded])
+const withKey = given(lockAggregate, [created, keyAdded])
 
 const activeLock = (patch: Partial<ActiveLock> = {}): ActiveLock => ({
   status: 'active',
@@ -32,7 +32,6 @@ const activeLock = (patch: Partial<ActiveLock> = {}): ActiveLock => ({
   orgId: 'org-a',
   keys: {},
   residents: {},
-  tempKeys: {},
   ...patch,
 })
 
@@ -54,13 +53,13 @@ describe('CreateLock', () => {
 
   describe('when the lock exists', () => {
     it('should do nothing (idempotent create)', () => {
-      given(lockDecider, [created]).when(create()).then([])
+      given(lockAggregate, [created]).when(create()).then([])
     })
   })
 })
 
 describe('SetOwner and SetOrganization', () => {
-  const owned = given(lockDecider, [created])
+  const owned = given(lockAggregate, [created])
   it('should set a new owner', () => {
     owned.when(cmd('SetOwner', { userId: 'owner-2' })).then([{ type: 'OwnerSet', data: { ...ref, userId: 'owner-2' } }])
   })
@@ -82,29 +81,29 @@ describe('SetOwner and SetOrganization', () => {
 describe('ChangeLockUuid', () => {
   const NEW = '99999999-2222-4333-8444-555555555555'
   it('should change the UUID and name the previous one', () => {
-    given(lockDecider, [created])
+    given(lockAggregate, [created])
       .when(cmd('ChangeLockUuid', { newUuid: NEW }))
       .then([{ type: 'LockUuidChanged', data: { ...ref, newUuid: NEW, previousUuid: UUID } }])
   })
   it('should carry the new UUID in later events', () => {
     const changed: LockEvent = { type: 'LockUuidChanged', data: { ...ref, newUuid: NEW, previousUuid: UUID } }
-    given(lockDecider, [created, changed])
+    given(lockAggregate, [created, changed])
       .when(cmd('RecordLockOpen', { requestId: null, reason: null }))
       .then([{ type: 'LockOpenRequested', data: { ...ref, uuid: NEW } }])
   })
   it('should answer Conflict for the same UUID', () => {
-    given(lockDecider, [created]).when(cmd('ChangeLockUuid', { newUuid: UUID })).thenThrows(Conflict)
+    given(lockAggregate, [created]).when(cmd('ChangeLockUuid', { newUuid: UUID })).thenThrows(Conflict)
   })
 })
 
 describe('RecordLockOpen', () => {
   it('should record the open with its reason and request id', () => {
-    given(lockDecider, [created])
+    given(lockAggregate, [created])
       .when(cmd('RecordLockOpen', { requestId: 'req-1', reason: 'delivery' }))
       .then([{ type: 'LockOpenRequested', data: { ...ref, reason: 'delivery', requestId: 'req-1' } }])
   })
   it('should leave the state unchanged', () => {
-    given(lockDecider, [created]).when(cmd('RecordLockOpen', { requestId: null, reason: null })).thenState(activeLock())
+    given(lockAggregate, [created]).when(cmd('RecordLockOpen', { requestId: null, reason: null })).thenState(activeLock())
   })
   it('should refuse a missing lock', () => {
     lock.when(cmd('RecordLockOpen', { requestId: null, reason: null })).thenThrows(NotFound)
@@ -113,7 +112,7 @@ describe('RecordLockOpen', () => {
 
 describe('AddKey', () => {
   it('should add a new key', () => {
-    given(lockDecider, [created])
+    given(lockAggregate, [created])
       .when(cmd('AddKey', { keyUuid: KEY, keyIndexNumber: 3, userId: 'holder' }))
       .then([keyAdded])
   })
@@ -167,21 +166,21 @@ describe('AddResident and RemoveResident', () => {
   const add = cmd('AddResident', { userId: RESIDENT, email: 'r@example.test', name: 'Flat 2' })
   const remove = cmd('RemoveResident', { userId: RESIDENT, email: 'r@example.test' })
   it('should add a resident', () => {
-    given(lockDecider, [created]).when(add).then([residentAdded])
+    given(lockAggregate, [created]).when(add).then([residentAdded])
   })
   it('should refuse a resident who is already on the list (docs: 400)', () => {
-    given(lockDecider, [created, residentAdded]).when(add).thenThrows(Invalid, 'already a resident')
+    given(lockAggregate, [created, residentAdded]).when(add).thenThrows(Invalid, 'already a resident')
   })
   it('should remove a resident', () => {
-    given(lockDecider, [created, residentAdded])
+    given(lockAggregate, [created, residentAdded])
       .when(remove)
       .then([{ type: 'ResidentRemoved', data: { ...ref, userId: RESIDENT, email: 'r@example.test' } }])
   })
   it('should refuse removing someone who is not a resident (docs: 400)', () => {
-    given(lockDecider, [created]).when(remove).thenThrows(Invalid, 'not a resident')
+    given(lockAggregate, [created]).when(remove).thenThrows(Invalid, 'not a resident')
   })
   it('should track residents in the state', () => {
-    given(lockDecider, [created]).when(add).thenState(activeLock({ residents: { [RESIDENT]: { email: 'r@example.test' } } }))
+    given(lockAggregate, [created]).when(add).thenState(activeLock({ residents: { [RESIDENT]: { email: 'r@example.test' } } }))
   })
 })
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'bun:test'
 import { Conflict, Forbidden, Invalid, NotFound, Unauthorized } from '../../../src/domain/errors'
 import type { CreateTempKey, LockCommand, RefuseTempKeyOpen, UpdateTempKey, UseTempKey } from '../../../src/domain/lock/commands'
-import { lockDecider, tempKeyRefusal } from '../../../src/domain/lock/decide'
+import { lockAggregate, tempKeyRefusal } from '../../../src/domain/lock/decide'
 import type { LockEvent } from '../../../src/domain/lock/events'
 import { inSchedule, nextWindowStart, zonedInstant } from '../../../src/domain/lock/schedule'
 import type { Schedule, TempKeyState } from '../../../src/domain/lock/state'
@@ -77,7 +77,7 @@ const update = (changes: UpdateTempKey['data']['changes'], now = NOW): UpdateTem
   metadata: { now },
 })
 
-const lock = (history: LockEvent[] = []) => given(lockDecider, [lockCreated, ...history])
+const lock = (history: LockEvent[] = []) => given(lockAggregate, [lockCreated, ...history])
 const iso = (ms: number) => new Date(ms).toISOString()
 
 const TUESDAY_MORNINGS: Schedule = { timezone: 'Europe/Athens', weekly: [{ days: ['tue'], from: '09:00', until: '12:00' }] }
@@ -121,7 +121,7 @@ describe('CreateTempKey', () => {
 
   describe('when the lock does not exist', () => {
     it('should refuse with not found', () => {
-      given(lockDecider).when(create()).thenThrows(NotFound, 'Lock not found')
+      given(lockAggregate).when(create()).thenThrows(NotFound, 'Lock not found')
     })
   })
 })
@@ -144,15 +144,18 @@ describe('UpdateTempKey', () => {
   })
 
   it('should apply the changes to what the next decision sees', () => {
-    const state = lock([created({ maxUses: 1 }), used(1)]).state
-    const next = lockDecider.evolve(state, { type: 'TempKeyUpdated', data: { ...keyRef(FROM), changes: { maxUses: 2 }, updatedBy: ALICE } })
-    expect(next.status === 'active' ? next.tempKeys[KEY]?.maxUses : undefined).toBe(2)
+    const changed = lock([created({ maxUses: 1 }), used(1), { type: 'TempKeyUpdated', data: { ...keyRef(FROM), changes: { maxUses: 2 }, updatedBy: ALICE } }])
+    expect(changed.entity(KEY)).toMatchObject({ maxUses: 2, usedCount: 1 })
   })
 
   it('should remove a schedule with null', () => {
-    const state = lock([created({ schedule: TUESDAY_MORNINGS })]).state
-    const next = lockDecider.evolve(state, { type: 'TempKeyUpdated', data: { ...keyRef(FROM), changes: { schedule: null }, updatedBy: ALICE } })
-    expect(next.status === 'active' ? next.tempKeys[KEY]?.schedule : undefined).toBeNull()
+    const changed = lock([created({ schedule: TUESDAY_MORNINGS }), { type: 'TempKeyUpdated', data: { ...keyRef(FROM), changes: { schedule: null }, updatedBy: ALICE } }])
+    expect(changed.entity(KEY)?.schedule).toBeNull()
+  })
+
+  it('should leave the lock state untouched: temp keys live in their own rows', () => {
+    const before = lock([]).state
+    expect(lock([created({ maxUses: 1 }), used(1)]).state).toEqual(before)
   })
 
   describe('when the key is unknown or deleted', () => {

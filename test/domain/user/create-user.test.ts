@@ -1,13 +1,13 @@
 // CreateUser on the user decider: idempotent, and a phone number given at creation is audited masked only.
 import { describe, it } from 'bun:test'
 import type { CreateUser } from '../../../src/domain/user/commands'
-import { userDecider } from '../../../src/domain/user/decide'
+import { userAggregate } from '../../../src/domain/user/decide'
 import type { UserEvent } from '../../../src/domain/user/events'
 import { given as givenDecider } from '../../support/given-when-then'
 
 const USER = 'b1f7c0de-0000-4000-8000-000000000002'
 const NOW = Date.parse('2026-06-01T10:00:00.000Z')
-const given = (history: UserEvent[]) => givenDecider(userDecider, history)
+const given = (history: UserEvent[]) => givenDecider(userAggregate, history)
 
 const create = (extra: Partial<CreateUser['data']> = {}): CreateUser => ({
   type: 'CreateUser',

@@ -2,13 +2,13 @@
 import { describe, expect, it } from 'bun:test'
 import { Forbidden, NotFound } from '../../../src/domain/errors'
 import type { AddPhysicalKey, RemovePhysicalKey } from '../../../src/domain/user/commands'
-import { decideUser, userDecider } from '../../../src/domain/user/decide'
+import { decideUser, userAggregate, userDecider } from '../../../src/domain/user/decide'
 import type { UserEvent } from '../../../src/domain/user/events'
 import { given as givenDecider } from '../../support/given-when-then'
 
 const USER = 'b1f7c0de-0000-4000-8000-000000000001'
 const NOW = Date.parse('2026-06-01T10:00:00.000Z')
-const given = (history: UserEvent[]) => givenDecider(userDecider, history)
+const given = (history: UserEvent[]) => givenDecider(userAggregate, history)
 
 const created: UserEvent = { type: 'UserCreated', data: { userId: USER, email: 'u@example.test', status: 'ACTIVE' } }
 const added = (number: number, orgId = 'org-a'): UserEvent => ({
@@ -125,12 +125,15 @@ describe('when the user does not exist', () => {
 
 describe('when folding the history', () => {
   it('should never throw on a removal of a number it does not know', () => {
-    const state = [created, removed(9)].reduce(userDecider.evolve, userDecider.initialState)
-    expect(state).toMatchObject({ status: 'active', physicalKeys: {}, nextPhysicalKeyNumber: 1 })
+    const folded = givenDecider(userAggregate, [created, removed(9)])
+    expect(folded.state).toMatchObject({ status: 'active', nextPhysicalKeyNumber: 1 })
+    expect(folded.entity('9')).toBeNull()
   })
 
-  it('should track the issuing org of each key and the next number', () => {
-    const state = [created, added(1, 'org-a'), added(2, 'org-b'), removed(1)].reduce(userDecider.evolve, userDecider.initialState)
-    expect(state).toMatchObject({ physicalKeys: { '2': 'org-b' }, nextPhysicalKeyNumber: 3 })
+  it('should track the issuing org of each key (its own row) and the next number', () => {
+    const folded = givenDecider(userAggregate, [created, added(1, 'org-a'), added(2, 'org-b'), removed(1)])
+    expect(folded.state).toEqual({ status: 'active', userId: folded.state.status === 'active' ? folded.state.userId : '', nextPhysicalKeyNumber: 3, accessibleLocks: [] })
+    expect(folded.entity('1')).toBeNull()
+    expect(folded.entity('2')).toEqual({ orgId: 'org-b' })
   })
 })
