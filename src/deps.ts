@@ -10,15 +10,15 @@ import { userAggregate } from './domain/user/decide'
 import { CommandHandler } from './eventstore/command-handler'
 import { EventStore } from './eventstore/store'
 import { Writer } from './eventstore/writer'
-import type { DriverRegistry, OpenOutcome } from './locks/door'
 import { createDriver, type DriverSettings, type LockDriver } from './locks/drivers'
+import type { DriverRegistry } from './locks/drivers/port'
 import { type DriverKind, driverRegistry } from './locks/drivers/registry'
-import { KeyedMutex } from './locks/mutex'
-import { OnceCache } from './locks/once'
+import { Doors } from './locks/doors'
 import { createLogger, type Logger } from './logger'
 import { createMetrics, type Metrics, watchReadCache } from './metrics'
 import { allProjections } from './projections'
-import { ReadCache } from './projections/read-cache'
+import { ReadCache } from './reads/cache'
+import { Reads } from './reads/reads'
 import { type FirstStart, loadSecrets, type Secrets } from './secrets'
 import { WebhookDispatcher } from './webhooks/dispatcher'
 import { AppendSignal } from './webhooks/signal'
@@ -36,12 +36,12 @@ export type Deps = {
   // Session JWTs ended by sign-out; jwt.verify refuses them.
   sessions: SessionRevocations
   apiKeys: ApiKeyLookup
-  // Hot read answers, dropped when their streams change (see projections/read-cache.ts).
+  // Hot read answers, dropped when their streams change (see reads/cache.ts); `reads` names every one of them.
   readCache: ReadCache
+  reads: Reads
   drivers: DriverRegistry
-  // One door action per lock at a time; repeated submissions of one open share its outcome.
-  doors: KeyedMutex
-  opens: OnceCache<OpenOutcome>
+  // Every action on a lock's device: one per lock at a time, recorded once confirmed (see locks/doors.ts).
+  doors: Doors
   // Fires after each durable append: wakes the webhook dispatcher and live event streams.
   appended: AppendSignal
   // Partner fan-out; constructed idle: `serve` starts it (tests start it when they want deliveries).
@@ -96,6 +96,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   const logger = overrides.logger ?? createLogger(config.logLevel, undefined, process.stdout.isTTY === true)
   const upgraded = store.upgrade()
   if (upgraded.length > 0) logger.info('decision state rebuilt from the log in its current shape', { aggregates: upgraded })
+  const reads = new Reads(db, readCache)
+  const drivers = overrides.drivers ?? lockDrivers(config)
   return {
     config,
     db,
@@ -109,9 +111,9 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     sessions,
     apiKeys: new ApiKeyLookup(db, readCache),
     readCache,
-    drivers: overrides.drivers ?? lockDrivers(config),
-    doors: new KeyedMutex(),
-    opens: new OnceCache(),
+    reads,
+    drivers,
+    doors: new Doors({ drivers, commands, store, reads, clock, logger }),
     appended,
     webhooks: new WebhookDispatcher({ db, config, clock, logger, metrics, appended }),
     firstStart,

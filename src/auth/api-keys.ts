@@ -3,7 +3,7 @@
 import type { Statement } from 'bun:sqlite'
 import type { Db } from '../db/connection'
 import { orgStreamId } from '../domain/org/events'
-import type { ReadCache } from '../projections/read-cache'
+import type { ReadCache } from '../reads/cache'
 import { randomAlphanumeric, sha256Hex } from '../secrets'
 
 export type IssuedKey = { plain: string; hash: string; prefix: string }

@@ -3,8 +3,7 @@
 import type { Deps } from '../deps'
 import { Forbidden, NotFound } from '../domain/errors'
 import type { Lock as LockRow } from '../db/schema'
-import { lockStreamId } from '../domain/lock/events'
-import { findLock, lockKeyHolderIds } from '../projections/locks'
+import { lockKeyHolderIds } from '../projections/locks'
 import { canManageLock, canUseLock, type LockAccess } from './policies'
 import type { Authenticated } from './principal'
 
@@ -25,19 +24,8 @@ export function isLockManager(deps: Deps, caller: Authenticated, lock: LockRow):
   return canManageLock(caller, access(deps, caller, lock))
 }
 
-// Every lock route reads the row to authorise: it is kept in the read cache until an event of the lock's stream (the
-// only writer of the row) or another process's commit. A missing lock is not cached: guessed ids cannot crowd it.
-function lockRow(deps: Deps, lockId: number): Readonly<LockRow> | undefined {
-  const key = `lock-row:${lockId}`
-  const cached = deps.readCache.get<LockRow>(key, deps.clock.now())
-  if (cached !== undefined) return cached
-  const lock = findLock(deps.db, lockId)
-  if (lock) deps.readCache.set(key, lock, [lockStreamId(lockId)])
-  return lock
-}
-
 export function authorizeLock(deps: Deps, caller: Authenticated, lockId: number, need: LockNeed): Readonly<LockRow> {
-  const lock = lockRow(deps, lockId)
+  const lock = deps.reads.lockRow(lockId, deps.clock.now())
   if (!lock || !canSeeLock(deps, caller, lock)) throw new NotFound('Lock not found')
   if (need === 'manage' && !isLockManager(deps, caller, lock)) {
     throw new Forbidden('Only the lock owner or its organization may do this')

@@ -11,8 +11,7 @@ import { Conflict, Forbidden, Invalid } from '../domain/errors'
 import type { LockCommand } from '../domain/lock/commands'
 import { lockAggregate } from '../domain/lock/decide'
 import { lockStreamId } from '../domain/lock/events'
-import { type KeyCommand, openLock, programKey } from '../locks/device'
-import { DriverFailed } from '../locks/door'
+import { DriverFailed, type KeyCommand } from '../locks/doors'
 import { findLock } from '../projections/locks'
 import { findOrg } from '../projections/orgs'
 import { findUser, findUserByEmail } from '../projections/users'
@@ -101,7 +100,7 @@ export const locksRoutes = (deps: Deps) => {
   const handle = (lockId: number, command: LockCommand, request: Request, caller: Authenticated) =>
     deps.commands.handle(lockAggregate, lockStreamId(lockId), command, eventMetadata(request, caller))
   const drive = (lockId: number, command: KeyCommand, request: Request, caller: Authenticated) =>
-    programKey(deps, lockId, command, eventMetadata(request, caller))
+    deps.doors.programKey(lockId, command, eventMetadata(request, caller))
   // The resident's user: found by e-mail, or created the way GET /users/by-email provisions one.
   const residentUserId = async (email: string, request: Request, caller: Authenticated) =>
     (await findOrCreateUserByEmail(deps, { email }, eventMetadata(request, caller))).user.userId
@@ -179,7 +178,7 @@ export const locksRoutes = (deps: Deps) => {
         authorizeLock(deps, caller, params.id, 'use')
         const userId = caller.kind === 'user' ? caller.userId : caller.actingUserId
         const input = { requestId: body.requestId ?? null, reason: body.reason ?? null, userId }
-        const result = await openLock(deps, params.id, input, eventMetadata(request, caller))
+        const result = await deps.doors.openLock(params.id, input, eventMetadata(request, caller))
         if (result.status === 'failed') throw new DriverFailed(result.reason)
         return commandResponse(aggregateId(params.id), result.handled, { offline: result.offline })
       },

@@ -9,7 +9,6 @@ import type { Deps } from '../deps'
 import { Forbidden, Invalid } from '../domain/errors'
 import { lockStreamId } from '../domain/lock/events'
 import { statusStableUntil } from '../domain/lock/temp-key-status'
-import { recordTempKeyUse } from '../locks/door'
 import {
   AccessModeSchema,
   createTempKey,
@@ -170,7 +169,7 @@ export const tempKeyRoutes = (deps: Deps) =>
           throw new Invalid('Invalid body: userId', [{ field: 'userId', message: 'a user-whitelist key is used by a user: userId is required' }])
         }
         const input = { tempKeyUuid, userId: body.userId ?? null }
-        const handled = await recordTempKeyUse(deps, params.id, input, eventMetadata(request, principal))
+        const handled = await deps.doors.recordTempKeyUse(params.id, input, eventMetadata(request, principal))
         return commandResponse(String(params.id), handled, {}, 'TempKeyUsed')
       },
       {

@@ -3,7 +3,7 @@
 // and their order does not matter.
 import { lockAggregate } from '../../src/domain/lock/decide'
 import { lockStreamId } from '../../src/domain/lock/events'
-import type { DriverRegistry } from '../../src/locks/door'
+import type { DriverRegistry } from '../../src/locks/drivers/port'
 import type { DriverResult, LockDriver } from '../../src/locks/drivers/port'
 import { type CallOptions, manualClock, testContext } from '../support/context'
 import type { Response } from './validate'

@@ -1,5 +1,5 @@
 // A lock driver for route tests: answers at once with the mode a test sets, and records every call it gets.
-import type { DriverRegistry } from '../../src/locks/door'
+import type { DriverRegistry } from '../../src/locks/drivers/port'
 import type { DriverContext, DriverLock, DriverResult, LockDriver } from '../../src/locks/drivers/port'
 
 export type FakeMode = DriverResult['status']

@@ -1,6 +1,5 @@
 // Chooses each lock's driver: its own override (LockDriverConfigured) or the configured default.
-import type { DriverRegistry } from '../door'
-import type { LockDriver } from './port'
+import type { DriverRegistry, LockDriver } from './port'
 
 export type DriverKind = LockDriver['name']
 

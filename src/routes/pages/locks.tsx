@@ -5,7 +5,7 @@ import { authorizeLock, isLockManager } from '../../auth/lock-access'
 import type { Authenticated } from '../../auth/principal'
 import type { Lock, User } from '../../db/schema'
 import type { Deps } from '../../deps'
-import { openLock, type OpenResult as DeviceResult } from '../../locks/device'
+import type { LockOpen as DeviceResult } from '../../locks/doors'
 import { type HistoryEntry, lockHistory } from '../../locks/history'
 import { listLockKeys, listLockResidents, listOwnedLocks } from '../../projections/locks'
 import { findUser } from '../../projections/users'
@@ -106,7 +106,7 @@ export const lockPages = (deps: Deps) =>
         if (!me) return redirect(request, loginUrl(lockPath(params.id)))
         authorizeLock(deps, asCaller(me), params.id, 'use')
         const input = { requestId: null, reason: 'web', userId: me.userId }
-        const open = outcomeOf(await openLock(deps, params.id, input, eventMetadata(request, asCaller(me))))
+        const open = outcomeOf(await deps.doors.openLock(params.id, input, eventMetadata(request, asCaller(me))))
         if (isHtmx(request)) return html(await OpenResult({ open }))
         return redirect(request, `${lockPath(params.id)}?open=${open.status}`)
       },

@@ -10,7 +10,7 @@ import { lockStreamId } from '../../domain/lock/events'
 import type { Schedule } from '../../domain/lock/state'
 import { userStreamId } from '../../domain/user/events'
 import { statusStableUntil, usesLeft } from '../../domain/lock/temp-key-status'
-import { lockIdOfKey, type OpenOutcome, openWithTempKey } from '../../locks/door'
+import type { TempKeyOpen } from '../../locks/doors'
 import { normaliseKeyUuid, tempKeyFacts } from '../../locks/temp-keys'
 import { findLock, findTempKey } from '../../projections/locks'
 import { findUser } from '../../projections/users'
@@ -135,7 +135,7 @@ export const tempKeyOpenRoutes = (deps: Deps) => {
 
   // JSON clients that ask for it get the command envelope; any other client (curl, fetch: no Accept or */*) gets the
   // documented 303. Refusals reach both as the JSON error envelope.
-  const openForClient = async (request: Request, uuid: string, open: () => Promise<OpenOutcome>) => {
+  const openForClient = async (request: Request, uuid: string, open: () => Promise<TempKeyOpen>) => {
     const outcome = await open()
     if (!(request.headers.get('accept') ?? '').includes('application/json')) {
       // docs: "On success, increments the usage counter and redirects back to the temp key page".
@@ -148,7 +148,7 @@ export const tempKeyOpenRoutes = (deps: Deps) => {
 
   // Browsers see the outcome on the key page: a 303 after a plain form's success, else the page (or, for htmx,
   // the card) with the result and the refusal's own status.
-  const openForBrowser = async (request: Request, uuid: string, requestId: string, open: () => Promise<OpenOutcome>) => {
+  const openForBrowser = async (request: Request, uuid: string, requestId: string, open: () => Promise<TempKeyOpen>) => {
     const settled = await settle(open)
     if (settled.ok && !isHtmx(request)) {
       // docs: a browser's successful open answers 303 back to the key page (the confirmation when queued offline).
@@ -174,13 +174,13 @@ export const tempKeyOpenRoutes = (deps: Deps) => {
       const open = async () => {
         limit(request, server, uuid)
         // Before the caller's credentials are looked at: an unknown key is a 404 whoever asks (memoised, no query).
-        if (lockIdOfKey(deps, uuid) === undefined) throw new NotFound('Temporary key not found')
+        if (deps.doors.lockOfKey(uuid) === undefined) throw new NotFound('Temporary key not found')
         const userId = await openerId(deps, principal, request, body)
         const token = onceTokenOf(request, body)
         const metadata = { requestId, principal: userId ?? principalName(principal) }
-        const work = () => openWithTempKey(deps, { tempKeyUuid: uuid, userId, requestId }, metadata)
         // Keyed by user too: two people who happen to pick the same Idempotency-Key never share an outcome.
-        return token === null ? work() : deps.opens.run(`${uuid}:${userId ?? '-'}:${token}`, deps.clock.now(), work)
+        const onceToken = token === null ? null : `${uuid}:${userId ?? '-'}:${token}`
+        return deps.doors.openWithTempKey({ tempKeyUuid: uuid, userId, requestId, onceToken }, metadata)
       }
       return isHtmx(request) || prefersHtml(request) ? openForBrowser(request, uuid, requestId, open) : openForClient(request, uuid, open)
     },

@@ -4,7 +4,7 @@ import { Database } from 'bun:sqlite'
 import { describe, expect, test } from 'bun:test'
 import { openDatabase } from '../../src/db/connection'
 import type { StoredEvent } from '../../src/eventstore/types'
-import { ReadCache } from '../../src/projections/read-cache'
+import { ReadCache } from '../../src/reads/cache'
 import { tempDbPath } from '../support/temp-db'
 
 const eventOn = (streamId: string): StoredEvent => ({

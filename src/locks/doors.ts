@@ -1,0 +1,174 @@
+// The door layer: every action on a lock's device runs one at a time per lock as check -> drive the device -> record
+// what it confirmed. A temp-key open spends a use only once the driver confirmed (or queued) it, is audited when
+// refused, and happens once per submission (a repeated one-time token shares the first outcome). Key programming is
+// fail-fast: offline or failed, nothing is recorded (docs: "if the device can't be reached ... no key is recorded").
+import type { Clock } from '../clock'
+import { DomainError, NotFound } from '../domain/errors'
+import type { AddKey, RemoveKey, WriteKey } from '../domain/lock/commands'
+import { lockAggregate, refusalError, tempKeyRefusal } from '../domain/lock/decide'
+import { type LockEvent, lockStreamId } from '../domain/lock/events'
+import type { LockState, TempKeyState } from '../domain/lock/state'
+import type { CommandHandler, Handled } from '../eventstore/command-handler'
+import type { EventStore } from '../eventstore/store'
+import type { EventMetadata } from '../eventstore/types'
+import type { Logger } from '../logger'
+import type { DriverTarget, Reads } from '../reads/reads'
+import { KeyedMutex } from '../support/keyed-mutex'
+import { OnceCache } from '../support/once'
+import type { DriverContext, DriverRegistry, DriverResult, LockDriver } from './drivers/port'
+
+export class DriverFailed extends DomainError {
+  constructor(reason: string) {
+    super(502, `The lock did not confirm the command (${reason}); nothing was recorded`)
+  }
+}
+
+type Recorded = Handled<LockState, LockEvent>
+
+export type TempKeyOpen = { lockId: number; offline: boolean; handled: Recorded }
+
+export type LockOpen = { status: 'opened'; offline: boolean; handled: Recorded } | { status: 'failed'; reason: string }
+
+export type KeyCommand = AddKey | RemoveKey | WriteKey
+
+const KEY_ACTIONS = { AddKey: 'addKey', RemoveKey: 'removeKey', WriteKey: 'writeKey' } as const
+
+type Action = 'open' | (typeof KEY_ACTIONS)[keyof typeof KEY_ACTIONS]
+
+export type DoorsDeps = {
+  drivers: DriverRegistry
+  commands: CommandHandler
+  store: EventStore
+  reads: Reads
+  clock: Clock
+  logger: Logger
+}
+
+// What the device is told: the key as the lock will record it (a RemoveKey by index names its UUID here).
+function keyContext(event: LockEvent): DriverContext {
+  switch (event.type) {
+    case 'KeyAdded':
+      return { keyUuid: event.data.keyUuid, keyIndexNumber: event.data.keyIndexNumber, userId: event.data.userId }
+    case 'KeyRemoved':
+    case 'KeyWriteRequested':
+      return { keyUuid: event.data.keyUuid, keyIndexNumber: event.data.keyIndexNumber }
+    default:
+      return {}
+  }
+}
+
+export class Doors {
+  private readonly perLock = new KeyedMutex()
+  private readonly opens = new OnceCache<TempKeyOpen>()
+
+  constructor(private readonly deps: DoorsDeps) {}
+
+  // Undefined for a key that never existed (the open's early 404, before credentials are looked at).
+  lockOfKey(tempKeyUuid: string): number | undefined {
+    return this.deps.reads.lockOfKey(tempKeyUuid)
+  }
+
+  // `onceToken`: the form's one-time token or an Idempotency-Key, already scoped to the caller.
+  openWithTempKey(
+    input: { tempKeyUuid: string; userId: string | null; requestId: string | null; onceToken: string | null },
+    metadata: EventMetadata,
+  ): Promise<TempKeyOpen> {
+    const work = () => this.openOnce(input, metadata)
+    return input.onceToken === null ? work() : this.opens.run(input.onceToken, this.deps.clock.now(), work)
+  }
+
+  private async openOnce(input: { tempKeyUuid: string; userId: string | null; requestId: string | null }, metadata: EventMetadata): Promise<TempKeyOpen> {
+    const { commands, store, reads, clock } = this.deps
+    const lockId = reads.lockOfKey(input.tempKeyUuid)
+    if (lockId === undefined) throw new NotFound('Temporary key not found')
+    const streamId = lockStreamId(lockId)
+    return this.perLock.run(streamId, async () => {
+      // The moment of authorisation: a key that expires while the driver works still counts this use.
+      const now = clock.now()
+      const { state, version } = store.load(lockAggregate, streamId)
+      const key = store.loadEntity<TempKeyState>(streamId, input.tempKeyUuid)
+      const lock = reads.driverTarget(lockId, version)
+      if (state.status !== 'active' || !key || !lock) throw new NotFound('Temporary key not found')
+      // Checked here to audit a refusal without driving the door; decide checks again when the use is recorded.
+      const refusal = tempKeyRefusal(key, input.userId, now)
+      if (refusal) {
+        const data = { tempKeyUuid: key.uuid, reason: refusal, userId: input.userId }
+        await commands.handle(lockAggregate, streamId, { type: 'RefuseTempKeyOpen', data, metadata: { now } }, metadata)
+        throw refusalError(refusal)
+      }
+      const context = { requestId: input.requestId ?? undefined, reason: `temp-key:${key.uuid}`, userId: input.userId ?? undefined }
+      const result = await this.drive(lock, 'open', context, metadata)
+      if (result.status === 'failure') throw new DriverFailed(result.reason)
+      const data = { tempKeyUuid: key.uuid, userId: input.userId, open: { requestId: input.requestId, reason: null } }
+      const handled = await commands.handle(lockAggregate, streamId, { type: 'UseTempKey', data, metadata: { now } }, metadata)
+      reads.driverTargetHolds(lockId, version, handled.version, handled.events.map((event) => event.type))
+      return { lockId, offline: result.status === 'offline', handled }
+    })
+  }
+
+  // The docs' audit-only use (use-temp-key): no door moves, but it spends a use, so it queues behind any open of the
+  // same lock that is waiting for its driver (that open must still find its use available).
+  recordTempKeyUse(lockId: number, input: { tempKeyUuid: string; userId: string | null }, metadata: EventMetadata): Promise<Recorded> {
+    const streamId = lockStreamId(lockId)
+    return this.perLock.run(streamId, () => {
+      const data = { tempKeyUuid: input.tempKeyUuid, userId: input.userId, open: null }
+      const command = { type: 'UseTempKey' as const, data, metadata: { now: this.deps.clock.now() } }
+      return this.deps.commands.handle(lockAggregate, streamId, command, metadata)
+    })
+  }
+
+  // An owner's or organisation's open: recorded when the device confirmed it, or queued it for an offline lock.
+  openLock(
+    lockId: number,
+    input: { requestId: string | null; reason: string | null; userId: string | null },
+    metadata: EventMetadata,
+  ): Promise<LockOpen> {
+    const streamId = lockStreamId(lockId)
+    return this.perLock.run(streamId, async () => {
+      const now = this.deps.clock.now()
+      const context = { requestId: input.requestId ?? metadata.requestId, reason: input.reason ?? undefined, userId: input.userId ?? undefined }
+      const result = await this.drive(this.target(lockId), 'open', context, metadata)
+      if (result.status === 'failure') return { status: 'failed', reason: result.reason }
+      const data = { requestId: input.requestId, reason: input.reason }
+      const handled = await this.deps.commands.handle(lockAggregate, streamId, { type: 'RecordLockOpen', data, metadata: { now } }, metadata)
+      return { status: 'opened', offline: result.status === 'offline', handled }
+    })
+  }
+
+  programKey(lockId: number, command: KeyCommand, metadata: EventMetadata): Promise<Recorded> {
+    const streamId = lockStreamId(lockId)
+    return this.perLock.run(streamId, async () => {
+      // Decide before driving: a command the lock refuses (unknown key, no identifier) never reaches the device,
+      // and a repeat that changes nothing is answered without it.
+      const { state, version } = this.deps.store.load(lockAggregate, streamId)
+      const [planned] = lockAggregate.decider.decide(command, state, null)
+      if (!planned) return { events: [], version, state }
+      const result = await this.drive(this.target(lockId), KEY_ACTIONS[command.type], { ...keyContext(planned), requestId: metadata.requestId }, metadata)
+      if (result.status !== 'ok') throw new DriverFailed(result.status === 'offline' ? 'the lock is offline' : result.reason)
+      return this.deps.commands.handle(lockAggregate, streamId, command, metadata)
+    })
+  }
+
+  private target(lockId: number): DriverTarget {
+    const lock = this.deps.reads.lockRow(lockId, this.deps.clock.now())
+    if (!lock) throw new NotFound('Lock not found')
+    return lock
+  }
+
+  // The one call to a device. A driver that throws (misconfigured, bridge down, an adapter bug) failed like any other.
+  private async drive(lock: DriverTarget, action: Action, context: DriverContext, metadata: EventMetadata): Promise<DriverResult> {
+    let result: DriverResult
+    try {
+      const driver: LockDriver = this.deps.drivers.forLock(lock)
+      result = await driver[action]({ lockId: lock.lockId, uuid: lock.uuid, bridgeUrl: lock.bridgeUrl }, context)
+    } catch (error) {
+      result = { status: 'failure', reason: error instanceof Error ? error.message : String(error) }
+    }
+    // An open queued for an offline lock is an outcome of its own; a key change it could not confirm is not.
+    if (result.status === 'failure' || (result.status === 'offline' && action !== 'open')) {
+      const reason = result.status === 'offline' ? 'the lock is offline' : result.reason
+      this.deps.logger.warn('lock driver did not confirm', { lockId: lock.lockId, action, reason, requestId: metadata.requestId })
+    }
+    return result
+  }
+}
