@@ -4,6 +4,7 @@ import pkg from '../package.json'
 import { createApp } from './app'
 import { markServing } from './backup'
 import type { Config } from './config'
+import { truncateWalWhenIdle } from './db/wal'
 import { createDeps } from './deps'
 
 // Collections paced by the work done. Under load the heap fills with dead request objects, and the native memory they
@@ -50,6 +51,7 @@ export async function serve(config: Config): Promise<void> {
   app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: config.maxBodyBytes })
   deps.webhooks.start()
   const stopPacing = paceCollections()
+  const stopWalTruncation = truncateWalWhenIdle(deps.db, deps.commands.writer)
   const unmark = config.databasePath === ':memory:' ? () => {} : markServing(config.databasePath)
   const url = `http://localhost:${app.server?.port ?? config.port}`
   deps.logger.info('spkey started', {
@@ -81,6 +83,7 @@ export async function serve(config: Config): Promise<void> {
     // Live event streams end first (app.stop waits for open responses); requests to partners still in flight are
     // abandoned unrecorded and re-sent, with the same webhook-id, on the next start.
     stopPacing()
+    stopWalTruncation()
     deps.appended.close()
     await deps.webhooks.stop()
     await app.stop(false)
