@@ -68,7 +68,14 @@ export async function seedDoors(deps: Deps, count: number): Promise<{ apiKey: st
   return { apiKey, doors }
 }
 
-export type ChildServer = { url: string; process: Subprocess; rssPeakMb: () => number; stop: () => Promise<void> }
+export type ChildServer = { url: string; process: Subprocess; rssPeakMb: () => number; rssMb: () => number; stop: () => Promise<void> }
+
+// A line of /proc/PID/status in MB (VmHWM: the resident-set high-water mark; VmRSS: resident now).
+function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0)
+  return Math.round(kb / 1024)
+}
 
 export async function startChild(args: string[], env: Record<string, string> = {}, readyPath = '/healthz'): Promise<ChildServer> {
   const port = freePort()
@@ -91,12 +98,8 @@ export async function startChild(args: string[], env: Record<string, string> = {
   return {
     url,
     process: child,
-    // VmHWM: the resident-set high-water mark of the server process.
-    rssPeakMb: () => {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
-      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0)
-      return Math.round(kb / 1024)
-    },
+    rssPeakMb: () => statusMb(child.pid, 'VmHWM'),
+    rssMb: () => statusMb(child.pid, 'VmRSS'),
     stop: async () => {
       child.kill('SIGTERM')
       await child.exited
@@ -113,6 +116,10 @@ export type LoadOptions = {
   paths?: string[]
   connections: number
   durationSec: number
+  // wrk threads (default 2, at most one per connection); two loads at once use 1 each on a 2-core host.
+  threads?: number
+  // A request still unanswered after this long counts as a timeout error (wrk's default: 2 s).
+  timeoutSec?: number
 }
 
 // wrk (C, from Debian) drives the load: a JS load generator would steal the server's CPU on a 2-core machine.
@@ -150,12 +157,16 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   const script = `${dir}/load.lua`
   await Bun.write(script, wrkScript(options))
   const origin = new URL(options.url).origin
-  const run = Bun.spawnSync(
-    ['wrk', '-t', '2', '-c', String(options.connections), '-d', `${options.durationSec}s`, '--latency', '-s', script, origin],
+  const threads = Math.min(options.threads ?? 2, options.connections)
+  const timeout = options.timeoutSec === undefined ? [] : ['--timeout', `${options.timeoutSec}s`]
+  // Not spawnSync: a scenario may run two loads at once (a noisy neighbour).
+  const run = Bun.spawn(
+    ['wrk', '-t', String(threads), '-c', String(options.connections), '-d', `${options.durationSec}s`, ...timeout, '--latency', '-s', script, origin],
     { stdout: 'pipe', stderr: 'pipe' },
   )
+  const out = await new Response(run.stdout).text()
+  await run.exited
   cleanup()
-  const out = run.stdout.toString()
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0)
   const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0)
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)
