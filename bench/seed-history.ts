@@ -5,8 +5,9 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { issueApiKey, registerOrg } from '../src/auth/tenants'
 import type { Deps } from '../src/deps'
-import { lockAggregate } from '../src/domain/lock/decide'
+import { lockAggregate, tempKeyEntities } from '../src/domain/lock/decide'
 import { lockStreamId } from '../src/domain/lock/events'
+import type { TempKeyState } from '../src/domain/lock/state'
 import { userAggregate } from '../src/domain/user/decide'
 import { userStreamId } from '../src/domain/user/events'
 import type { Event } from '../src/eventstore/types'
@@ -65,7 +66,7 @@ function seedLock(deps: Deps, out: ReturnType<typeof batchedAppender>, orgId: st
     orgId,
     keys: [],
   }
-  const created = decide({ type: 'CreateLock', data: lock, metadata: { now: start } }, initialState)
+  const created = decide({ type: 'CreateLock', data: lock, metadata: { now: start } }, initialState, null)
   const base = created.reduce(evolve, initialState)
   out.append(streamId, 0, created, start)
   let version = created.length
@@ -76,11 +77,12 @@ function seedLock(deps: Deps, out: ReturnType<typeof batchedAppender>, orgId: st
     const at = start + i * 1000
     const tempKeyUuid = crypto.randomUUID()
     const key = { tempKeyUuid, accessMode: 'public' as const, allowedUserIds: [], ...window, maxUses: null, description: `bench key ${i}`, schedule: null, createdBy: 'bench' }
-    const events = decide({ type: 'CreateTempKey', data: key, metadata: { now: at } }, base)
+    const events = decide({ type: 'CreateTempKey', data: key, metadata: { now: at } }, base, null)
     const deleted = history.deleteEvery !== null && i % history.deleteEvery === 0
     if (deleted) {
-      const withKey = events.reduce(evolve, base)
-      events.push(...decide({ type: 'DeleteTempKey', data: { tempKeyUuid, deletedBy: 'bench' }, metadata: { now: at + 500 } }, withKey))
+      // The key's own state, as its decision row holds it once created.
+      const keyState = events.reduce(tempKeyEntities.evolve, null as TempKeyState | null)
+      events.push(...decide({ type: 'DeleteTempKey', data: { tempKeyUuid, deletedBy: 'bench' }, metadata: { now: at + 500 } }, base, keyState))
     } else if (i >= sampleAt && live.length < LIVE_SAMPLE) {
       live.push(tempKeyUuid)
       sampleAt += history.keys / LIVE_SAMPLE
@@ -100,7 +102,7 @@ function seedUsers(out: ReturnType<typeof batchedAppender>, history: UserHistory
     const streamId = userStreamId(userId)
     const start = now - (history.keysEach + 1) * 1000
     const data = { userId, email: null, firstName: null, lastName: null }
-    const created = decide({ type: 'CreateUser', data, metadata: { now: start } }, initialState)
+    const created = decide({ type: 'CreateUser', data, metadata: { now: start } }, initialState, null)
     const base = created.reduce(evolve, initialState)
     out.append(streamId, 0, created, start)
     let version = created.length
@@ -109,7 +111,7 @@ function seedUsers(out: ReturnType<typeof batchedAppender>, history: UserHistory
     for (let k = 1; k <= history.keysEach; k++) {
       const at = start + k * 1000
       const command = { type: 'AddPhysicalKey' as const, data: { orgId, orgName: 'Bench', note: `key ${k}` }, metadata: { now: at } }
-      const events = decide(command, state)
+      const events = decide(command, state, null)
       state = events.reduce(evolve, base)
       out.append(streamId, version, events, at)
       version += events.length
