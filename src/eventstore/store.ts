@@ -1,5 +1,6 @@
 // The event store: one SQLite file, append with expected version, read by stream or globally, snapshots.
 import type { Database, Statement } from 'bun:sqlite'
+import { type CommitWatch, commitWatchOf } from '../db/commit-watch'
 import type { Db } from '../db/connection'
 import { DecisionRows, prefixRange } from './entities'
 import { ConcurrencyError } from './errors'
@@ -79,7 +80,7 @@ export class EventStore {
   private readonly cacheSize: number
   private readonly appended: Appended
   private seenEpoch: number
-  private seenDataVersion: number
+  private readonly commits: CommitWatch
   private readonly q: {
     version: Statement<{ v: number | null }, [string]>
     insert: Statement<unknown, [string, number, string, string, string, number]>
@@ -92,7 +93,6 @@ export class EventStore {
     snapshot: Statement<SnapshotRow, [string]>
     saveSnapshot: Statement<unknown, [string, number, number, string]>
     head: Statement<{ p: number | null }, []>
-    dataVersion: Statement<{ data_version: number }, []>
   }
 
   constructor(
@@ -130,11 +130,11 @@ export class EventStore {
           'schema_version = excluded.schema_version, state = excluded.state',
       ),
       head: c.query('SELECT max(position) AS p FROM events'),
-      dataVersion: c.query('PRAGMA data_version'),
     }
     this.appended = appendedOn(c)
     this.seenEpoch = this.appended.epoch
-    this.seenDataVersion = this.readDataVersion()
+    this.commits = commitWatchOf(c)
+    this.commits.onExternalCommit(() => this.cache.clear())
   }
 
   projectionList(): Projection[] {
@@ -303,16 +303,12 @@ export class EventStore {
       appended.heads.clear()
       appended.epoch++
     }
-    const dataVersion = this.readDataVersion()
-    if (dataVersion !== this.seenDataVersion || appended.epoch !== this.seenEpoch) {
+    if (appended.epoch !== this.seenEpoch) {
       this.cache.clear()
-      this.seenDataVersion = dataVersion
       this.seenEpoch = appended.epoch
     }
-  }
-
-  private readDataVersion(): number {
-    return this.q.dataVersion.get()?.data_version ?? 0
+    // Exact, not throttled: a state cached before another process's commit must never be decided on.
+    this.commits.check()
   }
 
   saveSnapshot(streamId: string, version: number, stateVersion: number, state: unknown): void {

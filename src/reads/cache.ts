@@ -2,7 +2,7 @@
 // stream they were built from (this is a projection, so that runs inside the append), a commit by another process
 // on the same file (PRAGMA data_version, looked at most once a millisecond), or the instant their time-dependent
 // facts change (freshUntil).
-import type { Statement } from 'bun:sqlite'
+import { type CommitWatch, commitWatchOf } from '../db/commit-watch'
 import type { Db } from '../db/connection'
 import type { Projection } from '../eventstore/projections'
 
@@ -17,17 +17,15 @@ export class ReadCache {
   misses = 0
   private readonly entries = new Map<string, Entry>()
   private readonly keysByStream = new Map<string, Set<string>>()
-  private readonly dataVersion: Statement<{ data_version: number }, []>
-  private seenDataVersion: number
-  private checkedAt = Number.NEGATIVE_INFINITY
+  private readonly commits: CommitWatch
   private bytes = 0
 
   constructor(
     db: Db,
     private readonly maxBytes = DEFAULT_MAX_BYTES,
   ) {
-    this.dataVersion = db.$client.query('PRAGMA data_version')
-    this.seenDataVersion = this.readDataVersion()
+    this.commits = commitWatchOf(db.$client)
+    this.commits.onExternalCommit(() => this.clear())
     this.projection = { name: 'read-cache', tables: [], apply: (_db, event) => this.changed(event.streamId) }
   }
 
@@ -94,16 +92,6 @@ export class ReadCache {
 
   // Another process's commit is seen within a millisecond: sooner than that process could tell anyone it is done.
   private noticeOtherWriters(): void {
-    const tick = performance.now()
-    if (tick - this.checkedAt < 1) return
-    this.checkedAt = tick
-    const version = this.readDataVersion()
-    if (version === this.seenDataVersion) return
-    this.seenDataVersion = version
-    this.clear()
-  }
-
-  private readDataVersion(): number {
-    return this.dataVersion.get()?.data_version ?? 0
+    this.commits.check(1)
   }
 }

@@ -3,7 +3,8 @@
 import { Database } from 'bun:sqlite'
 import { describe, expect, test } from 'bun:test'
 import { openDatabase } from '../../src/db/connection'
-import type { StoredEvent } from '../../src/eventstore/types'
+import { EventStore } from '../../src/eventstore/store'
+import type { Aggregate, StoredEvent } from '../../src/eventstore/types'
 import { ReadCache } from '../../src/reads/cache'
 import { tempDbPath } from '../support/temp-db'
 
@@ -16,6 +17,12 @@ const eventOn = (streamId: string): StoredEvent => ({
   metadata: {},
   createdAt: 0,
 })
+
+const notes: Aggregate<null, never, StoredEvent> = {
+  name: 'notes',
+  stateVersion: 1,
+  decider: { decide: () => [], evolve: (state) => state, initialState: null },
+}
 
 function given() {
   const path = tempDbPath()
@@ -56,6 +63,19 @@ describe('ReadCache', () => {
     other.run("INSERT INTO api_key_usage (key_hash, last_used_at) VALUES ('x', 1)")
     other.close()
     Bun.sleepSync(2)
+
+    expect(cache.get('a', 0)).toBeUndefined()
+  })
+
+  test('a commit by another connection that the event store notices first still empties the cache', () => {
+    const { path, db, cache } = given()
+    const store = new EventStore(db)
+    cache.set('a', 'A', ['org-1'])
+
+    const other = new Database(path)
+    other.run("INSERT INTO api_key_usage (key_hash, last_used_at) VALUES ('x', 1)")
+    other.close()
+    store.load(notes, 'notes-1')
 
     expect(cache.get('a', 0)).toBeUndefined()
   })
