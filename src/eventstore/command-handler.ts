@@ -47,7 +47,7 @@ export class CommandHandler {
   ): Handled<S, E> {
     const entityId = aggregate.entities?.ofCommand(command) ?? null
     for (let attempt = 1; ; attempt++) {
-      const { state, version, atHead } = this.store.loadHead(aggregate, streamId)
+      const { state, version, atHead, unsnapshotted } = this.store.loadHead(aggregate, streamId)
       const entity = entityId === null ? null : this.store.loadEntity<N>(streamId, entityId)
       const decided = aggregate.decider.decide(command, state, entity)
       if (decided.length === 0) return { events: [], version, state }
@@ -60,7 +60,9 @@ export class CommandHandler {
         for (const event of decided) next = aggregate.decider.evolve(next, event)
         const newVersion = version + decided.length
         const every = this.store.snapshotEvery
-        if (Math.floor(newVersion / every) > Math.floor(version / every)) {
+        // Every N events, and at once after a load that had to fold N or more (a log written without snapshots, by an
+        // import or a direct append): that fold is then paid once, not after every restart or cache drop.
+        if (Math.floor(newVersion / every) > Math.floor(version / every) || unsnapshotted >= every) {
           this.store.saveSnapshot(streamId, newVersion, aggregate.stateVersion, next)
         }
         return { events: stored as StoredEvent<E>[], version: newVersion, state: next }

@@ -23,7 +23,8 @@ export type Loaded<State> = { state: State; version: number }
 
 // `atHead`: the version is the log's head as this connection sees it (read from the log, or a cached state known to be
 // there), not taken on trust from a snapshot; inside a transaction, appending right after needs no second look.
-export type LoadedHead<State> = Loaded<State> & { atHead: boolean }
+// `unsnapshotted`: how many events a load from storage folded after the newest snapshot (0 from memory).
+export type LoadedHead<State> = Loaded<State> & { atHead: boolean; unsnapshotted: number }
 
 type TailRow = { stream_version: number; type: string; data: string }
 
@@ -234,24 +235,24 @@ export class EventStore {
     this.dropCacheIfOutdated()
     const carried = this.carried.get(streamId)
     if (carried && carried.aggregate === aggregate.name && this.appended.heads.get(streamId) === carried.version) {
-      return { state: carried.state as S, version: carried.version, atHead: true }
+      return { state: carried.state as S, version: carried.version, atHead: true, unsnapshotted: 0 }
     }
     const cached = this.cache.get(streamId)
     if (cached && cached.aggregate === aggregate.name && cached.stateVersion === aggregate.stateVersion) {
       const appendedHead = this.appended.heads.get(streamId)
       if (appendedHead === undefined || appendedHead === cached.version) {
-        return { state: cached.state as S, version: cached.version, atHead: true }
+        return { state: cached.state as S, version: cached.version, atHead: true, unsnapshotted: 0 }
       }
       const current = this.streamVersion(streamId)
-      if (cached.version === current) return { state: cached.state as S, version: current, atHead: true }
-      if (cached.version < current) return { ...this.fold(aggregate, streamId, cached.state as S, cached.version), atHead: true }
+      if (cached.version === current) return { state: cached.state as S, version: current, atHead: true, unsnapshotted: 0 }
+      if (cached.version < current) return { ...this.fold(aggregate, streamId, cached.state as S, cached.version), atHead: true, unsnapshotted: 0 }
     }
     const snapshot = this.q.snapshot.get(streamId)
     const usable = snapshot?.schema_version === aggregate.stateVersion ? snapshot : undefined
     const from = usable?.stream_version ?? 0
     const loaded = this.fold(aggregate, streamId, usable ? (JSON.parse(usable.state) as S) : aggregate.decider.initialState, from)
     // An empty tail after version 0 is an empty stream; after a snapshot it only says the snapshot is the newest fact.
-    return { ...loaded, atHead: usable === undefined || loaded.version !== from }
+    return { ...loaded, atHead: usable === undefined || loaded.version !== from, unsnapshotted: loaded.version - from }
   }
 
   private fold<S, C, E extends Event>(aggregate: Aggregate<S, C, E, unknown>, streamId: string, state: S, version: number): Loaded<S> {

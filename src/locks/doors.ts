@@ -1,6 +1,9 @@
-// The door layer: every action on a lock's device runs one at a time per lock as check -> drive the device -> record
-// what it confirmed. A temp-key open spends a use only once the driver confirmed (or queued) it, is audited when
-// refused, and happens once per submission (a repeated one-time token shares the first outcome). Key programming is
+// The door layer: every action on a lock's device runs as check -> drive the device -> record what it confirmed. A
+// temp-key open spends a use only once the driver confirmed (or queued) it, is audited when refused, and happens once
+// per submission (a repeated one-time token shares the first outcome). Uses of one temp key run one at a time, so its
+// maxUses holds while a driver call is in flight; different keys of a lock open side by side (their decisions read
+// only their own rows, and their uses still append to the lock's stream in order). Owner opens and key programming
+// run one at a time per lock. Key programming is
 // fail-fast: offline or failed, nothing is recorded (docs: "if the device can't be reached ... no key is recorded").
 import type { Clock } from '../clock'
 import { DomainError, NotFound } from '../domain/errors'
@@ -59,6 +62,7 @@ function keyContext(event: LockEvent): DriverContext {
 
 export class Doors {
   private readonly perLock = new KeyedMutex()
+  private readonly perTempKey = new KeyedMutex()
   private readonly opens = new OnceCache<TempKeyOpen>()
 
   constructor(private readonly deps: DoorsDeps) {}
@@ -82,7 +86,7 @@ export class Doors {
     const lockId = reads.lockOfKey(input.tempKeyUuid)
     if (lockId === undefined) throw new NotFound('Temporary key not found')
     const streamId = lockStreamId(lockId)
-    return this.perLock.run(streamId, async () => {
+    return this.perTempKey.run(input.tempKeyUuid, async () => {
       // The moment of authorisation: a key that expires while the driver works still counts this use.
       const now = clock.now()
       const { state, version } = store.load(lockAggregate, streamId)
@@ -107,10 +111,10 @@ export class Doors {
   }
 
   // The docs' audit-only use (use-temp-key): no door moves, but it spends a use, so it queues behind any open of the
-  // same lock that is waiting for its driver (that open must still find its use available).
+  // same key that is waiting for its driver (that open must still find its use available).
   recordTempKeyUse(lockId: number, input: { tempKeyUuid: string; userId: string | null }, metadata: EventMetadata): Promise<Recorded> {
     const streamId = lockStreamId(lockId)
-    return this.perLock.run(streamId, () => {
+    return this.perTempKey.run(input.tempKeyUuid, () => {
       const data = { tempKeyUuid: input.tempKeyUuid, userId: input.userId, open: null }
       const command = { type: 'UseTempKey' as const, data, metadata: { now: this.deps.clock.now() } }
       return this.deps.commands.handle(lockAggregate, streamId, command, metadata)

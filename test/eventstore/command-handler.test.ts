@@ -202,6 +202,17 @@ describe('when snapshots are taken every N events', () => {
     }, 60_000)
   })
 
+  it('should snapshot at once after folding N or more events no snapshot covered, so the fold is paid once', async () => {
+    const { db, store, handler } = setup({ snapshotEvery: 10 })
+    const streamId = uniqueId('counter')
+    store.append(streamId, 0, Array.from({ length: 25 }, () => incremented()), {}, NOW)
+    await handler.handle(counter, streamId, increment(), {})
+
+    const fresh = new EventStore(db, { snapshotEvery: 10 })
+    expect(fresh.load(counter, streamId)).toEqual({ state: { count: 26 }, version: 26 })
+    expect(fresh.eventsFolded).toBe(0)
+  })
+
   it('should ignore a snapshot written for another state version', async () => {
     const { store, handler } = setup({ snapshotEvery: 2 })
     const streamId = uniqueId('counter')

@@ -3,10 +3,13 @@
 // nothing the device did not confirm.
 import { describe, expect, it } from 'bun:test'
 import type { TempKeyState } from '../../src/domain/lock/state'
+import type { DriverResult } from '../../src/locks/drivers/port'
 import { DriverFailed } from '../../src/locks/doors'
 import { testContext } from '../support/context'
 import { fakeDriver } from '../support/fake-driver'
 import { createTestLock, createTestTempKey } from '../support/locks'
+
+const ok = async (): Promise<DriverResult> => ({ status: 'ok' })
 
 function setup() {
   const fake = fakeDriver()
@@ -77,6 +80,25 @@ describe('a temp-key open', () => {
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(7)
     expect(ctx.fake.state.calls).toHaveLength(7)
     expect(usedCount(ctx, lock.streamId, key)).toBe(7)
+  })
+
+  it('should open two keys of one lock side by side, but one key only after its previous open is recorded', async () => {
+    const held: (() => void)[] = []
+    const driver = { name: 'simulated' as const, open: () => new Promise<DriverResult>((resolve) => held.push(() => resolve({ status: 'ok' }))), addKey: ok, removeKey: ok, writeKey: ok }
+    const ctx = testContext({}, undefined, { drivers: { forLock: () => driver } })
+    const lock = await createTestLock(ctx)
+    const [first, second] = [await createTestTempKey(ctx, lock), await createTestTempKey(ctx, lock)]
+    const doors = ctx.deps.doors
+    const opens = [first, second, first].map((key) => doors.openWithTempKey({ tempKeyUuid: key, userId: null, requestId: null, onceToken: null }, {}))
+
+    await Bun.sleep(20)
+    expect(held).toHaveLength(2)
+    held.splice(0).forEach((release) => release())
+    await Bun.sleep(20)
+    expect(held).toHaveLength(1)
+    held.splice(0).forEach((release) => release())
+
+    expect((await Promise.all(opens)).map((o) => o.handled.events.at(-1)?.data)).toMatchObject([{ usedCount: 1 }, { usedCount: 1 }, { usedCount: 2 }])
   })
 
   it('should drive the door once for a one-time token submitted twice, both sharing the outcome', async () => {
