@@ -1,6 +1,9 @@
-// JWTs: spkey's own HS256 tokens (issuer/audience/expiry checked), and optionally an external issuer's
-// RS256/ES256/EdDSA tokens via JWKS or a public key. `alg: none` and unexpected algorithms never verify, nor do
-// signed-out (revoked) sessions.
+// JWTs: spkey's own HS256 tokens signed and verified by @elysiajs/jwt (issuer/audience/expiry checked), and optionally
+// an external issuer's RS256/ES256/EdDSA tokens via JWKS or a public key, which jose verifies (the plugin checks
+// against its one secret, not a key set). `alg: none` and unexpected algorithms never verify, nor do signed-out
+// (revoked) sessions.
+import { jwt } from '@elysiajs/jwt'
+import { t } from 'elysia'
 import {
   type CryptoKey,
   createRemoteJWKSet,
@@ -8,7 +11,6 @@ import {
   importSPKI,
   type JWTPayload,
   jwtVerify,
-  SignJWT,
 } from 'jose'
 
 export type JwtOptions = {
@@ -26,16 +28,29 @@ export type JwtOptions = {
 
 export type VerifiedToken = { userId: string; exp: number }
 
+const OWN_ALGORITHM = 'HS256'
 const EXTERNAL_ALGORITHMS = ['RS256', 'ES256', 'EdDSA']
+// What verification reads from spkey's own tokens: the plugin refuses one without them.
+const OwnClaims = t.Object({ sub: t.String(), exp: t.Number() })
 const CACHE_LIMIT = 10_000
 
 export type JwtService = {
-  sign: (userId: string, ttlSeconds: number, extra?: Record<string, unknown>) => Promise<string>
+  sign: (userId: string, ttlSeconds: number, claims?: { jti?: string }) => Promise<string>
   verify: (token: string) => Promise<VerifiedToken | null>
 }
 
 export function createJwtService(options: JwtOptions): JwtService {
-  const key = new TextEncoder().encode(options.secret)
+  // The plugin's decorator, built once and reached through deps rather than mounted on the app: the CLI and the hot
+  // reads answered before Elysia must sign and verify with the very same one.
+  const own = jwt({
+    name: 'ownTokens',
+    secret: options.secret,
+    alg: OWN_ALGORITHM,
+    iss: options.issuer,
+    aud: options.audience,
+    schema: OwnClaims,
+  }).decorator.ownTokens
+  const ownChecks = { algorithms: [OWN_ALGORITHM], issuer: options.issuer, audience: options.audience }
   const jwks = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : undefined
   let publicKey: Promise<CryptoKey> | undefined
   // Verified tokens by their exact text: verification is the hot path of every B2C request.
@@ -56,16 +71,16 @@ export function createJwtService(options: JwtOptions): JwtService {
     return null
   }
 
+  // The one place a token's path is chosen, by its header: spkey signs nothing but HS256, and an external provider's
+  // token must never be checked against spkey's secret.
+  const verifyPayload = async (token: string) => {
+    const { alg } = decodeProtectedHeader(token)
+    if (alg === OWN_ALGORITHM) return (await own.verify(token, ownChecks)) || null
+    return external(token, alg ?? '')
+  }
+
   return {
-    sign: (userId, ttlSeconds, extra = {}) =>
-      new SignJWT(extra)
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-        .setSubject(userId)
-        .setIssuer(options.issuer)
-        .setAudience(options.audience)
-        .setIssuedAt()
-        .setExpirationTime(`${ttlSeconds}s`)
-        .sign(key),
+    sign: (userId, ttlSeconds, claims = {}) => own.sign({ ...claims, sub: userId, exp: `${ttlSeconds}s` }),
 
     async verify(token) {
       if (options.isRevoked?.(token)) return null
@@ -75,12 +90,7 @@ export function createJwtService(options: JwtOptions): JwtService {
         cache.delete(token)
       }
       try {
-        const { alg } = decodeProtectedHeader(token)
-        const payload =
-          alg === 'HS256'
-            ? (await jwtVerify(token, key, { algorithms: ['HS256'], issuer: options.issuer, audience: options.audience }))
-                .payload
-            : await external(token, alg ?? '')
+        const payload = await verifyPayload(token)
         if (!payload || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return null
         const verified = { userId: payload.sub, exp: payload.exp }
         if (cache.size >= CACHE_LIMIT) cache.clear()

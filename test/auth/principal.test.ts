@@ -2,7 +2,7 @@
 // rotated, expired), JWTs (expired, garbled, alg none, other secret, wrong issuer/audience, external issuer), both
 // headers at once, and what another tenant or user gets (403, or 404 where existence would leak).
 import { describe, expect, it } from 'bun:test'
-import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
+import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose'
 import { testContext } from '../support/context'
 
 const ADMIN_KEY = 'admin-key-for-principal-tests-0123456789'
@@ -181,6 +181,24 @@ describe("JWTs from an external issuer's key (JWT_PUBLIC_KEY)", () => {
     const { privateKey } = await generateKeyPair('RS256')
     const token = await new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setSubject(userId).setExpirationTime('1h').sign(privateKey)
     expect((await ctx.call('GET', `/users/${userId}/profile`, { token })).status).toBe(401)
+  })
+})
+
+describe("JWTs from an external issuer's JWKS (JWT_JWKS_URL)", () => {
+  it('should accept an ES256 token from a key in the set, checking JWT_EXTERNAL_ISSUER', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true })
+    const jwks = { keys: [{ ...(await exportJWK(publicKey)), alg: 'ES256', kid: 'idp-1' }] }
+    const idp = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json(jwks) })
+    try {
+      const ctx = testContext({ JWT_JWKS_URL: `http://127.0.0.1:${idp.port}/jwks`, JWT_EXTERNAL_ISSUER: 'https://idp.test' })
+      const { userId } = await ctx.user()
+      const sign = (iss: string) =>
+        new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'idp-1' }).setSubject(userId).setIssuer(iss).setExpirationTime('1h').sign(privateKey)
+      expect((await ctx.call('GET', `/users/${userId}/profile`, { token: await sign('https://idp.test') })).status).toBe(200)
+      expect((await ctx.call('GET', `/users/${userId}/profile`, { token: await sign('https://other.test') })).status).toBe(401)
+    } finally {
+      idp.stop()
+    }
   })
 })
 
