@@ -152,7 +152,7 @@ export const tempKeyRoutes = (deps: Deps) =>
         const now = deps.clock.now()
         const after = query.cursor === undefined ? null : tempKeyCursor.decode(query.cursor)
         const page = { after, limit: query.limit ?? null, status: query.status ?? null }
-        // Cached per lock and page until its stream changes or a status it looked at may change (tempKeyPage).
+        // Cached per lock and page until its stream changes or a status it looked at may change (pageLiveTempKeys).
         const cacheKey = `lock-temp-keys:${JSON.stringify([params.id, page.limit, page.status, page.after])}`
         const cached = deps.readCache.get<string>(cacheKey, now)
         if (cached !== undefined) return jsonBody(cached)
