@@ -141,7 +141,8 @@ export const physicalKeys = sqliteTable(
     note: text('note'),
     addedAt: integer('added_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.number] })],
+  // user_org: a reader scoped to its organisation pages through that org's keys by number, without visiting others'.
+  (t) => [primaryKey({ columns: [t.userId, t.number] }), index('physical_keys_user_org').on(t.userId, t.orgId, t.number)],
 )
 
 export const locks = sqliteTable(
@@ -219,7 +220,8 @@ export const tempKeys = sqliteTable(
     createdBy: text('created_by').notNull(),
     deletedAt: text('deleted_at'),
   },
-  (t) => [index('temp_keys_lock').on(t.lockId)],
+  // The lock's list pages in creation order (the cursor is createdAt, uuid), deleted keys out of the way.
+  (t) => [index('temp_keys_lock_page').on(t.lockId, t.deletedAt, t.createdAt, t.uuid)],
 )
 
 // Which partner (org) receives each event: filled inline at append time (lock events -> the lock's org,

@@ -11,9 +11,9 @@ import { lockAggregate } from '../domain/lock/decide'
 import { lockStreamId, type TempKeyChanges } from '../domain/lock/events'
 import { nextWindowStart } from '../domain/lock/schedule'
 import type { AccessMode, Schedule } from '../domain/lock/state'
-import { tempKeyStatus, type TempKeyStatus } from '../domain/lock/temp-key-status'
+import { statusStableUntil, tempKeyStatus, type TempKeyStatus } from '../domain/lock/temp-key-status'
 import type { EventMetadata } from '../eventstore/types'
-import { findTempKey, listTempKeys } from '../projections/locks'
+import { findTempKey, scanLiveTempKeys, type TempKeyPosition } from '../projections/locks'
 
 const HH_MM = '^([01]\\d|2[0-3]):[0-5]\\d$'
 
@@ -205,10 +205,50 @@ export function tempKeyFacts(row: TempKeyRow, now: number): TempKeyFacts {
   }
 }
 
-// The lock's live keys as the docs list them: deleted keys are gone from the list.
-export function listLiveTempKeys(deps: Deps, lockId: number, now: number): TempKeyItem[] {
-  return listTempKeys(deps.db, lockId).flatMap((row) => {
-    const { deleted, status, ...item } = tempKeyFacts(row, now)
-    return status === 'deleted' || deleted ? [] : [{ ...item, status }]
-  })
+export type ListableStatus = Exclude<TempKeyStatus, 'deleted'>
+
+// A filtered page looks at no more keys than this after its cursor, however few match: its cost stays bounded, and
+// a short (even empty) page with a nextCursor means "keep going".
+export const FILTER_SCAN_BUDGET = 1000
+
+export type TempKeyPageQuery = {
+  after: TempKeyPosition | null
+  // null: every key after the cursor (the docs' whole list)
+  limit: number | null
+  status: ListableStatus | null
+  now: number
+  newestFirst?: boolean
+}
+
+// next: where the following page starts (null: nothing left); stableUntil: until when this answer holds with no new
+// event (every key looked at counts, since a filtered-out key may move into the filter; a schedule: not at all).
+export type TempKeyPage = { items: TempKeyItem[]; next: TempKeyPosition | null; stableUntil: number }
+
+const positionOf = (key: { createdAt: string; uuid: string }): TempKeyPosition => ({ createdAt: key.createdAt, uuid: key.uuid })
+
+// The lock's live keys as the docs list them (deleted keys are gone), one page at a time: SQL narrows by the time
+// and use columns, tempKeyStatus decides.
+export function pageLiveTempKeys(deps: Deps, lockId: number, query: TempKeyPageQuery): TempKeyPage {
+  const { limit, status, now } = query
+  const budget = limit !== null && status !== null ? FILTER_SCAN_BUDGET : null
+  // One row past what the page may use tells whether another page follows.
+  const max = limit === null ? null : (budget ?? limit) + 1
+  const rows = scanLiveTempKeys(deps.db, lockId, { after: query.after, newestFirst: query.newestFirst ?? false, status, now, max })
+  const items: TempKeyItem[] = []
+  let stableUntil = Number.POSITIVE_INFINITY
+  let scanned = 0
+  let last: TempKeyPosition | null = null
+  for (const row of rows) {
+    if (scanned === budget) return { items, next: last, stableUntil }
+    scanned++
+    last = positionOf(row)
+    stableUntil = Math.min(stableUntil, row.schedule !== null ? now : statusStableUntil(row, now))
+    if (!row.candidate) continue
+    const { deleted, status: actual, ...item } = tempKeyFacts(row, now)
+    if (deleted || actual === 'deleted' || (status !== null && actual !== status)) continue
+    const lastItem = items.at(-1)
+    if (items.length === limit && lastItem) return { items, next: positionOf(lastItem), stableUntil }
+    items.push({ ...item, status: actual })
+  }
+  return { items, next: null, stableUntil }
 }

@@ -1,7 +1,7 @@
 // Read models of the lock stream: locks, programmed keys, residents and temp keys (with their use counts).
 import { and, eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/connection'
-import { lockKeys, lockResidents, locks, tempKeys } from '../db/schema'
+import { lockKeys, lockResidents, locks, type TempKeyRow, tempKeys } from '../db/schema'
 import type { LockEvent } from '../domain/lock/events'
 import type { Projection } from '../eventstore/projections'
 import type { StoredEvent } from '../eventstore/types'
@@ -11,12 +11,35 @@ const statements = perDb((db) => ({
   findLock: db.select().from(locks).where(eq(locks.lockId, sql.placeholder('lockId'))).prepare(),
   keyHolders: db.select({ userId: lockKeys.userId }).from(lockKeys).where(eq(lockKeys.lockId, sql.placeholder('lockId'))).prepare(),
   findTempKey: db.select().from(tempKeys).where(eq(tempKeys.uuid, sql.placeholder('uuid'))).prepare(),
-  listTempKeys: db
-    .select()
-    .from(tempKeys)
-    .where(eq(tempKeys.lockId, sql.placeholder('lockId')))
-    .orderBy(tempKeys.createdAt, tempKeys.uuid)
-    .prepare(),
+}))
+
+// The lock's live keys after a position, in creation order or newest first, over temp_keys_lock_page. `candidate` is
+// the status filter on the time and use columns alone, 1 for no filter: it may admit a scheduled key outside its
+// window (exact status needs the schedule, in code) but never leaves out a key that has the status.
+const LIVE_KEY_COLUMNS =
+  'uuid, lock_id AS lockId, lock_uuid AS lockUuid, access_mode AS accessMode, allowed_user_ids AS allowedUserIds, ' +
+  'valid_from AS validFrom, valid_until AS validUntil, max_uses AS maxUses, used_count AS usedCount, schedule, description, ' +
+  'created_at AS createdAt, created_by AS createdBy, deleted_at AS deletedAt'
+const USES_LEFT = '(max_uses IS NULL OR used_count < max_uses)'
+const CANDIDATE = `CASE $status
+    WHEN 'valid' THEN valid_from <= $now AND valid_until > $now AND ${USES_LEFT}
+    WHEN 'not-yet-valid' THEN valid_from > $now OR (valid_until > $now AND ${USES_LEFT} AND schedule IS NOT NULL)
+    WHEN 'expired' THEN valid_from <= $now AND valid_until <= $now
+    WHEN 'used-up' THEN valid_from <= $now AND valid_until > $now AND NOT ${USES_LEFT}
+    ELSE 1 END AS candidate`
+const liveKeysAfter = (direction: 'ASC' | 'DESC') =>
+  `SELECT ${LIVE_KEY_COLUMNS}, ${CANDIDATE} FROM temp_keys ` +
+  `WHERE lock_id = $lockId AND deleted_at IS NULL AND (created_at, uuid) ${direction === 'ASC' ? '>' : '<'} ($createdAt, $uuid) ` +
+  `ORDER BY created_at ${direction}, uuid ${direction} LIMIT $max`
+
+type LiveKeyParams = { lockId: number; createdAt: string; uuid: string; status: string | null; now: string; max: number }
+export type LiveKeyRow = TempKeyRow & { candidate: number }
+
+export const LIVE_KEY_PAGE_SQL = { ASC: liveKeysAfter('ASC'), DESC: liveKeysAfter('DESC') }
+
+const pages = perDb((db) => ({
+  ASC: db.$client.query<LiveKeyRow, [LiveKeyParams]>(LIVE_KEY_PAGE_SQL.ASC),
+  DESC: db.$client.query<LiveKeyRow, [LiveKeyParams]>(LIVE_KEY_PAGE_SQL.DESC),
 }))
 
 // The hot write (every open records a use), a plain bun:sqlite statement run inside the batch transaction.
@@ -153,8 +176,18 @@ export function findTempKey(db: Db, uuid: string) {
   return statements(db).findTempKey.get({ uuid })
 }
 
-export function listTempKeys(db: Db, lockId: number) {
-  return statements(db).listTempKeys.all({ lockId })
+export type TempKeyPosition = { createdAt: string; uuid: string }
+export type LiveKeyScan = { after: TempKeyPosition | null; newestFirst: boolean; status: string | null; now: number; max: number | null }
+
+// Where a scan without a cursor starts: below every ISO instant, or (newest first) above every one.
+const FIRST: TempKeyPosition = { createdAt: '', uuid: '' }
+const LAST: TempKeyPosition = { createdAt: '\u{10FFFF}', uuid: '' }
+
+// Rows come one at a time, so a caller that stops early has read only what it looked at.
+export function scanLiveTempKeys(db: Db, lockId: number, scan: LiveKeyScan): IterableIterator<LiveKeyRow> {
+  const { createdAt, uuid } = scan.after ?? (scan.newestFirst ? LAST : FIRST)
+  const params = { lockId, createdAt, uuid, status: scan.status, now: new Date(scan.now).toISOString(), max: scan.max ?? -1 }
+  return pages(db)[scan.newestFirst ? 'DESC' : 'ASC'].iterate(params)
 }
 
 export function listLockKeys(db: Db, lockId: number) {

@@ -18,17 +18,15 @@ const writes = perDb((db) => ({
 
 const statements = perDb((db) => ({
   findUser: db.select().from(users).where(eq(users.userId, sql.placeholder('userId'))).prepare(),
-  // Raw on purpose: the inventory list is a hot read, and drizzle's per-row mapping doubled its cost.
-  keysOf: db.$client.query<PhysicalKeyRow, [string]>(
-    'SELECT user_id AS userId, number, org_id AS orgId, org_name AS orgName, note, added_at AS addedAt ' +
-      'FROM physical_keys WHERE user_id = ? ORDER BY number',
-  ),
   keyOf: db
     .select()
     .from(physicalKeys)
     .where(and(eq(physicalKeys.userId, sql.placeholder('userId')), eq(physicalKeys.number, sql.placeholder('number'))))
     .prepare(),
 }))
+
+// Raw on purpose: the inventory list is a hot read, and drizzle's per-row mapping doubled its cost.
+const KEY_COLUMNS = 'user_id AS userId, number, org_id AS orgId, org_name AS orgName, note, added_at AS addedAt'
 
 function apply(db: Db, stored: StoredEvent): void {
   const event = stored as StoredEvent<UserEvent>
@@ -80,22 +78,83 @@ export function findUser(db: Db, userId: string) {
 }
 
 export type PhysicalKeyFilter = { orgIds: string[] | null; orgId?: string; orgName?: string; q?: string }
+// after: the number the previous page ended with (null: from the start).
+export type PhysicalKeyPageQuery = { after: number | null; limit: number }
 
-const PHYSICAL_KEYS_CAP = 100
+// The docs' cap, and the largest page.
+export const PHYSICAL_KEYS_CAP = 100
 
-// Filters AND-ed; q is a case-insensitive substring of the note (Unicode-aware, hence in JS); total before the cap.
-export function listPhysicalKeys(db: Db, userId: string, filter: PhysicalKeyFilter) {
-  const needle = filter.q?.toLowerCase()
-  const matches = statements(db)
-    .keysOf.all(userId)
-    .filter(
-      (key) =>
-        (filter.orgIds === null || filter.orgIds.includes(key.orgId)) &&
-        (filter.orgId === undefined || key.orgId === filter.orgId) &&
-        (filter.orgName === undefined || key.orgName === filter.orgName) &&
-        (needle === undefined || (key.note ?? '').toLowerCase().includes(needle)),
-    )
-  return { keys: matches.slice(0, PHYSICAL_KEYS_CAP), total: matches.length }
+// A LIKE pattern SQLite can check for q, whose ASCII case-folding is all SQLite knows. `exact`: it admits exactly the
+// notes whose toLowerCase() contains q's, as when q is ASCII without i or k (only İ and the Kelvin sign lower-case
+// into ASCII, to i and k). Otherwise i, k and every non-ASCII character become `_` (one character): the pattern
+// still admits every match, and code decides. A combining dot above (İ lower-cases into two characters) gets none.
+function notePattern(needle: string): { pattern: string; exact: boolean } | null {
+  if (needle.includes('\u0307')) return null
+  let exact = true
+  const body = [...needle].map((ch) => {
+    if (ch.charCodeAt(0) < 128 && ch !== 'i' && ch !== 'k') return ch === '%' || ch === '_' || ch === '\\' ? `\\${ch}` : ch
+    exact = false
+    return '_'
+  })
+  return { pattern: `%${body.join('')}%`, exact }
+}
+
+type Binding = string | number
+
+// The statements of an inventory read. `exact`: SQL alone decides (count and page); otherwise `candidates` (by number)
+// are the keys that may match, and code checks q on each.
+export function inventorySql(userId: string, filter: PhysicalKeyFilter) {
+  const where: string[] = []
+  const args: Binding[] = []
+  const and = (condition: string, ...values: Binding[]) => {
+    where.push(condition)
+    args.push(...values)
+  }
+  and('user_id = ?', userId)
+  if (filter.orgIds !== null) and(`org_id IN (${filter.orgIds.map(() => '?').join(', ')})`, ...filter.orgIds)
+  if (filter.orgId !== undefined) and('org_id = ?', filter.orgId)
+  if (filter.orgName !== undefined) and('org_name = ?', filter.orgName)
+  // An empty q matches every key, as ''.includes('') does.
+  const needle = filter.q ? filter.q.toLowerCase() : null
+  const like = needle === null ? null : notePattern(needle)
+  if (needle !== null) and('note IS NOT NULL')
+  if (like !== null) and("note LIKE ? ESCAPE '\\'", like.pattern)
+  const matching = `FROM physical_keys WHERE ${where.join(' AND ')}`
+  return {
+    args,
+    needle,
+    exact: needle === null || like?.exact === true,
+    count: `SELECT count(*) AS n ${matching}`,
+    // then: after, limit + 1
+    page: `SELECT ${KEY_COLUMNS} ${matching} AND number > ? ORDER BY number LIMIT ?`,
+    candidates: `SELECT ${KEY_COLUMNS} ${matching} ORDER BY number`,
+  }
+}
+
+// Filters AND-ed, by number, a page after `after`, total counting every match; over the primary key or
+// physical_keys_user_org. q is a case-insensitive substring of the note (Unicode-aware, as toLowerCase).
+export function listPhysicalKeys(
+  db: Db,
+  userId: string,
+  filter: PhysicalKeyFilter,
+  page: PhysicalKeyPageQuery = { after: null, limit: PHYSICAL_KEYS_CAP },
+) {
+  const sql = inventorySql(userId, filter)
+  const after = page.after ?? 0
+  let total = 0
+  let rows: PhysicalKeyRow[] = []
+  if (sql.exact || sql.needle === null) {
+    total = db.$client.query<{ n: number }, Binding[]>(sql.count).get(...sql.args)?.n ?? 0
+    rows = db.$client.query<PhysicalKeyRow, Binding[]>(sql.page).all(...sql.args, after, page.limit + 1)
+  } else {
+    for (const key of db.$client.query<PhysicalKeyRow, Binding[]>(sql.candidates).iterate(...sql.args)) {
+      if (!(key.note ?? '').toLowerCase().includes(sql.needle)) continue
+      total++
+      if (key.number > after && rows.length <= page.limit) rows.push(key)
+    }
+  }
+  const keys = rows.slice(0, page.limit)
+  return { keys, total, next: rows.length > page.limit ? (keys.at(-1)?.number ?? null) : null }
 }
 
 export function getPhysicalKey(db: Db, userId: string, number: number) {

@@ -10,7 +10,8 @@ import { userAggregate } from '../domain/user/decide'
 import { userStreamId } from '../domain/user/events'
 import type { PhysicalKeyRow } from '../db/schema'
 import { staffOrgIds } from '../projections/orgs'
-import { findUser, getPhysicalKey, listPhysicalKeys } from '../projections/users'
+import { findUser, getPhysicalKey, listPhysicalKeys, PHYSICAL_KEYS_CAP } from '../projections/users'
+import { Cursor, Limit, NextCursor, physicalKeyCursor } from './cursor'
 import { CommandEnvelope, commandResponse, errorResponses, eventMetadata, jsonBody, UserIdParams } from './models'
 
 // Exported so the staff page validates its form with the very same rules.
@@ -42,6 +43,16 @@ const ListQuery = t.Object(
   { additionalProperties: false },
 )
 
+// The docs' filters, and a page: at most 100 keys (the docs' cap) after the cursor.
+const InventoryQuery = t.Object(
+  {
+    ...ListQuery.properties,
+    limit: t.Optional(Limit(PHYSICAL_KEYS_CAP, `Page size, 1-${PHYSICAL_KEYS_CAP} (default ${PHYSICAL_KEYS_CAP}, the docs' cap)`)),
+    cursor: t.Optional(Cursor),
+  },
+  { additionalProperties: false },
+)
+
 const toKey = (row: PhysicalKeyRow) => ({
   number: row.number,
   orgId: row.orgId,
@@ -61,11 +72,11 @@ function removerScope(deps: Deps, caller: Authenticated): string[] | null {
 const visibleScope = (deps: Deps, caller: Authenticated, userId: string): string[] | null =>
   caller.kind === 'user' && caller.userId === userId ? null : removerScope(deps, caller)
 
-type ListFilter = { orgId?: string; orgName?: string; q?: string }
+type ListFilter = { orgId?: string; orgName?: string; q?: string; limit?: number; cursor?: string }
 
-// An inventory answer is cached per user, reader scope and filter until the user's stream changes.
+// An inventory answer is cached per user, reader scope, filter and page until the user's stream changes.
 const inventoryKey = (deps: Deps, caller: Authenticated, userId: string, filter: ListFilter) =>
-  `physical-keys:${JSON.stringify([userId, visibleScope(deps, caller, userId), filter.orgId, filter.orgName, filter.q])}`
+  `physical-keys:${JSON.stringify([userId, visibleScope(deps, caller, userId), filter.orgId, filter.orgName, filter.q, filter.limit, filter.cursor])}`
 
 export const cachedInventory = (deps: Deps, caller: Authenticated, userId: string, filter: ListFilter): string | undefined =>
   deps.readCache.get<string>(inventoryKey(deps, caller, userId, filter), deps.clock.now())
@@ -145,16 +156,27 @@ export const physicalKeyRoutes = (deps: Deps) =>
         const cached = deps.readCache.get<string>(cacheKey, deps.clock.now())
         if (cached !== undefined) return jsonBody(cached)
         const scope = readableScope(deps, caller, params.id)
-        const { keys, total } = listPhysicalKeys(deps.db, params.id, { orgIds: scope, ...query })
-        const body = JSON.stringify({ keys: keys.map(toKey), total })
+        const { limit = PHYSICAL_KEYS_CAP, cursor, ...filter } = query
+        const after = cursor === undefined ? null : physicalKeyCursor.decode(cursor)
+        const { keys, total, next } = listPhysicalKeys(deps.db, params.id, { orgIds: scope, ...filter }, { after, limit })
+        const body = JSON.stringify({ keys: keys.map(toKey), total, nextCursor: next === null ? null : physicalKeyCursor.encode(next) })
         deps.readCache.set(cacheKey, body, [userStreamId(params.id)], { bytes: body.length })
         return jsonBody(body)
       },
       {
         params: UserIdParams,
-        query: ListQuery,
-        response: { 200: T.Object({ keys: T.Array(PhysicalKey), total: T.Integer({ minimum: 0 }) }), ...errorResponses },
-        detail: { summary: "List / search the user's physical keys" },
+        query: InventoryQuery,
+        response: {
+          200: T.Object({ keys: T.Array(PhysicalKey), total: T.Integer({ minimum: 0 }), nextCursor: NextCursor }),
+          ...errorResponses,
+        },
+        detail: {
+          summary: "List / search the user's physical keys",
+          description:
+            'By number, filters AND-ed (orgId and orgName exact, q a case-insensitive substring of the note); total counts ' +
+            'every match. A page holds at most limit keys (default and most 100, the docs\' cap); pass nextCursor as cursor ' +
+            'for the next page (null on the last).',
+        },
       },
     )
     .get(

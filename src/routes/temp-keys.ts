@@ -2,25 +2,26 @@
 // only an org key (or a super key) records an audit-only use. GET /locks/{id}/temp-keys also serves the owner page
 // to browsers (Accept: text/html): one path, two representations.
 import { Type as T } from '@sinclair/typebox'
-import { Elysia } from 'elysia'
+import { Elysia, t } from 'elysia'
 import { authorizeLock } from '../auth/lock-access'
 import { authPlugin, requireAuthenticated } from '../auth/principal'
 import type { Deps } from '../deps'
 import { Forbidden, Invalid } from '../domain/errors'
 import { lockStreamId } from '../domain/lock/events'
-import { statusStableUntil } from '../domain/lock/temp-key-status'
 import {
   AccessModeSchema,
   createTempKey,
   deleteTempKey,
-  listLiveTempKeys,
+  FILTER_SCAN_BUDGET,
   normaliseKeyUuid,
+  pageLiveTempKeys,
   ScheduleSchema,
   TempKeyItemSchema,
   toChanges,
   updateTempKey,
 } from '../locks/temp-keys'
 import { findTempKey } from '../projections/locks'
+import { Cursor, Limit, NextCursor, tempKeyCursor } from './cursor'
 import { CommandEnvelope, commandResponse, errorResponses, eventMetadata, jsonBody, LockIdParams, Uuid } from './models'
 import { ownerPageResponse } from './pages/lock-temp-keys'
 import { prefersHtml } from './errors'
@@ -64,6 +65,18 @@ const UpdateTempKeyBody = T.Object(
   },
   { additionalProperties: false },
 )
+
+// Query parameters beyond these are ignored, as before paging: the owner page shares the path and its links carry
+// their own (?done=created).
+const TempKeysQuery = t.Object({
+  limit: t.Optional(Limit(200, 'Page size, 1-200; without it, every key')),
+  cursor: t.Optional(Cursor),
+  status: t.Optional(
+    t.Union([t.Literal('valid'), t.Literal('not-yet-valid'), t.Literal('expired'), t.Literal('used-up')], {
+      description: 'Only the keys with this status now',
+    }),
+  ),
+}, { additionalProperties: true })
 
 const TempKeyUuidBody = T.Object({ tempKeyUuid: Uuid() }, { additionalProperties: false })
 
@@ -131,30 +144,33 @@ export const tempKeyRoutes = (deps: Deps) =>
     )
     .get(
       '/:id/temp-keys',
-      ({ params, principal, request }) => {
-        if (prefersHtml(request)) return ownerPageResponse(deps, request, params.id)
+      ({ params, query, principal, request }) => {
+        if (prefersHtml(request)) return ownerPageResponse(deps, request, params.id, { cursor: query.cursor })
         const caller = requireAuthenticated(principal)
         authorizeLock(deps, caller, params.id, 'manage')
-        // Cached per lock until its stream changes or a key's status may change; a scheduled key's nextWindow moves
-        // with the clock inside its window, so a lock with one is never cached.
         const now = deps.clock.now()
-        const cacheKey = `lock-temp-keys:${params.id}`
+        const after = query.cursor === undefined ? null : tempKeyCursor.decode(query.cursor)
+        const page = { after, limit: query.limit ?? null, status: query.status ?? null }
+        // Cached per lock and page until its stream changes or a status it looked at may change (pageLiveTempKeys).
+        const cacheKey = `lock-temp-keys:${JSON.stringify([params.id, page.limit, page.status, page.after])}`
         const cached = deps.readCache.get<string>(cacheKey, now)
         if (cached !== undefined) return jsonBody(cached)
-        const tempKeys = listLiveTempKeys(deps, params.id, now)
-        const body = JSON.stringify({ tempKeys })
-        const stableUntil = tempKeys.some((key) => key.schedule) ? now : Math.min(...tempKeys.map((key) => statusStableUntil(key, now)))
-        deps.readCache.set(cacheKey, body, [lockStreamId(params.id)], { freshUntil: stableUntil, bytes: body.length })
+        const { items, next, stableUntil } = pageLiveTempKeys(deps, params.id, { ...page, now })
+        const body = JSON.stringify({ tempKeys: items, nextCursor: next && tempKeyCursor.encode(next) })
+        deps.readCache.set(cacheKey, body, [lockStreamId(params.id)], { freshUntil: stableUntil, bytes: body.length + cacheKey.length })
         return jsonBody(body)
       },
       {
         params: LockIdParams,
-        response: { 200: T.Object({ tempKeys: T.Array(TempKeyItemSchema) }), ...errorResponses },
+        query: TempKeysQuery,
+        response: { 200: T.Object({ tempKeys: T.Array(TempKeyItemSchema), nextCursor: NextCursor }), ...errorResponses },
         detail: {
           summary: 'List temporary keys for lock',
           description:
             'The live keys with their status now (valid, expired, used-up, not-yet-valid; outside a scheduled window counts ' +
-            'as not-yet-valid). Browsers asking for text/html get the owner page.',
+            'as not-yet-valid), oldest first. Without limit: every key, as the docs answer. With limit: one page; pass its ' +
+            `nextCursor as cursor for the next (null on the last page). A status-filtered page looks at no more than ${FILTER_SCAN_BUDGET} ` +
+            'keys, so it may hold fewer than limit, even none, and still have a nextCursor. Browsers asking for text/html get the owner page.',
         },
       },
     )

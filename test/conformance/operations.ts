@@ -280,6 +280,26 @@ export const SWAGGER_DIFFERENCES: Record<string, DiffReason> = {
     kind: 'extension',
     reason: 'Set by the 303 after a successful open so the page shows "Door opened" once.',
   },
+  'GET /locks/{id}/temp-keys | query parameter `limit` added by spkey': {
+    kind: 'extension',
+    reason: 'Page size (1-200); without it the answer is every key, as documented. The answer gains nextCursor (null on the last page).',
+  },
+  'GET /locks/{id}/temp-keys | query parameter `cursor` added by spkey': {
+    kind: 'extension',
+    reason: 'The previous page\'s nextCursor (opaque); one this server did not give out is a 400.',
+  },
+  'GET /locks/{id}/temp-keys | query parameter `status` added by spkey': {
+    kind: 'extension',
+    reason: 'Only the keys with this status now (valid, not-yet-valid, expired, used-up).',
+  },
+  'GET /users/{id}/PhysicalKeys | query parameter `limit` added by spkey': {
+    kind: 'extension',
+    reason: 'Page size (1-100); the default is the documented cap of 100. The answer gains nextCursor (null on the last page).',
+  },
+  'GET /users/{id}/PhysicalKeys | query parameter `cursor` added by spkey': {
+    kind: 'extension',
+    reason: 'The previous page\'s nextCursor (opaque), to read past the first 100; total still counts every match.',
+  },
   'GET /users/by-email | query parameter `searchOnly` added by spkey': {
     kind: 'extension',
     reason: 'searchOnly=true looks up without creating (a miss is 404); the docs\' find-or-create stays the default.',

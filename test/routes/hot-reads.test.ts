@@ -89,7 +89,7 @@ describe('GET /users/{id}/PhysicalKeys before the app', () => {
     const seen = await get('/users/:id/PhysicalKeys', path, { id: userId }, { 'x-api-key': other.apiKey })
 
     expect(reachedApp).toEqual([path])
-    expect(await seen.json()).toEqual({ keys: [], total: 0 })
+    expect(await seen.json()).toEqual({ keys: [], total: 0, nextCursor: null })
   })
 })
 

@@ -17,6 +17,6 @@ describe('physical keys (seed 000/001)', () => {
     const again = await ctx.call('POST', `/users/${userId}/AddPhysicalKey`, { apiKey, body: { orgId } })
     expect(again.json.number).toBe(2)
     const list = await ctx.call('GET', `/users/${userId}/PhysicalKeys`, { apiKey })
-    expect(list.json).toEqual({ keys: [{ number: 2, orgId, addedAt: expect.any(Number) }], total: 1 })
+    expect(list.json).toEqual({ keys: [{ number: 2, orgId, addedAt: expect.any(Number) }], total: 1, nextCursor: null })
   })
 })

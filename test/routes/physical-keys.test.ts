@@ -328,6 +328,7 @@ describe('GET /users/{id}/PhysicalKeys', () => {
         { number: 4, orgId: acme.orgId, note: 'no name', addedAt: at(4) },
       ],
       total: 4,
+      nextCursor: null,
     })
   })
 
@@ -337,7 +338,7 @@ describe('GET /users/{id}/PhysicalKeys', () => {
     expect(mine.json.keys.map((k: { number: number }) => k.number)).toEqual([1, 2, 4])
     expect(mine.json.total).toBe(3)
     const filtered = await list(holder.userId, `?orgId=${other.orgId}`)
-    expect(filtered.json).toEqual({ keys: [], total: 0 })
+    expect(filtered.json).toEqual({ keys: [], total: 0, nextCursor: null })
     expect((await list(holder.userId, '', { apiKey: other.apiKey })).json.total).toBe(1)
   })
 
@@ -394,6 +395,46 @@ describe('GET /users/{id}/PhysicalKeys', () => {
     const odd = await list(holder.userId, '?q=ODD')
     expect(odd.json).toMatchObject({ total: 52 })
     expect(odd.json.keys).toHaveLength(52)
+  })
+
+  it('should page by limit and cursor, total counting every match, to a last page whose nextCursor is null', async () => {
+    const { acme, other, holder, add, remove, list } = await setup()
+    for (let i = 1; i <= 7; i++) {
+      const org = i === 3 ? other : acme
+      await add(holder.userId, { orgId: org.orgId, note: i % 2 ? 'odd' : 'even' }, { apiKey: org.apiKey })
+    }
+    await remove(holder.userId, { number: 5 })
+    const walk = async (query: string) => {
+      const pages: number[][] = []
+      const totals = new Set<number>()
+      let cursor = ''
+      do {
+        const res = await list(holder.userId, `${query}${cursor}`)
+        expect(res.status).toBe(200)
+        pages.push(res.json.keys.map((k: { number: number }) => k.number))
+        totals.add(res.json.total)
+        cursor = res.json.nextCursor ? `&cursor=${res.json.nextCursor}` : ''
+      } while (cursor)
+      expect(totals.size).toBe(1)
+      return { pages, total: [...totals][0] }
+    }
+    // acme's key: 1, 2, 4, 6, 7 (3 is another org's, 5 removed)
+    expect(await walk('?limit=2')).toEqual({ pages: [[1, 2], [4, 6], [7]], total: 5 })
+    expect(await walk('?limit=5')).toEqual({ pages: [[1, 2, 4, 6, 7]], total: 5 })
+    expect(await walk('?limit=1&q=ODD')).toEqual({ pages: [[1], [7]], total: 2 })
+    expect(await walk('?limit=1&q=%C3%B6dd')).toEqual({ pages: [[]], total: 0 })
+  })
+
+  it('should answer 400 in the error envelope to a cursor it did not give out and to a limit outside 1-100', async () => {
+    const { holder, list } = await setup()
+    const tempKeyCursor = Buffer.from(JSON.stringify(['2026-06-01T10:00:00.000Z', crypto.randomUUID()])).toString('base64url')
+    for (const cursor of ['bm9wZQ', tempKeyCursor, Buffer.from('[-1]').toString('base64url'), 'a+b']) {
+      const res = await list(holder.userId, `?cursor=${cursor}`)
+      expect(res.status).toBe(400)
+      expect(res.json).toMatchObject({ success: false, code: 400, details: [{ field: 'cursor' }] })
+    }
+    for (const limit of ['0', '101', 'x']) expect((await list(holder.userId, `?limit=${limit}`)).status).toBe(400)
+    expect((await list(holder.userId, '?limit=100')).status).toBe(200)
   })
 
   it('should answer 404 for an unknown user and 401 without credentials', async () => {

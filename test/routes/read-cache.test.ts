@@ -55,7 +55,25 @@ describe('GET /users/{id}/PhysicalKeys from the read cache', () => {
       expect(seenByB.json.keys.map((k: { note: string }) => k.note)).toEqual(['from b'])
     }
     const filtered = await ctx.call('GET', `/users/${userId}/PhysicalKeys?q=nothing`, { apiKey: a.apiKey })
-    expect(filtered.json).toEqual({ keys: [], total: 0 })
+    expect(filtered.json).toEqual({ keys: [], total: 0, nextCursor: null })
+  })
+
+  test('each page is cached on its own: limit and cursor are part of the key', async () => {
+    const ctx = testContext()
+    const { orgId, apiKey } = await ctx.org()
+    const { userId } = await ctx.user()
+    for (const note of ['one', 'two', 'three']) {
+      await ctx.call('POST', `/users/${userId}/AddPhysicalKey`, { apiKey, body: { orgId, note } })
+    }
+    const notes = (body: { keys: { note: string }[] }) => body.keys.map((k) => k.note)
+    for (let i = 0; i < 2; i++) {
+      expect(notes((await ctx.call('GET', `/users/${userId}/PhysicalKeys`, { apiKey })).json)).toEqual(['one', 'two', 'three'])
+      const first = (await ctx.call('GET', `/users/${userId}/PhysicalKeys?limit=2`, { apiKey })).json
+      expect(notes(first)).toEqual(['one', 'two'])
+      const next = (await ctx.call('GET', `/users/${userId}/PhysicalKeys?limit=2&cursor=${first.nextCursor}`, { apiKey })).json
+      expect(next).toMatchObject({ total: 3, nextCursor: null })
+      expect(notes(next)).toEqual(['three'])
+    }
   })
 
   test('an unknown user is still a 404 after the cache has served others', async () => {

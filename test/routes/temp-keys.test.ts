@@ -309,6 +309,136 @@ describe('GET /locks/{id}/temp-keys', () => {
   })
 })
 
+describe('GET /locks/{id}/temp-keys pages (limit, cursor, status)', () => {
+  type Listed = { tempKeys: { uuid: string; status: string }[]; nextCursor: string | null }
+  const uuids = (body: Listed) => body.tempKeys.map((k) => k.uuid)
+
+  // Five live keys created a second apart (oldest first), and one deleted in the middle.
+  async function withKeys() {
+    const s = await setup()
+    const made: string[] = []
+    for (let i = 0; i < 6; i++) {
+      s.ctx.clock.advance(1000)
+      made.push((await s.create()).json.tempKeyUuid)
+    }
+    const [gone] = made.splice(2, 1)
+    await s.ctx.call('POST', `/locks/${s.lock.lockId}/delete-temp-key`, { token: s.owner.token, body: { tempKeyUuid: gone } })
+    const list = (query = '') => s.ctx.call('GET', `/locks/${s.lock.lockId}/temp-keys${query}`, { token: s.owner.token })
+    return { ...s, made, list }
+  }
+
+  it('should answer every live key and a null nextCursor without limit, as the docs do', async () => {
+    const { made, list, count } = await withKeys()
+    const before = count()
+    const res = await list()
+    expect(res.status).toBe(200)
+    expect(res.json.nextCursor).toBeNull()
+    expect(uuids(res.json)).toEqual(made)
+    expect(count()).toBe(before)
+  })
+
+  it('should walk the list in pages of limit, oldest first, to a last page whose nextCursor is null', async () => {
+    const { made, list } = await withKeys()
+    const first = await list('?limit=2')
+    expect(first.status).toBe(200)
+    expect(uuids(first.json)).toEqual(made.slice(0, 2))
+    expect(first.json.nextCursor).toMatch(/^[A-Za-z0-9_-]+$/)
+    const second = await list(`?limit=2&cursor=${first.json.nextCursor}`)
+    expect(uuids(second.json)).toEqual(made.slice(2, 4))
+    const last = await list(`?limit=2&cursor=${second.json.nextCursor}`)
+    expect(uuids(last.json)).toEqual(made.slice(4))
+    expect(last.json.nextCursor).toBeNull()
+    // A page that ends exactly on the last key says so too.
+    expect((await list('?limit=5')).json.nextCursor).toBeNull()
+    expect((await list(`?limit=4&cursor=${first.json.nextCursor}`)).json).toMatchObject({ nextCursor: null })
+  })
+
+  it('should keep its place when keys before the cursor are deleted and new ones come after', async () => {
+    const { ctx, lock, owner, made, list, create } = await withKeys()
+    const first = await list('?limit=2')
+    await ctx.call('POST', `/locks/${lock.lockId}/delete-temp-key`, { token: owner.token, body: { tempKeyUuid: made[1] } })
+    ctx.clock.advance(1000)
+    const newest = (await create()).json.tempKeyUuid
+    const rest = await list(`?limit=10&cursor=${first.json.nextCursor}`)
+    expect(uuids(rest.json)).toEqual([...made.slice(2), newest])
+  })
+
+  it('should filter by the status now, a scheduled key outside its window counting as not-yet-valid', async () => {
+    const { ctx, lock, owner, create, open, iso } = await setup()
+    // The clock is 2026-06-01T10:00Z, a Monday; the schedule opens on Tuesdays only.
+    const tuesdays = { timezone: 'UTC', weekly: [{ days: ['tue'], from: '09:00', until: '12:00' }] }
+    const mondays = { timezone: 'UTC', weekly: [{ days: ['mon'], from: '09:00', until: '12:00' }] }
+    const key = async (extra: Record<string, unknown>) => {
+      ctx.clock.advance(1)
+      return (await create(extra)).json.tempKeyUuid as string
+    }
+    const valid = await key({})
+    const future = await key({ validFrom: iso(2 * HOUR), validUntil: iso(3 * HOUR) })
+    const outsideWindow = await key({ schedule: tuesdays })
+    const insideWindow = await key({ schedule: mondays })
+    const usedUp = await key({ maxUses: 1 })
+    const expired = await key({ validFrom: iso(-2 * HOUR), validUntil: iso(1000) })
+    expect((await open(usedUp)).status).toBe(200)
+    ctx.clock.advance(2000)
+    const expected: Record<string, string[]> = {
+      valid: [valid, insideWindow],
+      'not-yet-valid': [future, outsideWindow],
+      expired: [expired],
+      'used-up': [usedUp],
+    }
+    for (const [status, keys] of Object.entries(expected)) {
+      for (const query of [`?status=${status}`, `?status=${status}&limit=1`]) {
+        const pages: string[] = []
+        let cursor = ''
+        do {
+          const res = await ctx.call('GET', `/locks/${lock.lockId}/temp-keys${query}${cursor}`, { token: owner.token })
+          expect(res.status).toBe(200)
+          expect(res.json.tempKeys.every((k: { status: string }) => k.status === status)).toBe(true)
+          pages.push(...uuids(res.json))
+          cursor = res.json.nextCursor ? `&cursor=${res.json.nextCursor}` : ''
+        } while (cursor)
+        expect(pages).toEqual(keys)
+      }
+    }
+  })
+
+  it('should answer 400 in the error envelope to a cursor it did not give out, and to a bad limit or status', async () => {
+    const { list, made } = await withKeys()
+    const forged = Buffer.from(JSON.stringify([made[0]])).toString('base64url')
+    const otherKind = Buffer.from(JSON.stringify([3])).toString('base64url')
+    for (const cursor of ['bm90LWpzb24', forged, otherKind, 'abc!', 'x'.repeat(201)]) {
+      const res = await list(`?limit=2&cursor=${cursor}`)
+      expect(res.status).toBe(400)
+      expect(res.json).toMatchObject({ success: false, error: 'Bad Request', code: 400, details: [{ field: 'cursor' }] })
+      expect(res.json.requestId).toEqual(expect.any(String))
+    }
+    for (const query of ['?limit=0', '?limit=201', '?limit=two', '?status=deleted', '?status=VALID']) {
+      const res = await list(query)
+      expect(res.status).toBe(400)
+      expect(res.json.code).toBe(400)
+    }
+    expect((await list('?limit=200')).status).toBe(200)
+  })
+
+  it('should cache each page on its own and drop them all on a change to the lock', async () => {
+    const { ctx, lock, owner, made, list, create } = await withKeys()
+    const first = await list('?limit=2')
+    const second = await list(`?limit=2&cursor=${first.json.nextCursor}`)
+    const entries = ctx.deps.readCache.size
+    expect(uuids((await list('?limit=2')).json)).toEqual(made.slice(0, 2))
+    expect(uuids((await list(`?limit=2&cursor=${first.json.nextCursor}`)).json)).toEqual(uuids(second.json))
+    expect(ctx.deps.readCache.size).toBe(entries)
+    expect(uuids((await list('?limit=3')).json)).toEqual(made.slice(0, 3))
+    expect(uuids((await list('?limit=3&status=valid')).json)).toEqual(made.slice(0, 3))
+    expect(ctx.deps.readCache.size).toBe(entries + 2)
+    await ctx.call('POST', `/locks/${lock.lockId}/delete-temp-key`, { token: owner.token, body: { tempKeyUuid: made[0] } })
+    expect(uuids((await list('?limit=2')).json)).toEqual(made.slice(1, 3))
+    ctx.clock.advance(1)
+    await create()
+    expect((await list('?limit=2&status=expired')).json).toEqual({ tempKeys: [], nextCursor: null })
+  })
+})
+
 describe('POST /locks/{id}/use-temp-key', () => {
   it('should record an audit-only use for the lock org key and a super key (no door movement)', async () => {
     const { ctx, lock, acme, driver, create, types } = await setup()

@@ -1,4 +1,4 @@
-// Pieces both inventory pages share: the key view model, its date, the as-you-type search box, the cap notice.
+// Pieces both inventory pages share: the key view model, its date, the as-you-type search box, the pager.
 
 export type KeyView = { number: number; orgId: string; orgName: string | null; note: string | null; addedAt: number }
 
@@ -61,11 +61,26 @@ export function SearchBox({ action, q, hidden = {}, label }: SearchBoxProps): JS
   )
 }
 
-export function CapNotice({ shown, total }: { shown: number; total: number }): JSX.Element {
-  if (total <= shown) return ''
+// Where the list goes on: plain links (the page URL with ?cursor=) that htmx upgrades to swapping #keys in place.
+export type PagerProps = { shown: number; total: number; nextPage: string | null; firstPage: string | null }
+
+function SwapLink({ url, primary, label }: { url: string; primary?: boolean; label: string }): JSX.Element {
   return (
-    <p class="muted" safe>
-      {`Showing the first ${shown} of ${total} keys. Narrow the search to see the others.`}
-    </p>
+    <a class={primary ? 'button secondary' : undefined} href={url} hx-get={url} hx-target="#keys" hx-swap="outerHTML" hx-push-url="true" safe>
+      {label}
+    </a>
+  )
+}
+
+export function Pager({ shown, total, nextPage, firstPage }: PagerProps): JSX.Element {
+  if (nextPage === null && firstPage === null) return ''
+  return (
+    <nav class="pager" aria-label="Pages of keys">
+      <span class="muted" safe>
+        {`${shown} of ${total} keys on this page.`}
+      </span>
+      {firstPage !== null ? <SwapLink url={firstPage} label="First page" /> : ''}
+      {nextPage !== null ? <SwapLink url={nextPage} label="Next page" primary /> : ''}
+    </nav>
   )
 }

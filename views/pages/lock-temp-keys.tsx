@@ -26,7 +26,10 @@ export type LockRef = { lockId: number; lockLabel: string; lockUuid: string }
 export type LockTempKeysView = LockRef & {
   csrfToken: string
   signedInAs: string | null
+  // One page of the live keys, newest first; nextPage: the link to the following one (null on the last).
   keys: OwnerKeyView[]
+  isFirstPage: boolean
+  nextPage: string | null
   form: { values: TempKeyFormValues; errors: FormErrors }
   notice: string | null
 }
@@ -112,6 +115,50 @@ function KeyItem({ lockId, item }: { lockId: number; item: OwnerKeyView }): JSX.
   )
 }
 
+// The list and its pager; htmx swaps the next page's list in place (the same full page, narrowed by hx-select).
+function KeysPage(view: LockTempKeysView): JSX.Element {
+  const first = tempKeysPath(view.lockId)
+  return (
+    <div id="owner-keys-page">
+      {view.keys.length === 0 ? (
+        view.isFirstPage ? (
+          <p class="muted">No temporary keys yet. Create one below and share its link.</p>
+        ) : (
+          <p class="muted">No older keys.</p>
+        )
+      ) : (
+        <ul class="owner-keys">
+          {view.keys.map((item) => (
+            <KeyItem lockId={view.lockId} item={item} />
+          ))}
+        </ul>
+      )}
+      {view.nextPage || !view.isFirstPage ? (
+        <nav class="pager" aria-label="Pages of keys">
+          {view.isFirstPage ? '' : <a href={first}>Newest keys</a>}{' '}
+          {view.nextPage ? (
+            <a
+              class="button secondary"
+              href={view.nextPage}
+              hx-get={view.nextPage}
+              hx-select="#owner-keys-page"
+              hx-target="#owner-keys-page"
+              hx-swap="outerHTML show:top"
+              hx-push-url="true"
+            >
+              Next page: older keys
+            </a>
+          ) : (
+            ''
+          )}
+        </nav>
+      ) : (
+        ''
+      )}
+    </div>
+  )
+}
+
 function LockHeading(view: LockRef): JSX.Element {
   return (
     <>
@@ -140,15 +187,7 @@ export function LockTempKeysPage(view: LockTempKeysView): JSX.Element {
       ) : (
         ''
       )}
-      {view.keys.length === 0 ? (
-        <p class="muted">No temporary keys yet. Create one below and share its link.</p>
-      ) : (
-        <ul class="owner-keys">
-          {view.keys.map((item) => (
-            <KeyItem lockId={view.lockId} item={item} />
-          ))}
-        </ul>
-      )}
+      <KeysPage {...view} />
       <section class="card" aria-labelledby="create-title">
         <h2 id="create-title">Create a temporary key</h2>
         <TempKeyForm action={action} csrfToken={view.csrfToken} values={view.form.values} errors={view.form.errors} submitLabel="Create key" />

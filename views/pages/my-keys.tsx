@@ -1,10 +1,11 @@
 // /me/keys: the signed-in user's physical-key inventory, searchable as they type; #keys is the fragment htmx swaps.
-import { CapNotice, KeyDate, type KeyView, SearchBox } from '../components/physical-keys'
+import { KeyDate, type KeyView, Pager, type PagerProps, SearchBox } from '../components/physical-keys'
 import { Layout } from '../layout'
 
 export const MY_KEYS_PATH = '/me/keys'
 
-export type MyKeysTableView = { q: string; keys: KeyView[]; total: number }
+// One page of the keys; nextPage / firstPage: links to the following and the first page (null when there is none).
+export type MyKeysTableView = { q: string; keys: KeyView[]; total: number } & Pick<PagerProps, 'nextPage' | 'firstPage'>
 
 export type MyKeysView = MyKeysTableView & {
   csrfToken: string
@@ -31,10 +32,15 @@ function EmptyState({ q }: { q: string }): JSX.Element {
   )
 }
 
-export function MyKeysTable({ q, keys, total }: MyKeysTableView): JSX.Element {
+export function MyKeysTable({ q, keys, total, nextPage, firstPage }: MyKeysTableView): JSX.Element {
   return (
     <div id="keys" aria-live="polite">
-      {keys.length === 0 ? (
+      {keys.length === 0 && firstPage !== null ? (
+        <>
+          <p class="empty">No more keys.</p>
+          <Pager shown={0} total={total} nextPage={null} firstPage={firstPage} />
+        </>
+      ) : keys.length === 0 ? (
         <EmptyState q={q} />
       ) : (
         <>
@@ -66,7 +72,7 @@ export function MyKeysTable({ q, keys, total }: MyKeysTableView): JSX.Element {
               ))}
             </tbody>
           </table>
-          <CapNotice shown={keys.length} total={total} />
+          <Pager shown={keys.length} total={total} nextPage={nextPage} firstPage={firstPage} />
         </>
       )}
     </div>
@@ -80,7 +86,7 @@ export function MyKeysPage(view: MyKeysView): JSX.Element {
         <h1>My keys</h1>
         <p class="muted">The physical keys, cards and fobs organisations have handed you.</p>
         <SearchBox action={MY_KEYS_PATH} q={view.q} label="Search your notes" />
-        <MyKeysTable q={view.q} keys={view.keys} total={view.total} />
+        <MyKeysTable {...view} />
       </section>
       {view.staffOrgs.length > 0 ? (
         <section class="card">

@@ -1,7 +1,7 @@
 // /orgs/{orgId}/keys: an organisation's key desk. Staff find a user by e-mail, see the keys the org issued to them,
 // hand out a key and take one back after a confirmation. Each part is a fragment htmx swaps on its own:
 // #user-panel (find), #add-key (add; the inventory follows out of band), #inventory / #keys (search, remove), #key-N.
-import { CapNotice, KeyDate, type KeyView, SearchBox } from '../components/physical-keys'
+import { KeyDate, type KeyView, Pager, SearchBox } from '../components/physical-keys'
 import { Layout } from '../layout'
 
 export type OrgRef = { orgId: string; name: string }
@@ -26,15 +26,18 @@ export type InventoryView = {
   csrfToken: string
   email: string
   q: string
+  // One page: `cursor` is where it starts ('' for the first), nextCursor where the next one does (null: none).
+  cursor: string
   keys: KeyView[]
   total: number
+  nextCursor: string | null
   // The key whose removal awaits confirmation (no-JS flow: ?confirm=N).
   confirm: number | null
   notice: Notice | null
 }
 
 // `entry`, not `key`: the JSX runtime takes `key` for itself.
-export type KeyRowView = Pick<InventoryView, 'org' | 'csrfToken' | 'email' | 'q'> & { entry: KeyView }
+export type KeyRowView = Pick<InventoryView, 'org' | 'csrfToken' | 'email' | 'q' | 'cursor'> & { entry: KeyView }
 
 export type AddKeyFormView = {
   org: OrgRef
@@ -65,8 +68,8 @@ function CsrfField({ token }: { token: string }): JSX.Element {
   return <input type="hidden" name="_csrf" value={token} />
 }
 
-export function KeyRow({ org, email, q, entry: key }: KeyRowView): JSX.Element {
-  const confirmUrl = orgKeysUrl(org.orgId, { email, q, confirm: key.number })
+export function KeyRow({ org, email, q, cursor, entry: key }: KeyRowView): JSX.Element {
+  const confirmUrl = orgKeysUrl(org.orgId, { email, q, cursor, confirm: key.number })
   return (
     <tr id={keyRowId(key.number)}>
       <td data-label="#" class="key-number">
@@ -95,8 +98,8 @@ export function KeyRow({ org, email, q, entry: key }: KeyRowView): JSX.Element {
 }
 
 // The confirmation step: only "Confirm" posts; "Cancel" puts the plain row back.
-export function ConfirmRemoveRow({ org, csrfToken, email, q, entry: key }: KeyRowView): JSX.Element {
-  const backUrl = orgKeysUrl(org.orgId, { email, q })
+export function ConfirmRemoveRow({ org, csrfToken, email, q, cursor, entry: key }: KeyRowView): JSX.Element {
+  const backUrl = orgKeysUrl(org.orgId, { email, q, cursor })
   const rowId = keyRowId(key.number)
   return (
     <tr id={rowId} class="confirm-row">
@@ -114,6 +117,7 @@ export function ConfirmRemoveRow({ org, csrfToken, email, q, entry: key }: KeyRo
             <CsrfField token={csrfToken} />
             <input type="hidden" name="email" value={email} />
             <input type="hidden" name="q" value={q} />
+            <input type="hidden" name="cursor" value={cursor} />
             <input type="hidden" name="number" value={String(key.number)} />
             <button type="submit" class="danger small" autofocus>
               Confirm
@@ -129,11 +133,18 @@ export function ConfirmRemoveRow({ org, csrfToken, email, q, entry: key }: KeyRo
 }
 
 export function KeysRegion(view: InventoryView): JSX.Element {
-  const { org, csrfToken, email, q, keys, total, confirm, notice } = view
+  const { org, csrfToken, email, q, cursor, keys, total, nextCursor, confirm, notice } = view
+  const nextPage = nextCursor === null ? null : orgKeysUrl(org.orgId, { email, q, cursor: nextCursor })
+  const firstPage = cursor === '' ? null : orgKeysUrl(org.orgId, { email, q })
   return (
     <div id="keys" aria-live="polite">
       <NoticeBox notice={notice} />
-      {keys.length === 0 ? (
+      {keys.length === 0 && firstPage !== null ? (
+        <>
+          <p class="empty">No more keys.</p>
+          <Pager shown={0} total={total} nextPage={null} firstPage={firstPage} />
+        </>
+      ) : keys.length === 0 ? (
         <p class="empty" safe>
           {q === '' ? `${org.name} has not handed out any keys to this user yet.` : `No keys match “${q}”.`}
         </p>
@@ -153,14 +164,14 @@ export function KeysRegion(view: InventoryView): JSX.Element {
             <tbody>
               {keys.map((key) =>
                 key.number === confirm ? (
-                  <ConfirmRemoveRow org={org} csrfToken={csrfToken} email={email} q={q} entry={key} />
+                  <ConfirmRemoveRow org={org} csrfToken={csrfToken} email={email} q={q} cursor={cursor} entry={key} />
                 ) : (
-                  <KeyRow org={org} csrfToken={csrfToken} email={email} q={q} entry={key} />
+                  <KeyRow org={org} csrfToken={csrfToken} email={email} q={q} cursor={cursor} entry={key} />
                 ),
               )}
             </tbody>
           </table>
-          <CapNotice shown={keys.length} total={total} />
+          <Pager shown={keys.length} total={total} nextPage={nextPage} firstPage={firstPage} />
         </>
       )}
     </div>

@@ -32,6 +32,7 @@ import {
   UserPanel,
   type UserPanelView,
 } from '../../../views/pages/org-keys'
+import { Cursor, physicalKeyCursor } from '../cursor'
 import { eventMetadata } from '../models'
 import { AddPhysicalKeyBody } from '../physical-keys'
 import { requestInfo } from '../request-context'
@@ -73,10 +74,29 @@ async function openDesk(deps: Deps, orgId: string, context: DeskContext, next: s
   return { deps, request, org: { orgId, name: org.name }, staff, csrfToken }
 }
 
-function inventoryView(desk: Desk, user: User, q: string, confirm: number | null = null, notice: Notice | null = null): InventoryView {
-  const filter = { orgIds: [desk.org.orgId], ...(q !== '' ? { q } : {}) }
-  const { keys, total } = listPhysicalKeys(desk.deps.db, user.userId, filter)
-  return { org: desk.org, csrfToken: desk.csrfToken, email: user.email ?? '', q, keys: keys.map(toKeyView), total, confirm, notice }
+// Both pages list a user's keys a page at a time; `cursor` ('' = the first page) comes from their own Next page links.
+const PAGE_SIZE = 50
+
+function keysPage(deps: Deps, userId: string, orgIds: string[] | null, q: string, cursor: string) {
+  const after = cursor === '' ? null : physicalKeyCursor.decode(cursor)
+  const { keys, total, next } = listPhysicalKeys(deps.db, userId, { orgIds, ...(q !== '' ? { q } : {}) }, { after, limit: PAGE_SIZE })
+  return { keys: keys.map(toKeyView), total, nextCursor: next === null ? null : physicalKeyCursor.encode(next) }
+}
+
+type InventoryOptions = { q?: string; cursor?: string; confirm?: number | null; notice?: Notice | null }
+
+function inventoryView(desk: Desk, user: User, { q = '', cursor = '', confirm = null, notice = null }: InventoryOptions = {}): InventoryView {
+  const page = keysPage(desk.deps, user.userId, [desk.org.orgId], q, cursor)
+  return { org: desk.org, csrfToken: desk.csrfToken, email: user.email ?? '', q, cursor, ...page, confirm, notice }
+}
+
+// /me/keys?q=…&cursor=…, with only the parameters that carry a value.
+function myKeysUrl(q: string, cursor: string | null): string {
+  const query = new URLSearchParams()
+  if (q !== '') query.set('q', q)
+  if (cursor) query.set('cursor', cursor)
+  const search = query.toString()
+  return search ? `${MY_KEYS_PATH}?${search}` : MY_KEYS_PATH
 }
 
 function addForm(desk: Desk, user: User, note = '', errors: AddKeyFormView['errors'] = {}, notice: Notice | null = null): AddKeyFormView {
@@ -161,7 +181,8 @@ async function deskFragment(desk: Desk, target: string, panel: UserPanelView, us
     const key = getPhysicalKey(desk.deps.db, user.userId, Number(row[1]))
     // Gone, or another org's: the row disappears.
     if (!key || key.orgId !== desk.org.orgId) return ''
-    const view = { org: desk.org, csrfToken: desk.csrfToken, email: panel.email, q: panel.inventory.q, entry: toKeyView(key) }
+    const { q, cursor } = panel.inventory
+    const view = { org: desk.org, csrfToken: desk.csrfToken, email: panel.email, q, cursor, entry: toKeyView(key) }
     return key.number === confirm ? ConfirmRemoveRow(view) : KeyRow(view)
   }
   return target === 'keys' ? KeysRegion(panel.inventory) : UserPanel({ panel })
@@ -181,8 +202,9 @@ export const inventoryPages = (deps: Deps) =>
         const me = signedIn(deps, sessionUserId)
         if (!me) return redirect(request, loginUrl(here(request)))
         const q = query.q ?? ''
-        const { keys, total } = listPhysicalKeys(deps.db, me.userId, { orgIds: null, ...(q !== '' ? { q } : {}) })
-        const table = { q, keys: keys.map(toKeyView), total }
+        const cursor = query.cursor ?? ''
+        const { nextCursor, ...page } = keysPage(deps, me.userId, null, q, cursor)
+        const table = { q, ...page, nextPage: nextCursor && myKeysUrl(q, nextCursor), firstPage: cursor === '' ? null : myKeysUrl(q, null) }
         if (isHtmx(request)) return html(await MyKeysTable(table))
         const staffOrgs = staffOrgIds(deps.db, me.userId).flatMap((orgId) => {
           const org = findOrg(deps.db, orgId)
@@ -190,7 +212,7 @@ export const inventoryPages = (deps: Deps) =>
         })
         return html(await MyKeysPage({ ...table, csrfToken, signedInAs: me.email ?? me.userId, staffOrgs }))
       },
-      { query: t.Object({ q: Search }) },
+      { query: t.Object({ q: Search, cursor: t.Optional(Cursor) }) },
     )
     .get(
       '/orgs/:orgId/keys',
@@ -205,7 +227,7 @@ export const inventoryPages = (deps: Deps) =>
           ? email === ''
             ? { kind: 'none' }
             : { kind: 'missing', email }
-          : foundPanel(user, addForm(desk, user, '', {}, added), inventoryView(desk, user, query.q ?? '', query.confirm ?? null, removed))
+          : foundPanel(user, addForm(desk, user, '', {}, added), inventoryView(desk, user, { q: query.q, cursor: query.cursor, confirm: query.confirm, notice: removed }))
         if (!isHtmx(context.request)) return deskPage(desk, email, panel)
         const target = context.request.headers.get('hx-target') ?? ''
         return html(await deskFragment(desk, target, panel, user, query.confirm ?? null), { headers: DESK_HEADERS })
@@ -215,6 +237,7 @@ export const inventoryPages = (deps: Deps) =>
         query: t.Object({
           email: t.Optional(Email),
           q: Search,
+          cursor: t.Optional(Cursor),
           confirm: t.Optional(KeyNumber),
           added: t.Optional(KeyNumber),
           removed: t.Optional(KeyNumber),
@@ -232,11 +255,11 @@ export const inventoryPages = (deps: Deps) =>
         if ('errors' in result) {
           const form = addForm(desk, user, note, result.errors)
           if (isHtmx(context.request)) return html(await AddKeyForm(form))
-          return deskPage(desk, user.email ?? '', foundPanel(user, form, inventoryView(desk, user, '')), 400)
+          return deskPage(desk, user.email ?? '', foundPanel(user, form, inventoryView(desk, user)), 400)
         }
         if (!isHtmx(context.request)) return redirect(context.request, orgKeysUrl(desk.org.orgId, { email: user.email, added: result.number }))
         const form = await AddKeyForm(addForm(desk, user, '', {}, { kind: 'ok', text: `Key #${result.number} added.` }))
-        return html(form + (await Inventory({ view: inventoryView(desk, user, ''), outOfBand: true })))
+        return html(form + (await Inventory({ view: inventoryView(desk, user), outOfBand: true })))
       },
       { params: OrgParams, body: t.Object({ email: Email, note: t.Optional(t.String()), _csrf: t.Optional(t.String()) }) },
     )
@@ -246,17 +269,17 @@ export const inventoryPages = (deps: Deps) =>
         const opened = await openDeskFor(deps, params.orgId, body, context)
         if (opened instanceof Response) return opened
         const { desk, user } = opened
-        const q = body.q ?? ''
+        const { q = '', cursor = '' } = body
         const { notice, status } = await takeBackKey(desk, user, body.number)
         if (status === 200 && !isHtmx(context.request)) {
-          return redirect(context.request, orgKeysUrl(desk.org.orgId, { email: user.email, q, removed: body.number }))
+          return redirect(context.request, orgKeysUrl(desk.org.orgId, { email: user.email, q, cursor, removed: body.number }))
         }
-        const inventory = inventoryView(desk, user, q, null, notice)
+        const inventory = inventoryView(desk, user, { q, cursor, notice })
         if (isHtmx(context.request)) return html(await KeysRegion(inventory), { headers: DESK_HEADERS })
         return deskPage(desk, user.email ?? '', foundPanel(user, addForm(desk, user), inventory), status)
       },
       {
         params: OrgParams,
-        body: t.Object({ email: Email, q: Search, number: KeyNumber, _csrf: t.Optional(t.String()) }),
+        body: t.Object({ email: Email, q: Search, cursor: t.Optional(t.Union([Cursor, t.Literal('')])), number: KeyNumber, _csrf: t.Optional(t.String()) }),
       },
     )

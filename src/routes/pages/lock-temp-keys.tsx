@@ -9,11 +9,12 @@ import type { Lock } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { Forbidden, NotFound } from '../../domain/errors'
 import { usesLeft } from '../../domain/lock/temp-key-status'
-import { createTempKey, deleteTempKey, tempKeyFacts, type TempKeyFacts, updateTempKey } from '../../locks/temp-keys'
-import { findLock, listTempKeys } from '../../projections/locks'
+import { createTempKey, deleteTempKey, pageLiveTempKeys, tempKeyFacts, type TempKeyItem, updateTempKey } from '../../locks/temp-keys'
+import { findLock } from '../../projections/locks'
 import { staffOrgIds } from '../../projections/orgs'
 import { emptyForm, type FormErrors, type TempKeyFormValues } from '../../../views/components/temp-key-form'
 import { DeleteTempKeyPage, EditTempKeyPage, LockTempKeysPage, type OwnerKeyView, tempKeysPath } from '../../../views/pages/lock-temp-keys'
+import { tempKeyCursor } from '../cursor'
 import { requestInfo } from '../request-context'
 import { csrfFor, html, pagePlugin, redirect, verifyCsrf } from './support'
 import { domainErrors, editValues, formChanges, formValues, hasErrors, KeyForm, parseKeyForm } from './temp-key-form'
@@ -33,7 +34,7 @@ function pageManager(deps: Deps, userId: string, lockId: number): { lock: Lock; 
   throw new NotFound('Lock not found')
 }
 
-async function ownerKeyView(deps: Deps, facts: TempKeyFacts): Promise<OwnerKeyView> {
+async function ownerKeyView(deps: Deps, facts: TempKeyItem): Promise<OwnerKeyView> {
   const link = `${deps.config.publicUrl}${guestPath(facts.uuid)}`
   const svg = await QRCode.toString(link, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' })
   const left = usesLeft(facts)
@@ -61,17 +62,24 @@ const NOTICES: Record<string, string> = {
 
 type OwnerForm = { values: TempKeyFormValues; errors: FormErrors; status: number }
 
-// The owner page, also reached through GET /locks/{id}/temp-keys with Accept: text/html (see routes/temp-keys.ts).
-export async function ownerPageResponse(deps: Deps, request: Request, lockId: number, form?: OwnerForm): Promise<Response> {
+// Newest first, a page at a time: each key draws a QR code, and a new key (the redirect's #key-…) is on the first.
+const OWNER_PAGE_SIZE = 25
+
+// The owner page, also reached through GET /locks/{id}/temp-keys with Accept: text/html (see routes/temp-keys.ts);
+// `cursor` (from its own "Next page" link) starts the list after that key.
+export async function ownerPageResponse(
+  deps: Deps,
+  request: Request,
+  lockId: number,
+  { cursor, form }: { cursor?: string; form?: OwnerForm } = {},
+): Promise<Response> {
   const { csrfToken, setCookie } = csrfFor(deps, request)
   const headers: Record<string, string> = setCookie ? { 'set-cookie': setCookie } : {}
   const userId = sessionUser(deps, await resolveSessionUser(deps, request.headers))
   if (userId === null) return redirect(request, loginUrl(tempKeysPath(lockId)), headers)
   const { lock } = pageManager(deps, userId, lockId)
-  const now = deps.clock.now()
-  const live = listTempKeys(deps.db, lockId)
-    .map((row) => tempKeyFacts(row, now))
-    .filter((facts) => !facts.deleted)
+  const after = cursor === undefined ? null : tempKeyCursor.decode(cursor)
+  const page = pageLiveTempKeys(deps, lockId, { after, limit: OWNER_PAGE_SIZE, status: null, now: deps.clock.now(), newestFirst: true })
   const notice = new URL(request.url).searchParams.get('done')
   const view = {
     lockId,
@@ -79,7 +87,9 @@ export async function ownerPageResponse(deps: Deps, request: Request, lockId: nu
     lockUuid: lock.uuid,
     csrfToken,
     signedInAs: emailOf(deps, userId),
-    keys: await Promise.all(live.map((facts) => ownerKeyView(deps, facts))),
+    keys: await Promise.all(page.items.map((item) => ownerKeyView(deps, item))),
+    isFirstPage: after === null,
+    nextPage: page.next && `${tempKeysPath(lockId)}?cursor=${tempKeyCursor.encode(page.next)}`,
     form: form ?? { values: emptyForm, errors: {} },
     notice: form ? null : (NOTICES[notice ?? ''] ?? null),
   }
@@ -109,7 +119,7 @@ export const lockTempKeyPages = (deps: Deps) => {
         if (userId === null) return redirect(request, loginUrl(tempKeysPath(params.id)))
         const { caller } = pageManager(deps, userId, params.id)
         const { input, errors, windowRows } = parseKeyForm(deps, body)
-        const refused = (errors: FormErrors) => ownerPageResponse(deps, request, params.id, { values: formValues(body), errors, status: 400 })
+        const refused = (errors: FormErrors) => ownerPageResponse(deps, request, params.id, { form: { values: formValues(body), errors, status: 400 } })
         if (hasErrors(errors)) return refused(errors)
         const created = await settle(() => createTempKey(deps, caller, params.id, input, metadataOf(request, caller)))
         if (!created.ok) return refused(domainErrors(created.error, windowRows))

@@ -112,12 +112,32 @@ describe('/me/keys', () => {
     expect(restore.text).toContain('<!doctype html>')
   })
 
-  it('should say when the list is capped at 100', async () => {
+  it('should list 50 keys a page with a plain Next page link that htmx upgrades to swapping #keys', async () => {
     const { acme, page, addViaApi } = await setup()
-    for (let i = 0; i < 101; i++) await addViaApi({ orgId: acme.orgId })
-    const res = await page('/me/keys', { htmx: true })
-    expect(res.text.match(/<tr id="key-/g)).toHaveLength(100)
-    expect(res.text).toContain('Showing the first 100 of 101 keys.')
+    for (let i = 0; i < 101; i++) await addViaApi({ orgId: acme.orgId, note: i % 2 ? 'odd' : 'even' })
+    const numbers = (html: string) => [...html.matchAll(/<tr id="key-(\d+)"/g)].map((m) => Number(m[1]))
+    const next = (html: string) => /<a class="button secondary" href="([^"]+)" hx-get="([^"]+)" hx-target="#keys"[^>]*>Next page<\/a>/.exec(html)
+    const first = await page('/me/keys')
+    expect(numbers(first.text)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
+    expect(first.text).toContain('50 of 101 keys on this page.')
+    const link = next(first.text)
+    expect(link?.[1]).toMatch(/^\/me\/keys\?cursor=[A-Za-z0-9_-]+$/)
+    expect(link?.[2]).toBe(link?.[1])
+    expect(first.text).not.toContain('>First page</a>')
+    // Without JS: the link's full page; with htmx: the #keys fragment alone.
+    const second = await page(link?.[1] ?? '')
+    expect(second.text).toContain('<!doctype html>')
+    expect(numbers(second.text)).toEqual(Array.from({ length: 50 }, (_, i) => i + 51))
+    const third = await page(next(second.text)?.[1] ?? '', { htmx: true })
+    expect(third.text).not.toContain('<!doctype html>')
+    expect(numbers(third.text)).toEqual([101])
+    expect(next(third.text)).toBeNull()
+    expect(third.text).toContain('href="/me/keys" hx-get="/me/keys"')
+    // A search pages too, and its links keep the search.
+    const even = await page('/me/keys?q=EVEN')
+    expect(numbers(even.text)).toHaveLength(50)
+    expect(next(even.text)?.[1]).toMatch(/^\/me\/keys\?q=EVEN&cursor=/)
+    expect((await page('/me/keys?cursor=bm9wZQ')).status).toBe(400)
   })
 
   it('should link staff to the desks of their organisations', async () => {
@@ -235,6 +255,30 @@ describe('/orgs/{orgId}/keys', () => {
       expect(viaHeader.status).toBe(200)
       expect(events()).toHaveLength(2)
     })
+  })
+
+  it('should page through a long inventory, the removal flow staying on the page it started from', async () => {
+    const { acme, other, staff, holder, page, post, desk, addViaApi } = await setup()
+    await addViaApi({ orgId: other.orgId }, other.apiKey)
+    for (let i = 0; i < 52; i++) await addViaApi({ orgId: acme.orgId })
+    const numbers = (html: string) => [...html.matchAll(/<tr id="key-(\d+)"/g)].map((m) => Number(m[1]))
+    const nextUrl = (html: string) => /<a class="button secondary" href="([^"]+)"[^>]*hx-target="#keys"[^>]*>Next page<\/a>/.exec(html)?.[1] ?? ''
+    const first = await page(`${desk}?email=${encodeURIComponent(holder.email)}`, { as: staff.userId })
+    expect(numbers(first.text)).toEqual(Array.from({ length: 50 }, (_, i) => i + 2))
+    const next = nextUrl(first.text)
+    expect(next).toMatch(new RegExp(`^${desk}\\?email=[^&]+&cursor=[A-Za-z0-9_-]+$`))
+    const fragment = await page(next, { as: staff.userId, htmx: true, target: 'keys' })
+    expect(fragment.text.startsWith('<div id="keys"')).toBe(true)
+    expect(numbers(fragment.text)).toEqual([52, 53])
+    const cursor = new URL(next, 'http://x').searchParams.get('cursor') ?? ''
+    // No JS: Remove asks on the same page, Confirm posts the cursor back and lands there again.
+    expect(fragment.text).toContain(`cursor=${cursor}&confirm=53`)
+    const removed = await post(`${desk}/remove`, { email: holder.email, q: '', cursor, number: '53' })
+    expect(removed.status).toBe(303)
+    expect(removed.headers.get('location')).toContain(`cursor=${cursor}`)
+    const after = await page(removed.headers.get('location') ?? '', { as: staff.userId })
+    expect(numbers(after.text)).toEqual([52])
+    expect(after.text).toContain('Key #53 removed.')
   })
 
   describe('removing a key', () => {

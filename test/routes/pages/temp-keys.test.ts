@@ -418,6 +418,46 @@ function scheduleForm(zone: string, rows: Row[], base: Record<string, string> = 
 const WORKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri']
 const BLANK: Row = { days: [], from: '', until: '' }
 
+describe('owner page /locks/{id}/temp-keys, page by page', () => {
+  const listed = (html: string) => [...html.matchAll(/<li class="card owner-key" id="key-([0-9a-f-]+)"/g)].map((m) => m[1])
+  const nextLink = (html: string) => /<a class="button secondary" href="([^"]+)"[^>]*>Next page: older keys<\/a>/.exec(html)
+
+  it('should show the newest 25 keys with a plain "Next page" link (htmx-upgraded) to the older ones', async () => {
+    const { ctx, lock, owner, page } = await setup()
+    const made: string[] = []
+    for (let i = 0; i < 27; i++) {
+      ctx.clock.advance(1000)
+      made.push(await createTestTempKey(ctx, lock))
+    }
+    const newestFirst = made.reverse()
+    const first = await page(`/locks/${lock.lockId}/temp-keys`, { as: owner.userId })
+    expect(first.status).toBe(200)
+    expect(listed(first.text)).toEqual(newestFirst.slice(0, 25))
+    const link = nextLink(first.text)
+    expect(link?.[1]).toMatch(new RegExp(`^/locks/${lock.lockId}/temp-keys\\?cursor=[A-Za-z0-9_-]+$`))
+    expect(link?.[0]).toContain(`hx-get="${link?.[1]}"`)
+    expect(link?.[0]).toContain('hx-select="#owner-keys-page"')
+    expect(first.text).not.toContain('>Newest keys</a>')
+    expect(first.text).toContain('Create a temporary key')
+
+    const second = await page(link?.[1] ?? '', { as: owner.userId })
+    expect(second.status).toBe(200)
+    expect(listed(second.text)).toEqual(newestFirst.slice(25))
+    expect(nextLink(second.text)).toBeNull()
+    expect(second.text).toContain(`<a href="/locks/${lock.lockId}/temp-keys">Newest keys</a>`)
+  })
+
+  it('should show no pager for a short list, and the error page for a cursor it did not give out', async () => {
+    const { ctx, lock, owner, page } = await setup()
+    await createTestTempKey(ctx, lock)
+    const short = await page(`/locks/${lock.lockId}/temp-keys`, { as: owner.userId })
+    expect(short.text).not.toContain('class="pager"')
+    const bad = await page(`/locks/${lock.lockId}/temp-keys?cursor=bm9wZQ`, { as: owner.userId })
+    expect(bad.status).toBe(400)
+    expect(bad.headers.get('content-type')).toContain('text/html')
+  })
+})
+
 describe('owner page /locks/{id}/temp-keys with a weekly schedule', () => {
   it('should create a key with the schedule from the form, skipping blank rows, and list it', async () => {
     const { ctx, lock, owner, page, post } = await setup()
