@@ -42,13 +42,15 @@ async function seedInChild(spec: HistorySpec): Promise<{ seeded: SeededHistory; 
   return { seeded, seconds }
 }
 
-// The mean of rounds of one load: rates and p50 averaged, the worse p99, errors added up.
+// The mean of rounds of one load: rates averaged, p50 averaged over the rounds that had answers, the worse p99,
+// errors added up.
 function merge(results: LoadResult[]): LoadResult {
-  const mean = (pick: (r: LoadResult) => number) => results.reduce((sum, r) => sum + pick(r), 0) / results.length
+  const answered = results.filter((r) => r.total > 0)
+  const mean = (of: LoadResult[], pick: (r: LoadResult) => number) => of.reduce((sum, r) => sum + pick(r), 0) / Math.max(1, of.length)
   return {
-    requestsPerSec: Math.round(mean((r) => r.requestsPerSec)),
-    p50Ms: round(mean((r) => r.p50Ms), 2),
-    p99Ms: Math.max(...results.map((r) => r.p99Ms)),
+    requestsPerSec: Math.round(mean(results, (r) => r.requestsPerSec)),
+    p50Ms: round(mean(answered, (r) => r.p50Ms), 2),
+    p99Ms: Math.max(0, ...answered.map((r) => r.p99Ms)),
     errors: results.reduce((sum, r) => sum + r.errors, 0),
     non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
     total: results.reduce((sum, r) => sum + r.total, 0),
@@ -89,17 +91,20 @@ async function timed(url: string, init: RequestInit): Promise<{ ms: number; stat
   }
 }
 
+// A load no request of which was answered has no latencies (wrk prints none): the row says so instead of 0 ms.
+function measured(scenario: string, result: LoadResult) {
+  if (result.total === 0) return { scenario: `${scenario} (no answer within the load)`, errors: result.errors + result.non2xx }
+  return { scenario, p50Ms: result.p50Ms, p99Ms: result.p99Ms, errors: result.errors + result.non2xx }
+}
+
 function rawRow(scenario: string, result: LoadResult, rssPeakMb: number, target?: string): Row {
   return {
-    scenario,
+    ...measured(scenario, result),
     value: result.requestsPerSec,
     unit: 'req/s',
     baseline: RAW,
     against: 'sqliteTps',
     ratio: null,
-    p50Ms: result.p50Ms,
-    p99Ms: result.p99Ms,
-    errors: result.errors + result.non2xx,
     rssPeakMb,
     ...(target ? { target } : {}),
   }
@@ -107,15 +112,12 @@ function rawRow(scenario: string, result: LoadResult, rssPeakMb: number, target?
 
 function pairRow(scenario: string, result: LoadResult, base: { label: string; result: LoadResult }, rssPeakMb: number, target?: string): Row {
   return {
-    scenario,
+    ...measured(scenario, result),
     value: result.requestsPerSec,
     unit: 'req/s',
     baseline: base.label,
     baselineValue: base.result.requestsPerSec,
     ratio: ratio(result.requestsPerSec, base.result.requestsPerSec),
-    p50Ms: result.p50Ms,
-    p99Ms: result.p99Ms,
-    errors: result.errors + result.non2xx,
     rssPeakMb,
     ...(target ? { target } : {}),
   }
