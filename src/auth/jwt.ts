@@ -1,15 +1,8 @@
 // JWTs: spkey's own HS256 tokens (issuer/audience/expiry checked), and optionally an external issuer's
 // RS256/ES256/EdDSA tokens via JWKS or a public key. `alg: none` and unexpected algorithms never verify, nor do
 // signed-out (revoked) sessions.
-import {
-  type CryptoKey,
-  createRemoteJWKSet,
-  decodeProtectedHeader,
-  importSPKI,
-  type JWTPayload,
-  jwtVerify,
-  SignJWT,
-} from 'jose'
+import { createPublicKey, type KeyObject } from 'node:crypto'
+import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify, SignJWT } from 'jose'
 
 export type JwtOptions = {
   secret: string
@@ -24,7 +17,9 @@ export type JwtOptions = {
   isRevoked?: (token: string) => boolean
 }
 
-export type VerifiedToken = { userId: string; exp: number }
+// verifiedEmail: only on an external provider's tokens, the address it vouches for (`email` with `email_verified:
+// true`), else null; spkey's own tokens carry none, as spkey itself knows its users' addresses.
+export type VerifiedToken = { userId: string; exp: number; verifiedEmail?: string | null }
 
 const EXTERNAL_ALGORITHMS = ['RS256', 'ES256', 'EdDSA']
 const CACHE_LIMIT = 10_000
@@ -34,10 +29,24 @@ export type JwtService = {
   verify: (token: string) => Promise<VerifiedToken | null>
 }
 
+// JWT_PUBLIC_KEY, imported once at start with the one algorithm its type allows: a token's own `alg` never picks how
+// the key is read, and a key spkey cannot use stops the start instead of failing every token later.
+export function externalPublicKey(pem: string): { key: KeyObject; algorithm: string } {
+  const key = createPublicKey(pem)
+  const type = key.asymmetricKeyType
+  if (type === 'rsa') return { key, algorithm: 'RS256' }
+  if (type === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return { key, algorithm: 'ES256' }
+  if (type === 'ed25519') return { key, algorithm: 'EdDSA' }
+  throw new Error(`JWT_PUBLIC_KEY must be an RSA, P-256 or Ed25519 public key (RS256, ES256, EdDSA), got ${type ?? 'unknown'}`)
+}
+
+const verifiedEmailOf = (payload: JWTPayload): string | null =>
+  payload.email_verified === true && typeof payload.email === 'string' ? payload.email.trim().toLowerCase() : null
+
 export function createJwtService(options: JwtOptions): JwtService {
   const key = new TextEncoder().encode(options.secret)
   const jwks = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : undefined
-  let publicKey: Promise<CryptoKey> | undefined
+  const publicKey = options.publicKey ? externalPublicKey(options.publicKey) : undefined
   // Verified tokens by their exact text: verification is the hot path of every B2C request.
   const cache = new Map<string, VerifiedToken>()
 
@@ -49,10 +58,7 @@ export function createJwtService(options: JwtOptions): JwtService {
       ...(options.externalAudience ? { audience: options.externalAudience } : {}),
     }
     if (jwks) return (await jwtVerify(token, jwks, checks)).payload
-    if (options.publicKey) {
-      publicKey ??= importSPKI(options.publicKey, alg)
-      return (await jwtVerify(token, await publicKey, checks)).payload
-    }
+    if (publicKey) return (await jwtVerify(token, publicKey.key, { ...checks, algorithms: [publicKey.algorithm] })).payload
     return null
   }
 
@@ -82,7 +88,8 @@ export function createJwtService(options: JwtOptions): JwtService {
                 .payload
             : await external(token, alg ?? '')
         if (!payload || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return null
-        const verified = { userId: payload.sub, exp: payload.exp }
+        const claims = alg === 'HS256' ? {} : { verifiedEmail: verifiedEmailOf(payload) }
+        const verified: VerifiedToken = { userId: payload.sub, exp: payload.exp, ...claims }
         if (cache.size >= CACHE_LIMIT) cache.clear()
         cache.set(token, verified)
         return verified

@@ -90,6 +90,10 @@ export const userRoutes = (deps: Deps) =>
         }
         if (!canModifyUser(caller, params.id)) throw new Forbidden('A user token may only create its own user')
         const email = normalizeEmail(body.email)
+        // An external provider's user claims only the address the provider verified: users are found by e-mail.
+        if (caller.kind === 'user' && caller.verifiedEmail !== undefined && caller.verifiedEmail !== email) {
+          throw new Forbidden('The identity provider has not verified this e-mail for this token (email_verified)')
+        }
         const owner = findUserByEmail(deps.db, email)
         if (owner && owner.userId !== params.id) throw new Conflict('This email belongs to another user')
         const input = { userId: params.id, email, firstName: body.firstName, lastName: body.lastName, phoneNumber: body.phoneNumber }

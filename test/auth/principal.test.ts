@@ -175,6 +175,55 @@ describe("JWTs from an external issuer's key (JWT_PUBLIC_KEY)", () => {
     expect((await ctx.call('GET', `/users/${userId}/profile`, { token })).status).toBe(200)
   })
 
+  it('should not let a first token with another alg break the key for later ones (issue 24 #4)', async () => {
+    const { ctx, sign } = await external()
+    const { userId } = await ctx.user()
+    const junk = `${b64url({ alg: 'ES256', typ: 'JWT' })}.${b64url({ sub: userId, exp: Math.floor(Date.now() / 1000) + 3600 })}.AAAA`
+    expect((await ctx.call('GET', `/users/${userId}/profile`, { token: junk })).status).toBe(401)
+    expect((await ctx.call('GET', `/users/${userId}/profile`, { token: await sign(userId) })).status).toBe(200)
+  })
+
+  it('should accept only the algorithm the key type fixes, and refuse to start with a key it cannot use', async () => {
+    const ec = await generateKeyPair('ES256', { extractable: true })
+    const ctx = testContext({ JWT_PUBLIC_KEY: await exportSPKI(ec.publicKey) })
+    const { userId } = await ctx.user()
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setSubject(userId).setExpirationTime('1h').sign(ec.privateKey)
+    expect((await ctx.call('GET', `/users/${userId}/profile`, { token })).status).toBe(200)
+    const p384 = await generateKeyPair('ES384', { extractable: true })
+    const pem = await exportSPKI(p384.publicKey)
+    expect(() => testContext({ JWT_PUBLIC_KEY: pem })).toThrow(/JWT_PUBLIC_KEY/)
+  })
+
+  describe('CreateUser with an external token (issue 24 #9)', () => {
+    const create = async (claims: Record<string, unknown>, email: string) => {
+      const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true })
+      const ctx = testContext({ JWT_PUBLIC_KEY: await exportSPKI(publicKey) })
+      const userId = crypto.randomUUID()
+      const token = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).setSubject(userId).setExpirationTime('1h').sign(privateKey)
+      const res = await ctx.call('POST', `/users/${userId}/CreateUser`, { token, body: { userId, email } })
+      return { res, events: ctx.eventsOf(`user-${userId}`) }
+    }
+
+    it('should refuse an e-mail the provider has not verified, appending nothing', async () => {
+      const unverified = await create({ email: 'victim@example.test', email_verified: false }, 'victim@example.test')
+      expect(unverified.res.status).toBe(403)
+      expect(unverified.events).toEqual([])
+      const unclaimed = await create({}, 'victim@example.test')
+      expect(unclaimed.res.status).toBe(403)
+    })
+
+    it('should refuse a verified e-mail other than the one asked for', async () => {
+      const { res } = await create({ email: 'me@example.test', email_verified: true }, 'victim@example.test')
+      expect(res.status).toBe(403)
+    })
+
+    it('should create the user with the verified e-mail, in any letter case', async () => {
+      const { res, events } = await create({ email: 'Me@Example.test', email_verified: true }, 'me@example.TEST')
+      expect(res.status).toBe(201)
+      expect(events.map((e) => e.type)).toEqual(['UserCreated'])
+    })
+  })
+
   it('should refuse an external token when no external key is configured', async () => {
     const ctx = testContext()
     const { userId } = await ctx.user()
