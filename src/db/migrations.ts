@@ -8,6 +8,7 @@ import m0003 from '../../drizzle/0003_login_links.sql' with { type: 'text' }
 import m0004 from '../../drizzle/0004_revoked_sessions.sql' with { type: 'text' }
 import m0005 from '../../drizzle/0005_lean_write_path.sql' with { type: 'text' }
 import m0006 from '../../drizzle/0006_webhook_previous_secret.sql' with { type: 'text' }
+import m0007 from '../../drizzle/0007_temp_key_entered_emails.sql' with { type: 'text' }
 
 export const embeddedSql: Record<string, string> = {
   '0000_init': m0000,
@@ -17,6 +18,7 @@ export const embeddedSql: Record<string, string> = {
   '0004_revoked_sessions': m0004,
   '0005_lean_write_path': m0005,
   '0006_webhook_previous_secret': m0006,
+  '0007_temp_key_entered_emails': m0007,
 }
 
 export type Migration = { tag: string; sql: string[]; bps: boolean; folderMillis: number; hash: string }
