@@ -244,6 +244,17 @@ describe('POST /api-keys/rotate', () => {
     expect(events[2]?.streamVersion).toBe(3)
   })
 
+  it("should refuse a super tenant's key with 403, leaving its key working (issue 24 #8)", async () => {
+    const { ctx, works } = adminContext()
+    const root = await ctx.org({ isSuper: true })
+    const before = ctx.eventsOf(`org-${root.orgId}`).length
+    const res = await ctx.call('POST', '/api-keys/rotate', { headers: admin, body: { orgId: root.orgId } })
+    expect(res.status).toBe(403)
+    expect(res.json.apiKey).toBeUndefined()
+    expect(await works(root.apiKey)).toBe(true)
+    expect(ctx.eventsOf(`org-${root.orgId}`)).toHaveLength(before)
+  })
+
   it('should answer 404 for an unregistered tenant and 400 for unknown fields', async () => {
     const { ctx } = adminContext()
     expect((await ctx.call('POST', '/api-keys/rotate', { headers: admin, body: { orgId: uniqueId('ghost') } })).status).toBe(404)
