@@ -53,6 +53,7 @@ describe('GET /temp-keys/{uuid}', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('text/html')
     expect(res.headers.get('set-cookie')).toContain('spkey_csrf=')
+    expect(res.headers.get('cache-control')).toBe('no-store')
     expect(res.text).toContain(`Lock ${lock.lockId} · Front door`)
     expect(res.text).toContain(lock.uuid)
     expect(res.text).toContain(`Plants ${XSS_ESCAPED}`)
@@ -264,6 +265,7 @@ describe('owner page /locks/{id}/temp-keys', () => {
     const res = await page(`/locks/${lock.lockId}/temp-keys`, { as: owner.userId })
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('text/html')
+    expect(res.headers.get('cache-control')).toBe('no-store')
     const link = `${ctx.deps.config.publicUrl}/temp-keys/${uuid}`
     expect(res.text).toContain(`value="${link}"`)
     expect(res.text).toContain(`data-copy="${link}"`)
