@@ -23,7 +23,9 @@ export type Config = {
   driverTimeoutMs: number
   simulatedDelayMs: number
   maxBodyBytes: number
-  trustProxy: boolean
+  // How many reverse proxies in front append to X-Forwarded-For (0 = the header is ignored): the client is the entry
+  // the outermost of them appended, counted from the right, since everything left of it the client could have sent.
+  trustedProxyHops: number
   shutdownGraceMs: number
   // Temp-key opens per minute, per client IP and per key (0 = no limit): guessing and hammering get 429.
   openRateLimitPerIp: number
@@ -130,7 +132,7 @@ export function loadConfig(env: Env = process.env): Config {
     driverTimeoutMs: int(env, 'DRIVER_TIMEOUT_MS', 5000) || 5000,
     simulatedDelayMs: int(env, 'SIMULATED_DELAY_MS', 0),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 64 * 1024),
-    trustProxy: env.TRUST_PROXY === 'true',
+    trustedProxyHops: env.TRUST_PROXY === 'true' ? int(env, 'TRUST_PROXY_HOPS', 1) || 1 : 0,
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000),
     openRateLimitPerIp: int(env, 'OPEN_RATE_LIMIT_PER_IP', 30),
     openRateLimitPerKey: int(env, 'OPEN_RATE_LIMIT_PER_KEY', 60),

@@ -27,6 +27,13 @@ export function canReadUser(principal: Principal, userId: string): boolean {
   return canModifyUser(principal, userId)
 }
 
+// Personal data (profile, phone number): a user's own; an org key's for users related to its org (isRelatedToOrg),
+// a super key's for anyone. Users are not owned by a tenant, so an unrelated tenant has no business with them.
+export function canSeePersonalData(principal: Principal, userId: string, isRelatedToOrg: boolean): boolean {
+  if (principal.kind === 'user') return principal.userId === userId
+  return principal.kind === 'org' && (principal.isSuper || isRelatedToOrg)
+}
+
 // Lookups by e-mail or phone (userId: the match, null for none): an org key finds anyone; a user only finds
 // themself, so a miss and someone else's record look the same to them (no account enumeration).
 export function canLookUpUser(principal: Principal, userId: string | null): boolean {

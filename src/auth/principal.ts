@@ -7,7 +7,8 @@ import { requestInfo } from '../routes/request-context'
 
 export type Principal =
   | { kind: 'anonymous' }
-  | { kind: 'user'; userId: string }
+  // verifiedEmail: set for an external identity provider's token only (see auth/jwt.ts).
+  | { kind: 'user'; userId: string; verifiedEmail?: string | null }
   | { kind: 'org'; orgId: string; isSuper: boolean; actingUserId: string | null }
 
 export type Authenticated = Exclude<Principal, { kind: 'anonymous' }>
@@ -49,7 +50,7 @@ export async function resolvePrincipal(deps: Deps, headers: Headers): Promise<Pr
     if (!org) throw new Unauthorized('Invalid, revoked or expired API key')
     return org
   }
-  if (verified) return { kind: 'user', userId: verified.userId }
+  if (verified) return { kind: 'user', userId: verified.userId, verifiedEmail: verified.verifiedEmail }
   return { kind: 'anonymous' }
 }
 

@@ -1,6 +1,6 @@
 // Opens the SQLite file with the durability pragmas and applies embedded migrations.
 import { Database } from 'bun:sqlite'
-import { mkdirSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
 import { migrations } from './migrations'
@@ -12,6 +12,9 @@ export class NewerDatabaseError extends Error {}
 
 export function openDatabase(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  // Owner-only from the first byte: the file holds the JWT and webhook secrets and phone numbers. SQLite gives the
+  // -wal and -shm files the database file's mode.
+  if (path !== ':memory:' && !existsSync(path)) closeSync(openSync(path, 'a', 0o600))
   const client = new Database(path, { create: true, strict: true })
   client.exec('PRAGMA journal_mode = WAL')
   client.exec('PRAGMA synchronous = FULL')

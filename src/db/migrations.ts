@@ -10,6 +10,7 @@ import m0005 from '../../drizzle/0005_lean_write_path.sql' with { type: 'text' }
 import m0006 from '../../drizzle/0006_webhook_previous_secret.sql' with { type: 'text' }
 import m0007 from '../../drizzle/0007_decision_rows.sql' with { type: 'text' }
 import m0008 from '../../drizzle/0008_paged_lists.sql' with { type: 'text' }
+import m0009 from '../../drizzle/0009_temp_key_entered_emails.sql' with { type: 'text' }
 
 export const embeddedSql: Record<string, string> = {
   '0000_init': m0000,
@@ -21,6 +22,7 @@ export const embeddedSql: Record<string, string> = {
   '0006_webhook_previous_secret': m0006,
   '0007_decision_rows': m0007,
   '0008_paged_lists': m0008,
+  '0009_temp_key_entered_emails': m0009,
 }
 
 export type Migration = { tag: string; sql: string[]; bps: boolean; folderMillis: number; hash: string }

@@ -210,6 +210,9 @@ export const tempKeys = sqliteTable(
     lockUuid: text('lock_uuid').notNull(),
     accessMode: text('access_mode').notNull(),
     allowedUserIds: text('allowed_user_ids').notNull(),
+    // JSON user id -> e-mail for the people a manager listed by e-mail on the page: the only e-mails the page shows
+    // (an id sent to the API could be anyone's, and its e-mail is not the sender's to read).
+    enteredEmails: text('entered_emails'),
     validFrom: text('valid_from').notNull(),
     validUntil: text('valid_until').notNull(),
     maxUses: integer('max_uses'),

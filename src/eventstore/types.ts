@@ -17,6 +17,9 @@ export type EventMetadata = {
   principal?: string
   causationId?: string
   correlationId?: string
+  // The temp-key page's whitelist as typed (user id -> e-mail): read by the locks projection, so the page can show
+  // these e-mails and no others.
+  enteredEmails?: Record<string, string>
 }
 
 export type StoredEvent<E extends Event = Event> = E & {

@@ -47,6 +47,13 @@ const writes = perDb((db) => ({
   used: db.$client.query<unknown, [number, string]>('UPDATE temp_keys SET used_count = ? WHERE uuid = ?'),
 }))
 
+// Of a whitelist, the people a manager listed by e-mail on the page: this command's, and those listed so before.
+function enteredEmails(ids: string[], typed: Record<string, string> | undefined, before: string | null): string | null {
+  const known: Record<string, string> = { ...(before === null ? {} : JSON.parse(before)), ...typed }
+  const listed = ids.flatMap((id) => (known[id] === undefined ? [] : [[id, known[id]]]))
+  return listed.length > 0 ? JSON.stringify(Object.fromEntries(listed)) : null
+}
+
 function apply(db: Db, stored: StoredEvent): void {
   const event = stored as StoredEvent<LockEvent>
   const at = event.data.timestamp
@@ -117,6 +124,7 @@ function apply(db: Db, stored: StoredEvent): void {
           lockUuid: d.lockUuid,
           accessMode: d.accessMode,
           allowedUserIds: JSON.stringify(d.allowedUserIds),
+          enteredEmails: enteredEmails(d.allowedUserIds, event.metadata.enteredEmails, null),
           validFrom: d.validFrom,
           validUntil: d.validUntil,
           maxUses: d.maxUses,
@@ -132,10 +140,13 @@ function apply(db: Db, stored: StoredEvent): void {
     }
     case 'TempKeyUpdated': {
       const { allowedUserIds, schedule, description, ...plain } = event.data.changes
+      const before = allowedUserIds === undefined ? null : (statements(db).findTempKey.get({ uuid: event.data.tempKeyUuid })?.enteredEmails ?? null)
       db.update(tempKeys)
         .set({
           ...plain,
-          ...(allowedUserIds !== undefined ? { allowedUserIds: JSON.stringify(allowedUserIds) } : {}),
+          ...(allowedUserIds !== undefined
+            ? { allowedUserIds: JSON.stringify(allowedUserIds), enteredEmails: enteredEmails(allowedUserIds, event.metadata.enteredEmails, before) }
+            : {}),
           ...(schedule !== undefined ? { schedule: schedule === null ? null : JSON.stringify(schedule) } : {}),
           ...(description !== undefined ? { description } : {}),
         })

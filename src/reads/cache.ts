@@ -41,11 +41,12 @@ export class ReadCache {
     return undefined
   }
 
-  // `bytes`: roughly what the value holds (a string's length); the oldest entries go once the budget is spent.
+  // `bytes`: roughly what the value holds (a string's length); the oldest entries go once the budget is spent. The key
+  // counts too: it can hold request input (query filters) far longer than the answer it names.
   set(key: string, value: unknown, streams: readonly string[], options: { freshUntil?: number; bytes?: number } = {}): void {
     const previous = this.entries.get(key)
     if (previous !== undefined) this.delete(key, previous)
-    const bytes = options.bytes ?? 256
+    const bytes = (options.bytes ?? 256) + key.length
     if (bytes > this.maxBytes) return
     while (this.bytes + bytes > this.maxBytes) {
       const oldest = this.entries.entries().next().value

@@ -135,7 +135,8 @@ export const errorMapper = (
     replied(request, route, reply.status)
     if (reply.status >= 500) {
       const err = error instanceof Error ? error : new Error(String(error))
-      logger.error('request failed', { requestId: info.requestId, path, error: err.message, stack: err.stack })
+      // The route pattern, not the path: paths carry bearer secrets (a temp key's uuid is its link).
+      logger.error('request failed', { requestId: info.requestId, route, error: err.message, stack: err.stack })
     }
     const body = envelope(reply.status, info.requestId, reply.message, reply.details)
     const headers: Record<string, string> = { 'x-request-id': info.requestId, ...reply.headers }

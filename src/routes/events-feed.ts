@@ -5,7 +5,7 @@ import { Type as T } from '@sinclair/typebox'
 import { Elysia, t } from 'elysia'
 import { authPlugin } from '../auth/principal'
 import type { Deps } from '../deps'
-import { Invalid } from '../domain/errors'
+import { Invalid, RateLimited } from '../domain/errors'
 import { callerOrg } from '../webhooks/access'
 import { toEnvelope } from '../webhooks/envelope'
 import type { TypeFilter } from '../webhooks/feed'
@@ -16,6 +16,8 @@ const STREAM_PAGE = 100
 const POLL_MS = 250
 const HEARTBEAT_MS = 15_000
 const TYPE_NAME = /^[A-Za-z][A-Za-z0-9 ]{0,63}$/
+// Open streams per organisation: each holds a connection and polls, so one leaked or hostile client cannot hold them all.
+const MAX_STREAMS_PER_ORG = 10
 
 const Types = t.String({ maxLength: 2000, description: 'Comma-separated detail-types; all when omitted' })
 const After = t.Integer({ minimum: 0, description: 'Return events after this position' })
@@ -45,10 +47,20 @@ function resumePosition(deps: Deps, after: number | undefined, lastEventId: stri
 }
 
 // Pull-driven: the next page is read only when the client has taken the previous one, so a slow reader costs one
-// page of memory, never a backlog.
-function eventStream(deps: Deps, orgId: string, after: number, types: TypeFilter, request: Request): ReadableStream<Uint8Array> {
+// page of memory, never a backlog. The key is checked again before every read (a cache hit): a rotated, revoked or
+// expired key ends the stream at once, as it answers 401 elsewhere (docs/auth.md).
+function eventStream(
+  deps: Deps,
+  orgId: string,
+  after: number,
+  types: TypeFilter,
+  request: Request,
+  isAuthorised: () => boolean,
+  onEnd: () => void,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder()
   const abort = new AbortController()
+  abort.signal.addEventListener('abort', onEnd, { once: true })
   request.signal.addEventListener('abort', () => abort.abort(), { once: true })
   let cursor = after
   let lastSent = 0
@@ -62,7 +74,10 @@ function eventStream(deps: Deps, orgId: string, after: number, types: TypeFilter
     },
     async pull(controller) {
       for (;;) {
-        if (abort.signal.aborted || deps.appended.closed) return controller.close()
+        if (abort.signal.aborted || deps.appended.closed || !isAuthorised()) {
+          abort.abort()
+          return controller.close()
+        }
         const events = deps.webhooks.feed.read(orgId, cursor, STREAM_PAGE, types)
         const last = events.at(-1)
         if (last) {
@@ -79,8 +94,9 @@ function eventStream(deps: Deps, orgId: string, after: number, types: TypeFilter
   })
 }
 
-export const eventsFeedRoutes = (deps: Deps) =>
-  new Elysia({ name: 'routes.events-feed', detail: { tags: ['Events'], security: [{ ApiKeyAuth: [] }] } })
+export const eventsFeedRoutes = (deps: Deps) => {
+  const openStreams = new Map<string, number>()
+  return new Elysia({ name: 'routes.events-feed', detail: { tags: ['Events'], security: [{ ApiKeyAuth: [] }] } })
     .use(authPlugin(deps))
     .get(
       '/events',
@@ -111,9 +127,19 @@ export const eventsFeedRoutes = (deps: Deps) =>
         const orgId = callerOrg(principal)
         const types = parseTypes(query.types)
         const after = resumePosition(deps, query.after, request.headers.get('last-event-id'))
+        const open = openStreams.get(orgId) ?? 0
+        if (open >= MAX_STREAMS_PER_ORG) throw new RateLimited(5, `At most ${MAX_STREAMS_PER_ORG} open event streams per organisation`)
+        openStreams.set(orgId, open + 1)
+        const onEnd = () => {
+          const left = (openStreams.get(orgId) ?? 1) - 1
+          if (left > 0) openStreams.set(orgId, left)
+          else openStreams.delete(orgId)
+        }
+        const apiKey = request.headers.get('x-api-key') ?? ''
+        const isAuthorised = () => deps.apiKeys.resolve(apiKey, deps.clock.now())?.orgId === orgId
         // Heartbeats keep proxies open; Bun's own idle timeout would otherwise close a quiet stream.
         server?.timeout(request, 0)
-        return new Response(eventStream(deps, orgId, after, types, request), {
+        return new Response(eventStream(deps, orgId, after, types, request, isAuthorised, onEnd), {
           headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' },
         })
       },
@@ -127,3 +153,4 @@ export const eventsFeedRoutes = (deps: Deps) =>
         },
       },
     )
+}

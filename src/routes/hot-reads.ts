@@ -31,7 +31,7 @@ export function hotReads(deps: Deps, replied: Replied, app: () => { fetch: (requ
     replied(request, route, 200)
     return response
   }
-  const pageHeaders = new Headers({ 'content-type': 'text/html; charset=utf-8', vary: 'HX-Request', ...SECURITY_HEADERS })
+  const pageHeaders = new Headers({ 'content-type': 'text/html; charset=utf-8', vary: 'HX-Request', 'cache-control': 'no-store', ...SECURITY_HEADERS })
   const jsonHeaders = new Headers({ 'content-type': 'application/json', ...SECURITY_HEADERS })
   const next = (request: Request) => app().fetch(request)
 

@@ -110,21 +110,20 @@ export const lockQueryRoutes = (deps: Deps) =>
       ({ params, principal }) => {
         const lock = findLock(deps.db, params.id)
         if (!lock) throw new NotFound('Lock not found')
-        // Public (docs), so e-mail addresses go only to callers who may use the lock.
-        const showEmail = principal.kind !== 'anonymous' && canSeeLock(deps, principal, lock)
-        const residents = listLockResidents(deps.db, lock.lockId).map((r) => ({
-          userId: r.userId,
-          name: r.name,
-          email: showEmail ? opt(r.email) : undefined,
-        }))
+        // Public (docs) for the doorbell's names; user ids and e-mails go only to callers who may use the lock: an id
+        // is enough to whitelist someone on a temp key, and ids must not be collected from every lock's doorbell.
+        const isInsider = principal.kind !== 'anonymous' && canSeeLock(deps, principal, lock)
+        const residents = listLockResidents(deps.db, lock.lockId).map((r) =>
+          isInsider ? { userId: r.userId, name: r.name, email: opt(r.email) } : { name: r.name },
+        )
         return { residents }
       },
       {
         params: LockIdParams,
-        response: { 200: T.Object({ residents: T.Array(ResidentView) }), ...errorResponses },
+        response: { 200: T.Object({ residents: T.Array(T.Union([ResidentView, T.Object({ name: T.String() })])) }), ...errorResponses },
         detail: {
           summary: 'Get residents list (public)',
-          description: 'No credentials needed; e-mail addresses are shown only to callers who may use the lock.',
+          description: 'No credentials needed for the names; user ids and e-mail addresses are shown only to callers who may use the lock.',
           security: [],
         },
       },

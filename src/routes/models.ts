@@ -14,7 +14,7 @@ export const Uuid = (options: { description?: string } = {}) =>
   T.String({ format: 'uuid', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', ...options })
 
 // The docs' command-schema pattern for e-mails, beside the format.
-const EMAIL_PATTERN = "^(?!\\.)(?!.*\\.\\.)([A-Za-z0-9_'+\\-\\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\\-]*\\.)+[A-Za-z]{2,}$"
+export const EMAIL_PATTERN = "^(?!\\.)(?!.*\\.\\.)([A-Za-z0-9_'+\\-\\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\\-]*\\.)+[A-Za-z]{2,}$"
 export const Email = (description: string) => T.String({ format: 'email', pattern: EMAIL_PATTERN, maxLength: 254, description })
 
 // Tenant ids travel in paths and stream ids: letters, digits and . _ - (docs example: "acme-corp").

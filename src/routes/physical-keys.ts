@@ -38,8 +38,13 @@ const PhysicalKey = T.Object({
   addedAt: T.Number(),
 })
 
+// Capped like the ids and names they filter on: each distinct value is part of a read-cache key.
 const ListQuery = t.Object(
-  { orgId: t.Optional(t.String()), orgName: t.Optional(t.String()), q: t.Optional(t.String({ maxLength: 500 })) },
+  {
+    orgId: t.Optional(t.String({ maxLength: 128 })),
+    orgName: t.Optional(t.String({ maxLength: 200 })),
+    q: t.Optional(t.String({ maxLength: 500 })),
+  },
   { additionalProperties: false },
 )
 

@@ -14,7 +14,8 @@ export const staticRoutes = () =>
   new Elysia({ name: 'routes.static' }).get(
     '/public/:file',
     ({ params, set }) => {
-      const asset = assets[params.file]
+      // Own keys only: `constructor` or `__proto__` would find Object.prototype's members.
+      const asset = Object.hasOwn(assets, params.file) ? assets[params.file] : undefined
       if (!asset) return new Response('Not Found', { status: 404 })
       set.headers['content-type'] = asset.type
       set.headers['cache-control'] = 'public, max-age=3600'

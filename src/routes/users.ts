@@ -3,8 +3,8 @@
 import { timingSafeEqual } from 'node:crypto'
 import { Type as T } from '@sinclair/typebox'
 import { Elysia, t } from 'elysia'
-import { canLookUpUser, canModifyUser, canReadUser } from '../auth/policies'
-import { authPlugin, requireAuthenticated } from '../auth/principal'
+import { canLookUpUser, canModifyUser, canSeePersonalData } from '../auth/policies'
+import { type Authenticated, authPlugin, requireAuthenticated } from '../auth/principal'
 import { createUser, findOrCreateUserByEmail, normalizeEmail } from '../auth/tenants'
 import type { User } from '../db/schema'
 import { findUserByPhoneNumber, phoneNumberOf, writePhoneNumber } from '../db/vault'
@@ -12,6 +12,7 @@ import type { Deps } from '../deps'
 import { Conflict, Forbidden, Invalid, NotFound, Unauthorized } from '../domain/errors'
 import { userAggregate } from '../domain/user/decide'
 import { userStreamId } from '../domain/user/events'
+import { isRelatedToOrg } from '../projections/orgs'
 import { findUser, findUserByEmail } from '../projections/users'
 import { sha256Hex } from '../secrets'
 import { CommandEnvelope, commandResponse, Email, ErrorEnvelope, errorResponses, eventMetadata, UserIdParams, Uuid } from './models'
@@ -76,6 +77,9 @@ function requireUser(deps: Deps, userId: string): User {
   return user
 }
 
+const mayHandlePersonalData = (deps: Deps, caller: Authenticated, userId: string) =>
+  canSeePersonalData(caller, userId, caller.kind === 'org' && !caller.isSuper && isRelatedToOrg(deps.db, caller.orgId, userId))
+
 const found = (user: User) => ({ uuid: user.userId, email: user.email, created_at: user.createdAt })
 
 export const userRoutes = (deps: Deps) =>
@@ -90,6 +94,10 @@ export const userRoutes = (deps: Deps) =>
         }
         if (!canModifyUser(caller, params.id)) throw new Forbidden('A user token may only create its own user')
         const email = normalizeEmail(body.email)
+        // An external provider's user claims only the address the provider verified: users are found by e-mail.
+        if (caller.kind === 'user' && caller.verifiedEmail !== undefined && caller.verifiedEmail !== email) {
+          throw new Forbidden('The identity provider has not verified this e-mail for this token (email_verified)')
+        }
         const owner = findUserByEmail(deps.db, email)
         if (owner && owner.userId !== params.id) throw new Conflict('This email belongs to another user')
         const input = { userId: params.id, email, firstName: body.firstName, lastName: body.lastName, phoneNumber: body.phoneNumber }
@@ -109,7 +117,9 @@ export const userRoutes = (deps: Deps) =>
       '/:id/UpdatePhoneNumber',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        if (!canModifyUser(caller, params.id)) throw new Forbidden('A user token may only change its own phone number')
+        if (!mayHandlePersonalData(deps, caller, params.id)) {
+          throw new Forbidden("Only the user, or an organisation the user is related to, may change the user's phone number")
+        }
         const { phoneNumber } = body
         const command = { type: 'UpdatePhoneNumber' as const, data: { phoneNumber }, metadata: { now: deps.clock.now() } }
         const handled = await deps.commands.handle(
@@ -160,7 +170,8 @@ export const userRoutes = (deps: Deps) =>
         const caller = requireAuthenticated(principal)
         const match = findUserByPhoneNumber(deps.db, query.phoneNumber)
         if (!canLookUpUser(caller, match?.user.userId ?? null)) throw new Forbidden('A user token may only look up its own user')
-        if (!match) throw new NotFound('No user with that phone number')
+        // An unrelated user's number answers as no match: a tenant cannot probe which numbers belong to accounts.
+        if (!match || !mayHandlePersonalData(deps, caller, match.user.userId)) throw new NotFound('No user with that phone number')
         return { ...found(match.user), phoneNumber: match.phoneNumber }
       },
       {
@@ -173,7 +184,7 @@ export const userRoutes = (deps: Deps) =>
       '/:id/profile',
       ({ params, principal }) => {
         const caller = requireAuthenticated(principal)
-        if (!canReadUser(caller, params.id)) throw new Forbidden('A user token may only read its own profile')
+        if (!mayHandlePersonalData(deps, caller, params.id)) throw new Forbidden('Only the user, or an organisation the user is related to, may read the profile')
         const user = requireUser(deps, params.id)
         const phoneNumber = phoneNumberOf(deps.db, params.id)
         return {
@@ -191,7 +202,9 @@ export const userRoutes = (deps: Deps) =>
       '/:id/phone-number',
       ({ params, principal }) => {
         const caller = requireAuthenticated(principal)
-        if (!canReadUser(caller, params.id)) throw new Forbidden('A user token may only read its own phone number')
+        if (!mayHandlePersonalData(deps, caller, params.id)) {
+          throw new Forbidden("Only the user, or an organisation the user is related to, may read the user's phone number")
+        }
         requireUser(deps, params.id)
         return { userId: params.id, phoneNumber: phoneNumberOf(deps.db, params.id) }
       },

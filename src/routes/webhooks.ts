@@ -41,13 +41,13 @@ const WebhookParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64, des
 const TenantParams = t.Object({ orgId: t.String({ minLength: 1, maxLength: 128, description: 'Tenant (organisation) id' }) })
 const TenantWebhookParams = t.Object({ orgId: TenantParams.properties.orgId, webhookId: WebhookParams.properties.id })
 const PageQuery = t.Object(
-  { limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 50 })), offset: t.Optional(t.Integer({ minimum: 0, default: 0 })) },
+  { limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 50 })), offset: t.Optional(t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 })) },
   { additionalProperties: false },
 )
 const DeliveriesQuery = t.Object(
   {
     limit: t.Optional(t.Integer({ minimum: 1, maximum: 200, default: 50 })),
-    before: t.Optional(t.Integer({ minimum: 1, description: 'Page back: deliveries with a smaller id' })),
+    before: t.Optional(t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Page back: deliveries with a smaller id' })),
     state: t.Optional(t.Union([t.Literal('delivered'), t.Literal('retrying'), t.Literal('dead'), t.Literal('failed')])),
   },
   { additionalProperties: false },

@@ -19,7 +19,21 @@ function trim(value: unknown, schema: Schema | undefined): unknown {
   )
 }
 
+// A bridge URL may carry the bridge's credentials (user:password@, a token in the query): partners get its scheme,
+// host and path only. The log keeps it whole; the driver needs it.
+function withoutSecrets(raw: string): string | null {
+  try {
+    const url = new URL(raw)
+    return `${url.protocol}//${url.host}${url.pathname}`
+  } catch {
+    return null
+  }
+}
+
 export function documentedPayload(type: string, data: Record<string, unknown>): Record<string, unknown> {
+  if (type === 'LockDriverConfigured' && typeof data.bridgeUrl === 'string') {
+    return { ...data, bridgeUrl: withoutSecrets(data.bridgeUrl) }
+  }
   const trimmed = trim(data, eventSchemas[type])
   return isRecord(trimmed) ? trimmed : data
 }

@@ -17,6 +17,13 @@ const RANGES: readonly { label: string; address: string; prefix: number; family:
   { label: 'carrier-grade NAT', address: '100.64.0.0', prefix: 10, family: 'ipv4' },
   { label: 'multicast', address: '224.0.0.0', prefix: 4, family: 'ipv4' },
   { label: 'reserved or broadcast', address: '240.0.0.0', prefix: 4, family: 'ipv4' },
+  // The rest of IANA's IPv4 and IPv6 special-purpose registries that is not globally reachable (RFC 6890 and later).
+  { label: 'IETF protocol assignment', address: '192.0.0.0', prefix: 24, family: 'ipv4' },
+  { label: 'documentation (TEST-NET)', address: '192.0.2.0', prefix: 24, family: 'ipv4' },
+  { label: 'documentation (TEST-NET)', address: '198.51.100.0', prefix: 24, family: 'ipv4' },
+  { label: 'documentation (TEST-NET)', address: '203.0.113.0', prefix: 24, family: 'ipv4' },
+  { label: 'benchmarking', address: '198.18.0.0', prefix: 15, family: 'ipv4' },
+  { label: '6to4 relay anycast (deprecated)', address: '192.88.99.0', prefix: 24, family: 'ipv4' },
   { label: 'loopback', address: '::1', prefix: 128, family: 'ipv6' },
   { label: 'unspecified', address: '::', prefix: 128, family: 'ipv6' },
   { label: 'IPv4-compatible', address: '::', prefix: 96, family: 'ipv6' },
@@ -24,6 +31,14 @@ const RANGES: readonly { label: string; address: string; prefix: number; family:
   { label: 'site-local', address: 'fec0::', prefix: 10, family: 'ipv6' },
   { label: 'unique-local', address: 'fc00::', prefix: 7, family: 'ipv6' },
   { label: 'multicast', address: 'ff00::', prefix: 8, family: 'ipv6' },
+  { label: 'IPv4-translated (SIIT)', address: '::ffff:0:0:0', prefix: 96, family: 'ipv6' },
+  { label: 'discard-only', address: '100::', prefix: 64, family: 'ipv6' },
+  { label: 'dummy prefix', address: '100:0:0:1::', prefix: 64, family: 'ipv6' },
+  { label: 'benchmarking', address: '2001:2::', prefix: 48, family: 'ipv6' },
+  { label: 'ORCHID (deprecated)', address: '2001:10::', prefix: 28, family: 'ipv6' },
+  { label: 'documentation', address: '2001:db8::', prefix: 32, family: 'ipv6' },
+  { label: 'documentation', address: '3fff::', prefix: 20, family: 'ipv6' },
+  { label: 'segment routing (SRv6 SIDs)', address: '5f00::', prefix: 16, family: 'ipv6' },
 ]
 
 const subnet = (address: string, prefix: number, family: 'ipv4' | 'ipv6') => {

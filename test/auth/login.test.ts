@@ -169,6 +169,36 @@ describe('POST /login', () => {
   })
 })
 
+describe('behind a reverse proxy (issue 24 #3)', () => {
+  // nginx's proxy_add_x_forwarded_for appends the address it saw to whatever the client sent.
+  const viaProxy = (ctx: Ctx, spoofed: string, seenByProxy: string) => browser(ctx, { 'x-forwarded-for': `${spoofed}, ${seenByProxy}` })
+
+  it('should count failures against the address the proxy appended, not one the client made up', async () => {
+    const ctx = testContext({ TRUST_PROXY: 'true' })
+    const user = await member(ctx)
+    for (let i = 0; i < 20; i++) {
+      const b = viaProxy(ctx, `203.0.113.${i}`, '198.51.100.7')
+      await b.get('/login')
+      expect((await b.post('/login', { email: `${uniqueId('guess')}@example.test`, password: 'x' })).status).toBe(401)
+    }
+    const b = viaProxy(ctx, '203.0.113.99', '198.51.100.7')
+    await b.get('/login')
+    expect((await b.post('/login', { email: user.email, password: PASSWORD })).status).toBe(429)
+  })
+
+  it('should take the entry TRUST_PROXY_HOPS from the right when several proxies append', async () => {
+    const ctx = testContext({ TRUST_PROXY: 'true', TRUST_PROXY_HOPS: '2' })
+    const user = await member(ctx)
+    for (let i = 0; i < 20; i++) {
+      const b = browser(ctx, { 'x-forwarded-for': `203.0.113.${i}, 198.51.100.8, 10.0.0.${i}` })
+      await b.get('/login')
+      expect((await b.post('/login', { email: `${uniqueId('guess')}@example.test`, password: 'x' })).status).toBe(401)
+    }
+    expect((await browserSignIn(ctx, user.email, '203.0.113.1, 198.51.100.8, 10.0.0.1')).status).toBe(429)
+    expect((await browserSignIn(ctx, user.email, '198.51.100.8, 198.51.100.9, 10.0.0.1')).status).toBe(303)
+  })
+})
+
 async function browserSignIn(ctx: Ctx, email: string, ip: string) {
   const b = browser(ctx, { 'x-forwarded-for': ip })
   await b.get('/login')

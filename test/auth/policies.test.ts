@@ -6,6 +6,7 @@ import {
   canManageLock,
   canModifyUser,
   canReadUser,
+  canSeePersonalData,
   canUseLock,
   isSuperKey,
 } from '../../src/auth/policies'
@@ -86,6 +87,17 @@ describe('canReadUser', () => {
     expect(canReadUser(bob, 'alice')).toBe(false)
     expect(canReadUser(globex, 'alice')).toBe(true)
     expect(canReadUser(anonymous, 'alice')).toBe(false)
+  })
+})
+
+describe('canSeePersonalData', () => {
+  it('should allow the user themself, an org the user is related to and a super key, nobody else', () => {
+    expect(canSeePersonalData(alice, 'alice', false)).toBe(true)
+    expect(canSeePersonalData(bob, 'alice', true)).toBe(false)
+    expect(canSeePersonalData(acme, 'alice', true)).toBe(true)
+    expect(canSeePersonalData(globex, 'alice', false)).toBe(false)
+    expect(canSeePersonalData(root, 'alice', false)).toBe(true)
+    expect(canSeePersonalData(anonymous, 'alice', true)).toBe(false)
   })
 })
 

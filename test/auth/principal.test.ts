@@ -50,12 +50,11 @@ describe('API keys', () => {
   it('should refuse the old key at once after a rotation, and accept the new one', async () => {
     const ctx = testContext({ ADMIN_API_KEY: ADMIN_KEY })
     const { orgId, apiKey: oldKey } = await ctx.org()
-    const { userId } = await ctx.user()
-    expect((await ctx.call('GET', `/users/${userId}/profile`, { apiKey: oldKey })).status).toBe(200)
+    expect((await ctx.call('GET', '/events', { apiKey: oldKey })).status).toBe(200)
     const rotated = await ctx.call('POST', '/api-keys/rotate', { headers: { 'x-admin-api-key': ADMIN_KEY }, body: { orgId } })
     expect(rotated.status).toBe(201)
-    expect((await ctx.call('GET', `/users/${userId}/profile`, { apiKey: oldKey })).status).toBe(401)
-    expect((await ctx.call('GET', `/users/${userId}/profile`, { apiKey: rotated.json.apiKey })).status).toBe(200)
+    expect((await ctx.call('GET', '/events', { apiKey: oldKey })).status).toBe(401)
+    expect((await ctx.call('GET', '/events', { apiKey: rotated.json.apiKey })).status).toBe(200)
   })
 
   it('should refuse a key once its expiresAt has passed', async () => {
@@ -66,10 +65,9 @@ describe('API keys', () => {
     const expiresAt = new Date(ctx.clock.now() + HOUR).toISOString()
     const issued = await ctx.call('POST', '/api-keys', { headers: admin, body: { orgId, orgName: 'Expiring', expiresAt } })
     expect(issued.status).toBe(201)
-    const { userId } = await ctx.user()
-    expect((await ctx.call('GET', `/users/${userId}/profile`, { apiKey: issued.json.apiKey })).status).toBe(200)
+    expect((await ctx.call('GET', '/events', { apiKey: issued.json.apiKey })).status).toBe(200)
     ctx.clock.advance(HOUR)
-    expect((await ctx.call('GET', `/users/${userId}/profile`, { apiKey: issued.json.apiKey })).status).toBe(401)
+    expect((await ctx.call('GET', '/events', { apiKey: issued.json.apiKey })).status).toBe(401)
   })
 })
 
@@ -175,6 +173,55 @@ describe("JWTs from an external issuer's key (JWT_PUBLIC_KEY)", () => {
     expect((await ctx.call('GET', `/users/${userId}/profile`, { token })).status).toBe(200)
   })
 
+  it('should not let a first token with another alg break the key for later ones (issue 24 #4)', async () => {
+    const { ctx, sign } = await external()
+    const { userId } = await ctx.user()
+    const junk = `${b64url({ alg: 'ES256', typ: 'JWT' })}.${b64url({ sub: userId, exp: Math.floor(Date.now() / 1000) + 3600 })}.AAAA`
+    expect((await ctx.call('GET', `/users/${userId}/profile`, { token: junk })).status).toBe(401)
+    expect((await ctx.call('GET', `/users/${userId}/profile`, { token: await sign(userId) })).status).toBe(200)
+  })
+
+  it('should accept only the algorithm the key type fixes, and refuse to start with a key it cannot use', async () => {
+    const ec = await generateKeyPair('ES256', { extractable: true })
+    const ctx = testContext({ JWT_PUBLIC_KEY: await exportSPKI(ec.publicKey) })
+    const { userId } = await ctx.user()
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setSubject(userId).setExpirationTime('1h').sign(ec.privateKey)
+    expect((await ctx.call('GET', `/users/${userId}/profile`, { token })).status).toBe(200)
+    const p384 = await generateKeyPair('ES384', { extractable: true })
+    const pem = await exportSPKI(p384.publicKey)
+    expect(() => testContext({ JWT_PUBLIC_KEY: pem })).toThrow(/JWT_PUBLIC_KEY/)
+  })
+
+  describe('CreateUser with an external token (issue 24 #9)', () => {
+    const create = async (claims: Record<string, unknown>, email: string) => {
+      const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true })
+      const ctx = testContext({ JWT_PUBLIC_KEY: await exportSPKI(publicKey) })
+      const userId = crypto.randomUUID()
+      const token = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).setSubject(userId).setExpirationTime('1h').sign(privateKey)
+      const res = await ctx.call('POST', `/users/${userId}/CreateUser`, { token, body: { userId, email } })
+      return { res, events: ctx.eventsOf(`user-${userId}`) }
+    }
+
+    it('should refuse an e-mail the provider has not verified, appending nothing', async () => {
+      const unverified = await create({ email: 'victim@example.test', email_verified: false }, 'victim@example.test')
+      expect(unverified.res.status).toBe(403)
+      expect(unverified.events).toEqual([])
+      const unclaimed = await create({}, 'victim@example.test')
+      expect(unclaimed.res.status).toBe(403)
+    })
+
+    it('should refuse a verified e-mail other than the one asked for', async () => {
+      const { res } = await create({ email: 'me@example.test', email_verified: true }, 'victim@example.test')
+      expect(res.status).toBe(403)
+    })
+
+    it('should create the user with the verified e-mail, in any letter case', async () => {
+      const { res, events } = await create({ email: 'Me@Example.test', email_verified: true }, 'me@example.TEST')
+      expect(res.status).toBe(201)
+      expect(events.map((e) => e.type)).toEqual(['UserCreated'])
+    })
+  })
+
   it('should refuse an external token when no external key is configured', async () => {
     const ctx = testContext()
     const { userId } = await ctx.user()
@@ -205,7 +252,7 @@ describe("JWTs from an external issuer's JWKS (JWT_JWKS_URL)", () => {
 describe('an API key and a JWT together', () => {
   it('should let the key decide the tenant and record the JWT user as the actor', async () => {
     const ctx = testContext()
-    const { apiKey } = await ctx.org()
+    const { apiKey } = await ctx.org({ isSuper: true })
     const actor = await ctx.user()
     const target = await ctx.user()
     // Alone, the actor's token may not change another user; with the org key it may, and the audit names the actor.

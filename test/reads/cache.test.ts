@@ -94,6 +94,16 @@ describe('ReadCache', () => {
     expect(cache.size).toBe(2)
   })
 
+  test('the key counts against the budget: long keys with tiny values cannot outgrow it (issue 24 #1)', () => {
+    const { cache } = given()
+    for (let i = 0; i < 20; i++) cache.set(`${i}:${'k'.repeat(200)}`, 'v', [], { bytes: 1 })
+
+    expect(cache.size).toBeLessThanOrEqual(4)
+    expect(cache.get(`19:${'k'.repeat(200)}`, 0)).toBe('v')
+    cache.set('x'.repeat(1_000), 'v', [], { bytes: 1 })
+    expect(cache.get('x'.repeat(1_000), 0)).toBeUndefined()
+  })
+
   test('setting a key again replaces it and its streams', () => {
     const { db, cache } = given()
     cache.set('k', 'first', ['user-1'])

@@ -119,3 +119,34 @@ describe('fuzzing the documented JSON operations', () => {
     }, 120_000)
   }
 })
+
+// Requests that once answered 500 (security review, issue 24 #17): asset names that are Object.prototype members, and
+// page offsets beyond SQLite's 64-bit integers.
+describe('fuzzing names and numbers past the documented operations', () => {
+  it('should answer 404 for /public/<any Object.prototype member>', async () => {
+    const ctx = testContext({ LOG_LEVEL: 'silent' })
+    const members = fc.constantFrom(...Object.getOwnPropertyNames(Object.prototype))
+    await fc.assert(
+      fc.asyncProperty(members, async (name) => {
+        expect((await ctx.call('GET', `/public/${name}`)).status).toBe(404)
+      }),
+      { numRuns: 50 },
+    )
+  })
+
+  it('should answer 400, never 5xx, to a webhook list offset beyond the safe integers', async () => {
+    const ctx = testContext({ LOG_LEVEL: 'silent' })
+    const { apiKey } = await ctx.org()
+    const huge = fc.bigInt({ min: BigInt(Number.MAX_SAFE_INTEGER) + 1n, max: 10n ** 30n })
+    await fc.assert(
+      fc.asyncProperty(huge, async (n) => {
+        const res = await ctx.call('GET', `/webhooks?offset=${n}`, { apiKey })
+        expect(res.status).toBe(400)
+        expect(res.json).toMatchObject({ success: false, code: 400 })
+      }),
+      { numRuns: 50 },
+    )
+    expect((await ctx.call('GET', '/webhooks?offset=99999999999999999999', { apiKey })).status).toBe(400)
+    expect((await ctx.call('GET', `/webhooks?offset=${Number.MAX_SAFE_INTEGER}`, { apiKey })).status).toBe(200)
+  })
+})

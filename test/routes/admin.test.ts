@@ -12,10 +12,7 @@ function adminContext() {
   const register = (orgId: string, body: Record<string, unknown> = { orgName: `Org ${orgId}`, ownerEmail: 'owner@example.test' }) =>
     ctx.call('POST', `/tenants/${orgId}/register`, { headers: admin, body })
   const createKey = (body: Record<string, unknown>) => ctx.call('POST', '/api-keys', { headers: admin, body })
-  const works = async (apiKey: string) => {
-    const { userId } = await ctx.user()
-    return (await ctx.call('GET', `/users/${userId}/profile`, { apiKey })).status === 200
-  }
+  const works = async (apiKey: string) => (await ctx.call('GET', '/events', { apiKey })).status === 200
   return { ctx, register, createKey, works }
 }
 
@@ -245,6 +242,17 @@ describe('POST /api-keys/rotate', () => {
     const events = ctx.eventsOf(`org-${orgId}`)
     expect(events.map((e) => e.type)).toEqual(['OrganizationRegistered', 'ApiKeyIssued', 'ApiKeyRevoked', 'ApiKeyIssued'])
     expect(events[2]?.streamVersion).toBe(3)
+  })
+
+  it("should refuse a super tenant's key with 403, leaving its key working (issue 24 #8)", async () => {
+    const { ctx, works } = adminContext()
+    const root = await ctx.org({ isSuper: true })
+    const before = ctx.eventsOf(`org-${root.orgId}`).length
+    const res = await ctx.call('POST', '/api-keys/rotate', { headers: admin, body: { orgId: root.orgId } })
+    expect(res.status).toBe(403)
+    expect(res.json.apiKey).toBeUndefined()
+    expect(await works(root.apiKey)).toBe(true)
+    expect(ctx.eventsOf(`org-${root.orgId}`)).toHaveLength(before)
   })
 
   it('should answer 404 for an unregistered tenant and 400 for unknown fields', async () => {

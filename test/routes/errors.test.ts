@@ -20,6 +20,9 @@ const probeRoutes = new Elysia({ name: 'test.probe', prefix: '/probe' })
   .get('/boom', () => {
     throw new Error('kaboom: secret internals at /srv/spkey')
   })
+  .get('/boom/:secret', () => {
+    throw new Error('kaboom')
+  })
   .get('/forbidden', () => {
     throw new Forbidden('Only the owner may do this')
   })
@@ -164,11 +167,21 @@ describe('an unhandled exception', () => {
       expect.objectContaining({
         level: 'error',
         requestId: 'trace-500-check',
-        path: '/probe/boom',
+        route: '/probe/boom',
         error: 'kaboom: secret internals at /srv/spkey',
         stack: expect.stringContaining('kaboom'),
       }),
     ])
+  })
+})
+
+describe('a 5xx on a path with a secret in it (issue 24 #14)', () => {
+  it('should log the route pattern, never the path', async () => {
+    const { request, loggedErrors } = testApp()
+    const secret = crypto.randomUUID()
+    expect((await request('GET', `/probe/boom/${secret}`)).status).toBe(500)
+    expect(loggedErrors()).toEqual([expect.objectContaining({ route: '/probe/boom/:secret' })])
+    expect(JSON.stringify(loggedErrors())).not.toContain(secret)
   })
 })
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'bun:test'
+import { issueApiKey } from '../../src/auth/tenants'
 import { messageId } from '../../src/webhooks/envelope'
 import { testContext } from '../support/context'
 
@@ -40,6 +41,21 @@ async function readEvents(response: Response, count: number, timeoutMs = 3000): 
   }
   reader.releaseLock()
   return events
+}
+
+// Everything a stream sends until it ends; throws if it is still open after the timeout.
+async function readToEnd(response: Response, timeoutMs = 3000): Promise<string> {
+  const reader = response.body?.getReader()
+  if (!reader) throw new Error('no body')
+  const decoder = new TextDecoder()
+  let text = ''
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const chunk = await Promise.race([reader.read(), Bun.sleep(Math.max(0, deadline - Date.now())).then(() => null)])
+    if (!chunk) throw new Error(`the stream is still open after ${timeoutMs} ms`)
+    if (chunk.done) return text
+    text += decoder.decode(chunk.value, { stream: true })
+  }
 }
 
 describe('GET /events', () => {
@@ -131,5 +147,32 @@ describe('GET /events/stream', () => {
     await response.body?.cancel()
     expect((await ctx.call('GET', '/events/stream')).status).toBe(401)
     expect((await ctx.call('GET', '/events/stream', { apiKey: partner.apiKey, headers: { 'last-event-id': 'abc' } })).status).toBe(400)
+  })
+
+  it('should end the stream once its key is rotated, delivering nothing after (issue 24 #2)', async () => {
+    const { ctx, partner } = await setup()
+    const response = await ctx.app.handle(new Request('http://localhost/events/stream', { headers: { 'x-api-key': partner.apiKey } }))
+    expect(response.status).toBe(200)
+    const { apiKey: rotated } = await issueApiKey(ctx.deps, partner.orgId, { createdBy: 'test', rotate: true })
+    const added = await ctx.call('POST', `/users/${(await ctx.user()).userId}/AddPhysicalKey`, { apiKey: rotated, body: { orgId: partner.orgId } })
+    expect(added.status).toBe(200)
+    const text = await readToEnd(response)
+    expect(text).not.toContain('data:')
+    expect((await ctx.call('GET', '/events/stream', { apiKey: partner.apiKey })).status).toBe(401)
+  })
+
+  it('should refuse an eleventh open stream of one organisation with 429 until one ends', async () => {
+    const { ctx, partner } = await setup()
+    const open = () => ctx.app.handle(new Request('http://localhost/events/stream', { headers: { 'x-api-key': partner.apiKey } }))
+    const streams = await Promise.all(Array.from({ length: 10 }, open))
+    expect(streams.map((r) => r.status)).toEqual(Array(10).fill(200))
+    expect((await open()).status).toBe(429)
+    const other = await ctx.org()
+    const theirs = await ctx.app.handle(new Request('http://localhost/events/stream', { headers: { 'x-api-key': other.apiKey } }))
+    expect(theirs.status).toBe(200)
+    await streams[0]?.body?.cancel()
+    const again = await open()
+    expect(again.status).toBe(200)
+    for (const response of [...streams.slice(1), theirs, again]) await response.body?.cancel()
   })
 })

@@ -421,11 +421,11 @@ describe('GET /locks/{id}/basic-info, details, residents', () => {
     }
   })
 
-  it('should list residents publicly, with e-mails only for callers who may use the lock', async () => {
+  it('should list residents publicly, with ids and e-mails only for callers who may use the lock (issue 24 #5)', async () => {
     const w = await world()
     await w.post('AddResident', w.as.orgA, { email: w.other.email, name: 'Flat 2' })
-    expect((await w.get('residents')).json).toEqual({ residents: [{ userId: w.other.userId, name: 'Flat 2' }] })
-    expect((await w.get('residents', w.as.orgB)).json).toEqual({ residents: [{ userId: w.other.userId, name: 'Flat 2' }] })
+    expect((await w.get('residents')).json).toEqual({ residents: [{ name: 'Flat 2' }] })
+    expect((await w.get('residents', w.as.orgB)).json).toEqual({ residents: [{ name: 'Flat 2' }] })
     expect((await w.get('residents', w.as.holder)).json).toEqual({ residents: [{ userId: w.other.userId, name: 'Flat 2', email: w.other.email }] })
     expect((await w.get('residents', {}, 999_999)).status).toBe(404)
   })

@@ -443,6 +443,13 @@ describe('GET /users/{id}/PhysicalKeys', () => {
     expect((await list(holder.userId, '', {})).status).toBe(401)
   })
 
+  it('should answer 400 to an orgId or orgName filter longer than any id or name (issue 24 #1: cache keys)', async () => {
+    const { holder, list } = await setup()
+    expect((await list(holder.userId, `?orgName=${'n'.repeat(201)}`)).status).toBe(400)
+    expect((await list(holder.userId, `?orgId=${'o'.repeat(129)}`)).status).toBe(400)
+    expect((await list(holder.userId, `?orgName=${'n'.repeat(200)}`)).status).toBe(200)
+  })
+
   it('should answer 400 to _callerOrgId or an unknown query parameter', async () => {
     const { holder, list } = await setup()
     const res = await list(holder.userId, '?_callerOrgId=x&q=a')

@@ -2,11 +2,17 @@
 // identity-provider sign-up hook. Each test checks the status, the body and the events appended.
 import { describe, expect, it } from 'bun:test'
 import { testContext } from '../support/context'
+import { createTestLock } from '../support/locks'
 import { uniqueId } from '../support/temp-db'
 
 const email = () => `${uniqueId('u')}@example.test`
 const typesOf = (ctx: ReturnType<typeof testContext>, userId: string) => ctx.eventsOf(`user-${userId}`).map((e) => e.type)
 const logText = (ctx: ReturnType<typeof testContext>, userId: string) => JSON.stringify(ctx.eventsOf(`user-${userId}`))
+// An org's key may handle the personal data of users it has given something (here a physical key) only.
+async function relate(ctx: ReturnType<typeof testContext>, org: { orgId: string; apiKey: string }, userId: string) {
+  const added = await ctx.call('POST', `/users/${userId}/AddPhysicalKey`, { apiKey: org.apiKey, body: { orgId: org.orgId } })
+  expect(added.status).toBe(200)
+}
 
 describe('POST /users/{id}/CreateUser', () => {
   it('should create the user: 201, UserCreated, userId extra', async () => {
@@ -42,7 +48,8 @@ describe('POST /users/{id}/CreateUser', () => {
 
   it('should keep a phone number in the vault and only its masked form in the log', async () => {
     const ctx = testContext()
-    const { apiKey } = await ctx.org()
+    const org = await ctx.org()
+    const { apiKey } = org
     const userId = crypto.randomUUID()
     const res = await ctx.call('POST', `/users/${userId}/CreateUser`, { apiKey, body: { userId, email: email(), phoneNumber: '+30 694 123 4567' } })
     expect(res.status).toBe(201)
@@ -52,6 +59,7 @@ describe('POST /users/{id}/CreateUser', () => {
     expect(events.map((e) => e.type)).toEqual(['UserCreated', 'UserPhoneNumberUpdated'])
     expect(events[1]?.data).toEqual({ userId, action: 'set', maskedPhoneNumber: '***4567', timestamp: '2026-06-01T10:00:00.000Z' })
     expect(logText(ctx, userId)).not.toContain('694 123')
+    await relate(ctx, org, userId)
     const phone = await ctx.call('GET', `/users/${userId}/phone-number`, { apiKey })
     expect(phone.json).toEqual({ userId, phoneNumber: '+30 694 123 4567' })
   })
@@ -207,8 +215,10 @@ describe('GET /users/by-email', () => {
 describe('GET /users/by-phone', () => {
   it('should find the user with that exact number', async () => {
     const ctx = testContext()
-    const { apiKey } = await ctx.org()
+    const org = await ctx.org()
+    const { apiKey } = org
     const user = await ctx.user()
+    await relate(ctx, org, user.userId)
     await ctx.call('POST', `/users/${user.userId}/UpdatePhoneNumber`, { apiKey, body: { phoneNumber: '+306941234567' } })
     const res = await ctx.call('GET', `/users/by-phone?phoneNumber=${encodeURIComponent('+306941234567')}`, { apiKey })
     expect(res.status).toBe(200)
@@ -226,8 +236,10 @@ describe('GET /users/by-phone', () => {
 
   it('should forget a number once it is changed', async () => {
     const ctx = testContext()
-    const { apiKey } = await ctx.org()
+    const org = await ctx.org()
+    const { apiKey } = org
     const user = await ctx.user()
+    await relate(ctx, org, user.userId)
     await ctx.call('POST', `/users/${user.userId}/UpdatePhoneNumber`, { apiKey, body: { phoneNumber: '+301111' } })
     await ctx.call('POST', `/users/${user.userId}/UpdatePhoneNumber`, { apiKey, body: { phoneNumber: '+302222' } })
     expect((await ctx.call('GET', '/users/by-phone?phoneNumber=%2B301111', { apiKey })).status).toBe(404)
@@ -236,9 +248,11 @@ describe('GET /users/by-phone', () => {
 
   it('should let a user find only themself', async () => {
     const ctx = testContext()
-    const { apiKey } = await ctx.org()
+    const org = await ctx.org()
+    const { apiKey } = org
     const alice = await ctx.user()
     const bob = await ctx.user()
+    await relate(ctx, org, alice.userId)
     await ctx.call('POST', `/users/${alice.userId}/UpdatePhoneNumber`, { apiKey, body: { phoneNumber: '+30555' } })
     expect((await ctx.call('GET', '/users/by-phone?phoneNumber=%2B30555', { token: alice.token })).status).toBe(200)
     expect((await ctx.call('GET', '/users/by-phone?phoneNumber=%2B30555', { token: bob.token })).status).toBe(403)
@@ -256,10 +270,12 @@ describe('GET /users/by-phone', () => {
 describe('GET /users/{id}/profile', () => {
   it('should answer the profile, with the phone number from the vault', async () => {
     const ctx = testContext()
-    const { apiKey } = await ctx.org()
+    const org = await ctx.org()
+    const { apiKey } = org
     const userId = crypto.randomUUID()
     const address = email()
     await ctx.call('POST', `/users/${userId}/CreateUser`, { apiKey, body: { userId, email: address, firstName: 'Ada', lastName: 'King', phoneNumber: '+3012' } })
+    await relate(ctx, org, userId)
     const res = await ctx.call('GET', `/users/${userId}/profile`, { apiKey })
     expect(res.status).toBe(200)
     expect(res.json).toEqual({ userId, email: address, firstName: 'Ada', lastName: 'King', phoneNumber: '+3012', status: 'ACTIVE' })
@@ -272,9 +288,9 @@ describe('GET /users/{id}/profile', () => {
     expect(res.json).toEqual({ userId: user.userId, email: user.email, status: 'ACTIVE' })
   })
 
-  it('should answer 404 for an unknown user', async () => {
+  it('should answer 404 for an unknown user to a super key', async () => {
     const ctx = testContext()
-    const { apiKey } = await ctx.org()
+    const { apiKey } = await ctx.org({ isSuper: true })
     const res = await ctx.call('GET', `/users/${crypto.randomUUID()}/profile`, { apiKey })
     expect(res.status).toBe(404)
     expect(res.json).toMatchObject({ success: false, error: 'Not Found', message: 'User not found' })
@@ -316,7 +332,7 @@ describe('POST /users/{id}/UpdatePhoneNumber and GET /users/{id}/phone-number', 
 
   it('should answer 404 for an unknown user, writing nothing to the vault', async () => {
     const ctx = testContext()
-    const { apiKey } = await ctx.org()
+    const { apiKey } = await ctx.org({ isSuper: true })
     const userId = crypto.randomUUID()
     const res = await ctx.call('POST', `/users/${userId}/UpdatePhoneNumber`, { apiKey, body: { phoneNumber: '+30777' } })
     expect(res.status).toBe(404)
@@ -376,5 +392,56 @@ describe('POST /users (identity-provider sign-up hook)', () => {
     for (const body of [{}, { detail: {} }, { detail: { data: { user_id: 'x' } } }, { detail: { data: { user_name: 'nope', user_id: 'x' } } }]) {
       expect((await hook(ctx, body)).status).toBe(400)
     }
+  })
+})
+
+describe("another organisation's users (issue 24 #6)", () => {
+  async function given() {
+    const ctx = testContext()
+    const orgA = await ctx.org()
+    const orgB = await ctx.org()
+    const user = await ctx.user()
+    await relate(ctx, orgA, user.userId)
+    const set = await ctx.call('POST', `/users/${user.userId}/UpdatePhoneNumber`, { apiKey: orgA.apiKey, body: { phoneNumber: '+30 694 123 4567' } })
+    expect(set.status).toBe(200)
+    return { ctx, orgA, orgB, user }
+  }
+
+  it("should refuse an unrelated org the user's profile, phone number and phone changes, appending nothing", async () => {
+    const { ctx, orgB, user } = await given()
+    const before = ctx.eventsOf(`user-${user.userId}`).length
+    expect((await ctx.call('GET', `/users/${user.userId}/profile`, { apiKey: orgB.apiKey })).status).toBe(403)
+    expect((await ctx.call('GET', `/users/${user.userId}/phone-number`, { apiKey: orgB.apiKey })).status).toBe(403)
+    const change = await ctx.call('POST', `/users/${user.userId}/UpdatePhoneNumber`, { apiKey: orgB.apiKey, body: { phoneNumber: '+1 555' } })
+    expect(change.status).toBe(403)
+    expect(ctx.eventsOf(`user-${user.userId}`).length).toBe(before)
+    expect((await ctx.call('GET', `/users/${crypto.randomUUID()}/profile`, { apiKey: orgB.apiKey })).status).toBe(403)
+  })
+
+  it("should answer an unrelated org's phone lookup as no match, and a super key's with the user", async () => {
+    const { ctx, orgB, user } = await given()
+    const query = `/users/by-phone?phoneNumber=${encodeURIComponent('+30 694 123 4567')}`
+    const res = await ctx.call('GET', query, { apiKey: orgB.apiKey })
+    expect(res.status).toBe(404)
+    expect(res.json.message).toBe('No user with that phone number')
+    const root = await ctx.org({ isSuper: true })
+    expect((await ctx.call('GET', query, { apiKey: root.apiKey })).json.uuid).toBe(user.userId)
+  })
+
+  it("should relate an org to the residents of its locks", async () => {
+    const { ctx, orgB, user } = await given()
+    const profile = () => ctx.call('GET', `/users/${user.userId}/profile`, { apiKey: orgB.apiKey })
+    expect((await profile()).status).toBe(403)
+    const lock = await createTestLock(ctx, { orgId: orgB.orgId })
+    const resident = await ctx.call('POST', `/locks/${lock.lockId}/AddResident`, { apiKey: orgB.apiKey, body: { email: user.email, name: 'Flat 1' } })
+    expect(resident.status).toBe(200)
+    expect((await profile()).status).toBe(200)
+  })
+
+  it('should keep the documented onboarding: by-email finds or creates for any org key', async () => {
+    const { ctx, orgB, user } = await given()
+    expect((await ctx.call('GET', `/users/by-email?email=${encodeURIComponent(user.email)}`, { apiKey: orgB.apiKey })).json.uuid).toBe(user.userId)
+    const created = await ctx.call('GET', `/users/by-email?email=${encodeURIComponent(email())}`, { apiKey: orgB.apiKey })
+    expect(created.status).toBe(200)
   })
 })

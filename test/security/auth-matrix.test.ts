@@ -218,6 +218,8 @@ const DEFAULTS: Record<Kind, Partial<Record<PrincipalName, number>>> = {
 const LOCK_USE: Six = [200, 404, 200, 200, 404, 200]
 const LOCK_MANAGE: Six = [200, 404, 403, 200, 404, 200]
 const SELF_OR_ORG: Six = [200, 403, 403, 200, 200, 200]
+// Personal data: the user, an org the user is related to (the scene's owner owns orgKey's lock), a super key.
+const PERSONAL: Six = [200, 403, 403, 200, 403, 200]
 const ORG_ONLY: Six = [403, 403, 403, 200, 200, 200]
 const OWN_ORG_ONLY: Six = [403, 403, 403, 200, 404, 404]
 const ADMIN_ONLY: Six = [401, 401, 401, 401, 401, 401]
@@ -286,20 +288,21 @@ const TABLE: Row[] = [
   { route: 'POST /temp-keys/:uuid/open', kind: 'api', who: [403, 403, 200, 401, 401, 401], overrides: { anonymous: 401 }, input: (s) => ({ path: `/temp-keys/${s.tempKeyUuid}/open`, body: {} }) },
   // Users (the scene's owner is the user addressed).
   { route: 'POST /users/:id/CreateUser', kind: 'api', who: SELF_OR_ORG, input: (s) => ({ path: userPath(s, 'CreateUser'), body: { userId: s.owner.userId, email: s.owner.email } }) },
-  { route: 'POST /users/:id/UpdatePhoneNumber', kind: 'api', who: SELF_OR_ORG, input: (s) => ({ path: userPath(s, 'UpdatePhoneNumber'), body: { phoneNumber: `+49${Math.floor(Math.random() * 1e10)}` } }) },
+  { route: 'POST /users/:id/UpdatePhoneNumber', kind: 'api', who: PERSONAL, input: (s) => ({ path: userPath(s, 'UpdatePhoneNumber'), body: { phoneNumber: `+49${Math.floor(Math.random() * 1e10)}` } }) },
   { route: 'GET /users/by-email', kind: 'api', who: SELF_OR_ORG, input: (s) => ({ path: '/users/by-email', query: { email: s.owner.email, searchOnly: 'true' } }) },
   {
     route: 'GET /users/by-phone',
     kind: 'api',
-    who: SELF_OR_ORG,
+    // An unrelated org's lookup answers as no match.
+    who: [200, 403, 403, 200, 404, 200],
     input: async (s) => {
       const phoneNumber = `+49${Math.floor(Math.random() * 1e10)}`
       await asSuper('POST', userPath(s, 'UpdatePhoneNumber'), { phoneNumber })
       return { path: '/users/by-phone', query: { phoneNumber } }
     },
   },
-  { route: 'GET /users/:id/profile', kind: 'api', who: SELF_OR_ORG, input: (s) => ({ path: userPath(s, 'profile') }) },
-  { route: 'GET /users/:id/phone-number', kind: 'api', who: SELF_OR_ORG, input: (s) => ({ path: userPath(s, 'phone-number') }) },
+  { route: 'GET /users/:id/profile', kind: 'api', who: PERSONAL, input: (s) => ({ path: userPath(s, 'profile') }) },
+  { route: 'GET /users/:id/phone-number', kind: 'api', who: PERSONAL, input: (s) => ({ path: userPath(s, 'phone-number') }) },
   // The user's lock list and keys.
   { route: 'POST /users/:id/AddAccessibleLock', kind: 'api', who: [200, 403, 403, 200, 404, 200], input: (s) => ({ path: userPath(s, 'AddAccessibleLock'), body: { lockId: String(s.lock.lockId), accessLevel: 'USER', grantedBy: 'matrix' } }) },
   {

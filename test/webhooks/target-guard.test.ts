@@ -47,12 +47,29 @@ describe('blockedAddress', () => {
     ['::ffff:100.64.0.1', 'carrier-grade NAT'],
     ['::ffff:0.0.0.0', 'unspecified ("this network")'],
     ['::127.0.0.1', 'IPv4-compatible'],
+    // The special-purpose registries' other ranges (issue 24 #16).
+    ['198.18.0.1', 'benchmarking'],
+    ['198.19.255.254', 'benchmarking'],
+    ['192.0.0.170', 'IETF protocol assignment'],
+    ['192.0.2.1', 'documentation (TEST-NET)'],
+    ['198.51.100.7', 'documentation (TEST-NET)'],
+    ['203.0.113.9', 'documentation (TEST-NET)'],
+    ['192.88.99.1', '6to4 relay anycast (deprecated)'],
+    ['100::1', 'discard-only'],
+    ['100:0:0:1::1', 'dummy prefix'],
+    ['::ffff:0:7f00:1', 'IPv4-translated (SIIT)'],
+    ['::ffff:0:808:808', 'IPv4-translated (SIIT)'],
+    ['2001:2::1', 'benchmarking'],
+    ['2001:10::1', 'ORCHID (deprecated)'],
+    ['2001:db8::1', 'documentation'],
+    ['3fff::1', 'documentation'],
+    ['5f00::1', 'segment routing (SRv6 SIDs)'],
   ]
   it.each(blocked)('should refuse %s as %s', (address, label) => {
     expect(blockedAddress(address)).toBe(label)
   })
 
-  it.each(['93.184.216.34', '8.8.8.8', '1.1.1.1', '172.32.0.1', '172.15.255.255', '100.128.0.1', '100.63.255.255', '11.0.0.1', '169.255.0.1', '223.255.255.255', '2606:2800:220:1:248:1893:25c8:1946', '2001:4860:4860::8888', '::ffff:93.184.216.34'])(
+  it.each(['93.184.216.34', '8.8.8.8', '1.1.1.1', '172.32.0.1', '172.15.255.255', '100.128.0.1', '100.63.255.255', '11.0.0.1', '169.255.0.1', '223.255.255.255', '198.20.0.1', '192.0.3.1', '101::1', '2606:2800:220:1:248:1893:25c8:1946', '2001:4860:4860::8888', '::ffff:93.184.216.34'])(
     'should let the public address %s pass',
     (address) => {
       expect(blockedAddress(address)).toBeNull()
@@ -89,6 +106,7 @@ describe('blockedAddress, given an IPv6 form that wraps an IPv4 address', () => 
     ['2001:0:4136:e378:8000:63bf:80ff:fffe', '127.0.0.1', 'Teredo-wrapped loopback'],
     ['2001:0:4136:e378:8000:63bf:f5ff:fffe', '10.0.0.1', 'Teredo-wrapped private (RFC 1918)'],
     ['2001:0:4136:e378:8000:63bf:5601:5601', '169.254.169.254', 'Teredo-wrapped link-local'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', '192.0.2.45 (RFC 4380 example)', 'Teredo-wrapped documentation (TEST-NET)'],
     ['::127.0.0.1', '127.0.0.1', 'IPv4-compatible'],
   ]
   it.each(wrapped)('should refuse %s (carrying %s) as %s', (address, _inner, label) => {
@@ -101,7 +119,6 @@ describe('blockedAddress, given an IPv6 form that wraps an IPv4 address', () => 
     ['64:ff9b:1::1.1.1.1', '1.1.1.1'],
     ['64:ff9b:1:0:8:808:800:0', '8.8.8.8 in the /64 layout'],
     ['2002:0808:0808::1', '8.8.8.8'],
-    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', '192.0.2.45 (RFC 4380 example, documentation range)'],
     ['2001:0:4136:e378::f7f7:f7f7', '8.8.8.8'],
   ])('should let %s (carrying %s) pass', (address) => {
     expect(blockedAddress(address)).toBeNull()

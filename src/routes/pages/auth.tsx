@@ -87,7 +87,7 @@ export const authPages = (deps: Deps) => {
         const next = safeNext(body.next)
         const email = normalizeEmail(body.email)
         const account = [email]
-        const ip = [clientIp(server, request, deps.config.trustProxy)]
+        const ip = [clientIp(server, request, deps.config.trustedProxyHops)]
         // Checked before the password: once throttled, even the right password gets 429 (no guessing oracle).
         perAccount.check(account, deps.clock.now())
         perIp.check(ip, deps.clock.now())

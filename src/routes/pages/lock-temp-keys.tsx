@@ -10,14 +10,24 @@ import type { Deps } from '../../deps'
 import { Forbidden, NotFound } from '../../domain/errors'
 import { usesLeft } from '../../domain/lock/temp-key-status'
 import { createTempKey, deleteTempKey, pageLiveTempKeys, tempKeyFacts, type TempKeyItem, updateTempKey } from '../../locks/temp-keys'
-import { findLock } from '../../projections/locks'
+import { findLock, findTempKey } from '../../projections/locks'
 import { staffOrgIds } from '../../projections/orgs'
 import { emptyForm, type FormErrors, type TempKeyFormValues } from '../../../views/components/temp-key-form'
 import { DeleteTempKeyPage, EditTempKeyPage, LockTempKeysPage, type OwnerKeyView, tempKeysPath } from '../../../views/pages/lock-temp-keys'
 import { tempKeyCursor } from '../cursor'
 import { requestInfo } from '../request-context'
 import { csrfFor, html, pagePlugin, redirect, verifyCsrf } from './support'
-import { domainErrors, editValues, formChanges, formValues, hasErrors, KeyForm, parseKeyForm } from './temp-key-form'
+import {
+  domainErrors,
+  editValues,
+  formChanges,
+  formValues,
+  hasErrors,
+  KeyForm,
+  listedPeople,
+  parseKeyForm,
+  whitelistLabels,
+} from './temp-key-form'
 import { describeSchedule, emailOf, findKey, guestPath, lockLabel, loginUrl, sessionUser, settle } from './temp-keys'
 
 // The pages' caller for a lock: its owner acts as themself, its organisation's staff act for the organisation
@@ -34,7 +44,7 @@ function pageManager(deps: Deps, userId: string, lockId: number): { lock: Lock; 
   throw new NotFound('Lock not found')
 }
 
-async function ownerKeyView(deps: Deps, facts: TempKeyItem): Promise<OwnerKeyView> {
+async function ownerKeyView(deps: Deps, facts: TempKeyItem, whitelist: string[]): Promise<OwnerKeyView> {
   const link = `${deps.config.publicUrl}${guestPath(facts.uuid)}`
   const svg = await QRCode.toString(link, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' })
   const left = usesLeft(facts)
@@ -45,7 +55,7 @@ async function ownerKeyView(deps: Deps, facts: TempKeyItem): Promise<OwnerKeyVie
     validUntil: facts.validUntil,
     uses: facts.maxUses === null ? `${facts.usedCount} used · unlimited` : `${facts.usedCount} of ${facts.maxUses} used · ${left} left`,
     accessMode: facts.accessMode,
-    allowedEmails: facts.accessMode === 'user-whitelist' ? facts.allowedUserIds.map((id) => emailOf(deps, id) ?? id) : [],
+    allowedEmails: facts.accessMode === 'user-whitelist' ? whitelist : [],
     description: facts.description ?? null,
     scheduleLines: describeSchedule(facts.schedule),
     nextWindow: facts.nextWindow ?? null,
@@ -80,6 +90,8 @@ export async function ownerPageResponse(
   const { lock } = pageManager(deps, userId, lockId)
   const after = cursor === undefined ? null : tempKeyCursor.decode(cursor)
   const page = pageLiveTempKeys(deps, lockId, { after, limit: OWNER_PAGE_SIZE, status: null, now: deps.clock.now(), newestFirst: true })
+  // Whitelisted people by the e-mails typed on this page (kept on the key's row), else by id.
+  const whitelistOf = (item: TempKeyItem) => whitelistLabels(findTempKey(deps.db, item.uuid) ?? { enteredEmails: null }, item.allowedUserIds)
   const notice = new URL(request.url).searchParams.get('done')
   const view = {
     lockId,
@@ -87,7 +99,7 @@ export async function ownerPageResponse(
     lockUuid: lock.uuid,
     csrfToken,
     signedInAs: emailOf(deps, userId),
-    keys: await Promise.all(page.items.map((item) => ownerKeyView(deps, item))),
+    keys: await Promise.all(page.items.map((item) => ownerKeyView(deps, item, whitelistOf(item)))),
     isFirstPage: after === null,
     nextPage: page.next && `${tempKeysPath(lockId)}?cursor=${tempKeyCursor.encode(page.next)}`,
     form: form ?? { values: emptyForm, errors: {} },
@@ -118,10 +130,11 @@ export const lockTempKeyPages = (deps: Deps) => {
         const userId = sessionUser(deps, sessionUserId)
         if (userId === null) return redirect(request, loginUrl(tempKeysPath(params.id)))
         const { caller } = pageManager(deps, userId, params.id)
-        const { input, errors, windowRows } = parseKeyForm(deps, body)
+        const { input, emails, errors, windowRows } = parseKeyForm(body)
         const refused = (errors: FormErrors) => ownerPageResponse(deps, request, params.id, { form: { values: formValues(body), errors, status: 400 } })
         if (hasErrors(errors)) return refused(errors)
-        const created = await settle(() => createTempKey(deps, caller, params.id, input, metadataOf(request, caller)))
+        const listed = await listedPeople(deps, input, emails, metadataOf(request, caller))
+        const created = await settle(() => createTempKey(deps, caller, params.id, listed.input, listed.metadata))
         if (!created.ok) return refused(domainErrors(created.error, windowRows))
         return redirect(request, `${tempKeysPath(params.id)}?done=created#key-${created.value.tempKeyUuid}`)
       },
@@ -132,9 +145,10 @@ export const lockTempKeyPages = (deps: Deps) => {
       async ({ params, request, sessionUserId, csrfToken }) => {
         const userId = sessionUser(deps, sessionUserId)
         if (userId === null) return redirect(request, loginUrl(`${tempKeysPath(params.id)}/${params.uuid}/edit`))
-        const { ref, facts } = managedKey(userId, params.id, params.uuid)
+        const { ref, row, facts } = managedKey(userId, params.id, params.uuid)
         const utc = { validFrom: facts.validFrom, validUntil: facts.validUntil }
-        const view = { ...ref, csrfToken, signedInAs: emailOf(deps, userId), uuid: facts.uuid, values: editValues(deps, facts), errors: {}, utc }
+        const values = editValues(facts, whitelistLabels(row, facts.allowedUserIds))
+        const view = { ...ref, csrfToken, signedInAs: emailOf(deps, userId), uuid: facts.uuid, values, errors: {}, utc }
         return html(await EditTempKeyPage(view))
       },
       { params: KeyParams, detail: { hide: true } },
@@ -146,14 +160,15 @@ export const lockTempKeyPages = (deps: Deps) => {
         const userId = sessionUser(deps, sessionUserId)
         if (userId === null) return redirect(request, loginUrl(`${tempKeysPath(params.id)}/${params.uuid}/edit`))
         const { ref, caller, facts } = managedKey(userId, params.id, params.uuid)
-        const { input, errors, windowRows } = parseKeyForm(deps, body)
+        const { input, emails, errors, windowRows } = parseKeyForm(body)
         const refused = async (errors: FormErrors) => {
           const view = { ...ref, csrfToken, signedInAs: emailOf(deps, userId), uuid: facts.uuid, values: formValues(body), errors, utc: undefined }
           return html(await EditTempKeyPage(view), { status: 400 })
         }
         if (hasErrors(errors)) return refused(errors)
-        const changes = formChanges(facts, input)
-        const updated = await settle(() => updateTempKey(deps, caller, params.id, facts.uuid, changes, metadataOf(request, caller)))
+        const listed = await listedPeople(deps, input, emails, metadataOf(request, caller))
+        const changes = formChanges(facts, listed.input)
+        const updated = await settle(() => updateTempKey(deps, caller, params.id, facts.uuid, changes, listed.metadata))
         if (!updated.ok) return refused(domainErrors(updated.error, windowRows))
         return redirect(request, `${tempKeysPath(params.id)}?done=updated#key-${facts.uuid}`)
       },

@@ -42,10 +42,11 @@ export function verifyCsrf(request: Request, body: unknown): void {
 export const isHtmx = (request: Request) =>
   request.headers.get('hx-request') === 'true' && request.headers.get('hx-history-restore-request') !== 'true'
 
+// no-store: pages carry the viewer's CSRF token and data, which no shared or back-button cache should keep.
 export function html(body: string, init: { status?: number; headers?: Record<string, string> } = {}): Response {
   return new Response(body, {
     status: init.status ?? 200,
-    headers: { 'content-type': 'text/html; charset=utf-8', vary: 'HX-Request', ...init.headers },
+    headers: { 'content-type': 'text/html; charset=utf-8', vary: 'HX-Request', 'cache-control': 'no-store', ...init.headers },
   })
 }
 

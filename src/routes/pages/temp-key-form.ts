@@ -3,14 +3,16 @@
 // ScheduleSchema — with errors per field for the page.
 import { Value } from '@sinclair/typebox/value'
 import { t } from 'elysia'
+import { findOrCreateUserByEmail, normalizeEmail } from '../../auth/tenants'
+import type { TempKeyRow } from '../../db/schema'
 import type { Deps } from '../../deps'
 import type { DomainError } from '../../domain/errors'
 import { isValidTimezone, zonedInstant } from '../../domain/lock/schedule'
 import type { Schedule } from '../../domain/lock/state'
+import type { EventMetadata } from '../../eventstore/types'
 import { ScheduleSchema, type TempKeyFacts, type TempKeyInput } from '../../locks/temp-keys'
-import { findUserByEmail } from '../../projections/users'
 import type { FormErrors, TempKeyFormValues, WindowValues } from '../../../views/components/temp-key-form'
-import { emailOf } from './temp-keys'
+import { EMAIL_PATTERN } from '../models'
 
 export const KeyForm = t.Object({
   _csrf: t.Optional(t.String({ maxLength: 200 })),
@@ -107,10 +109,15 @@ function localToIso(value: string, timezone: string): string | null {
 // The UTC instant as a datetime-local value (what the form shows without JS).
 const isoToLocalUtc = (iso: string) => iso.slice(0, 16)
 
-type ParsedForm = { input: TempKeyInput; errors: FormErrors; windowRows: number[] }
+// `emails`: the whitelist as typed, for listedPeople once the form is valid; input.allowedUserIds holds the ids typed.
+type ParsedForm = { input: TempKeyInput; emails: string[]; errors: FormErrors; windowRows: number[] }
 
-// Form -> the API's input: times in the browser's zone, e-mails resolved to users (unknown e-mail: inline error).
-export function parseKeyForm(deps: Deps, body: KeyFormBody): ParsedForm {
+const isEmail = (value: string) => value.length <= 254 && new RegExp(EMAIL_PATTERN).test(value)
+const isUuid = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)
+
+// Form -> the API's input: times in the browser's zone, whitelist entries checked for their form only. An entry
+// may be a user id: the page shows people entered through the API by id, and saving the form again keeps them.
+export function parseKeyForm(body: KeyFormBody): ParsedForm {
   const values = formValues(body)
   const timezone = body.timezone && isValidTimezone(body.timezone) ? body.timezone : 'UTC'
   const errors: FormErrors = {}
@@ -119,17 +126,13 @@ export function parseKeyForm(deps: Deps, body: KeyFormBody): ParsedForm {
   if (!validFrom) errors.validFrom = 'Enter the date and time the key starts to work.'
   if (!validUntil) errors.validUntil = 'Enter the date and time the key stops working.'
   if (body.accessMode !== 'public' && body.accessMode !== 'user-whitelist') errors.accessMode = 'Choose who may open.'
-  const emails = values.allowedEmails.split(/[\s,;]+/).filter((email) => email !== '')
-  const allowedUserIds: string[] = []
+  const entries = values.allowedEmails.split(/[\s,;]+/).filter((entry) => entry !== '')
+  const allowedUserIds = entries.filter(isUuid).map((id) => id.toLowerCase())
+  const emails = entries.filter((entry) => !isUuid(entry)).map(normalizeEmail)
   if (values.accessMode === 'user-whitelist') {
-    const unknown: string[] = []
-    for (const email of emails) {
-      const user = findUserByEmail(deps.db, email)
-      if (user) allowedUserIds.push(user.userId)
-      else unknown.push(email)
-    }
-    if (unknown.length > 0) errors.allowedEmails = `No account with the e-mail ${unknown.join(', ')}. They need to sign up first.`
-    else if (emails.length === 0) errors.allowedEmails = 'List at least one person, or let anyone with the link open.'
+    const malformed = emails.filter((email) => !isEmail(email))
+    if (malformed.length > 0) errors.allowedEmails = `Not an e-mail address: ${malformed.join(', ')}.`
+    else if (entries.length === 0) errors.allowedEmails = 'List at least one person, or let anyone with the link open.'
   }
   let maxUses: number | null = null
   if (values.maxUses.trim() !== '') {
@@ -149,7 +152,23 @@ export function parseKeyForm(deps: Deps, body: KeyFormBody): ParsedForm {
     ...(values.description.trim() !== '' ? { description: values.description } : {}),
     ...(schedule !== undefined ? { schedule } : {}),
   }
-  return { input, errors, windowRows }
+  return { input, emails: values.accessMode === 'user-whitelist' ? emails : [], errors, windowRows }
+}
+
+// The people typed by e-mail, each found or created as GET /users/by-email does: the page answers the same whether
+// or not an address has an account, so it cannot be used to learn which ones do. Their e-mails go with the command
+// (metadata) into the read model, as the only e-mails the page shows.
+export async function listedPeople(deps: Deps, input: TempKeyInput, emails: string[], metadata: EventMetadata) {
+  const enteredEmails: Record<string, string> = {}
+  for (const email of emails) enteredEmails[(await findOrCreateUserByEmail(deps, { email }, metadata)).user.userId] = email
+  const allowedUserIds = [...new Set([...(input.allowedUserIds ?? []), ...Object.keys(enteredEmails)])]
+  return { input: { ...input, allowedUserIds }, metadata: { ...metadata, enteredEmails } }
+}
+
+// A key's whitelist as the page shows it: the e-mail a manager typed, else the id.
+export function whitelistLabels(row: Pick<TempKeyRow, 'enteredEmails'>, ids: string[]): string[] {
+  const entered: Record<string, string> = row.enteredEmails === null ? {} : JSON.parse(row.enteredEmails)
+  return ids.map((id) => entered[id] ?? id)
 }
 
 export const hasErrors = (errors: FormErrors) => Object.keys(errors).length > 0
@@ -208,12 +227,12 @@ export function formChanges(current: TempKeyFacts, input: TempKeyInput) {
   }
 }
 
-export function editValues(deps: Deps, facts: TempKeyFacts): TempKeyFormValues {
+export function editValues(facts: TempKeyFacts, whitelist: string[]): TempKeyFormValues {
   return {
     validFrom: isoToLocalUtc(facts.validFrom),
     validUntil: isoToLocalUtc(facts.validUntil),
     accessMode: facts.accessMode,
-    allowedEmails: facts.allowedUserIds.map((id) => emailOf(deps, id) ?? id).join('\n'),
+    allowedEmails: whitelist.join('\n'),
     maxUses: facts.maxUses === null ? '' : String(facts.maxUses),
     description: facts.description ?? '',
     scheduleMode: facts.schedule ? 'weekly' : 'none',

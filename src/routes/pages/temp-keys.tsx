@@ -129,7 +129,7 @@ export const tempKeyOpenRoutes = (deps: Deps) => {
   const perKey = createRateLimiter({ limit: deps.config.openRateLimitPerKey, windowMs: 60_000, message: 'Too many open attempts for this key; wait a minute' })
   const limit = (request: Request, server: Parameters<typeof clientIp>[0], uuid: string) => {
     const now = deps.clock.now()
-    if (deps.config.openRateLimitPerIp > 0) perIp.hit([`ip:${clientIp(server, request, deps.config.trustProxy)}`], now)
+    if (deps.config.openRateLimitPerIp > 0) perIp.hit([`ip:${clientIp(server, request, deps.config.trustedProxyHops)}`], now)
     if (deps.config.openRateLimitPerKey > 0) perKey.hit([`key:${uuid}`], now)
   }
 

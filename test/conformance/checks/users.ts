@@ -23,9 +23,16 @@ let phoneSeq = 1000
 const freshPhone = () => `+3069${String(10_000_000 + phoneSeq++).slice(-8)}`
 const freshEmail = () => `conf-${crypto.randomUUID().slice(0, 8)}@example.test`
 
+// An org handles the personal data of users it has given something (docs/auth.md): here a physical key.
+async function relate(h: Harness, org: { orgId: string; apiKey: string }, userId: string) {
+  const res = await h.call('POST', `/users/${userId}/AddPhysicalKey`, { apiKey: org.apiKey, body: { orgId: org.orgId } })
+  if (res.status !== 200) throw new Error(`fixture AddPhysicalKey answered ${res.status}: ${res.text}`)
+}
+
 async function userWithPhone(h: Harness) {
   const org = await h.org()
   const user = await h.user()
+  await relate(h, org, user.userId)
   const phoneNumber = freshPhone()
   const res = await h.call('POST', `/users/${user.userId}/UpdatePhoneNumber`, { apiKey: org.apiKey, body: { phoneNumber } })
   if (res.status !== 200) throw new Error(`fixture UpdatePhoneNumber answered ${res.status}: ${res.text}`)
@@ -63,6 +70,7 @@ const readChecks = (key: string, suffix: string, setup: (h: Harness) => Promise<
     async run(h) {
       const user = await setup(h)
       const org = await h.org()
+      await relate(h, org, user.userId)
       return h.call('GET', `/users/${user.userId}/${suffix}`, { apiKey: org.apiKey })
     },
   },
@@ -72,7 +80,7 @@ const readChecks = (key: string, suffix: string, setup: (h: Harness) => Promise<
     kind: 'error',
     status: 404,
     async run(h) {
-      const org = await h.org()
+      const org = await h.superOrg()
       return h.call('GET', `/users/${crypto.randomUUID()}/${suffix}`, { apiKey: org.apiKey })
     },
   },
@@ -287,7 +295,7 @@ export const userChecks: Check[] = [
     kind: 'error',
     status: 404,
     async run(h) {
-      const org = await h.org()
+      const org = await h.superOrg()
       return h.call('POST', `/users/${crypto.randomUUID()}/UpdatePhoneNumber`, { apiKey: org.apiKey, body: { phoneNumber: freshPhone() } })
     },
   },

@@ -53,6 +53,7 @@ describe('GET /temp-keys/{uuid}', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('text/html')
     expect(res.headers.get('set-cookie')).toContain('spkey_csrf=')
+    expect(res.headers.get('cache-control')).toBe('no-store')
     expect(res.text).toContain(`Lock ${lock.lockId} · Front door`)
     expect(res.text).toContain(lock.uuid)
     expect(res.text).toContain(`Plants ${XSS_ESCAPED}`)
@@ -264,6 +265,7 @@ describe('owner page /locks/{id}/temp-keys', () => {
     const res = await page(`/locks/${lock.lockId}/temp-keys`, { as: owner.userId })
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('text/html')
+    expect(res.headers.get('cache-control')).toBe('no-store')
     const link = `${ctx.deps.config.publicUrl}/temp-keys/${uuid}`
     expect(res.text).toContain(`value="${link}"`)
     expect(res.text).toContain(`data-copy="${link}"`)
@@ -339,7 +341,6 @@ describe('owner page /locks/{id}/temp-keys', () => {
     const form = { validFrom: '2026-06-01T13:00', validUntil: '2026-06-01T12:00', accessMode: 'user-whitelist', allowedEmails: 'nobody@example.test', maxUses: '0', description: '' }
     const res = await post(`/locks/${lock.lockId}/temp-keys`, form, { as: owner.userId })
     expect(res.status).toBe(400)
-    expect(res.text).toContain('No account with the e-mail nobody@example.test')
     expect(res.text).toContain('Enter a whole number of at least 1')
     expect(res.text).toContain('aria-invalid="true"')
     expect(res.text).toContain('nobody@example.test</textarea>')
@@ -349,6 +350,56 @@ describe('owner page /locks/{id}/temp-keys', () => {
     const forged = await post(`/locks/${lock.lockId}/temp-keys`, { ...form, accessMode: 'public', validUntil: '2026-06-02T12:00' }, { as: owner.userId, csrf: null })
     expect(forged.status).toBe(403)
     expect(ctx.eventsOf(lock.streamId).length).toBe(before)
+  })
+
+  it('should answer an e-mail with no account exactly as one with an account, creating the user (issue 24 #13)', async () => {
+    const { ctx, lock, owner, post } = await setup()
+    const known = await ctx.user()
+    const form = (email: string) => ({ timezone: 'UTC', validFrom: '2026-06-01T13:00', validUntil: '2026-06-02T13:00', accessMode: 'user-whitelist', allowedEmails: email })
+    const forKnown = await post(`/locks/${lock.lockId}/temp-keys`, form(known.email), { as: owner.userId })
+    const forNobody = await post(`/locks/${lock.lockId}/temp-keys`, form('Nobody@Example.test'), { as: owner.userId })
+    expect([forKnown.status, forNobody.status]).toEqual([303, 303])
+    expect(forNobody.text).toBe(forKnown.text)
+    const nobody = await ctx.call('GET', '/users/by-email?email=nobody@example.test&searchOnly=true', { apiKey: (await ctx.org({ isSuper: true })).apiKey })
+    expect(nobody.status).toBe(200)
+    expect(ctx.eventsOf(lock.streamId).at(-1)?.data).toMatchObject({ allowedUserIds: [nobody.json.uuid] })
+    const malformed = await post(`/locks/${lock.lockId}/temp-keys`, form('not-an-address'), { as: owner.userId })
+    expect(malformed.status).toBe(400)
+    expect(malformed.text).toContain('Not an e-mail address: not-an-address.')
+  })
+
+  it("should show the e-mails the owner typed, and only ids for people whitelisted by id (issue 24 #5)", async () => {
+    const { ctx, lock, owner, page, post } = await setup()
+    const typed = await ctx.user()
+    const victim = await ctx.user()
+    const form = { timezone: 'UTC', validFrom: '2026-06-01T13:00', validUntil: '2026-06-02T13:00', accessMode: 'user-whitelist', allowedEmails: typed.email }
+    expect((await post(`/locks/${lock.lockId}/temp-keys`, form, { as: owner.userId })).status).toBe(303)
+    const byId = await ctx.call('POST', `/locks/${lock.lockId}/create-temp-key`, {
+      token: owner.token,
+      body: { accessMode: 'user-whitelist', allowedUserIds: [victim.userId, typed.userId], validFrom: '2026-06-01T10:00:00Z', validUntil: '2026-06-02T10:00:00Z' },
+    })
+    expect(byId.status).toBe(200)
+    const list = await page(`/locks/${lock.lockId}/temp-keys`, { as: owner.userId })
+    expect(list.status).toBe(200)
+    expect(list.text).toContain(typed.email)
+    expect(list.text).toContain(victim.userId)
+    expect(list.text).not.toContain(victim.email)
+    const edit = await page(`/locks/${lock.lockId}/temp-keys/${byId.json.tempKeyUuid}/edit`, { as: owner.userId })
+    expect(edit.text).toContain(victim.userId)
+    expect(edit.text).not.toContain(victim.email)
+    expect(edit.text).not.toContain(typed.email)
+  })
+
+  it('should keep people listed by id when the edit form is saved unchanged', async () => {
+    const { ctx, lock, owner, page, post } = await setup()
+    const guest = await ctx.user()
+    const uuid = await createTestTempKey(ctx, lock, { accessMode: 'user-whitelist', allowedUserIds: [guest.userId], validFrom: '2026-06-01T09:00:00.000Z', validUntil: '2026-06-02T09:00:00.000Z' })
+    const edit = await page(`/locks/${lock.lockId}/temp-keys/${uuid}/edit`, { as: owner.userId })
+    const listed = /<textarea[^>]*name="allowedEmails"[^>]*>([^<]*)<\/textarea>/.exec(edit.text)?.[1] ?? ''
+    expect(listed.trim()).toBe(guest.userId)
+    const form = { timezone: 'UTC', validFrom: '2026-06-01T09:00', validUntil: '2026-06-02T09:00', accessMode: 'user-whitelist', allowedEmails: listed, maxUses: '5' }
+    expect((await post(`/locks/${lock.lockId}/temp-keys/${uuid}/edit`, form, { as: owner.userId })).status).toBe(303)
+    expect(ctx.eventsOf(lock.streamId).at(-1)?.data.changes).toEqual({ maxUses: 5 })
   })
 
   it('should edit a key, recording only what changed', async () => {
