@@ -109,7 +109,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     secrets,
     jwt,
     sessions,
-    apiKeys: new ApiKeyLookup(db, readCache),
+    apiKeys: new ApiKeyLookup(db, reads),
     readCache,
     reads,
     drivers,

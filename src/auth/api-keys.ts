@@ -2,8 +2,7 @@
 // hash (the key is high-entropy, so a fast hash is the right tool) with an 8-character prefix for display.
 import type { Statement } from 'bun:sqlite'
 import type { Db } from '../db/connection'
-import { orgStreamId } from '../domain/org/events'
-import type { ReadCache } from '../reads/cache'
+import type { KnownKey, Reads } from '../reads/reads'
 import { randomAlphanumeric, sha256Hex } from '../secrets'
 
 export type IssuedKey = { plain: string; hash: string; prefix: string }
@@ -16,7 +15,6 @@ export function generateApiKey(): IssuedKey {
 export type KeyOwner = { orgId: string; isSuper: boolean; keyHash: string }
 
 type Row = { org_id: string; is_super: number; expires_at: string | null }
-type Known = { orgId: string; isSuper: boolean; expiresAt: number | null }
 
 const USAGE_WRITE_INTERVAL_MS = 60_000
 
@@ -27,7 +25,7 @@ export class ApiKeyLookup {
 
   constructor(
     db: Db,
-    private readonly cache: ReadCache,
+    private readonly reads: Reads,
   ) {
     const c = db.$client
     this.find = c.query(
@@ -44,18 +42,16 @@ export class ApiKeyLookup {
   // Known keys are cached until their org's stream changes (issue, revoke, rotate); unknown ones never are.
   resolve(plain: string, now: number): KeyOwner | null {
     const keyHash = sha256Hex(plain)
-    const known = this.cache.get<Known>(`api-key:${keyHash}`, now) ?? this.load(keyHash)
+    const known = this.reads.apiKey(keyHash, now, () => this.load(keyHash))
     if (!known || (known.expiresAt !== null && known.expiresAt <= now)) return null
     this.recordUse(keyHash, now)
     return { orgId: known.orgId, isSuper: known.isSuper, keyHash }
   }
 
-  private load(keyHash: string): Known | null {
+  private load(keyHash: string): KnownKey | null {
     const row = this.find.get(keyHash)
     if (!row) return null
-    const known = { orgId: row.org_id, isSuper: row.is_super === 1, expiresAt: row.expires_at === null ? null : Date.parse(row.expires_at) }
-    this.cache.set(`api-key:${keyHash}`, known, [orgStreamId(row.org_id)])
-    return known
+    return { orgId: row.org_id, isSuper: row.is_super === 1, expiresAt: row.expires_at === null ? null : Date.parse(row.expires_at) }
   }
 
   // Last-used time is kept to the minute, so a busy key costs no write per request.

@@ -8,6 +8,10 @@ import type { Projection } from '../eventstore/projections'
 
 type Entry = { value: unknown; streams: readonly string[]; freshUntil: number; bytes: number }
 
+// A value worth keeping, the streams whose events drop it, and until when it holds regardless (its time-dependent
+// facts), with its rough size in bytes.
+export type Built<T> = { value: T; streams: readonly string[]; freshUntil?: number; bytes?: number }
+
 // Enough for thousands of inventories and guest pages; small next to the process's RSS budget.
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 
@@ -39,6 +43,16 @@ export class ReadCache {
     if (entry !== undefined) this.delete(key, entry)
     this.misses++
     return undefined
+  }
+
+  // The entry for `key`, else what `build` makes (kept unless it answers undefined: nothing to keep).
+  through<T>(key: string, now: number, build: () => Built<T> | undefined): T | undefined {
+    const cached = this.get<T>(key, now)
+    if (cached !== undefined) return cached
+    const built = build()
+    if (built === undefined) return undefined
+    this.set(key, built.value, built.streams, { freshUntil: built.freshUntil, bytes: built.bytes })
+    return built.value
   }
 
   // `bytes`: roughly what the value holds (a string's length); the oldest entries go once the budget is spent. The key

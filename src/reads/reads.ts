@@ -1,15 +1,28 @@
 // Every in-memory answer spkey gives, by name, each with what drops it. The rule: a new in-memory answer is added here
-// (or to the ReadCache through a method here) or nowhere. Two kinds:
-// - ReadCache entries (cache.ts): dropped by an event on a stream they were built from, another process's commit, or the
-//   instant their time-dependent facts change;
+// or nowhere. Two kinds:
+// - ReadCache entries (cache.ts): dropped by an event on a stream they were built from, another process's commit (all
+//   at once), or the instant their time-dependent facts change (freshUntil);
 // - memos of facts that never change once true, bounded by a cap.
-// The event store keeps its own cache of aggregate states (eventstore/store.ts): the write side's, checked against the
-// log's head on every load, so no read may use it.
+// Outside this file: the event store's cache of aggregate states (eventstore/store.ts), the write side's own, checked
+// against the log's head on every load; no read may use it. Also not answers: rate-limit windows and the door layer's
+// in-flight opens (locks/doors.ts), which are state, not copies of the database.
 import type { Db } from '../db/connection'
 import type { Lock as LockRow } from '../db/schema'
 import { lockStreamId } from '../domain/lock/events'
+import { orgStreamId } from '../domain/org/events'
+import { userStreamId } from '../domain/user/events'
 import { findLock, findTempKey } from '../projections/locks'
-import type { ReadCache } from './cache'
+import type { Built, ReadCache } from './cache'
+import type { PageTemplate } from './page-template'
+
+// An API key's owner as the lookup resolved it (auth/api-keys.ts).
+export type KnownKey = { orgId: string; isSuper: boolean; expiresAt: number | null }
+
+// The filter and page of an inventory read (GET /users/{id}/PhysicalKeys).
+export type InventoryPage = { orgId?: string; orgName?: string; q?: string; limit?: number; cursor?: string }
+
+// A JSON body and the first instant a status it shows may change.
+export type TimedBody = { body: string; stableUntil: number }
 
 // What an open needs of the lock row to drive the door.
 export type DriverTarget = Pick<LockRow, 'lockId' | 'uuid' | 'driver' | 'bridgeUrl'>
@@ -34,12 +47,57 @@ export class Reads {
   // The lock row every lock route authorises against, until an event of the lock's stream (its only writer). A missing
   // lock is not cached: guessed ids cannot crowd the cache.
   lockRow(lockId: number, now: number): Readonly<LockRow> | undefined {
-    const key = `lock-row:${lockId}`
-    const cached = this.cache.get<LockRow>(key, now)
-    if (cached !== undefined) return cached
-    const lock = findLock(this.db, lockId)
-    if (lock) this.cache.set(key, lock, [lockStreamId(lockId)])
-    return lock
+    return this.cache.through<LockRow>(`lock-row:${lockId}`, now, () => {
+      const lock = findLock(this.db, lockId)
+      return lock && { value: lock, streams: [lockStreamId(lockId)] }
+    })
+  }
+
+  // An API key (by hash) until its org's stream changes: issue, rotation, revocation. Unknown keys are not cached.
+  apiKey(keyHash: string, now: number, load: () => KnownKey | null): KnownKey | null {
+    const built = (): Built<KnownKey> | undefined => {
+      const known = load()
+      return known === null ? undefined : { value: known, streams: [orgStreamId(known.orgId)] }
+    }
+    return this.cache.through(`api-key:${keyHash}`, now, built) ?? null
+  }
+
+  // A page of a lock's temp-key list (GET /locks/{id}/temp-keys), until an event of the lock's stream or the first
+  // instant a status among the keys the page looked at may change.
+  tempKeyListPage(lockId: number, page: unknown, now: number, build: () => TimedBody): string {
+    const key = `lock-temp-keys:${JSON.stringify([lockId, page])}`
+    const built = (): Built<string> => {
+      const { body, stableUntil } = build()
+      return { value: body, streams: [lockStreamId(lockId)], freshUntil: stableUntil, bytes: body.length }
+    }
+    return this.cache.through(key, now, built) ?? build().body
+  }
+
+  // A page of a user's inventory (GET /users/{id}/PhysicalKeys) as a reader with `scope` sees it, until an event of the
+  // user's stream. The scope (the issuers whose keys this reader may see: an org key's org, a staff member's orgs, or
+  // all) is part of the key instead of a second stream to watch: a change of staff makes the reader's key another one.
+  inventoryPage(userId: string, scope: readonly string[] | null, page: InventoryPage, now: number, build: () => string): string {
+    const built = (): Built<string> => {
+      const body = build()
+      return { value: body, streams: [userStreamId(userId)], bytes: body.length }
+    }
+    return this.cache.through(inventoryKey(userId, scope, page), now, built) ?? build()
+  }
+
+  // The same page if it is kept, else undefined (the hot path, which builds nothing).
+  cachedInventoryPage(userId: string, scope: readonly string[] | null, page: InventoryPage, now: number): string | undefined {
+    return this.cache.get<string>(inventoryKey(userId, scope, page), now)
+  }
+
+  // The guest page of a key for a viewer (null: not signed in), as a template (page-template.ts), until an event of
+  // the lock's stream (or the viewer's, whose name it shows) or the instant the key's status may change.
+  guestPage(rawUuid: string, userId: string | null, now: number): PageTemplate | undefined {
+    return this.cache.get<PageTemplate>(guestPageKey(rawUuid, userId), now)
+  }
+
+  keepGuestPage(rawUuid: string, userId: string | null, lockId: number, page: { template: PageTemplate; stableUntil: number; bytes: number }): void {
+    const streams = userId === null ? [lockStreamId(lockId)] : [lockStreamId(lockId), userStreamId(userId)]
+    this.cache.set(guestPageKey(rawUuid, userId), page.template, streams, { freshUntil: page.stableUntil, bytes: page.bytes })
   }
 
   // Undefined for a key that never existed.
@@ -73,3 +131,7 @@ export class Reads {
     if (eventTypes.every((type) => DRIVER_NEUTRAL.has(type))) known.version = to
   }
 }
+
+const guestPageKey = (rawUuid: string, userId: string | null) => `guest-page:${rawUuid.toLowerCase()}:${userId ?? ''}`
+const inventoryKey = (userId: string, scope: readonly string[] | null, page: InventoryPage) =>
+  `physical-keys:${JSON.stringify([userId, scope, page.orgId, page.orgName, page.q, page.limit, page.cursor])}`

@@ -2,11 +2,11 @@
 // paths here; a hit gets exactly what the Elysia route would send (body, headers, metrics, access log) for a third of
 // the CPU, and anything else (a miss, a query string, a signed-in browser, a bearer token, a request with a body)
 // goes on to the app, which runs every hook and check as usual.
+import { visibleScope } from '../auth/inventory-access'
 import { orgPrincipal, readCookie, SESSION_COOKIE, spoofedHeaders } from '../auth/principal'
 import type { Deps } from '../deps'
+import { fillTemplate } from '../reads/page-template'
 import { csrfFor } from './pages/support'
-import { cachedGuestPage, fillGuestPage } from './pages/temp-keys'
-import { cachedInventory } from './physical-keys'
 import { type Replied, requestInfo, SECURITY_HEADERS, startRequest } from './request-context'
 
 type BunRequest = Request & { params: Record<string, string> }
@@ -41,10 +41,10 @@ export function hotReads(deps: Deps, replied: Replied, app: () => { fetch: (requ
       GET: (request) => {
         startRequest(request)
         if (!plain(request) || readCookie(request.headers, SESSION_COOKIE) !== null) return next(request)
-        const template = cachedGuestPage(deps, request.params.uuid ?? '', null)
+        const template = deps.reads.guestPage(request.params.uuid ?? '', null, deps.clock.now())
         if (template === undefined) return next(request)
         const { csrfToken, setCookie } = csrfFor(deps, request)
-        return send(request, '/temp-keys/:uuid', fillGuestPage(template, csrfToken), pageHeaders, setCookie)
+        return send(request, '/temp-keys/:uuid', fillTemplate(template, csrfToken), pageHeaders, setCookie)
       },
     },
     // An inventory read with an API key alone; with a JWT (a user, or a key's acting user) the app answers.
@@ -56,7 +56,8 @@ export function hotReads(deps: Deps, replied: Replied, app: () => { fetch: (requ
         if (apiKey === null || !plain(request) || headers.has('authorization') || spoofedHeaders(headers).length > 0) return next(request)
         const caller = orgPrincipal(deps, apiKey, null)
         if (!caller) return next(request)
-        const body = cachedInventory(deps, caller, request.params.id ?? '', {})
+        const userId = request.params.id ?? ''
+        const body = deps.reads.cachedInventoryPage(userId, visibleScope(deps, caller, userId), {}, deps.clock.now())
         if (body === undefined) return next(request)
         requestInfo(request).principalKind = caller.kind
         return send(request, '/users/:id/PhysicalKeys', body, jsonHeaders)

@@ -2,6 +2,7 @@
 // what they may: the user everything, an org key only what its org issued.
 import { Type as T } from '@sinclair/typebox'
 import { Elysia, t } from 'elysia'
+import { removerScope, requireReadable, visibleScope } from '../auth/inventory-access'
 import { canIssuePhysicalKey } from '../auth/policies'
 import { type Authenticated, authPlugin, requireAuthenticated } from '../auth/principal'
 import type { Deps } from '../deps'
@@ -10,7 +11,7 @@ import { userAggregate } from '../domain/user/decide'
 import { userStreamId } from '../domain/user/events'
 import type { PhysicalKeyRow } from '../db/schema'
 import { staffOrgIds } from '../projections/orgs'
-import { findUser, getPhysicalKey, listPhysicalKeys, PHYSICAL_KEYS_CAP } from '../projections/users'
+import { getPhysicalKey, listPhysicalKeys, PHYSICAL_KEYS_CAP } from '../projections/users'
 import { Cursor, Limit, NextCursor, physicalKeyCursor } from './cursor'
 import { CommandEnvelope, commandResponse, errorResponses, eventMetadata, jsonBody, UserIdParams } from './models'
 
@@ -66,30 +67,9 @@ const toKey = (row: PhysicalKeyRow) => ({
   addedAt: row.addedAt,
 })
 
-// The orgs whose keys this caller may remove; null = any (a super key). Only issuers remove: an org key or the
-// org's staff, never the key holder alone, or a user could erase an organisation's record of what it handed out.
-function removerScope(deps: Deps, caller: Authenticated): string[] | null {
-  if (caller.kind === 'org') return caller.isSuper ? null : [caller.orgId]
-  return staffOrgIds(deps.db, caller.userId)
-}
-
-// The orgs whose keys this caller may see; null = all of them (a super key, or the user's own inventory).
-const visibleScope = (deps: Deps, caller: Authenticated, userId: string): string[] | null =>
-  caller.kind === 'user' && caller.userId === userId ? null : removerScope(deps, caller)
-
-type ListFilter = { orgId?: string; orgName?: string; q?: string; limit?: number; cursor?: string }
-
-// An inventory answer is cached per user, reader scope, filter and page until the user's stream changes.
-const inventoryKey = (deps: Deps, caller: Authenticated, userId: string, filter: ListFilter) =>
-  `physical-keys:${JSON.stringify([userId, visibleScope(deps, caller, userId), filter.orgId, filter.orgName, filter.q, filter.limit, filter.cursor])}`
-
-export const cachedInventory = (deps: Deps, caller: Authenticated, userId: string, filter: ListFilter): string | undefined =>
-  deps.readCache.get<string>(inventoryKey(deps, caller, userId, filter), deps.clock.now())
-
 function readableScope(deps: Deps, caller: Authenticated, userId: string): string[] | null {
-  if (!findUser(deps.db, userId)) throw new NotFound('User not found')
   const scope = visibleScope(deps, caller, userId)
-  if (scope?.length === 0) throw new Forbidden()
+  requireReadable(deps, userId, scope)
   return scope
 }
 
@@ -156,16 +136,15 @@ export const physicalKeyRoutes = (deps: Deps) =>
       '/:id/PhysicalKeys',
       ({ params, query, principal }) => {
         const caller = requireAuthenticated(principal)
-        // One key per request: a staff reader's scope is a query.
-        const cacheKey = inventoryKey(deps, caller, params.id, query)
-        const cached = deps.readCache.get<string>(cacheKey, deps.clock.now())
-        if (cached !== undefined) return jsonBody(cached)
-        const scope = readableScope(deps, caller, params.id)
-        const { limit = PHYSICAL_KEYS_CAP, cursor, ...filter } = query
-        const after = cursor === undefined ? null : physicalKeyCursor.decode(cursor)
-        const { keys, total, next } = listPhysicalKeys(deps.db, params.id, { orgIds: scope, ...filter }, { after, limit })
-        const body = JSON.stringify({ keys: keys.map(toKey), total, nextCursor: next === null ? null : physicalKeyCursor.encode(next) })
-        deps.readCache.set(cacheKey, body, [userStreamId(params.id)], { bytes: body.length })
+        // Computed once per request: a staff reader's scope is a query.
+        const scope = visibleScope(deps, caller, params.id)
+        const body = deps.reads.inventoryPage(params.id, scope, query, deps.clock.now(), () => {
+          requireReadable(deps, params.id, scope)
+          const { limit = PHYSICAL_KEYS_CAP, cursor, ...filter } = query
+          const after = cursor === undefined ? null : physicalKeyCursor.decode(cursor)
+          const { keys, total, next } = listPhysicalKeys(deps.db, params.id, { orgIds: scope, ...filter }, { after, limit })
+          return JSON.stringify({ keys: keys.map(toKey), total, nextCursor: next === null ? null : physicalKeyCursor.encode(next) })
+        })
         return jsonBody(body)
       },
       {

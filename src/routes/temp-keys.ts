@@ -7,7 +7,6 @@ import { authorizeLock } from '../auth/lock-access'
 import { authPlugin, requireAuthenticated } from '../auth/principal'
 import type { Deps } from '../deps'
 import { Forbidden, Invalid } from '../domain/errors'
-import { lockStreamId } from '../domain/lock/events'
 import {
   AccessModeSchema,
   createTempKey,
@@ -151,13 +150,10 @@ export const tempKeyRoutes = (deps: Deps) =>
         const now = deps.clock.now()
         const after = query.cursor === undefined ? null : tempKeyCursor.decode(query.cursor)
         const page = { after, limit: query.limit ?? null, status: query.status ?? null }
-        // Cached per lock and page until its stream changes or a status it looked at may change (pageLiveTempKeys).
-        const cacheKey = `lock-temp-keys:${JSON.stringify([params.id, page.limit, page.status, page.after])}`
-        const cached = deps.readCache.get<string>(cacheKey, now)
-        if (cached !== undefined) return jsonBody(cached)
-        const { items, next, stableUntil } = pageLiveTempKeys(deps, params.id, { ...page, now })
-        const body = JSON.stringify({ tempKeys: items, nextCursor: next && tempKeyCursor.encode(next) })
-        deps.readCache.set(cacheKey, body, [lockStreamId(params.id)], { freshUntil: stableUntil, bytes: body.length + cacheKey.length })
+        const body = deps.reads.tempKeyListPage(params.id, page, now, () => {
+          const { items, next, stableUntil } = pageLiveTempKeys(deps, params.id, { ...page, now })
+          return { body: JSON.stringify({ tempKeys: items, nextCursor: next && tempKeyCursor.encode(next) }), stableUntil }
+        })
         return jsonBody(body)
       },
       {

@@ -6,14 +6,13 @@ import { authPlugin, type Principal, principalName, readCookie, resolveSessionUs
 import type { Lock, TempKeyRow } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { DomainError, Invalid, NotFound, RateLimited } from '../../domain/errors'
-import { lockStreamId } from '../../domain/lock/events'
 import type { Schedule } from '../../domain/lock/state'
-import { userStreamId } from '../../domain/user/events'
 import { statusStableUntil, usesLeft } from '../../domain/lock/temp-key-status'
 import type { TempKeyOpen } from '../../locks/doors'
 import { normaliseKeyUuid, tempKeyFacts } from '../../locks/temp-keys'
 import { findLock, findTempKey } from '../../projections/locks'
 import { findUser } from '../../projections/users'
+import { CSRF_MARK, fillTemplate, newOnceToken, ONCE_MARK, type PageTemplate, toTemplate } from '../../reads/page-template'
 import {
   type GuestKeyView,
   type GuestResult,
@@ -42,7 +41,6 @@ export const findKey = (deps: Deps, uuid: string): TempKeyRow | undefined =>
 export const lockLabel = (lock: Pick<Lock, 'lockId' | 'vendorName'> | undefined, lockId: number) =>
   lock?.vendorName ? `Lock ${lockId} · ${lock.vendorName}` : `Lock ${lockId}`
 
-const newOnceToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString('base64url')
 
 const DAY_NAMES: Record<string, string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' }
 
@@ -201,35 +199,14 @@ export const tempKeyOpenRoutes = (deps: Deps) => {
 }
 
 // The guest page is rendered once per key and viewer with markers where the per-browser CSRF token and the per-view
-// once token go, then cached until the lock's (or the viewer's) stream changes or the key's status may change.
-const MARK = crypto.randomUUID().replaceAll('-', '')
-const CSRF_MARK = `csrf${MARK}`
-const ONCE_MARK = `once${MARK}`
-const MARKS = new RegExp(`(${CSRF_MARK}|${ONCE_MARK})`)
-
-type Template = string[]
-
-const guestPageKey = (rawUuid: string, userId: string | null) => `guest-page:${rawUuid.toLowerCase()}:${userId ?? ''}`
-
-// The cached page for this viewer, still to be filled in for a view (fillGuestPage): a caller without one mints nothing.
-export const cachedGuestPage = (deps: Deps, rawUuid: string, userId: string | null): Template | undefined =>
-  deps.readCache.get<Template>(guestPageKey(rawUuid, userId), deps.clock.now())
-
-// A page for this view: the browser's CSRF token, a fresh once token.
-export function fillGuestPage(template: Template, csrfToken: string): string {
-  const onceToken = newOnceToken()
-  return template.map((piece) => (piece === CSRF_MARK ? csrfToken : piece === ONCE_MARK ? onceToken : piece)).join('')
-}
-
-async function renderGuestPageTemplate(deps: Deps, rawUuid: string, userId: string | null): Promise<Template | null> {
-  const now = deps.clock.now()
+// once token go (reads/page-template.ts), then kept (reads/reads.ts guestPage) and filled for each view.
+async function renderGuestPageTemplate(deps: Deps, rawUuid: string, userId: string | null): Promise<PageTemplate | null> {
   const row = findKey(deps, rawUuid)
   if (!row) return null
   const view = { ...guestView(deps, row, { userId, csrfToken: CSRF_MARK }, null), onceToken: ONCE_MARK }
   const rendered = await TempKeyPage(view)
-  const template = rendered.split(MARKS)
-  const streams = userId === null ? [lockStreamId(row.lockId)] : [lockStreamId(row.lockId), userStreamId(userId)]
-  deps.readCache.set(guestPageKey(rawUuid, userId), template, streams, { freshUntil: statusStableUntil(row, now), bytes: rendered.length })
+  const template = toTemplate(rendered)
+  deps.reads.keepGuestPage(rawUuid, userId, row.lockId, { template, stableUntil: statusStableUntil(row, deps.clock.now()), bytes: rendered.length })
   return template
 }
 
@@ -247,9 +224,9 @@ export const tempKeyPages = (deps: Deps) =>
           const view = guestView(deps, openedRow, { userId, csrfToken }, { kind: 'opened' })
           return html(await TempKeyPage(view), { headers: { 'set-cookie': cookie(deps, OPENED_COOKIE, '', 0) } })
         }
-        const template = cachedGuestPage(deps, params.uuid, userId) ?? (await renderGuestPageTemplate(deps, params.uuid, userId))
+        const template = deps.reads.guestPage(params.uuid, userId, deps.clock.now()) ?? (await renderGuestPageTemplate(deps, params.uuid, userId))
         if (!template) return html(await TempKeyNotFoundPage(), { status: 404 })
-        return html(fillGuestPage(template, csrfToken))
+        return html(fillTemplate(template, csrfToken))
       },
       {
         params: t.Object({ uuid: t.String({ maxLength: 64, description: 'Temporary key UUID' }) }),

@@ -1,0 +1,24 @@
+// Who may see and remove which keys of a physical-key inventory: the user sees all their own; an organisation (its API
+// key, or its staff signed in) sees and removes the keys it issued; a super key any.
+import type { Deps } from '../deps'
+import { Forbidden, NotFound } from '../domain/errors'
+import { staffOrgIds } from '../projections/orgs'
+import { findUser } from '../projections/users'
+import type { Authenticated } from './principal'
+
+// The orgs whose keys this caller may remove; null = any (a super key). Only issuers remove: an org key or the
+// org's staff, never the key holder alone, or a user could erase an organisation's record of what it handed out.
+export function removerScope(deps: Deps, caller: Authenticated): string[] | null {
+  if (caller.kind === 'org') return caller.isSuper ? null : [caller.orgId]
+  return staffOrgIds(deps.db, caller.userId)
+}
+
+// The orgs whose keys this caller may see; null = all of them (a super key, or the user's own inventory).
+export const visibleScope = (deps: Deps, caller: Authenticated, userId: string): string[] | null =>
+  caller.kind === 'user' && caller.userId === userId ? null : removerScope(deps, caller)
+
+// A reader with this scope may read the user's inventory at all (the user exists, the scope is not empty).
+export function requireReadable(deps: Deps, userId: string, scope: string[] | null): void {
+  if (!findUser(deps.db, userId)) throw new NotFound('User not found')
+  if (scope?.length === 0) throw new Forbidden()
+}
