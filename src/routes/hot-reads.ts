@@ -7,7 +7,7 @@ import type { Deps } from '../deps'
 import { csrfFor } from './pages/support'
 import { cachedGuestPage, fillGuestPage } from './pages/temp-keys'
 import { cachedInventory } from './physical-keys'
-import { type Replied, requestInfo, SECURITY_HEADERS, startRequest } from './request-context'
+import { type Replied, requestInfo, SECURITY_HEADERS, startRequest } from '../request-context'
 
 type BunRequest = Request & { params: Record<string, string> }
 type Handler = (request: BunRequest) => Response | Promise<Response>

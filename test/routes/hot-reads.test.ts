@@ -1,7 +1,7 @@
 // The hot reads Bun's router tries before the app: a read-cache hit is answered exactly as the Elysia route would
 // answer it, and everything the hot path cannot answer the same way goes on to the app.
 import { afterEach, describe, expect, test } from 'bun:test'
-import { replyRecorder } from '../../src/routes/request-context'
+import { replyRecorder } from '../../src/request-context'
 import { type HotRoutes, hotReads } from '../../src/routes/hot-reads'
 import { testContext } from '../support/context'
 import { createTestLock, createTestTempKey } from '../support/locks'

@@ -34,7 +34,7 @@ import {
 } from '../../../views/pages/org-keys'
 import { eventMetadata } from '../models'
 import { AddPhysicalKeyBody } from '../physical-keys'
-import { requestInfo } from '../request-context'
+import { requestInfo } from '../../request-context'
 import { html, isHtmx, pagePlugin, redirect, verifyCsrf } from './support'
 
 // The desk answers different fragments per HX-Target, so caches must key on both.

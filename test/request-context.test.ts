@@ -1,7 +1,7 @@
 // The global request hooks: generated request ids, security headers and the server-set query field, without new URL().
 import { describe, expect, it } from 'bun:test'
-import { nextRequestId, requestInfo, startRequest } from '../../src/routes/request-context'
-import { testContext } from '../support/context'
+import { nextRequestId, requestInfo, startRequest } from '../src/request-context'
+import { testContext } from './support/context'
 
 const ID = /^req_[0-9a-f]{32}$/
 
@@ -14,7 +14,7 @@ describe('generated request ids', () => {
   })
 
   it('should differ between two processes', () => {
-    const script = `import { nextRequestId } from '${import.meta.dir}/../../src/routes/request-context'; console.log(nextRequestId())`
+    const script = `import { nextRequestId } from '${import.meta.dir}/../src/request-context'; console.log(nextRequestId())`
     const run = () => Bun.spawnSync([process.execPath, '-e', script]).stdout.toString().trim()
 
     const [first, second] = [run(), run()]
