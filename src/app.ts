@@ -54,5 +54,3 @@ export function createApp(deps: Deps) {
     .use(lockTempKeyPages(deps))
   return app
 }
-
-export type App = ReturnType<typeof createApp>
