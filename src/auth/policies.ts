@@ -48,11 +48,6 @@ export function canIssuePhysicalKey(principal: Principal, orgId: string, staffOr
   return false
 }
 
-// The server-set `_callerOrgId`: a normal org key is scoped to its own org's keys; super keys and users are not.
-export function callerOrgId(principal: Principal): string | null {
-  return principal.kind === 'org' && !principal.isSuper ? principal.orgId : null
-}
-
 export function isSuperKey(principal: Principal): boolean {
   return principal.kind === 'org' && principal.isSuper
 }

@@ -3,7 +3,7 @@
 import { Elysia } from 'elysia'
 import type { Deps } from '../deps'
 import { Invalid, Unauthorized } from '../domain/errors'
-import { requestInfo } from '../routes/request-context'
+import { requestInfo } from '../request-context'
 
 export type Principal =
   | { kind: 'anonymous' }

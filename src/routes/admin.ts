@@ -11,7 +11,7 @@ import type { EventMetadata } from '../eventstore/types'
 import { findOrg, listTenants } from '../projections/orgs'
 import { sha256Hex } from '../secrets'
 import { Email, ErrorEnvelope, errorResponses, OrgId } from './models'
-import { requestInfo } from './request-context'
+import { requestInfo } from '../request-context'
 
 // sha256 of the header against the stored hash, constant time (both are 64 hex characters).
 export function requireAdminKey(deps: Pick<Deps, 'secrets'>, headers: Headers): void {

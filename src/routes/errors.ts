@@ -4,7 +4,7 @@ import { Elysia, ValidationError } from 'elysia'
 import { DomainError, RateLimited, type FieldIssue } from '../domain/errors'
 import type { Logger } from '../logger'
 import { renderErrorPage } from '../../views/pages/error'
-import { type Replied, requestInfo } from './request-context'
+import { type Replied, requestInfo } from '../request-context'
 
 const REASONS: Record<number, [string, string]> = {
   400: ['Bad Request', 'The request contains invalid parameters or malformed data'],

@@ -7,7 +7,7 @@ import { orgPrincipal, readCookie, SESSION_COOKIE, spoofedHeaders } from '../aut
 import type { Deps } from '../deps'
 import { fillTemplate } from '../reads/page-template'
 import { csrfFor } from './pages/support'
-import { type Replied, requestInfo, SECURITY_HEADERS, startRequest } from './request-context'
+import { type Replied, requestInfo, SECURITY_HEADERS, startRequest } from '../request-context'
 
 type BunRequest = Request & { params: Record<string, string> }
 type Handler = (request: BunRequest) => Response | Promise<Response>

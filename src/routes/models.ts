@@ -4,7 +4,7 @@ import { t } from 'elysia'
 import { type Principal, principalName } from '../auth/principal'
 import type { Handled } from '../eventstore/command-handler'
 import type { Event, EventMetadata } from '../eventstore/types'
-import { requestInfo } from './request-context'
+import { requestInfo } from '../request-context'
 
 // Path params arrive as strings: Elysia's `t` coerces; bodies use plain TypeBox so "5" is never taken for 5.
 export const LockIdParams = t.Object({ id: t.Integer({ exclusiveMinimum: 0, description: 'Lock ID (numeric)' }) })

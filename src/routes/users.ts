@@ -16,7 +16,7 @@ import { isRelatedToOrg } from '../projections/orgs'
 import { findUser, findUserByEmail } from '../projections/users'
 import { sha256Hex } from '../secrets'
 import { CommandEnvelope, commandResponse, Email, ErrorEnvelope, errorResponses, eventMetadata, UserIdParams, Uuid } from './models'
-import { requestInfo } from './request-context'
+import { requestInfo } from '../request-context'
 
 const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
 const PhoneNumber = (description: string) => T.String({ minLength: 1, maxLength: 64, description })

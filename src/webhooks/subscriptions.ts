@@ -8,7 +8,6 @@ import { generateSecret, isValidSecret } from './signing'
 
 export type Webhook = typeof webhooks.$inferSelect
 export type Delivery = typeof webhookDeliveries.$inferSelect
-export type WebhookStatus = 'active' | 'disabled' | 'pending'
 // delivered: 2xx; retrying: failed, another attempt scheduled; dead: dead letter (exhausted or permanent 4xx),
 // the checkpoint moved on; failed: a one-off attempt (test, manual retry) or one that disabled the subscription.
 export type DeliveryState = 'delivered' | 'retrying' | 'dead' | 'failed'

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'bun:test'
 import {
-  callerOrgId,
   canIssuePhysicalKey,
   canLookUpUser,
   canManageLock,
@@ -134,17 +133,6 @@ describe('canIssuePhysicalKey', () => {
   })
 })
 
-describe('callerOrgId', () => {
-  it("should be a normal key's organisation", () => {
-    expect(callerOrgId(acme)).toBe('acme')
-    expect(callerOrgId(acmeActingAsAlice)).toBe('acme')
-  })
-  it('should be null for super keys, users and the anonymous caller', () => {
-    expect(callerOrgId(root)).toBeNull()
-    expect(callerOrgId(alice)).toBeNull()
-    expect(callerOrgId(anonymous)).toBeNull()
-  })
-})
 
 describe('isSuperKey', () => {
   it('should be true only for a super organisation key', () => {

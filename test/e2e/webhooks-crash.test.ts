@@ -1,24 +1,17 @@
 // The real server (`bun src/main.ts serve`) on a temp database delivers to a local receiver, is SIGKILLed while a
 // delivery is in flight, and restarts on the same file: every event arrives at least once, and a duplicate carries
 // the webhook-id of its first delivery.
-import { afterAll, describe, expect, it } from 'bun:test'
-import { join } from 'node:path'
-import type { Subprocess } from 'bun'
+import { describe, expect, it } from 'bun:test'
 import { createUser, issueApiKey, registerOrg } from '../../src/auth/tenants'
 import { loadConfig } from '../../src/config'
 import { createDeps } from '../../src/deps'
 import { createLogger } from '../../src/logger'
+import { startServer } from '../support/server'
 import { tempDbPath } from '../support/temp-db'
 import { startReceiver, waitFor } from '../webhooks/receiver'
 
-const ROOT = join(import.meta.dir, '..', '..')
 const EVENTS = 120
 const HELD = 40
-
-const running = new Set<Subprocess>()
-afterAll(() => {
-  for (const child of running) child.kill('SIGKILL')
-})
 
 async function provision(databasePath: string) {
   const deps = createDeps(loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' }), { logger: createLogger('silent') })
@@ -33,26 +26,6 @@ async function provision(databasePath: string) {
   }
 }
 
-async function startServer(databasePath: string) {
-  const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_PATH: databasePath, LOG_LEVEL: 'warn', ADMIN_API_KEY: 'crash-test-admin', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }
-  const child = Bun.spawn([process.execPath, 'src/main.ts', 'serve'], { cwd: ROOT, env, stdout: 'pipe', stderr: 'inherit' })
-  running.add(child)
-  let stdout = ''
-  const decoder = new TextDecoder()
-  const reader = child.stdout.getReader()
-  const started = Date.now()
-  let port: string | undefined
-  while (!(port = /spkey listening on http:\/\/[^\s:]+:(\d+)/.exec(stdout)?.[1])) {
-    if (Date.now() - started > 20_000) throw new Error(`server did not start:\n${stdout}`)
-    const chunk = await reader.read()
-    if (chunk.done) throw new Error(`server exited before listening:\n${stdout}`)
-    stdout += decoder.decode(chunk.value, { stream: true })
-  }
-  reader.releaseLock()
-  void child.stdout.pipeTo(new WritableStream())
-  return { url: `http://127.0.0.1:${port}`, child }
-}
-
 describe('webhooks across a crash of the real server', () => {
   it('should deliver every event at least once, duplicates with the same webhook-id', async () => {
     const databasePath = tempDbPath()
@@ -64,7 +37,8 @@ describe('webhooks across a crash of the real server', () => {
       return new Response('ok')
     })
     try {
-      const first = await startServer(databasePath)
+      const env = { DATABASE_PATH: databasePath, ADMIN_API_KEY: 'crash-test-admin', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }
+      const first = await startServer(env)
       const created = await fetch(`${first.url}/webhooks`, {
         method: 'POST',
         headers: { 'x-api-key': partner.apiKey, 'content-type': 'application/json' },
@@ -88,13 +62,11 @@ describe('webhooks across a crash of the real server', () => {
       expect(expected.size).toBe(EVENTS)
 
       await waitFor(() => receiver.received.length > HELD, 20_000, 'the held delivery')
-      first.child.kill('SIGKILL')
-      await first.child.exited
-      running.delete(first.child)
+      await first.stop('SIGKILL')
       const beforeCrash = receiver.received.length
       receiver.respond(() => new Response('ok'))
 
-      const second = await startServer(databasePath)
+      const second = await startServer(env)
       const key = (r: { json: any }) => `${r.json.detail.aggregateId}@${r.json.detail.version}`
       await waitFor(() => [...expected].every((k) => receiver.received.some((r) => key(r) === k)), 30_000, 'every event')
 
@@ -114,9 +86,7 @@ describe('webhooks across a crash of the real server', () => {
       expect(versions.slice(0, beforeCrash)).toEqual([...versions.slice(0, beforeCrash)].sort((a, b) => a - b))
       expect(versions.slice(beforeCrash)).toEqual([...versions.slice(beforeCrash)].sort((a, b) => a - b))
 
-      second.child.kill('SIGTERM')
-      expect(await second.child.exited).toBe(0)
-      running.delete(second.child)
+      expect((await second.stop()).exitCode).toBe(0)
     } finally {
       receiver.stop()
     }

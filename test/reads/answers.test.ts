@@ -8,9 +8,9 @@ import { lockAggregate } from '../../src/domain/lock/decide'
 import { createLogger } from '../../src/logger'
 import { testContext } from '../support/context'
 import { createTestLock, createTestTempKey } from '../support/locks'
+import { onceOf } from '../support/pages'
 
 const CSRF = 'read-cache-csrf-0123456789'
-const onceOf = (html: string) => /name="_once" value="([^"]+)"/.exec(html)?.[1] ?? ''
 
 describe('GET /users/{id}/PhysicalKeys from the read cache', () => {
   test('a repeat read is a cache hit; a key added or removed shows on the next read', async () => {

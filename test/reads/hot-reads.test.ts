@@ -1,14 +1,14 @@
 // The hot reads Bun's router tries before the app: a read-cache hit is answered exactly as the Elysia route would
 // answer it, and everything the hot path cannot answer the same way goes on to the app.
 import { afterEach, describe, expect, test } from 'bun:test'
-import { replyRecorder } from '../../src/routes/request-context'
+import { replyRecorder } from '../../src/request-context'
 import { type HotRoutes, hotReads } from '../../src/routes/hot-reads'
 import { testContext } from '../support/context'
 import { createTestLock, createTestTempKey } from '../support/locks'
+import { onceOf } from '../support/pages'
 
 type Ctx = ReturnType<typeof testContext>
 const CSRF = 'hot-reads-csrf-0123456789'
-const onceOf = (html: string) => /name="_once" value="([^"]+)"/.exec(html)?.[1] ?? ''
 // What legitimately differs between two replies: the request id, the date and the per-view once token.
 const comparable = (headers: Headers) => Object.entries(headers.toJSON()).filter(([name]) => name !== 'x-request-id' && name !== 'date')
 

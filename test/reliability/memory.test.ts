@@ -1,7 +1,7 @@
 // The busy server's paced collections: one after each slice of CPU the process spends, none while it idles, and a slow
 // collection spaces the next ones out.
 import { describe, expect, test } from 'bun:test'
-import { collectWhileBusy } from '../../src/server'
+import { collectWhileBusy } from '../../src/gc-pacing'
 
 const burn = (ms: number) => {
   const until = performance.now() + ms

@@ -2,13 +2,11 @@ import { describe, expect, it } from 'bun:test'
 import { loadConfig } from '../../src/config'
 import { lockStreamId } from '../../src/domain/lock/events'
 import type { CallOptions } from '../support/context'
-import { testContext } from '../support/context'
+import { refused, testContext } from '../support/context'
 import { fakeDriver } from '../support/fake-driver'
+import { freshLockId } from '../support/locks'
 
 type Auth = Pick<CallOptions, 'apiKey' | 'token'>
-
-let nextLockId = 1
-const freshLockId = () => 100 + nextLockId++
 
 // One app, two tenants, a super key, and a lock of org A owned by `owner` with one key held by `holder`.
 async function world() {
@@ -41,15 +39,6 @@ async function world() {
 }
 
 type World = Awaited<ReturnType<typeof world>>
-
-// Runs a request that must be refused and asserts that nothing at all was appended to the log.
-async function refused(w: World, status: number, call: () => Promise<{ status: number; json: any }>) {
-  const before = w.head()
-  const res = await call()
-  expect({ status: res.status, success: res.json?.success }).toEqual({ status, success: false })
-  expect(w.head()).toBe(before)
-  return res
-}
 
 describe('POST /locks/{id}/CreateLock', () => {
   it('should create a lock for the org key (201) and answer the repeat with event null (200)', async () => {

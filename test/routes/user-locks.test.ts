@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'bun:test'
 import { userStreamId } from '../../src/domain/user/events'
 import type { CallOptions } from '../support/context'
-import { testContext } from '../support/context'
+import { refused, testContext } from '../support/context'
 import { fakeDriver } from '../support/fake-driver'
+import { freshLockId } from '../support/locks'
 
 type Auth = Pick<CallOptions, 'apiKey' | 'token'>
-
-let nextLockId = 1
-const freshLockId = () => 5_000 + nextLockId++
 
 // Org A's lock (owned by `owner`, a key held by `holder`), org B's lock, and a user with nothing yet.
 async function world() {
@@ -26,16 +24,6 @@ async function world() {
   const grant = (overrides: object = {}) => ({ lockId: String(lockA), lockName: 'Front door', accessLevel: 'USER', grantedBy: 'manager', ...overrides })
   const head = () => ctx.deps.store.headPosition()
   return { ctx, orgA, orgB, admin, owner, holder, user, lockA, lockB, keyUuid, post, get, grant, head }
-}
-
-type World = Awaited<ReturnType<typeof world>>
-
-async function refused(w: World, status: number, call: () => Promise<{ status: number; json: any }>) {
-  const before = w.head()
-  const res = await call()
-  expect({ status: res.status, success: res.json?.success }).toEqual({ status, success: false })
-  expect(w.head()).toBe(before)
-  return res
 }
 
 describe('POST /users/{id}/AddAccessibleLock', () => {

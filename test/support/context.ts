@@ -1,5 +1,6 @@
 // A fresh app on a temp-file database with a controllable clock, plus helpers to provision tenants and users
 // and to call the API the way an integrator would (app.handle, no network).
+import { expect } from 'bun:test'
 import { createApp } from '../../src/app'
 import { createUser, issueApiKey, registerOrg } from '../../src/auth/tenants'
 import type { Clock } from '../../src/clock'
@@ -71,4 +72,14 @@ export function testContext(
   const eventsOf = (streamId: string) => deps.store.readStream(streamId)
 
   return { deps, app, clock, call, org, user, eventsOf, logLines }
+}
+
+// Runs a request that must be refused and asserts its envelope and that nothing at all was appended to the log;
+// `head` is the log's head position (ctx.deps.store.headPosition).
+export async function refused(w: { head: () => number }, status: number, call: () => Promise<{ status: number; json: any }>) {
+  const before = w.head()
+  const res = await call()
+  expect({ status: res.status, success: res.json?.success }).toEqual({ status, success: false })
+  expect(w.head()).toBe(before)
+  return res
 }

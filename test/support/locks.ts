@@ -7,7 +7,9 @@ import type { Deps } from '../../src/deps'
 
 type HasDeps = { deps: Deps }
 
+// One counter for every test file in the process, from a random start: no two tests are handed the same lock id.
 let nextLockId = 1_000 + Math.floor(Math.random() * 1_000_000)
+export const freshLockId = (): number => nextLockId++
 
 export type TestLock = { lockId: number; uuid: string; streamId: string }
 
@@ -15,7 +17,7 @@ export type TestLockOptions = { ownerId?: string; orgId?: string; lockId?: numbe
 
 // A lock owned by `ownerId` and/or `orgId`; `keyHolderIds` get a programmed key each (they can see the lock).
 export async function createTestLock(ctx: HasDeps, options: TestLockOptions = {}): Promise<TestLock> {
-  const lockId = options.lockId ?? nextLockId++
+  const lockId = options.lockId ?? freshLockId()
   const uuid = crypto.randomUUID()
   const data = {
     lockId,

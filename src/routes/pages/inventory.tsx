@@ -35,7 +35,7 @@ import {
 import { Cursor, physicalKeyCursor } from '../cursor'
 import { eventMetadata } from '../models'
 import { AddPhysicalKeyBody } from '../physical-keys'
-import { requestInfo } from '../request-context'
+import { requestInfo } from '../../request-context'
 import { html, isHtmx, pagePlugin, redirect, verifyCsrf } from './support'
 
 // The desk answers different fragments per HX-Target, so caches must key on both.

@@ -14,8 +14,8 @@ import { findLock, findTempKey } from '../../projections/locks'
 import { staffOrgIds } from '../../projections/orgs'
 import { emptyForm, type FormErrors, type TempKeyFormValues } from '../../../views/components/temp-key-form'
 import { DeleteTempKeyPage, EditTempKeyPage, LockTempKeysPage, type OwnerKeyView, tempKeysPath } from '../../../views/pages/lock-temp-keys'
+import { requestInfo } from '../../request-context'
 import { tempKeyCursor } from '../cursor'
-import { requestInfo } from '../request-context'
 import { csrfFor, html, pagePlugin, redirect, verifyCsrf } from './support'
 import {
   domainErrors,

@@ -24,7 +24,7 @@ import {
 } from '../../../views/pages/temp-key'
 import { CommandEnvelope, commandResponse, errorResponses } from '../models'
 import { clientIp, createRateLimiter } from '../rate-limit'
-import { requestInfo } from '../request-context'
+import { requestInfo } from '../../request-context'
 import { cookie, csrfFor, html, isHtmx, pagePlugin, redirect, verifyCsrf } from './support'
 import { prefersHtml } from '../errors'
 

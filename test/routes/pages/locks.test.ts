@@ -4,12 +4,10 @@ import { lockStreamId } from '../../../src/domain/lock/events'
 import { CSRF_COOKIE } from '../../../src/routes/pages/support'
 import { testContext } from '../../support/context'
 import { fakeDriver } from '../../support/fake-driver'
+import { freshLockId } from '../../support/locks'
 
 const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
 const CSRF = 'test-csrf-token-0123456789'
-
-let nextLockId = 1
-const freshLockId = () => 9_000 + nextLockId++
 
 async function world() {
   const driver = fakeDriver()

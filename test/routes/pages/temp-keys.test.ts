@@ -7,6 +7,7 @@ import type { Schedule } from '../../../src/domain/lock/state'
 import { testContext } from '../../support/context'
 import { fakeDriver } from '../../support/fake-driver'
 import { createTestLock, createTestTempKey } from '../../support/locks'
+import { onceOf } from '../../support/pages'
 
 const CSRF = 'test-csrf-token-0123456789'
 const XSS = '<script>alert(1)</script>'
@@ -40,9 +41,8 @@ async function setup(env: Record<string, string> = {}) {
     headers['content-type'] = 'application/x-www-form-urlencoded'
     return ctx.call('POST', path, { headers, rawBody: new URLSearchParams(fields).toString() })
   }
-  const onceOf = (html: string) => /name="_once" value="([^"]+)"/.exec(html)?.[1] ?? ''
   const types = () => ctx.eventsOf(lock.streamId).map((e) => e.type)
-  return { ctx, driver, owner, acme, lock, page, post, onceOf, types }
+  return { ctx, driver, owner, acme, lock, page, post, types }
 }
 
 describe('GET /temp-keys/{uuid}', () => {
@@ -74,7 +74,7 @@ describe('GET /temp-keys/{uuid}', () => {
   })
 
   it('should give each view a fresh one-time token', async () => {
-    const { ctx, lock, page, onceOf } = await setup()
+    const { ctx, lock, page } = await setup()
     const uuid = await createTestTempKey(ctx, lock)
     expect(onceOf((await page(`/temp-keys/${uuid}`)).text)).not.toBe(onceOf((await page(`/temp-keys/${uuid}`)).text))
   })
@@ -141,7 +141,7 @@ describe('GET /temp-keys/{uuid}', () => {
 
 describe('POST /temp-keys/{uuid}/open from a browser', () => {
   it('should answer 303 to the key page, which shows "Door opened" once (not on a reload)', async () => {
-    const { ctx, lock, page, post, onceOf, driver } = await setup()
+    const { ctx, lock, page, post, driver } = await setup()
     const uuid = await createTestTempKey(ctx, lock, { maxUses: 2 })
     const view = await page(`/temp-keys/${uuid}`)
     const res = await post(`/temp-keys/${uuid}/open`, { _once: onceOf(view.text) })
@@ -160,7 +160,7 @@ describe('POST /temp-keys/{uuid}/open from a browser', () => {
   })
 
   it('should open once for a double submit of the same form token', async () => {
-    const { ctx, lock, page, post, onceOf, driver, types } = await setup()
+    const { ctx, lock, page, post, driver, types } = await setup()
     const uuid = await createTestTempKey(ctx, lock, { maxUses: 5 })
     const once = onceOf((await page(`/temp-keys/${uuid}`)).text)
     const [a, b] = await Promise.all([post(`/temp-keys/${uuid}/open`, { _once: once }), post(`/temp-keys/${uuid}/open`, { _once: once })])

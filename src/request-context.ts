@@ -1,7 +1,7 @@
 // Per-request id and start time, attached to the Request itself so every hook (even 404s) can read them; the headers
 // every reply carries; and the one place a finished request is counted and logged.
-import type { Logger } from '../logger'
-import type { Metrics } from '../metrics'
+import type { Logger } from './logger'
+import type { Metrics } from './metrics'
 
 export type RequestInfo = { requestId: string; startedAt: number; principalKind?: string; replied?: boolean }
 
