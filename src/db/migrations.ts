@@ -9,6 +9,7 @@ import m0004 from '../../drizzle/0004_revoked_sessions.sql' with { type: 'text' 
 import m0005 from '../../drizzle/0005_lean_write_path.sql' with { type: 'text' }
 import m0006 from '../../drizzle/0006_webhook_previous_secret.sql' with { type: 'text' }
 import m0007 from '../../drizzle/0007_decision_rows.sql' with { type: 'text' }
+import m0008 from '../../drizzle/0008_user_emails.sql' with { type: 'text' }
 
 export const embeddedSql: Record<string, string> = {
   '0000_init': m0000,
@@ -19,6 +20,7 @@ export const embeddedSql: Record<string, string> = {
   '0005_lean_write_path': m0005,
   '0006_webhook_previous_secret': m0006,
   '0007_decision_rows': m0007,
+  '0008_user_emails': m0008,
 }
 
 export type Migration = { tag: string; sql: string[]; bps: boolean; folderMillis: number; hash: string }

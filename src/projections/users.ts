@@ -23,6 +23,10 @@ const statements = perDb((db) => ({
     'SELECT user_id AS userId, number, org_id AS orgId, org_name AS orgName, note, added_at AS addedAt ' +
       'FROM physical_keys WHERE user_id = ? ORDER BY number',
   ),
+  // UserEmailUpdated carries a masked address only: the raw one is in the vault (written by the same command).
+  copyEmail: db.$client.query<unknown, [string, string]>(
+    'UPDATE users SET email = COALESCE((SELECT email FROM user_emails WHERE user_id = ?), email) WHERE user_id = ?',
+  ),
   keyOf: db
     .select()
     .from(physicalKeys)
@@ -63,10 +67,18 @@ function apply(db: Db, stored: StoredEvent): void {
         .where(and(eq(accessibleLocks.userId, event.data.userId), eq(accessibleLocks.lockId, event.data.lockId)))
         .run()
       return
+    case 'UserEmailUpdated':
+      copyEmailFromVault(db, event.data.userId)
+      return
     case 'UserPhoneNumberUpdated':
     case 'UserPasswordChanged':
       return
   }
+}
+
+// Also run by UpdateEmail after it wrote the vault: inside the append the vault row is not there yet.
+export function copyEmailFromVault(db: Db, userId: string): void {
+  statements(db).copyEmail.run(userId, userId)
 }
 
 export const usersProjection: Projection = {
