@@ -94,8 +94,8 @@ export class KeyWorkflows {
     try {
       await this.record(lockId, command, metadata)
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error)
-      this.deps.logger.error('BulkAddKeys could not record its progress', { lockId, command: command.type, error: message, correlationId: metadata.correlationId })
+      const fields = { lockId, command: command.type, correlationId: metadata.correlationId }
+      this.deps.logger.error('BulkAddKeys could not record its progress', { ...fields, error: error instanceof Error ? error.message : String(error) })
     }
   }
 
