@@ -22,6 +22,10 @@ export type Config = {
   mqttPrefix: string
   driverTimeoutMs: number
   simulatedDelayMs: number
+  // BulkAddKeys: the pause between its device commands (docs: "a 1-second delay between commands") and between the
+  // attempts at one key, and how many attempts a key gets before the run records it failed and goes on.
+  bulkAddKeysIntervalMs: number
+  bulkAddKeysAttempts: number
   maxBodyBytes: number
   // How many reverse proxies in front append to X-Forwarded-For (0 = the header is ignored): the client is the entry
   // the outermost of them appended, counted from the right, since everything left of it the client could have sent.
@@ -131,6 +135,8 @@ export function loadConfig(env: Env = process.env): Config {
     mqttPrefix: env.MQTT_PREFIX || 'spkey',
     driverTimeoutMs: int(env, 'DRIVER_TIMEOUT_MS', 5000) || 5000,
     simulatedDelayMs: int(env, 'SIMULATED_DELAY_MS', 0),
+    bulkAddKeysIntervalMs: int(env, 'BULK_ADD_KEYS_INTERVAL_MS', 1000),
+    bulkAddKeysAttempts: int(env, 'BULK_ADD_KEYS_ATTEMPTS', 3) || 3,
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 64 * 1024),
     trustedProxyHops: env.TRUST_PROXY === 'true' ? int(env, 'TRUST_PROXY_HOPS', 1) || 1 : 0,
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000),

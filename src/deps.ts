@@ -14,6 +14,7 @@ import { createDriver, type DriverSettings, type LockDriver } from './locks/driv
 import type { DriverRegistry } from './locks/drivers/port'
 import { type DriverKind, driverRegistry } from './locks/drivers/registry'
 import { Doors } from './locks/doors'
+import { KeyWorkflows } from './locks/key-workflows'
 import { createLogger, type Logger } from './logger'
 import { createMetrics, type Metrics, watchReadCache } from './metrics'
 import { allProjections } from './projections'
@@ -42,6 +43,8 @@ export type Deps = {
   drivers: DriverRegistry
   // Every action on a lock's device: one per lock at a time, recorded once confirmed (see locks/doors.ts).
   doors: Doors
+  // BulkAddKeys runs, in the background after the answer (see locks/key-workflows.ts); `serve` stops them on shutdown.
+  keyWorkflows: KeyWorkflows
   // Fires after each durable append: wakes the webhook dispatcher and live event streams.
   appended: AppendSignal
   // Partner fan-out; constructed idle: `serve` starts it (tests start it when they want deliveries).
@@ -98,6 +101,15 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   if (upgraded.length > 0) logger.info('decision state rebuilt from the log in its current shape', { aggregates: upgraded })
   const reads = new Reads(db, readCache)
   const drivers = overrides.drivers ?? lockDrivers(config)
+  const doors = new Doors({ drivers, commands, store, reads, clock, logger })
+  const keyWorkflows = new KeyWorkflows({
+    doors,
+    commands,
+    clock,
+    logger,
+    intervalMs: config.bulkAddKeysIntervalMs,
+    attempts: config.bulkAddKeysAttempts,
+  })
   return {
     config,
     db,
@@ -113,7 +125,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     readCache,
     reads,
     drivers,
-    doors: new Doors({ drivers, commands, store, reads, clock, logger }),
+    doors,
+    keyWorkflows,
     appended,
     webhooks: new WebhookDispatcher({ db, config, clock, logger, metrics, appended }),
     firstStart,

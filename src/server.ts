@@ -49,6 +49,7 @@ export async function serve(config: Config): Promise<void> {
     deps.appended.close()
     await deps.webhooks.stop()
     await app.stop(false)
+    await deps.keyWorkflows.stop()
     await deps.drivers.close?.()
     deps.db.$client.close()
     unmark()

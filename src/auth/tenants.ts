@@ -1,6 +1,6 @@
 // Tenant and user provisioning shared by the admin API, the CLI and tests: each step is one command.
 import type { User } from '../db/schema'
-import { writePhoneNumber } from '../db/vault'
+import { writeEmail, writePhoneNumber } from '../db/vault'
 import type { Deps } from '../deps'
 import { Conflict, NotFound } from '../domain/errors'
 import { orgAggregate } from '../domain/org/decide'
@@ -8,7 +8,7 @@ import { orgStreamId } from '../domain/org/events'
 import { userAggregate } from '../domain/user/decide'
 import { userStreamId } from '../domain/user/events'
 import type { EventMetadata } from '../eventstore/types'
-import { findUser, findUserByEmail } from '../projections/users'
+import { copyEmailFromVault, findUser, findUserByEmail } from '../projections/users'
 import { generateApiKey } from './api-keys'
 
 export type RegisterOrgInput = { orgId: string; orgName: string; ownerEmail?: string | null; isSuper?: boolean }
@@ -85,6 +85,26 @@ export async function createUser(deps: Deps, input: CreateUserInput, metadata: E
     },
   )
   return { userId, handled }
+}
+
+// docs UpdateEmail: the raw address goes to the vault and the users read model with its masked audit event. Whether
+// another user has it is checked inside the command's transaction, so two users racing for one address cannot both win.
+export async function updateEmail(deps: Deps, userId: string, rawEmail: string, metadata: EventMetadata = {}) {
+  const email = normalizeEmail(rawEmail)
+  const onFile = findUser(deps.db, userId)?.email === email
+  return deps.commands.handle(
+    userAggregate,
+    userStreamId(userId),
+    { type: 'UpdateEmail', data: { email, onFile }, metadata: { now: deps.clock.now() } },
+    metadata,
+    ({ events }) => {
+      if (events.length === 0) return
+      const owner = findUserByEmail(deps.db, email)
+      if (owner && owner.userId !== userId) throw new Conflict('This email belongs to another user')
+      writeEmail(deps.db, userId, email)
+      copyEmailFromVault(deps.db, userId)
+    },
+  )
 }
 
 // docs GET /users/by-email: find, else create (with the caller's uuid when given); searchOnly never creates.

@@ -98,6 +98,13 @@ export const userPhoneNumbers = sqliteTable(
   (t) => [index('user_phone_numbers_number').on(t.phoneNumber)],
 )
 
+// PII vault: an e-mail set by UpdateEmail (its event carries only a masked form); the users read model copies it
+// from here, on the command and on a rebuild.
+export const userEmails = sqliteTable('user_emails', {
+  userId: text('user_id').primaryKey(),
+  email: text('email').notNull().unique(),
+})
+
 // Credential vault: password hashes (Bun.password, argon2id) stay out of the log; UserPasswordChanged audits changes.
 export const userCredentials = sqliteTable('user_credentials', {
   userId: text('user_id').primaryKey(),

@@ -1,8 +1,8 @@
-// The PII and credential vaults: raw phone numbers and password hashes live here, never in the log. Writers run
+// The PII and credential vaults: raw phone numbers, e-mails set after creation and password hashes live here, never in the log. Writers run
 // inside the command's transaction (CommandHandler `alongside`), so the vault and its audit event commit together.
 import { asc, eq } from 'drizzle-orm'
 import type { Db } from './connection'
-import { userCredentials, userPhoneNumbers, users } from './schema'
+import { userCredentials, userEmails, userPhoneNumbers, users } from './schema'
 
 export function writePhoneNumber(db: Db, userId: string, phoneNumber: string | null): void {
   if (phoneNumber === null) {
@@ -28,6 +28,11 @@ export function findUserByPhoneNumber(db: Db, phoneNumber: string) {
     .where(eq(userPhoneNumbers.phoneNumber, phoneNumber))
     .orderBy(asc(users.createdAt), asc(users.userId))
     .get()
+}
+
+// Set once per user (UpdateEmail refuses a user who has an e-mail), unique across users.
+export function writeEmail(db: Db, userId: string, email: string): void {
+  db.insert(userEmails).values({ userId, email }).run()
 }
 
 export function writePasswordHash(db: Db, userId: string, passwordHash: string, now: number): void {

@@ -162,6 +162,9 @@ function apply(db: Db, stored: StoredEvent): void {
       return
     case 'LockOpenRequested':
     case 'KeyWriteRequested':
+    case 'BulkAddKeysStarted':
+    case 'BulkAddKeyFailed':
+    case 'BulkAddKeysFinished':
     case 'TempKeyOpenRefused':
       return
   }

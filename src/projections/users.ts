@@ -18,6 +18,10 @@ const writes = perDb((db) => ({
 
 const statements = perDb((db) => ({
   findUser: db.select().from(users).where(eq(users.userId, sql.placeholder('userId'))).prepare(),
+  // UserEmailUpdated carries a masked address only: the raw one is in the vault (written by the same command).
+  copyEmail: db.$client.query<unknown, [string, string]>(
+    'UPDATE users SET email = COALESCE((SELECT email FROM user_emails WHERE user_id = ?), email) WHERE user_id = ?',
+  ),
   keyOf: db
     .select()
     .from(physicalKeys)
@@ -61,10 +65,18 @@ function apply(db: Db, stored: StoredEvent): void {
         .where(and(eq(accessibleLocks.userId, event.data.userId), eq(accessibleLocks.lockId, event.data.lockId)))
         .run()
       return
+    case 'UserEmailUpdated':
+      copyEmailFromVault(db, event.data.userId)
+      return
     case 'UserPhoneNumberUpdated':
     case 'UserPasswordChanged':
       return
   }
+}
+
+// Also run by UpdateEmail after it wrote the vault: inside the append the vault row is not there yet.
+export function copyEmailFromVault(db: Db, userId: string): void {
+  statements(db).copyEmail.run(userId, userId)
 }
 
 export const usersProjection: Projection = {

@@ -52,6 +52,19 @@ const AddKeyBody = T.Object(
   { keyUuid: Id('Key identifier'), keyIndexNumber: T.Optional(KeyIndex('Physical key index')), userId: T.Optional(Id('User ID')) },
   strict,
 )
+// docs: no upper bound; spkey takes at most this many keys per run (each is a device command, a second apart).
+const MAX_BULK_KEYS = 100
+const BulkAddKeysBody = T.Object(
+  {
+    keys: T.Array(AddKeyBody, {
+      minItems: 1,
+      maxItems: MAX_BULK_KEYS,
+      description: `List of keys to add to the lock (at most ${MAX_BULK_KEYS}, each keyUuid once)`,
+    }),
+  },
+  strict,
+)
+const WorkflowStarted = T.Object({ success: T.Boolean(), lockId: T.Number(), instanceId: T.String() })
 const RemoveKeyBody = T.Object(
   { keyUuid: T.Optional(Id('Key identifier')), keyIndexNumber: T.Optional(KeyIndex('Physical key index')) },
   { ...strict, description: 'keyUuid or keyIndexNumber names the key' },
@@ -208,6 +221,30 @@ export const locksRoutes = (deps: Deps) => {
         body: AddKeyBody,
         response: deviceEnvelope(),
         detail: { summary: 'Add key to lock', description: 'Fail-fast: when the device cannot be reached, 502 and no key is recorded.' },
+      },
+    )
+    .post(
+      '/:id/BulkAddKeys',
+      async ({ params, body, principal, request }) => {
+        const caller = requireAuthenticated(principal)
+        authorizeLock(deps, caller, params.id, 'manage')
+        const keys = body.keys.map((key) => ({ keyUuid: key.keyUuid, keyIndexNumber: key.keyIndexNumber ?? null, userId: key.userId ?? null }))
+        const { instanceId } = await deps.keyWorkflows.bulkAddKeys(params.id, keys, eventMetadata(request, caller))
+        // docs: not the envelope; the workflow has started and the answer does not wait for it.
+        return { success: true, lockId: params.id, instanceId }
+      },
+      {
+        params: LockIdParams,
+        body: BulkAddKeysBody,
+        response: { 200: WorkflowStarted, ...errorResponses },
+        detail: {
+          tags: ['Lock', 'Workflow'],
+          summary: 'Bulk add keys to a lock via workflow',
+          description:
+            'Answers at once with the run\'s instanceId. BulkAddKeysStarted is recorded first; then each key is programmed as ' +
+            'AddKey does it (KeyAdded once the device confirmed), a pause between device commands, a failed device call tried ' +
+            'again; a key that still fails is recorded as BulkAddKeyFailed and the run goes on; BulkAddKeysFinished ends it.',
+        },
       },
     )
     .post(

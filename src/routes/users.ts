@@ -5,7 +5,7 @@ import { Type as T } from '@sinclair/typebox'
 import { Elysia, t } from 'elysia'
 import { canLookUpUser, canModifyUser, canSeePersonalData } from '../auth/policies'
 import { type Authenticated, authPlugin, requireAuthenticated } from '../auth/principal'
-import { createUser, findOrCreateUserByEmail, normalizeEmail } from '../auth/tenants'
+import { createUser, findOrCreateUserByEmail, normalizeEmail, updateEmail } from '../auth/tenants'
 import type { User } from '../db/schema'
 import { findUserByPhoneNumber, phoneNumberOf, writePhoneNumber } from '../db/vault'
 import type { Deps } from '../deps'
@@ -37,6 +37,8 @@ const UpdatePhoneNumberBody = T.Object(
   { phoneNumber: T.Union([PhoneNumber('Phone number to set'), T.Null({ description: 'null removes the phone number' })]) },
   { additionalProperties: false },
 )
+
+const UpdateEmailBody = T.Object({ email: Email('Email to set on a user that currently has none') }, { additionalProperties: false })
 
 const ByEmailQuery = t.Object(
   {
@@ -140,6 +142,29 @@ export const userRoutes = (deps: Deps) =>
         detail: detail(
           "Set or remove a user's phone number",
           'The raw number is kept out of the event log; UserPhoneNumberUpdated carries only the last 4 digits.',
+        ),
+      },
+    )
+    .post(
+      '/:id/UpdateEmail',
+      async ({ params, body, principal, request }) => {
+        const caller = requireAuthenticated(principal)
+        // docs: 404 for an unknown user (ids are UUIDs: their existence is no secret), then who may change it.
+        requireUser(deps, params.id)
+        if (!mayHandlePersonalData(deps, caller, params.id)) {
+          throw new Forbidden("Only the user, or an organisation the user is related to, may change the user's email")
+        }
+        const handled = await updateEmail(deps, params.id, body.email, eventMetadata(request, principal))
+        return commandResponse(params.id, handled, {})
+      },
+      {
+        params: UserIdParams,
+        body: UpdateEmailBody,
+        response: { 200: CommandEnvelope(), 409: ErrorEnvelope, ...errorResponses },
+        detail: detail(
+          'Add an email to a user that has none',
+          'The raw address is kept out of the event log; UserEmailUpdated carries only a masked form (first initial + domain). ' +
+            '409 when the user already has another email or the address belongs to another user; the same address again is a no-op (event null).',
         ),
       },
     )

@@ -1,7 +1,8 @@
 // The SmartphoneKey reference documents, as copied into docs/reference/: the OpenAPI document (91 operations, the
 // crawl-era version the published pages show) and the command JSON schemas from the same docs repository. The
 // command schemas carry limits the OpenAPI bodies leave out (UUID formats, the UTC date-time pattern, maximums);
-// request-side cases use both.
+// request-side cases use both. Operations the docs added later that spkey implements come from a small companion
+// document in the same shape (smartphonekey-openapi-later.json) and count as documented too.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -11,9 +12,12 @@ export type Schema = Record<string, Json>
 
 const root = join(import.meta.dir, '..', '..')
 export const REFERENCE_OPENAPI_PATH = 'docs/reference/smartphonekey-openapi.json'
+export const REFERENCE_LATER_PATH = 'docs/reference/smartphonekey-openapi-later.json'
 export const REFERENCE_COMMANDS_PATH = 'docs/reference/smartphonekey-command-schemas.json'
 
 export const referenceDoc: Json = JSON.parse(readFileSync(join(root, REFERENCE_OPENAPI_PATH), 'utf8'))
+const laterPaths: Record<string, Json> = JSON.parse(readFileSync(join(root, REFERENCE_LATER_PATH), 'utf8')).paths
+export const laterOperationCount = Object.values(laterPaths).reduce((n: number, item: Json) => n + Object.keys(item).length, 0)
 const commandSchemas: Record<string, Schema> = JSON.parse(readFileSync(join(root, REFERENCE_COMMANDS_PATH), 'utf8')).commands
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const
@@ -31,7 +35,7 @@ export const opKey = (method: string, path: string) => `${method.toUpperCase()} 
 export const pathShape = (path: string) => path.replace(/\{[^}]+\}/g, '{}').replace(/:[^/]+/g, '{}')
 
 // Document order: paths as listed, methods in a fixed order. The table and the report follow a sorted order instead.
-export const documentedOperations: DocOperation[] = Object.entries<Json>(referenceDoc.paths)
+export const documentedOperations: DocOperation[] = Object.entries<Json>({ ...referenceDoc.paths, ...laterPaths })
   .flatMap(([path, item]) =>
     METHODS.filter((m) => item[m]).map((m) => ({ key: opKey(m, path), method: m.toUpperCase(), path, op: item[m] })),
   )

@@ -259,6 +259,7 @@ const TABLE: Row[] = [
   { route: 'POST /locks/:id/ChangeLockUuid', kind: 'api', who: [403, 404, 403, 403, 404, 200], input: (s) => ({ path: lockPath(s, 'ChangeLockUuid'), body: { newUuid: crypto.randomUUID() } }) },
   { route: 'POST /locks/:id/OpenLock', kind: 'api', who: LOCK_USE, input: (s) => ({ path: lockPath(s, 'OpenLock'), body: { reason: 'matrix' } }) },
   { route: 'POST /locks/:id/AddKey', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'AddKey'), body: { keyUuid: crypto.randomUUID() } }) },
+  { route: 'POST /locks/:id/BulkAddKeys', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'BulkAddKeys'), body: { keys: [{ keyUuid: crypto.randomUUID() }] } }) },
   { route: 'POST /locks/:id/RemoveKey', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'RemoveKey'), body: { keyIndexNumber: 1 } }) },
   { route: 'POST /locks/:id/WriteKey', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'WriteKey'), body: { keyUuid: listLockKeys(ctx.deps.db, s.lock.lockId)[0]?.keyUuid ?? 'missing' } }) },
   { route: 'POST /locks/:id/AddResident', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'AddResident'), body: { email: `${uniqueId('res')}@example.test`, name: 'Resident' } }) },
@@ -289,6 +290,8 @@ const TABLE: Row[] = [
   // Users (the scene's owner is the user addressed).
   { route: 'POST /users/:id/CreateUser', kind: 'api', who: SELF_OR_ORG, input: (s) => ({ path: userPath(s, 'CreateUser'), body: { userId: s.owner.userId, email: s.owner.email } }) },
   { route: 'POST /users/:id/UpdatePhoneNumber', kind: 'api', who: PERSONAL, input: (s) => ({ path: userPath(s, 'UpdatePhoneNumber'), body: { phoneNumber: `+49${Math.floor(Math.random() * 1e10)}` } }) },
+  // The address the user already has: an allowed caller gets the idempotent 200 (event null), whoever may not, 403.
+  { route: 'POST /users/:id/UpdateEmail', kind: 'api', who: PERSONAL, input: (s) => ({ path: userPath(s, 'UpdateEmail'), body: { email: s.owner.email } }) },
   { route: 'GET /users/by-email', kind: 'api', who: SELF_OR_ORG, input: (s) => ({ path: '/users/by-email', query: { email: s.owner.email, searchOnly: 'true' } }) },
   {
     route: 'GET /users/by-phone',

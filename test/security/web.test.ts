@@ -84,7 +84,7 @@ describe('CSRF on form posts', () => {
     const ctx = context()
     const w = await world(ctx)
     const covered = new Set(formPosts(w).map((post) => post.route))
-    const jsonPosts = /\/(CreateLock|SetOwner|SetOrganization|ChangeLockUuid|OpenLock|AddKey|RemoveKey|WriteKey|AddResident|RemoveResident|AddAccessibleLock|RemoveAccessibleLock|AddPhysicalKey|RemovePhysicalKey|CreateUser|UpdatePhoneNumber|create-temp-key|update-temp-key|delete-temp-key|use-temp-key)$|^\/(webhooks|tenants|api-keys|users$)/
+    const jsonPosts = /\/(CreateLock|SetOwner|SetOrganization|ChangeLockUuid|OpenLock|AddKey|BulkAddKeys|RemoveKey|WriteKey|AddResident|RemoveResident|AddAccessibleLock|RemoveAccessibleLock|AddPhysicalKey|RemovePhysicalKey|CreateUser|UpdatePhoneNumber|UpdateEmail|create-temp-key|update-temp-key|delete-temp-key|use-temp-key)$|^\/(webhooks|tenants|api-keys|users$)/
     const pagePosts = ctx.app.routes.filter((r) => r.method === 'POST' && !jsonPosts.test(r.path)).map((r) => `POST ${r.path}`)
     expect(pagePosts.filter((route) => !covered.has(route))).toEqual([])
   })

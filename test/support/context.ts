@@ -31,7 +31,8 @@ export function testContext(
   overrides: Pick<DepsOverrides, 'drivers'> = {},
 ) {
   const logLines: string[] = []
-  const config = loadConfig({ DATABASE_PATH: tempDbPath(), LOG_LEVEL: 'info', ...env })
+  // BulkAddKeys runs without the docs' one-second pause between device commands unless a test sets one.
+  const config = loadConfig({ DATABASE_PATH: tempDbPath(), LOG_LEVEL: 'info', BULK_ADD_KEYS_INTERVAL_MS: '0', ...env })
   const deps = createDeps(config, { clock, logger: createLogger('info', (line) => logLines.push(line)), ...overrides })
   const app = createApp(deps)
 

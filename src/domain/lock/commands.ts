@@ -26,6 +26,18 @@ export type AddKey = Command<'AddKey', { keyUuid: string; keyIndexNumber: number
 // docs: either identifier names the key (400 when neither is given).
 export type RemoveKey = Command<'RemoveKey', { keyUuid: string | null; keyIndexNumber: number | null }>
 export type WriteKey = Command<'WriteKey', { keyUuid: string; keyIndexNumber: number | null }>
+// BulkAddKeys (docs: a workflow that returns at once): the run and its keys are recorded before the answer; each key
+// is then programmed as AddKey (through the door layer), and the run records the keys it could not add and its end.
+export type BulkKey = { keyUuid: string; keyIndexNumber: number | null; userId: string | null }
+export type StartBulkAddKeys = Command<'StartBulkAddKeys', { instanceId: string; keys: BulkKey[] }>
+export type RecordBulkAddKeyFailure = Command<
+  'RecordBulkAddKeyFailure',
+  { instanceId: string; keyUuid: string; reason: string; attempts: number }
+>
+export type FinishBulkAddKeys = Command<
+  'FinishBulkAddKeys',
+  { instanceId: string; added: number; unchanged: number; failed: number; skipped: number }
+>
 export type AddResident = Command<'AddResident', { userId: string; email: string; name: string }>
 export type RemoveResident = Command<'RemoveResident', { userId: string; email: string }>
 export type ConfigureLockDriver = Command<
@@ -69,6 +81,9 @@ export type LockCommand =
   | AddKey
   | RemoveKey
   | WriteKey
+  | StartBulkAddKeys
+  | RecordBulkAddKeyFailure
+  | FinishBulkAddKeys
   | AddResident
   | RemoveResident
   | ConfigureLockDriver

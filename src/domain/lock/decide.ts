@@ -7,6 +7,7 @@ import type {
   AddKey,
   ChangeLockUuid,
   CreateLock,
+  StartBulkAddKeys,
   CreateTempKey,
   DeleteTempKey,
   LockCommand,
@@ -148,6 +149,22 @@ function writeKey(command: WriteKey, state: LockState): LockEvent[] {
   return [{ type: 'KeyWriteRequested', data: { ...ref(lock, command.metadata.now), keyUuid, ...optional } }]
 }
 
+// The keys of a run are checked together before any reaches the device: one key per keyUuid.
+function startBulkAddKeys(command: StartBulkAddKeys, state: LockState): LockEvent[] {
+  const lock = requireLock(state)
+  const { instanceId, keys } = command.data
+  const duplicate = keys.findIndex((key, i) => keys.findIndex((other) => other.keyUuid === key.keyUuid) !== i)
+  if (duplicate >= 0) {
+    throw new Invalid('Each key may appear once: duplicate keyUuid', [{ field: `keys[${duplicate}].keyUuid`, message: 'duplicate keyUuid' }])
+  }
+  const listed = keys.map(({ keyUuid, keyIndexNumber, userId }) => ({
+    keyUuid,
+    ...(keyIndexNumber !== null ? { keyIndexNumber } : {}),
+    ...(userId !== null ? { userId } : {}),
+  }))
+  return [{ type: 'BulkAddKeysStarted', data: { ...ref(lock, command.metadata.now), instanceId, keys: listed } }]
+}
+
 function changeUuid(command: ChangeLockUuid, state: LockState): LockEvent[] {
   const lock = requireLock(state)
   if (lock.uuid === command.data.newUuid) throw new Conflict('The lock already has this UUID')
@@ -252,6 +269,12 @@ export function decideLock(command: LockCommand, state: LockState, tempKey: Temp
       return removeKey(command, state)
     case 'WriteKey':
       return writeKey(command, state)
+    case 'StartBulkAddKeys':
+      return startBulkAddKeys(command, state)
+    case 'RecordBulkAddKeyFailure':
+      return [{ type: 'BulkAddKeyFailed', data: { ...ref(requireLock(state), now), ...command.data } }]
+    case 'FinishBulkAddKeys':
+      return [{ type: 'BulkAddKeysFinished', data: { ...ref(requireLock(state), now), ...command.data } }]
     case 'AddResident': {
       const lock = requireLock(state)
       // docs: 400 "resident already exists"

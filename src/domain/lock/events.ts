@@ -1,5 +1,5 @@
 // Lock-stream events: the docs' names and payloads (reference/event-schemas.json) plus spkey's own
-// (TempKeyOpenRefused, LockDriverConfigured). Temp keys live on the lock stream so uses serialise per lock.
+// (TempKeyOpenRefused, LockDriverConfigured, the BulkAddKeys run's). Temp keys live on the lock stream so uses serialise per lock.
 import type { Event } from '../../eventstore/types'
 import type { AccessMode, Schedule } from './state'
 
@@ -27,6 +27,18 @@ export type LockOpenRequested = Event<'LockOpenRequested', LockRef & { reason?: 
 export type KeyAdded = Event<'KeyAdded', LockRef & { keyUuid: string; keyIndexNumber?: number; userId?: string }>
 export type KeyRemoved = Event<'KeyRemoved', LockRef & { keyUuid: string; keyIndexNumber?: number }>
 export type KeyWriteRequested = Event<'KeyWriteRequested', LockRef & { keyUuid: string; keyIndexNumber?: number }>
+// spkey's own: a BulkAddKeys run (instanceId) from start to end; its keys' KeyAdded events come in between.
+type BulkKeyData = { keyUuid: string; keyIndexNumber?: number; userId?: string }
+export type BulkAddKeysStarted = Event<'BulkAddKeysStarted', LockRef & { instanceId: string; keys: BulkKeyData[] }>
+export type BulkAddKeyFailed = Event<
+  'BulkAddKeyFailed',
+  LockRef & { instanceId: string; keyUuid: string; reason: string; attempts: number }
+>
+// skipped: keys not attempted because the server was stopping (the last ones of the started list).
+export type BulkAddKeysFinished = Event<
+  'BulkAddKeysFinished',
+  LockRef & { instanceId: string; added: number; unchanged: number; failed: number; skipped: number }
+>
 export type ResidentAdded = Event<'ResidentAdded', LockRef & { userId: string; name: string; email?: string }>
 export type ResidentRemoved = Event<'ResidentRemoved', LockRef & { userId: string; email?: string }>
 export type LockDriverConfigured = Event<
@@ -75,6 +87,9 @@ export type LockEvent =
   | KeyAdded
   | KeyRemoved
   | KeyWriteRequested
+  | BulkAddKeysStarted
+  | BulkAddKeyFailed
+  | BulkAddKeysFinished
   | ResidentAdded
   | ResidentRemoved
   | LockDriverConfigured

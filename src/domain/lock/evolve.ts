@@ -40,6 +40,9 @@ export function evolveLock(state: LockState, event: LockEvent): LockState {
     }
     case 'LockOpenRequested':
     case 'KeyWriteRequested':
+    case 'BulkAddKeysStarted':
+    case 'BulkAddKeyFailed':
+    case 'BulkAddKeysFinished':
     case 'LockDriverConfigured':
     case 'TempKeyCreated':
     case 'TempKeyUpdated':

@@ -1,4 +1,4 @@
-// User commands as the docs name them; the raw phone number and password never travel in an event.
+// User commands as the docs name them; the raw phone number, e-mail (after creation) and password never travel in an event.
 import type { Command } from '../../eventstore/types'
 
 // phoneNumber: the raw number, for the vault; the events carry only its masked form.
@@ -7,6 +7,9 @@ export type CreateUser = Command<
   { userId: string; email: string | null; firstName: string | null; lastName: string | null; phoneNumber?: string | null }
 >
 export type UpdatePhoneNumber = Command<'UpdatePhoneNumber', { phoneNumber: string | null }>
+// email: the raw address, for the vault; onFile: it is already the user's email (looked up before decide), so a
+// repeat is a no-op rather than a conflict.
+export type UpdateEmail = Command<'UpdateEmail', { email: string; onFile: boolean }>
 export type ChangePassword = Command<'ChangePassword', Record<string, never>>
 export type AddPhysicalKey = Command<'AddPhysicalKey', { orgId: string; orgName: string | null; note: string | null }>
 // issuerScope: the orgs whose keys the caller may remove (its API key's org, or the orgs it is staff of);
@@ -28,6 +31,7 @@ export type RemoveAccessibleLock = Command<'RemoveAccessibleLock', { lockId: str
 export type UserCommand =
   | CreateUser
   | UpdatePhoneNumber
+  | UpdateEmail
   | ChangePassword
   | AddPhysicalKey
   | RemovePhysicalKey

@@ -1,12 +1,13 @@
-// User decider: creation is idempotent, physical-key numbers only grow, a B2B caller removes only its own keys.
+// User decider: creation is idempotent, an e-mail is set only where there is none, physical-key numbers only grow, a B2B caller removes only its own keys.
 import type { Aggregate, Entities } from '../../eventstore/types'
-import { Forbidden, Invalid, NotFound } from '../errors'
+import { Conflict, Forbidden, Invalid, NotFound } from '../errors'
 import type {
   AddAccessibleLock,
   AddPhysicalKey,
   CreateUser,
   RemoveAccessibleLock,
   RemovePhysicalKey,
+  UpdateEmail,
   UpdatePhoneNumber,
   UserCommand,
 } from './commands'
@@ -43,6 +44,23 @@ function updatePhoneNumber(command: UpdatePhoneNumber, state: UserState): UserEv
   if (phoneNumber === null) return [{ type: 'UserPhoneNumberUpdated', data: { userId: user.userId, action: 'removed', timestamp } }]
   const data = { userId: user.userId, action: 'set' as const, maskedPhoneNumber: maskPhoneNumber(phoneNumber), timestamp }
   return [{ type: 'UserPhoneNumberUpdated', data }]
+}
+
+// "mara@example.org" -> "m***@example.org" (docs: first initial + domain).
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@')
+  return `${email.slice(0, 1)}***${at >= 0 ? email.slice(at) : ''}`
+}
+
+// docs: only a user who has no e-mail gets one (409 otherwise); the address is checked against other users' before.
+function updateEmail(command: UpdateEmail, state: UserState): UserEvent[] {
+  const user = requireUser(state)
+  if (user.hasEmail) {
+    if (command.data.onFile) return []
+    throw new Conflict('This user already has an email')
+  }
+  const data = { userId: user.userId, maskedEmail: maskEmail(command.data.email), timestamp: iso(command.metadata.now) }
+  return [{ type: 'UserEmailUpdated', data }]
 }
 
 function addPhysicalKey(command: AddPhysicalKey, state: UserState): UserEvent[] {
@@ -89,6 +107,8 @@ export function decideUser(command: UserCommand, state: UserState, physicalKey: 
       return createUser(command, state)
     case 'UpdatePhoneNumber':
       return updatePhoneNumber(command, state)
+    case 'UpdateEmail':
+      return updateEmail(command, state)
     case 'ChangePassword':
       return [{ type: 'UserPasswordChanged', data: { userId: requireUser(state).userId, changedAt: iso(command.metadata.now) } }]
     case 'AddPhysicalKey':
@@ -117,10 +137,11 @@ export const physicalKeyEntities: Entities<UserCommand, UserEvent, PhysicalKeySt
   evolve: evolvePhysicalKey,
 }
 
-// State version 2: physical keys left the user's state for decision rows (snapshots of version 1 held them all).
+// State version 2: physical keys left the user's state for decision rows (snapshots of version 1 held them all);
+// version 3 added hasEmail.
 export const userAggregate: Aggregate<UserState, UserCommand, UserEvent, PhysicalKeyState> = {
   name: 'user',
-  stateVersion: 2,
+  stateVersion: 3,
   decider: userDecider,
   entities: physicalKeyEntities,
 }

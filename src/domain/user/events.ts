@@ -9,6 +9,8 @@ export type UserPhoneNumberUpdated = Event<
   'UserPhoneNumberUpdated',
   { userId: string; action: 'set' | 'removed'; maskedPhoneNumber?: string; timestamp: string }
 >
+// docs (UpdateEmail): "a masked (first-initial + domain) form — the raw address never enters the event log".
+export type UserEmailUpdated = Event<'UserEmailUpdated', { userId: string; maskedEmail: string; timestamp: string }>
 export type UserPasswordChanged = Event<'UserPasswordChanged', { userId: string; changedAt: string }>
 export type PhysicalKeyAdded = Event<
   'PhysicalKeyAdded',
@@ -36,6 +38,7 @@ export type AccessibleLockRemoved = Event<
 export type UserEvent =
   | UserCreated
   | UserPhoneNumberUpdated
+  | UserEmailUpdated
   | UserPasswordChanged
   | PhysicalKeyAdded
   | PhysicalKeyRemoved

@@ -4,7 +4,8 @@ import type { PhysicalKeyState, UserState } from './state'
 
 export function evolveUser(state: UserState, event: UserEvent): UserState {
   if (event.type === 'UserCreated') {
-    return { status: 'active', userId: event.data.userId, nextPhysicalKeyNumber: 1, accessibleLocks: [] }
+    const { userId, email } = event.data
+    return { status: 'active', userId, hasEmail: email !== null, nextPhysicalKeyNumber: 1, accessibleLocks: [] }
   }
   if (state.status !== 'active') return state
   switch (event.type) {
@@ -14,6 +15,8 @@ export function evolveUser(state: UserState, event: UserEvent): UserState {
       return { ...state, accessibleLocks: [...state.accessibleLocks.filter((id) => id !== event.data.lockId), event.data.lockId] }
     case 'AccessibleLockRemoved':
       return { ...state, accessibleLocks: state.accessibleLocks.filter((id) => id !== event.data.lockId) }
+    case 'UserEmailUpdated':
+      return { ...state, hasEmail: true }
     case 'PhysicalKeyRemoved':
     case 'UserPhoneNumberUpdated':
     case 'UserPasswordChanged':

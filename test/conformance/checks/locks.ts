@@ -10,6 +10,7 @@ const SET_ORG = op('SetOrganization')
 const CHANGE_UUID = op('ChangeLockUuid')
 const OPEN = op('OpenLock')
 const ADD_KEY = op('AddKey')
+const BULK_ADD_KEYS = op('BulkAddKeys')
 const REMOVE_KEY = op('RemoveKey')
 const WRITE_KEY = op('WriteKey')
 const ADD_RESIDENT = op('AddResident')
@@ -420,6 +421,56 @@ export const lockChecks: Check[] = [
       const { org, lock } = await orgLock(h)
       const user = await h.user()
       return { path: lockPath(lock, 'AddKey'), auth: { apiKey: org.apiKey }, body: { ...keyBody(), userId: user.userId } }
+    },
+  }),
+  {
+    op: BULK_ADD_KEYS,
+    name: "the lock's org starts a run: {success, lockId, instanceId} at once, the keys added after",
+    kind: 'success',
+    status: 200,
+    async run(h) {
+      const { org, lock } = await orgLock(h)
+      return h.call('POST', lockPath(lock, 'BulkAddKeys'), { apiKey: org.apiKey, body: { keys: [keyBody(), { keyUuid: crypto.randomUUID() }] } })
+    },
+    async verify(res, h) {
+      await h.deps.keyWorkflows.idle()
+      const problems = has(res.json?.lockId !== undefined && typeof res.json?.instanceId === 'string', 'lockId and instanceId')
+      const types = h.ctx.eventsOf(`lock-${res.json?.lockId}`).filter((e) => e.metadata.correlationId === res.json?.instanceId).map((e) => e.type)
+      const expected = ['BulkAddKeysStarted', 'KeyAdded', 'KeyAdded', 'BulkAddKeysFinished']
+      return [...problems, ...has(JSON.stringify(types) === JSON.stringify(expected), `events of the run ${types.join(', ')}`)]
+    },
+  },
+  {
+    op: BULK_ADD_KEYS,
+    name: 'one keyUuid twice',
+    kind: 'error',
+    status: 400,
+    details: 'keys[1].keyUuid',
+    async run(h) {
+      const { org, lock } = await orgLock(h)
+      const key = keyBody()
+      return h.call('POST', lockPath(lock, 'BulkAddKeys'), { apiKey: org.apiKey, body: { keys: [key, key] } })
+    },
+  },
+  {
+    op: BULK_ADD_KEYS,
+    name: 'more than 100 keys',
+    kind: 'error',
+    status: 400,
+    details: 'keys',
+    async run(h) {
+      const { org, lock } = await orgLock(h)
+      return h.call('POST', lockPath(lock, 'BulkAddKeys'), { apiKey: org.apiKey, body: { keys: Array.from({ length: 101 }, keyBody) } })
+    },
+  },
+  ...accessChecks(BULK_ADD_KEYS, 'BulkAddKeys', () => ({ keys: [keyBody()] }), 'manage'),
+  ...requestChecks({
+    op: BULK_ADD_KEYS,
+    okStatus: 200,
+    async setup(h) {
+      const { org, lock } = await orgLock(h)
+      const user = await h.user()
+      return { path: lockPath(lock, 'BulkAddKeys'), auth: { apiKey: org.apiKey }, body: { keys: [{ ...keyBody(), userId: user.userId }] } }
     },
   }),
   {

@@ -1,4 +1,5 @@
 // Users: lifecycle, profile and lookup (API.md §2.3) and lock access (§2.5).
+import { createUser } from '../../../src/auth/tenants'
 import type { Check, Harness } from '../harness'
 import { requestChecks } from '../request-cases'
 import { has, orgLock } from './fixtures'
@@ -9,6 +10,7 @@ const BY_PHONE = 'GET /users/by-phone'
 const PROFILE = 'GET /users/{id}/profile'
 const PHONE = 'GET /users/{id}/phone-number'
 const UPDATE_PHONE = 'POST /users/{id}/UpdatePhoneNumber'
+const UPDATE_EMAIL = 'POST /users/{id}/UpdateEmail'
 const ADD_ACCESS = 'POST /users/{id}/AddAccessibleLock'
 const REMOVE_ACCESS = 'POST /users/{id}/RemoveAccessibleLock'
 const ACCESSIBLE = 'GET /users/{id}/accessible-locks'
@@ -37,6 +39,12 @@ async function userWithPhone(h: Harness) {
   const res = await h.call('POST', `/users/${user.userId}/UpdatePhoneNumber`, { apiKey: org.apiKey, body: { phoneNumber } })
   if (res.status !== 200) throw new Error(`fixture UpdatePhoneNumber answered ${res.status}: ${res.text}`)
   return { org, user, phoneNumber }
+}
+
+// A user with no e-mail on file (UpdateEmail's precondition), and their token.
+async function userWithoutEmail(h: Harness) {
+  const { userId } = await createUser(h.deps, { email: null })
+  return { userId, token: await h.deps.jwt.sign(userId, 3600) }
 }
 
 async function userWithAccess(h: Harness) {
@@ -325,6 +333,78 @@ export const userChecks: Check[] = [
     async setup(h) {
       const user = await h.user()
       return { path: `/users/${user.userId}/UpdatePhoneNumber`, auth: { token: user.token }, body: { phoneNumber: freshPhone() } }
+    },
+  }),
+
+  {
+    op: UPDATE_EMAIL,
+    name: 'the user (B2C) adds an email to their record, which has none',
+    kind: 'success',
+    status: 200,
+    async run(h) {
+      const user = await userWithoutEmail(h)
+      return h.call('POST', `/users/${user.userId}/UpdateEmail`, { token: user.token, body: { email: freshEmail() } })
+    },
+    verify: (res) => has(res.json?.event?.type === 'UserEmailUpdated', `event.type ${res.json?.event?.type}`),
+  },
+  {
+    op: UPDATE_EMAIL,
+    name: 'unknown user',
+    kind: 'error',
+    status: 404,
+    async run(h) {
+      const org = await h.org()
+      return h.call('POST', `/users/${crypto.randomUUID()}/UpdateEmail`, { apiKey: org.apiKey, body: { email: freshEmail() } })
+    },
+  },
+  {
+    op: UPDATE_EMAIL,
+    name: 'the user already has an email',
+    kind: 'error',
+    status: 409,
+    async run(h) {
+      const [org, user] = [await h.org(), await h.user()]
+      // An organisation the user is related to (it issued them a key): personal data is theirs to change.
+      await h.call('POST', `/users/${user.userId}/AddPhysicalKey`, { apiKey: org.apiKey, body: { orgId: org.orgId } })
+      return h.call('POST', `/users/${user.userId}/UpdateEmail`, { apiKey: org.apiKey, body: { email: freshEmail() } })
+    },
+  },
+  {
+    op: UPDATE_EMAIL,
+    name: 'the email belongs to another user',
+    kind: 'error',
+    status: 409,
+    async run(h) {
+      const [user, other] = [await userWithoutEmail(h), await h.user()]
+      return h.call('POST', `/users/${user.userId}/UpdateEmail`, { token: user.token, body: { email: other.email } })
+    },
+  },
+  {
+    op: UPDATE_EMAIL,
+    name: 'no credentials',
+    kind: 'error',
+    status: 401,
+    async run(h) {
+      const user = await userWithoutEmail(h)
+      return h.call('POST', `/users/${user.userId}/UpdateEmail`, { body: { email: freshEmail() } })
+    },
+  },
+  {
+    op: UPDATE_EMAIL,
+    name: 'another user (B2C) changing it',
+    kind: 'error',
+    status: 403,
+    async run(h) {
+      const [user, other] = [await userWithoutEmail(h), await h.user()]
+      return h.call('POST', `/users/${user.userId}/UpdateEmail`, { token: other.token, body: { email: freshEmail() } })
+    },
+  },
+  ...requestChecks({
+    op: UPDATE_EMAIL,
+    okStatus: 200,
+    async setup(h) {
+      const user = await userWithoutEmail(h)
+      return { path: `/users/${user.userId}/UpdateEmail`, auth: { token: user.token }, body: { email: freshEmail() } }
     },
   }),
 

@@ -162,6 +162,41 @@ describe('WriteKey', () => {
   })
 })
 
+describe('BulkAddKeys (a run: started, one failure, finished)', () => {
+  const RUN = 'run-1'
+  const keys = [
+    { keyUuid: KEY, keyIndexNumber: 3, userId: 'holder' },
+    { keyUuid: 'key-2', keyIndexNumber: null, userId: null },
+  ]
+  it('should record the run with its keys, leaving out the fields not given', () => {
+    given(lockAggregate, [created])
+      .when(cmd('StartBulkAddKeys', { instanceId: RUN, keys }))
+      .then([
+        {
+          type: 'BulkAddKeysStarted',
+          data: { ...ref, instanceId: RUN, keys: [{ keyUuid: KEY, keyIndexNumber: 3, userId: 'holder' }, { keyUuid: 'key-2' }] },
+        },
+      ])
+  })
+  it('should refuse a list naming one keyUuid twice, naming the second', () => {
+    given(lockAggregate, [created])
+      .when(cmd('StartBulkAddKeys', { instanceId: RUN, keys: [...keys, { keyUuid: KEY, keyIndexNumber: 4, userId: null }] }))
+      .thenThrows(Invalid, 'duplicate keyUuid')
+  })
+  it('should refuse a missing lock', () => {
+    lock.when(cmd('StartBulkAddKeys', { instanceId: RUN, keys })).thenThrows(NotFound)
+  })
+  it('should record a key the run could not add, and the end of the run', () => {
+    const failure = { instanceId: RUN, keyUuid: 'key-2', reason: 'the lock is offline', attempts: 3 }
+    given(lockAggregate, [created]).when(cmd('RecordBulkAddKeyFailure', failure)).then([{ type: 'BulkAddKeyFailed', data: { ...ref, ...failure } }])
+    const tally = { instanceId: RUN, added: 1, unchanged: 0, failed: 1, skipped: 0 }
+    given(lockAggregate, [created]).when(cmd('FinishBulkAddKeys', tally)).then([{ type: 'BulkAddKeysFinished', data: { ...ref, ...tally } }])
+  })
+  it('should keep the run out of the lock state (its keys arrive as KeyAdded)', () => {
+    given(lockAggregate, [created]).when(cmd('StartBulkAddKeys', { instanceId: RUN, keys })).thenState(activeLock())
+  })
+})
+
 describe('AddResident and RemoveResident', () => {
   const add = cmd('AddResident', { userId: RESIDENT, email: 'r@example.test', name: 'Flat 2' })
   const remove = cmd('RemoveResident', { userId: RESIDENT, email: 'r@example.test' })

@@ -132,7 +132,7 @@ describe('when folding the history', () => {
 
   it('should track the issuing org of each key (its own row) and the next number', () => {
     const folded = givenDecider(userAggregate, [created, added(1, 'org-a'), added(2, 'org-b'), removed(1)])
-    expect(folded.state).toEqual({ status: 'active', userId: folded.state.status === 'active' ? folded.state.userId : '', nextPhysicalKeyNumber: 3, accessibleLocks: [] })
+    expect(folded.state).toEqual({ status: 'active', userId: folded.state.status === 'active' ? folded.state.userId : '', hasEmail: true, nextPhysicalKeyNumber: 3, accessibleLocks: [] })
     expect(folded.entity('1')).toBeNull()
     expect(folded.entity('2')).toEqual({ orgId: 'org-b' })
   })
