@@ -6,18 +6,20 @@ import { eventsFeedRoutes } from './routes/events-feed'
 import { healthRoutes } from './routes/health'
 import { type AppRoutes, httpBasics } from './routes/http'
 import { hotReads } from './routes/hot-reads'
-import { inventoryPages } from './routes/pages/inventory'
+import { myKeysPages } from './routes/pages/my-keys'
+import { orgKeysPages } from './routes/pages/org-keys'
 import { lockPages } from './routes/pages/locks'
 import { lockQueryRoutes } from './routes/lock-queries'
 import { locksRoutes } from './routes/locks'
 import { openApiDocs } from './routes/openapi'
 import { physicalKeyRoutes } from './routes/physical-keys'
-import { authPages } from './routes/pages/auth'
+import { authPages } from './routes/pages/login'
 import { replyRecorder } from './request-context'
 import { webhookPages } from './routes/pages/webhooks'
 import { staticRoutes } from './routes/static'
 import { lockTempKeyPages } from './routes/pages/lock-temp-keys'
-import { tempKeyOpenRoutes, tempKeyPages } from './routes/pages/temp-keys'
+import { tempKeyPages } from './routes/pages/temp-key'
+import { tempKeyOpenRoutes } from './routes/temp-key-open'
 import { tempKeyRoutes } from './routes/temp-keys'
 import { signupHookRoutes, userRoutes } from './routes/users'
 import { userLockRoutes } from './routes/user-locks'
@@ -47,7 +49,8 @@ export function createApp(deps: Deps) {
     .use(adminWebhookRoutes(deps))
     .use(eventsFeedRoutes(deps))
     .use(webhookPages(deps))
-    .use(inventoryPages(deps))
+    .use(myKeysPages(deps))
+    .use(orgKeysPages(deps))
     .use(tempKeyRoutes(deps))
     .use(tempKeyOpenRoutes(deps))
     .use(tempKeyPages(deps))

@@ -8,7 +8,8 @@ import { uniqueId } from '../support/temp-db'
 
 async function world() {
   const ctx = testContext()
-  const org = await ctx.org()
+  // A super key may change anyone's personal data; an ordinary org key only a related user's (docs/auth.md).
+  const org = await ctx.org({ isSuper: true })
   const { userId } = await createUser(ctx.deps, { email: null })
   const token = await ctx.deps.jwt.sign(userId, 3600)
   const address = `${uniqueId('mara')}@example.org`
@@ -46,6 +47,14 @@ describe('POST /users/{id}/UpdateEmail', () => {
     expect(profile.json.email).toBe(w.address)
     const found = await w.ctx.call('GET', `/users/by-email?email=${w.address}&searchOnly=true`, { apiKey: w.org.apiKey })
     expect(found.json.uuid).toBe(w.userId)
+  })
+
+  it('should refuse an organisation the user is not related to with 403, and one it issued a key to may', async () => {
+    const w = await world()
+    const other = await w.ctx.org()
+    await refused(w, 403, () => w.update(w.userId, w.address, { apiKey: other.apiKey }))
+    await w.ctx.call('POST', `/users/${w.userId}/AddPhysicalKey`, { apiKey: other.apiKey, body: { orgId: other.orgId } })
+    expect((await w.update(w.userId, w.address, { apiKey: other.apiKey })).status).toBe(200)
   })
 
   it('should let a user set their own email (JWT)', async () => {

@@ -5,6 +5,7 @@ import { LocalTime } from '../components/local-time'
 import { type FormErrors, TempKeyForm, type TempKeyFormValues } from '../components/temp-key-form'
 import { StatusBadge } from '../components/temp-key-status'
 import { Layout } from '../layout'
+import { tempKeysPath } from '../paths'
 
 export type OwnerKeyView = {
   uuid: string
@@ -34,7 +35,6 @@ export type LockTempKeysView = LockRef & {
   notice: string | null
 }
 
-export const tempKeysPath = (lockId: number) => `/locks/${lockId}/temp-keys`
 
 function KeyItem({ lockId, item }: { lockId: number; item: OwnerKeyView }): JSX.Element {
   const base = `${tempKeysPath(lockId)}/${item.uuid}`

@@ -2,7 +2,7 @@
 // from OpenResult, a plain form gets a 303 back here) and, for its managers, keys, residents and recent events.
 import { LockEvents, type LockEventView } from '../components/lock-events'
 import { Layout } from '../layout'
-import { LOCKS_PATH, lockPath } from './locks'
+import { lockPath, LOCKS_PATH } from '../paths'
 
 export type OpenOutcome = { status: 'opened' | 'offline' | 'failed'; detail?: string }
 

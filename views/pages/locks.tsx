@@ -1,8 +1,7 @@
 // /locks: the locks the signed-in user owns, each linking to its page.
 import { Layout } from '../layout'
+import { lockPath } from '../paths'
 
-export const LOCKS_PATH = '/locks'
-export const lockPath = (lockId: number) => `${LOCKS_PATH}/${lockId}`
 
 export type LockListItem = { lockId: number; uuid: string; serialNumber: string | null; keysCount: number; residentCount: number }
 

@@ -1,8 +1,8 @@
 // /me/keys: the signed-in user's physical-key inventory, searchable as they type; #keys is the fragment htmx swaps.
 import { KeyDate, type KeyView, Pager, type PagerProps, SearchBox } from '../components/physical-keys'
 import { Layout } from '../layout'
+import { MY_KEYS_PATH } from '../paths'
 
-export const MY_KEYS_PATH = '/me/keys'
 
 // One page of the keys; nextPage / firstPage: links to the following and the first page (null when there is none).
 export type MyKeysTableView = { q: string; keys: KeyView[]; total: number } & Pick<PagerProps, 'nextPage' | 'firstPage'>

@@ -3,21 +3,13 @@
 // #user-panel (find), #add-key (add; the inventory follows out of band), #inventory / #keys (search, remove), #key-N.
 import { KeyDate, type KeyView, Pager, SearchBox } from '../components/physical-keys'
 import { Layout } from '../layout'
+import { orgKeysPath, orgKeysUrl } from '../paths'
 
 export type OrgRef = { orgId: string; name: string }
 export type Notice = { kind: 'ok' | 'bad'; text: string }
 
-export const orgKeysPath = (orgId: string) => `/orgs/${encodeURIComponent(orgId)}/keys`
 
 // Page URL with only the parameters that carry a value.
-export function orgKeysUrl(orgId: string, params: Record<string, string | number | null | undefined> = {}): string {
-  const query = new URLSearchParams()
-  for (const [name, value] of Object.entries(params)) {
-    if (value !== null && value !== undefined && value !== '') query.set(name, String(value))
-  }
-  const search = query.toString()
-  return search ? `${orgKeysPath(orgId)}?${search}` : orgKeysPath(orgId)
-}
 
 export const keyRowId = (number: number) => `key-${number}`
 

@@ -4,6 +4,7 @@ import type { TempKeyStatus } from '../../src/domain/lock/temp-key-status'
 import { LocalTime } from '../components/local-time'
 import { StatusBadge } from '../components/temp-key-status'
 import { Layout } from '../layout'
+import { openPath } from '../paths'
 
 export type GuestResult =
   | { kind: 'opened' }
@@ -31,7 +32,6 @@ export type GuestKeyView = {
   result: GuestResult | null
 }
 
-export const openPath = (uuid: string) => `/temp-keys/${uuid}/open`
 
 function Result({ result }: { result: GuestResult | null }): JSX.Element {
   if (!result) return ''

@@ -1,6 +1,7 @@
 // /orgs/{orgId}/webhooks: an organisation's partner webhooks at a glance: each subscription's health (status,
 // last delivery, failures, dead letters, backlog), the latest attempts, and a replay form per subscription.
 import { Layout } from '../layout'
+import { orgWebhooksPath } from '../paths'
 
 export type AttemptView = {
   id: number
@@ -41,7 +42,6 @@ export type WebhooksPageView = {
   notice: string | null
 }
 
-export const orgWebhooksPath = (orgId: string) => `/orgs/${encodeURIComponent(orgId)}/webhooks`
 
 const TIME = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' })
 

@@ -16,8 +16,9 @@ import {
   recentDeliveries,
   type Webhook,
 } from '../../webhooks/subscriptions'
-import { type AttemptView, orgWebhooksPath, renderWebhooksPage, type SubscriptionView } from '../../../views/pages/webhooks'
+import { type AttemptView, renderWebhooksPage, type SubscriptionView } from '../../../views/pages/webhooks'
 import { html, pagePlugin, redirect, verifyCsrf } from './support'
+import { orgWebhooksPath } from '../../../views/paths'
 
 const BACKLOG_CAP = 10_000
 

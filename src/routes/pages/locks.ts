@@ -11,9 +11,10 @@ import { listLockKeys, listLockResidents, listOwnedLocks } from '../../projectio
 import { findUser } from '../../projections/users'
 import type { LockEventView } from '../../../views/components/lock-events'
 import { LockDetailPage, type LockDetailView, type OpenOutcome, OpenResult } from '../../../views/pages/locks-detail'
-import { LOCKS_PATH, LocksPage, lockPath } from '../../../views/pages/locks'
+import { LocksPage } from '../../../views/pages/locks'
 import { eventMetadata, LockIdParams } from '../models'
 import { html, isHtmx, pagePlugin, redirect, verifyCsrf } from './support'
+import { lockPath, LOCKS_PATH } from '../../../views/paths'
 
 const loginUrl = (next: string) => `/login?next=${encodeURIComponent(next).replaceAll('%2F', '/')}`
 

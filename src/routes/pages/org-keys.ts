@@ -1,21 +1,19 @@
-// Inventory pages: /me/keys for the key holder, /orgs/{orgId}/keys for the issuing organisation's staff. Writes go
-// through the command handler with the API's domain commands and rules; every POST checks the CSRF token. Plain
-// forms get full pages and 303s; htmx gets the one fragment that changed (chosen by HX-Target on the page URL).
+// The key desk, /orgs/{orgId}/keys: the issuing organisation's staff find a user and hand out or take back its physical
+// keys. Writes go through the command handler with the API's domain commands and rules; every POST checks the CSRF
+// token. Plain forms get full pages and 303s; htmx gets the one fragment that changed (chosen by HX-Target).
 import { Value } from '@sinclair/typebox/value'
 import { Elysia, t } from 'elysia'
 import { canIssuePhysicalKey } from '../../auth/policies'
 import type { Principal } from '../../auth/principal'
-import type { PhysicalKeyRow, User } from '../../db/schema'
+import type { User } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { DomainError } from '../../domain/errors'
 import type { UserCommand } from '../../domain/user/commands'
 import { userAggregate } from '../../domain/user/decide'
 import { userStreamId } from '../../domain/user/events'
 import { findOrg, staffOrgIds } from '../../projections/orgs'
-import { findUser, findUserByEmail, getPhysicalKey, listPhysicalKeys } from '../../projections/users'
-import type { KeyView } from '../../../views/components/physical-keys'
+import { findUserByEmail, getPhysicalKey } from '../../projections/users'
 import { renderErrorPage } from '../../../views/pages/error'
-import { MY_KEYS_PATH, MyKeysPage, MyKeysTable } from '../../../views/pages/my-keys'
 import {
   AddKeyForm,
   type AddKeyFormView,
@@ -27,33 +25,20 @@ import {
   type Notice,
   OrgKeysPage,
   type OrgRef,
-  orgKeysPath,
-  orgKeysUrl,
   UserPanel,
   type UserPanelView,
 } from '../../../views/pages/org-keys'
-import { Cursor, physicalKeyCursor } from '../cursor'
+import { Cursor } from '../cursor'
 import { eventMetadata } from '../models'
 import { AddPhysicalKeyBody } from '../physical-keys'
 import { requestInfo } from '../../request-context'
+import { here, keysPage, signedIn, toKeyView } from './common'
 import { html, isHtmx, pagePlugin, redirect, verifyCsrf } from './support'
+import { loginUrl, orgKeysPath, orgKeysUrl } from '../../../views/paths'
 
 // The desk answers different fragments per HX-Target, so caches must key on both.
 const DESK_HEADERS = { vary: 'HX-Request, HX-Target' }
 const NOTE_MAX = AddPhysicalKeyBody.properties.note.maxLength ?? 500
-
-// Back to where the reader was after signing in: /login?next=/me/keys
-const loginUrl = (next: string) => `/login?next=${encodeURIComponent(next).replaceAll('%2F', '/')}`
-const here = (request: Request) => {
-  const url = new URL(request.url)
-  return url.pathname + url.search
-}
-
-const toKeyView = ({ number, orgId, orgName, note, addedAt }: PhysicalKeyRow): KeyView => ({ number, orgId, orgName, note, addedAt })
-
-// A session for a user that no longer exists counts as signed out.
-const signedIn = (deps: Deps, sessionUserId: string | null): User | null =>
-  sessionUserId === null ? null : (findUser(deps.db, sessionUserId) ?? null)
 
 type Desk = { deps: Deps; request: Request; org: OrgRef; staff: User; csrfToken: string }
 type DeskContext = { request: Request; sessionUserId: string | null; csrfToken: string }
@@ -74,29 +59,11 @@ async function openDesk(deps: Deps, orgId: string, context: DeskContext, next: s
   return { deps, request, org: { orgId, name: org.name }, staff, csrfToken }
 }
 
-// Both pages list a user's keys a page at a time; `cursor` ('' = the first page) comes from their own Next page links.
-const PAGE_SIZE = 50
-
-function keysPage(deps: Deps, userId: string, orgIds: string[] | null, q: string, cursor: string) {
-  const after = cursor === '' ? null : physicalKeyCursor.decode(cursor)
-  const { keys, total, next } = listPhysicalKeys(deps.db, userId, { orgIds, ...(q !== '' ? { q } : {}) }, { after, limit: PAGE_SIZE })
-  return { keys: keys.map(toKeyView), total, nextCursor: next === null ? null : physicalKeyCursor.encode(next) }
-}
-
 type InventoryOptions = { q?: string; cursor?: string; confirm?: number | null; notice?: Notice | null }
 
 function inventoryView(desk: Desk, user: User, { q = '', cursor = '', confirm = null, notice = null }: InventoryOptions = {}): InventoryView {
   const page = keysPage(desk.deps, user.userId, [desk.org.orgId], q, cursor)
   return { org: desk.org, csrfToken: desk.csrfToken, email: user.email ?? '', q, cursor, ...page, confirm, notice }
-}
-
-// /me/keys?q=…&cursor=…, with only the parameters that carry a value.
-function myKeysUrl(q: string, cursor: string | null): string {
-  const query = new URLSearchParams()
-  if (q !== '') query.set('q', q)
-  if (cursor) query.set('cursor', cursor)
-  const search = query.toString()
-  return search ? `${MY_KEYS_PATH}?${search}` : MY_KEYS_PATH
 }
 
 function addForm(desk: Desk, user: User, note = '', errors: AddKeyFormView['errors'] = {}, notice: Notice | null = null): AddKeyFormView {
@@ -193,27 +160,9 @@ const Email = t.String({ maxLength: 320 })
 const Search = t.Optional(t.String({ maxLength: 500 }))
 const KeyNumber = t.Integer({ minimum: 1 })
 
-export const inventoryPages = (deps: Deps) =>
-  new Elysia({ name: 'pages.inventory', detail: { hide: true } })
+export const orgKeysPages = (deps: Deps) =>
+  new Elysia({ name: 'pages.org-keys', detail: { hide: true } })
     .use(pagePlugin(deps))
-    .get(
-      MY_KEYS_PATH,
-      async ({ query, request, sessionUserId, csrfToken }) => {
-        const me = signedIn(deps, sessionUserId)
-        if (!me) return redirect(request, loginUrl(here(request)))
-        const q = query.q ?? ''
-        const cursor = query.cursor ?? ''
-        const { nextCursor, ...page } = keysPage(deps, me.userId, null, q, cursor)
-        const table = { q, ...page, nextPage: nextCursor && myKeysUrl(q, nextCursor), firstPage: cursor === '' ? null : myKeysUrl(q, null) }
-        if (isHtmx(request)) return html(await MyKeysTable(table))
-        const staffOrgs = staffOrgIds(deps.db, me.userId).flatMap((orgId) => {
-          const org = findOrg(deps.db, orgId)
-          return org ? [{ orgId, name: org.name }] : []
-        })
-        return html(await MyKeysPage({ ...table, csrfToken, signedInAs: me.email ?? me.userId, staffOrgs }))
-      },
-      { query: t.Object({ q: Search, cursor: t.Optional(Cursor) }) },
-    )
     .get(
       '/orgs/:orgId/keys',
       async ({ params, query, ...context }) => {

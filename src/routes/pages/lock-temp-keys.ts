@@ -13,7 +13,12 @@ import { createTempKey, deleteTempKey, pageLiveTempKeys, tempKeyFacts, type Temp
 import { findLock, findTempKey } from '../../projections/locks'
 import { staffOrgIds } from '../../projections/orgs'
 import { emptyForm, type FormErrors, type TempKeyFormValues } from '../../../views/components/temp-key-form'
-import { DeleteTempKeyPage, EditTempKeyPage, LockTempKeysPage, type OwnerKeyView, tempKeysPath } from '../../../views/pages/lock-temp-keys'
+import {
+  DeleteTempKeyPage,
+  EditTempKeyPage,
+  LockTempKeysPage,
+  type OwnerKeyView,
+} from '../../../views/pages/lock-temp-keys'
 import { requestInfo } from '../../request-context'
 import { tempKeyCursor } from '../cursor'
 import { csrfFor, html, pagePlugin, redirect, verifyCsrf } from './support'
@@ -28,7 +33,8 @@ import {
   parseKeyForm,
   whitelistLabels,
 } from './temp-key-form'
-import { describeSchedule, emailOf, findKey, guestPath, lockLabel, loginUrl, sessionUser, settle } from './temp-keys'
+import { describeSchedule, emailOf, findKey, lockLabel, sessionUser, settle } from './common'
+import { guestPath, loginUrl, tempKeysPath } from '../../../views/paths'
 
 // The pages' caller for a lock: its owner acts as themself, its organisation's staff act for the organisation
 // (so the API's rule "the lock's org may manage" applies). Anyone else: 403 if they can see the lock, else 404.

@@ -1,0 +1,102 @@
+// What several page controllers (and the documented open endpoint's browser answer) share: finding a key from a
+// link, how a lock and a schedule read on a page, who is signed in, and the guest page's view model.
+import type { Lock, PhysicalKeyRow, TempKeyRow, User } from '../../db/schema'
+import type { Deps } from '../../deps'
+import { DomainError } from '../../domain/errors'
+import type { Schedule } from '../../domain/lock/state'
+import { usesLeft } from '../../domain/lock/temp-key-status'
+import { normaliseKeyUuid, tempKeyFacts } from '../../locks/temp-keys'
+import { findLock, findTempKey } from '../../projections/locks'
+import { findUser, listPhysicalKeys } from '../../projections/users'
+import { newOnceToken } from '../../reads/page-template'
+import type { KeyView } from '../../../views/components/physical-keys'
+import type { GuestKeyView, GuestResult } from '../../../views/pages/temp-key'
+import { guestPath, loginUrl } from '../../../views/paths'
+import { physicalKeyCursor } from '../cursor'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+// Set by a successful plain-form open, read (and cleared) by the next page view: "Door opened" shows once.
+export const OPENED_COOKIE = 'spkey_opened'
+
+
+export const findKey = (deps: Deps, uuid: string): TempKeyRow | undefined =>
+  UUID.test(uuid) ? findTempKey(deps.db, normaliseKeyUuid(uuid)) : undefined
+
+export const lockLabel = (lock: Pick<Lock, 'lockId' | 'vendorName'> | undefined, lockId: number) =>
+  lock?.vendorName ? `Lock ${lockId} · ${lock.vendorName}` : `Lock ${lockId}`
+
+
+const DAY_NAMES: Record<string, string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' }
+
+export const describeSchedule = (schedule: Schedule | undefined): string[] =>
+  schedule
+    ? schedule.weekly.map((w) => `${w.days.map((d) => DAY_NAMES[d] ?? d).join(', ')} ${w.from}–${w.until} (${schedule.timezone})`)
+    : []
+
+export const emailOf = (deps: Deps, userId: string | null) => (userId === null ? null : (findUser(deps.db, userId)?.email ?? userId))
+
+// A session for a user that no longer exists counts as signed out.
+export const sessionUser = (deps: Deps, userId: string | null) => (userId !== null && findUser(deps.db, userId) ? userId : null)
+
+export type Viewer = { userId: string | null; csrfToken: string }
+
+export function guestView(deps: Deps, row: TempKeyRow, viewer: Viewer, result: GuestResult | null): GuestKeyView {
+  const facts = tempKeyFacts(row, deps.clock.now())
+  const lock = findLock(deps.db, row.lockId)
+  const access =
+    facts.accessMode === 'public' || (viewer.userId !== null && facts.allowedUserIds.includes(viewer.userId))
+      ? 'granted'
+      : viewer.userId === null
+        ? 'sign-in'
+        : 'not-listed'
+  return {
+    uuid: row.uuid,
+    lockLabel: lockLabel(lock, row.lockId),
+    lockUuid: row.lockUuid,
+    description: facts.description ?? null,
+    validFrom: facts.validFrom,
+    validUntil: facts.validUntil,
+    status: facts.status,
+    maxUses: facts.maxUses,
+    usesLeft: usesLeft(facts),
+    scheduleLines: describeSchedule(facts.schedule),
+    nextWindow: facts.nextWindow ?? null,
+    access,
+    signInUrl: loginUrl(guestPath(row.uuid)),
+    signedInAs: emailOf(deps, viewer.userId),
+    csrfToken: viewer.csrfToken,
+    onceToken: newOnceToken(),
+    result,
+  }
+}
+
+// Domain refusals render on the page; anything else is the server's problem and goes to the error mapper.
+export async function settle<T>(work: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: DomainError }> {
+  try {
+    return { ok: true, value: await work() }
+  } catch (error) {
+    if (error instanceof DomainError) return { ok: false, error }
+    throw error
+  }
+}
+
+// The page's own address, query included: where to come back to after signing in.
+export const here = (request: Request) => {
+  const url = new URL(request.url)
+  return url.pathname + url.search
+}
+
+export const toKeyView = ({ number, orgId, orgName, note, addedAt }: PhysicalKeyRow): KeyView => ({ number, orgId, orgName, note, addedAt })
+
+// A session for a user that no longer exists counts as signed out.
+export const signedIn = (deps: Deps, sessionUserId: string | null): User | null =>
+  sessionUserId === null ? null : (findUser(deps.db, sessionUserId) ?? null)
+
+// Both pages list a user's keys a page at a time; `cursor` ('' = the first page) comes from their own Next page links.
+const PAGE_SIZE = 50
+
+export function keysPage(deps: Deps, userId: string, orgIds: string[] | null, q: string, cursor: string) {
+  const after = cursor === '' ? null : physicalKeyCursor.decode(cursor)
+  const { keys, total, next } = listPhysicalKeys(deps.db, userId, { orgIds, ...(q !== '' ? { q } : {}) }, { after, limit: PAGE_SIZE })
+  return { keys: keys.map(toKeyView), total, nextCursor: next === null ? null : physicalKeyCursor.encode(next) }
+}

@@ -1,0 +1,75 @@
+// The guest pages behind a shared link: the key's page (cached per viewer as a template, reads/reads.ts guestPage) and
+// the confirmation page after an open the lock queued. The open itself is routes/temp-key-open.ts.
+import { Elysia, t } from 'elysia'
+import { readCookie } from '../../auth/principal'
+import type { Deps } from '../../deps'
+import { statusStableUntil } from '../../domain/lock/temp-key-status'
+import { findLock } from '../../projections/locks'
+import { CSRF_MARK, fillTemplate, ONCE_MARK, type PageTemplate, toTemplate } from '../../reads/page-template'
+import { TempKeyConfirmationPage, TempKeyNotFoundPage, TempKeyPage } from '../../../views/pages/temp-key'
+import { findKey, guestView, lockLabel, OPENED_COOKIE, sessionUser } from './common'
+import { cookie, html, pagePlugin } from './support'
+
+// The guest page is rendered once per key and viewer with markers where the per-browser CSRF token and the per-view
+// once token go (reads/page-template.ts), then kept (reads/reads.ts guestPage) and filled for each view.
+async function renderGuestPageTemplate(deps: Deps, rawUuid: string, userId: string | null): Promise<PageTemplate | null> {
+  const row = findKey(deps, rawUuid)
+  if (!row) return null
+  const view = { ...guestView(deps, row, { userId, csrfToken: CSRF_MARK }, null), onceToken: ONCE_MARK }
+  const rendered = await TempKeyPage(view)
+  const template = toTemplate(rendered)
+  deps.reads.keepGuestPage(rawUuid, userId, row.lockId, { template, stableUntil: statusStableUntil(row, deps.clock.now()), bytes: rendered.length })
+  return template
+}
+
+export const tempKeyPages = (deps: Deps) =>
+  new Elysia({ name: 'pages.temp-keys' })
+    .use(pagePlugin(deps))
+    .get(
+      '/temp-keys/:uuid',
+      async ({ params, query, request, sessionUserId, csrfToken }) => {
+        const userId = sessionUser(deps, sessionUserId)
+        // The flash: only right after the redirect of a successful open, never on a reload of that address.
+        const openedUuid = query.opened === '1' ? readCookie(request.headers, OPENED_COOKIE) : null
+        const openedRow = openedUuid === null ? undefined : findKey(deps, params.uuid)
+        if (openedRow && openedRow.uuid === openedUuid) {
+          const view = guestView(deps, openedRow, { userId, csrfToken }, { kind: 'opened' })
+          return html(await TempKeyPage(view), { headers: { 'set-cookie': cookie(deps, OPENED_COOKIE, '', 0) } })
+        }
+        const template = deps.reads.guestPage(params.uuid, userId, deps.clock.now()) ?? (await renderGuestPageTemplate(deps, params.uuid, userId))
+        if (!template) return html(await TempKeyNotFoundPage(), { status: 404 })
+        return html(fillTemplate(template, csrfToken))
+      },
+      {
+        params: t.Object({ uuid: t.String({ maxLength: 64, description: 'Temporary key UUID' }) }),
+        // Shared links pick up tracking parameters (utm_*, fbclid) on the way: extra ones are ignored.
+        query: t.Object({ opened: t.Optional(t.String({ maxLength: 8 })) }, { additionalProperties: true }),
+        detail: {
+          tags: ['TempKey', 'Web'],
+          summary: 'Render temp key web page',
+          description: 'The guest page (text/html): status, validity in local time, uses left and the Open button; 404 for an unknown key.',
+        },
+      },
+    )
+    .get(
+      '/temp-keys/:uuid/confirmation',
+      async ({ params, query }) => {
+        const row = findKey(deps, params.uuid)
+        if (!row) return html(await TempKeyNotFoundPage(), { status: 404 })
+        const lock = findLock(deps.db, row.lockId)
+        const offline = query.offline === 'true' || query.offline === '1'
+        return html(await TempKeyConfirmationPage({ uuid: row.uuid, lockLabel: lockLabel(lock, row.lockId), lockUuid: row.lockUuid, offline }))
+      },
+      {
+        params: t.Object({ uuid: t.String({ maxLength: 64, description: 'Temporary key UUID' }) }),
+        query: t.Object(
+          { offline: t.Optional(t.String({ maxLength: 8, description: 'Device was offline when command was sent' })) },
+          { additionalProperties: true },
+        ),
+        detail: {
+          tags: ['TempKey', 'Web'],
+          summary: 'Render temp key confirmation page',
+          description: 'Confirms the open command was sent (queued when the lock was offline), with lock info and a link back.',
+        },
+      },
+    )

@@ -1,0 +1,121 @@
+// POST /temp-keys/{uuid}/open, the documented endpoint, for JSON clients and browsers alike: rate-limited, the opener
+// resolved (bearer, org key's acting user, or the browser session with its CSRF token), exactly once per submission (the
+// form's one-time `_once` token or an Idempotency-Key), answered as the docs say (303 or the envelope) or, to a
+// browser, with the guest page showing the outcome.
+import { Elysia, t } from 'elysia'
+import { authPlugin, type Principal, principalName, resolveSessionUser } from '../auth/principal'
+import type { Deps } from '../deps'
+import { type DomainError, Invalid, NotFound, RateLimited } from '../domain/errors'
+import type { TempKeyOpen } from '../locks/doors'
+import { normaliseKeyUuid } from '../locks/temp-keys'
+import { requestInfo } from '../request-context'
+import { type GuestResult, TempKeyCard, TempKeyNotFoundCard, TempKeyNotFoundPage, TempKeyPage } from '../../views/pages/temp-key'
+import { guestPath } from '../../views/paths'
+import { prefersHtml } from './errors'
+import { CommandEnvelope, commandResponse, errorResponses } from './models'
+import { findKey, guestView, OPENED_COOKIE, sessionUser, settle } from './pages/common'
+import { cookie, csrfFor, html, isHtmx, redirect, verifyCsrf } from './pages/support'
+import { clientIp, createRateLimiter } from './rate-limit'
+
+// Who opens: the Bearer user (or the org key's acting user), else the browser session; a cookie-authenticated
+// post must carry the CSRF token, since the browser sends the cookie on its own.
+async function openerId(deps: Deps, principal: Principal, request: Request, body: unknown): Promise<string | null> {
+  if (principal.kind === 'user') return principal.userId
+  if (principal.kind === 'org') return principal.actingUserId
+  const fromCookie = sessionUser(deps, await resolveSessionUser(deps, request.headers))
+  if (fromCookie !== null) verifyCsrf(request, body)
+  return fromCookie
+}
+
+const OpenBody = t.Optional(
+  t.Object({ _csrf: t.Optional(t.String({ maxLength: 200 })), _once: t.Optional(t.String({ maxLength: 200 })) }),
+)
+
+function onceTokenOf(request: Request, body: { _once?: string } | null | undefined): string | null {
+  const token = body?._once ?? request.headers.get('idempotency-key')
+  if (token === null || token === '') return null
+  if (token.length > 200) throw new Invalid('Idempotency-Key is too long', [{ field: 'Idempotency-Key', message: 'at most 200 characters' }])
+  return token
+}
+
+function refusalResult(error: DomainError, requestId: string): GuestResult {
+  return { kind: 'refused', message: error.message, reference: error.status >= 500 ? requestId : null }
+}
+
+// POST /temp-keys/{uuid}/open: the documented endpoint, for JSON clients and browsers (form post or htmx).
+export const tempKeyOpenRoutes = (deps: Deps) => {
+  const perIp = createRateLimiter({ limit: deps.config.openRateLimitPerIp, windowMs: 60_000, message: 'Too many open attempts from this address; wait a minute' })
+  const perKey = createRateLimiter({ limit: deps.config.openRateLimitPerKey, windowMs: 60_000, message: 'Too many open attempts for this key; wait a minute' })
+  const limit = (request: Request, server: Parameters<typeof clientIp>[0], uuid: string) => {
+    const now = deps.clock.now()
+    if (deps.config.openRateLimitPerIp > 0) perIp.hit([`ip:${clientIp(server, request, deps.config.trustedProxyHops)}`], now)
+    if (deps.config.openRateLimitPerKey > 0) perKey.hit([`key:${uuid}`], now)
+  }
+
+  // JSON clients that ask for it get the command envelope; any other client (curl, fetch: no Accept or */*) gets the
+  // documented 303. Refusals reach both as the JSON error envelope.
+  const openForClient = async (request: Request, uuid: string, open: () => Promise<TempKeyOpen>) => {
+    const outcome = await open()
+    if (!(request.headers.get('accept') ?? '').includes('application/json')) {
+      // docs: "On success, increments the usage counter and redirects back to the temp key page".
+      return redirect(request, outcome.offline ? `${guestPath(uuid)}/confirmation?offline=true` : guestPath(uuid))
+    }
+    return Response.json(
+      commandResponse(String(outcome.lockId), outcome.handled, { tempKeyUuid: uuid, offline: outcome.offline }, 'TempKeyUsed'),
+    )
+  }
+
+  // Browsers see the outcome on the key page: a 303 after a plain form's success, else the page (or, for htmx,
+  // the card) with the result and the refusal's own status.
+  const openForBrowser = async (request: Request, uuid: string, requestId: string, open: () => Promise<TempKeyOpen>) => {
+    const settled = await settle(open)
+    if (settled.ok && !isHtmx(request)) {
+      // docs: a browser's successful open answers 303 back to the key page (the confirmation when queued offline).
+      if (settled.value.offline) return redirect(request, `${guestPath(uuid)}/confirmation?offline=true`)
+      return redirect(request, `${guestPath(uuid)}?opened=1`, { 'set-cookie': cookie(deps, OPENED_COOKIE, uuid, 60) })
+    }
+    const status = settled.ok ? 200 : settled.error.status
+    const headers: Record<string, string> =
+      !settled.ok && settled.error instanceof RateLimited ? { 'retry-after': String(settled.error.retryAfter) } : {}
+    const row = findKey(deps, uuid)
+    if (!row) return html(await (isHtmx(request) ? TempKeyNotFoundCard() : TempKeyNotFoundPage()), { status: 404, headers })
+    const viewer = { userId: sessionUser(deps, await resolveSessionUser(deps, request.headers)), csrfToken: csrfFor(deps, request).csrfToken }
+    const result: GuestResult = settled.ok ? { kind: settled.value.offline ? 'offline' : 'opened' } : refusalResult(settled.error, requestId)
+    const view = guestView(deps, row, viewer, result)
+    return html(await (isHtmx(request) ? TempKeyCard(view) : TempKeyPage(view)), { status, headers })
+  }
+
+  return new Elysia({ name: 'routes.temp-key-open', detail: { tags: ['TempKey', 'Web'] } }).use(authPlugin(deps)).post(
+    '/temp-keys/:uuid/open',
+    ({ params, body, principal, request, server }) => {
+      const uuid = normaliseKeyUuid(params.uuid)
+      const requestId = requestInfo(request).requestId
+      const open = async () => {
+        limit(request, server, uuid)
+        // Before the caller's credentials are looked at: an unknown key is a 404 whoever asks (memoised, no query).
+        if (deps.doors.lockOfKey(uuid) === undefined) throw new NotFound('Temporary key not found')
+        const userId = await openerId(deps, principal, request, body)
+        const token = onceTokenOf(request, body)
+        const metadata = { requestId, principal: userId ?? principalName(principal) }
+        // Keyed by user too: two people who happen to pick the same Idempotency-Key never share an outcome.
+        const onceToken = token === null ? null : `${uuid}:${userId ?? '-'}:${token}`
+        return deps.doors.openWithTempKey({ tempKeyUuid: uuid, userId, requestId, onceToken }, metadata)
+      }
+      return isHtmx(request) || prefersHtml(request) ? openForBrowser(request, uuid, requestId, open) : openForClient(request, uuid, open)
+    },
+    {
+      params: t.Object({ uuid: t.String({ maxLength: 64, description: 'Temporary key UUID' }) }),
+      body: OpenBody,
+      response: { 200: CommandEnvelope({ tempKeyUuid: t.String(), offline: t.Boolean() }), ...errorResponses },
+      detail: {
+        summary: 'Open lock via temp key',
+        description:
+          'Checks the key (validity window, schedule, uses, whitelist), drives the lock and records LockOpenRequested + ' +
+          'TempKeyUsed once the lock confirmed. Clients sending Accept: application/json get the envelope (200); others a 303 ' +
+          'back to the key page (to the confirmation page when the lock was offline). ' +
+          'Send an Idempotency-Key to make retries safe. Public keys need no credentials; user-whitelist keys need a listed user.',
+      },
+    },
+  )
+}
+

@@ -1,0 +1,30 @@
+// Every address the pages link to or redirect to, built in one place: views and page controllers both import these.
+
+// A query string of the parameters that carry a value, in the order given.
+function withQuery(path: string, params: Record<string, string | number | null | undefined>): string {
+  const query = new URLSearchParams()
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== null && value !== undefined && value !== '') query.set(name, String(value))
+  }
+  const search = query.toString()
+  return search ? `${path}?${search}` : path
+}
+
+// Back to where the reader was after signing in: /login?next=/me/keys
+export const loginUrl = (next: string) => `/login?next=${encodeURIComponent(next).replaceAll('%2F', '/')}`
+
+export const guestPath = (uuid: string) => `/temp-keys/${uuid}`
+export const openPath = (uuid: string) => `/temp-keys/${uuid}/open`
+
+export const LOCKS_PATH = '/locks'
+export const lockPath = (lockId: number) => `${LOCKS_PATH}/${lockId}`
+export const tempKeysPath = (lockId: number) => `/locks/${lockId}/temp-keys`
+
+export const MY_KEYS_PATH = '/me/keys'
+export const myKeysUrl = (params: { q?: string; cursor?: string | null }) => withQuery(MY_KEYS_PATH, params)
+
+export const orgKeysPath = (orgId: string) => `/orgs/${encodeURIComponent(orgId)}/keys`
+export const orgKeysUrl = (orgId: string, params: Record<string, string | number | null | undefined> = {}) =>
+  withQuery(orgKeysPath(orgId), params)
+
+export const orgWebhooksPath = (orgId: string) => `/orgs/${encodeURIComponent(orgId)}/webhooks`
