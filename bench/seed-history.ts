@@ -51,7 +51,7 @@ function batchedAppender(deps: Deps) {
   }
 }
 
-function seedLock(deps: Deps, out: ReturnType<typeof batchedAppender>, orgId: string, history: LockHistory, now: number) {
+function seedLock(out: ReturnType<typeof batchedAppender>, orgId: string, history: LockHistory, now: number) {
   const { decide, evolve, initialState } = lockAggregate.decider
   const streamId = lockStreamId(history.lockId)
   // The history spreads over the past: one key a second, the last one a second ago.
@@ -126,7 +126,7 @@ export async function seedHistory(spec: HistorySpec): Promise<SeededHistory> {
     const { apiKey } = await issueApiKey(deps, spec.orgId, { createdBy: 'bench' })
     const now = Date.now()
     const out = batchedAppender(deps)
-    const locks = spec.locks.map((history) => seedLock(deps, out, spec.orgId, history, now))
+    const locks = spec.locks.map((history) => seedLock(out, spec.orgId, history, now))
     const users = spec.users.map((history) => seedUsers(out, history, spec.orgId, now))
     const events = out.done()
     return { apiKey, locks, users, events }

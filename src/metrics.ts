@@ -40,8 +40,8 @@ export function createMetrics() {
     series.sum += seconds
     // Same rule as prom-client: the first bucket whose upper bound is >= the value; above the last only counts.
     let i = 0
-    while (i < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[i]!) i++
-    if (i < LATENCY_BUCKETS.length) series.buckets[i]!++
+    while (i < LATENCY_BUCKETS.length && seconds > (LATENCY_BUCKETS[i] ?? Number.POSITIVE_INFINITY)) i++
+    if (i < LATENCY_BUCKETS.length) series.buckets[i] = (series.buckets[i] ?? 0) + 1
   }
 
   return {
@@ -71,7 +71,9 @@ export function createMetrics() {
         for (const entry of entries) {
           const series = bySeriesLabels.get(entry.labels)
           if (!series) continue
-          LATENCY_BUCKETS.forEach((bound, i) => (entry.bucketValues[bound] = series.buckets[i]!))
+          LATENCY_BUCKETS.forEach((bound, i) => {
+            entry.bucketValues[bound] = series.buckets[i] ?? 0
+          })
           entry.sum = series.sum
           entry.count = series.count
         }

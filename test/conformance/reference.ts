@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-// biome-ignore lint: the documents are untyped JSON.
+// The documents are untyped JSON.
 export type Json = any
 export type Schema = Record<string, Json>
 

@@ -87,7 +87,7 @@ describe('decision rows', () => {
             const actual: Outcome =
               result?.status === 'fulfilled'
                 ? { events: result.value.events.map(({ type, data }) => ({ type, data })) }
-                : { error: (result?.reason as Error).constructor.name }
+                : { error: ((result?.reason ?? new Error()) as Error).constructor.name }
             expect(actual).toEqual(expected)
             if ('events' in expected) history.push(...(expected.events as LockEvent[]))
           }

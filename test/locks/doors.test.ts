@@ -93,10 +93,10 @@ describe('a temp-key open', () => {
 
     await Bun.sleep(20)
     expect(held).toHaveLength(2)
-    held.splice(0).forEach((release) => release())
+    for (const release of held.splice(0)) release()
     await Bun.sleep(20)
     expect(held).toHaveLength(1)
-    held.splice(0).forEach((release) => release())
+    for (const release of held.splice(0)) release()
 
     expect((await Promise.all(opens)).map((o) => o.handled.events.at(-1)?.data)).toMatchObject([{ usedCount: 1 }, { usedCount: 1 }, { usedCount: 2 }])
   })

@@ -295,7 +295,7 @@ describe('the /orgs/{orgId}/webhooks page', () => {
     const outsider = await ctx.user()
     const refused = await ctx.call('GET', `/orgs/${partner.orgId}/webhooks`, { headers: { cookie: `spkey_session=${outsider.token}`, accept: 'text/html' } })
     expect(refused.status).toBe(403)
-    expect(refused.text).not.toContain(partner.orgId + '/webhooks/')
+    expect(refused.text).not.toContain(`${partner.orgId}/webhooks/`)
   })
 
   it('should replay only with a valid CSRF token', async () => {

@@ -80,7 +80,10 @@ describe('a delivery to a URL with a host name', () => {
     const server = () => {
       const tls = { cert: Bun.file(join(TLS, 'hooks.pem')), key: Bun.file(join(TLS, 'hooks.key')) }
       const hosts: (string | null)[] = []
-      const listener = Bun.serve({ port: 0, hostname: '127.0.0.1', tls, fetch: (request) => (hosts.push(request.headers.get('host')), new Response('ok')) })
+      const listener = Bun.serve({ port: 0, hostname: '127.0.0.1', tls, fetch: (request) => {
+        hosts.push(request.headers.get('host'))
+        return new Response('ok')
+      } })
       stopAfterTest(() => listener.stop(true))
       return { port: listener.port, hosts }
     }

@@ -2,7 +2,7 @@
 // within its window and uses, for an allowed user; each use counts exactly once on the lock stream. A temp-key
 // command decides on the lock's facts and that one key's state (a decision row), never on the lock's other keys.
 import type { Aggregate, Entities } from '../../eventstore/types'
-import { Conflict, DomainError, type FieldIssue, Forbidden, Invalid, NotFound, Unauthorized } from '../errors'
+import { Conflict, type DomainError, type FieldIssue, Forbidden, Invalid, NotFound, Unauthorized } from '../errors'
 import type {
   AddKey,
   ChangeLockUuid,

@@ -21,6 +21,7 @@ const PROTOCOLS: readonly MqttProtocol[] = ['mqtt', 'mqtts', 'tcp', 'ssl', 'ws',
 const isProtocol = (value: string): value is MqttProtocol => PROTOCOLS.some((protocol) => protocol === value)
 
 // A uuid becomes a topic level: separators or wildcards in it would address other locks' topics.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what a topic level must not hold.
 const isTopicLevel = (value: string) => value !== '' && !/[/+#\u0000]/.test(value)
 
 function deferred(): Deferred {

@@ -462,7 +462,7 @@ export const tempKeyChecks: Check[] = [
       const { uuid } = await tempKey(h)
       return h.call('POST', `/temp-keys/${uuid}/open`, { headers: BROWSER })
     },
-    verify: (res, h) => has((res.headers.get('location') ?? '').includes('/temp-keys/'), `location ${res.headers.get('location')}`),
+    verify: (res) => has((res.headers.get('location') ?? '').includes('/temp-keys/'), `location ${res.headers.get('location')}`),
   },
   {
     op: OPEN,
