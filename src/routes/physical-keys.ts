@@ -86,10 +86,12 @@ const inventoryKey = (deps: Deps, caller: Authenticated, userId: string, filter:
 export const cachedInventory = (deps: Deps, caller: Authenticated, userId: string, filter: ListFilter): string | undefined =>
   deps.readCache.get<string>(inventoryKey(deps, caller, userId, filter), deps.clock.now())
 
+// Refused before the user is looked up: to a user who may see no one else's keys, an unknown id and another user's
+// look the same (403, docs/auth.md), so the answer reveals no accounts.
 function readableScope(deps: Deps, caller: Authenticated, userId: string): string[] | null {
-  if (!findUser(deps.db, userId)) throw new NotFound('User not found')
   const scope = visibleScope(deps, caller, userId)
   if (scope?.length === 0) throw new Forbidden()
+  if (!findUser(deps.db, userId)) throw new NotFound('User not found')
   return scope
 }
 
