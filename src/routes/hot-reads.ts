@@ -2,7 +2,7 @@
 // paths here; a hit gets exactly what the Elysia route would send (body, headers, metrics, access log) for a third of
 // the CPU, and anything else (a miss, a query string, a signed-in browser, a bearer token, a request with a body)
 // goes on to the app, which runs every hook and check as usual.
-import { orgPrincipal, readCookie, SESSION_COOKIE, spoofedHeaders } from '../auth/principal'
+import { cookieName, orgPrincipal, readCookie, SESSION_COOKIE, spoofedHeaders } from '../auth/principal'
 import type { Deps } from '../deps'
 import { csrfFor } from './pages/support'
 import { cachedGuestPage, fillGuestPage } from './pages/temp-keys'
@@ -40,7 +40,7 @@ export function hotReads(deps: Deps, replied: Replied, app: () => { fetch: (requ
     '/temp-keys/:uuid': {
       GET: (request) => {
         startRequest(request)
-        if (!plain(request) || readCookie(request.headers, SESSION_COOKIE) !== null) return next(request)
+        if (!plain(request) || readCookie(request.headers, cookieName(deps, SESSION_COOKIE)) !== null) return next(request)
         const template = cachedGuestPage(deps, request.params.uuid ?? '', null)
         if (template === undefined) return next(request)
         const { csrfToken, setCookie } = csrfFor(deps, request)

@@ -2,7 +2,7 @@
 // confirmation page. The open is exactly-once per submission: the form's one-time `_once` token (or an
 // Idempotency-Key) routes repeats to the first attempt's outcome.
 import { Elysia, t } from 'elysia'
-import { authPlugin, type Principal, principalName, readCookie, resolveSessionUser } from '../../auth/principal'
+import { authPlugin, cookieName, type Principal, principalName, readCookie, resolveSessionUser } from '../../auth/principal'
 import type { Lock, TempKeyRow } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { DomainError, Invalid, NotFound, RateLimited } from '../../domain/errors'
@@ -104,7 +104,7 @@ async function openerId(deps: Deps, principal: Principal, request: Request, body
   if (principal.kind === 'user') return principal.userId
   if (principal.kind === 'org') return principal.actingUserId
   const fromCookie = sessionUser(deps, await resolveSessionUser(deps, request.headers))
-  if (fromCookie !== null) verifyCsrf(request, body)
+  if (fromCookie !== null) verifyCsrf(deps, request, body)
   return fromCookie
 }
 
@@ -241,7 +241,7 @@ export const tempKeyPages = (deps: Deps) =>
       async ({ params, query, request, sessionUserId, csrfToken }) => {
         const userId = sessionUser(deps, sessionUserId)
         // The flash: only right after the redirect of a successful open, never on a reload of that address.
-        const openedUuid = query.opened === '1' ? readCookie(request.headers, OPENED_COOKIE) : null
+        const openedUuid = query.opened === '1' ? readCookie(request.headers, cookieName(deps, OPENED_COOKIE)) : null
         const openedRow = openedUuid === null ? undefined : findKey(deps, params.uuid)
         if (openedRow && openedRow.uuid === openedUuid) {
           const view = guestView(deps, openedRow, { userId, csrfToken }, { kind: 'opened' })
