@@ -16,7 +16,7 @@ import { physicalKeyRoutes } from './routes/physical-keys'
 import { authPages } from './routes/pages/auth'
 import { replyRecorder, requestInfo, SECURITY_HEADERS } from './routes/request-context'
 import { webhookPages } from './routes/pages/webhooks'
-import { staticRoutes } from './routes/static'
+import { SCALAR_SCRIPT_PATH, staticRoutes } from './routes/static'
 import { lockTempKeyPages } from './routes/pages/lock-temp-keys'
 import { tempKeyOpenRoutes, tempKeyPages } from './routes/pages/temp-keys'
 import { tempKeyRoutes } from './routes/temp-keys'
@@ -95,6 +95,9 @@ export function createApp(deps: Deps) {
     .use(
       swagger({
         path: '/swagger',
+        // Not the plugin's default, the latest bundle from a public CDN: a pinned one from this server, and no web fonts.
+        scalarCDN: SCALAR_SCRIPT_PATH,
+        scalarConfig: { withDefaultFonts: false },
         documentation: {
           info: {
             title: 'spkey',
