@@ -4,7 +4,7 @@ import type { Config } from './config'
 import type { Db } from './db/connection'
 import { settings } from './db/schema'
 
-export type Secrets = { jwtSecret: string; adminKeyHash: string; signupHookSecret: string }
+export type Secrets = { jwtSecret: string; adminKeyHash: string; signupHookSecret: string; csrfSecret: string }
 
 export type FirstStart = { adminApiKey?: string; signupHookSecret?: string }
 
@@ -50,5 +50,6 @@ export function loadSecrets(db: Db, config: Config): { secrets: Secrets; firstSt
     ? { value: config.signupHookSecret, created: false }
     : getOrCreate(db, 'signup_hook_secret', randomSecret)
   if (hook.created) firstStart.signupHookSecret = hook.value
-  return { secrets: { jwtSecret: jwt, adminKeyHash, signupHookSecret: hook.value }, firstStart }
+  const csrfSecret = getOrCreate(db, 'csrf_secret', randomSecret).value
+  return { secrets: { jwtSecret: jwt, adminKeyHash, signupHookSecret: hook.value, csrfSecret }, firstStart }
 }

@@ -17,8 +17,9 @@ export function removerScope(deps: Deps, caller: Authenticated): string[] | null
 export const visibleScope = (deps: Deps, caller: Authenticated, userId: string): string[] | null =>
   caller.kind === 'user' && caller.userId === userId ? null : removerScope(deps, caller)
 
-// A reader with this scope may read the user's inventory at all (the user exists, the scope is not empty).
+// A reader with this scope may read the user's inventory at all. Refused before the user is looked up: to a user who
+// may see no one else's keys, an unknown id and another user's look the same (403, docs/auth.md), revealing no accounts.
 export function requireReadable(deps: Deps, userId: string, scope: string[] | null): void {
-  if (!findUser(deps.db, userId)) throw new NotFound('User not found')
   if (scope?.length === 0) throw new Forbidden()
+  if (!findUser(deps.db, userId)) throw new NotFound('User not found')
 }

@@ -41,11 +41,23 @@ export function canLookUpUser(principal: Principal, userId: string | null): bool
   return principal.kind === 'org'
 }
 
-// Issuing or removing a physical key needs the issuing org: its key (a super key may name any org) or its staff.
-export function canIssuePhysicalKey(principal: Principal, orgId: string, staffOrgIds: string[]): boolean {
+// The caller speaks for the org: its key (a super key for any org) or its staff.
+export function speaksForOrg(principal: Principal, orgId: string, staffOrgIds: string[]): boolean {
   if (principal.kind === 'org') return principal.isSuper || principal.orgId === orgId
   if (principal.kind === 'user') return staffOrgIds.includes(orgId)
   return false
+}
+
+// Issuing or removing a physical key needs the issuing org.
+export function canIssuePhysicalKey(principal: Principal, orgId: string, staffOrgIds: string[]): boolean {
+  return speaksForOrg(principal, orgId, staffOrgIds)
+}
+
+// Handing a lock to an organisation needs its consent (speaksForOrg).
+// Otherwise anyone who owns a lock could push events into any tenant's feed. The lock's current org needs none:
+// setting it again changes nothing.
+export function canAssignOrg(principal: Principal, orgId: string, staffOrgIds: string[], currentOrgId: string | null): boolean {
+  return orgId === currentOrgId || speaksForOrg(principal, orgId, staffOrgIds)
 }
 
 export function isSuperKey(principal: Principal): boolean {

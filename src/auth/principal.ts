@@ -54,6 +54,10 @@ export async function resolvePrincipal(deps: Deps, headers: Headers): Promise<Pr
   return { kind: 'anonymous' }
 }
 
+// spkey's own cookies: with https they take the __Host- prefix, which a browser accepts only from a Secure, Path=/,
+// Domain-less Set-Cookie of this very host, so neither a sibling subdomain nor plain http can plant or overwrite one.
+export const cookieName = (deps: Deps, name: string) => (deps.config.publicUrl.startsWith('https://') ? `__Host-${name}` : name)
+
 export function readCookie(headers: Headers, name: string): string | null {
   for (const part of (headers.get('cookie') ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=')
@@ -64,7 +68,7 @@ export function readCookie(headers: Headers, name: string): string | null {
 
 // The signed-in browser user (session cookie), for pages and the guest open flow only; the JSON API ignores it.
 export async function resolveSessionUser(deps: Deps, headers: Headers): Promise<string | null> {
-  const token = readCookie(headers, SESSION_COOKIE)
+  const token = readCookie(headers, cookieName(deps, SESSION_COOKIE))
   if (!token) return null
   return (await deps.jwt.verify(token))?.userId ?? null
 }

@@ -28,7 +28,8 @@ export class DriverFailed extends DomainError {
 
 type Recorded = Handled<LockState, LockEvent>
 
-export type TempKeyOpen = { lockId: number; offline: boolean; handled: Recorded }
+// What the open's answer is built from, and all its one-time-token memory keeps for a day (not the lock's state).
+export type TempKeyOpen = { lockId: number; offline: boolean; handled: Pick<Recorded, 'events' | 'version'> }
 
 export type LockOpen = { status: 'opened'; offline: boolean; handled: Recorded } | { status: 'failed'; reason: string }
 
@@ -106,7 +107,7 @@ export class Doors {
       const data = { tempKeyUuid: key.uuid, userId: input.userId, open: { requestId: input.requestId, reason: null } }
       const handled = await commands.handle(lockAggregate, streamId, { type: 'UseTempKey', data, metadata: { now } }, metadata)
       reads.driverTargetHolds(lockId, version, handled.version, handled.events.map((event) => event.type))
-      return { lockId, offline: result.status === 'offline', handled }
+      return { lockId, offline: result.status === 'offline', handled: { events: handled.events, version: handled.version } }
     })
   }
 

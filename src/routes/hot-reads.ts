@@ -3,7 +3,7 @@
 // the CPU, and anything else (a miss, a query string, a signed-in browser, a bearer token, a request with a body)
 // goes on to the app, which runs every hook and check as usual.
 import { visibleScope } from '../auth/inventory-access'
-import { orgPrincipal, readCookie, SESSION_COOKIE, spoofedHeaders } from '../auth/principal'
+import { cookieName, orgPrincipal, readCookie, SESSION_COOKIE, spoofedHeaders } from '../auth/principal'
 import type { Deps } from '../deps'
 import { fillTemplate } from '../reads/page-template'
 import { csrfFor } from './pages/support'
@@ -40,7 +40,7 @@ export function hotReads(deps: Deps, replied: Replied, app: () => { fetch: (requ
     '/temp-keys/:uuid': {
       GET: (request) => {
         startRequest(request)
-        if (!plain(request) || readCookie(request.headers, SESSION_COOKIE) !== null) return next(request)
+        if (!plain(request) || readCookie(request.headers, cookieName(deps, SESSION_COOKIE)) !== null) return next(request)
         const template = deps.reads.guestPage(request.params.uuid ?? '', null, deps.clock.now())
         if (template === undefined) return next(request)
         const { csrfToken, setCookie } = csrfFor(deps, request)

@@ -3,7 +3,7 @@
 import { Type as T } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
 import { authorizeLock, canSeeLock } from '../auth/lock-access'
-import { isSuperKey } from '../auth/policies'
+import { canAssignOrg, isSuperKey } from '../auth/policies'
 import { type Authenticated, authPlugin, requireAuthenticated } from '../auth/principal'
 import { findOrCreateUserByEmail, normalizeEmail } from '../auth/tenants'
 import type { Deps } from '../deps'
@@ -13,7 +13,7 @@ import { lockAggregate } from '../domain/lock/decide'
 import { lockStreamId } from '../domain/lock/events'
 import { DriverFailed, type KeyCommand } from '../locks/doors'
 import { findLock } from '../projections/locks'
-import { findOrg } from '../projections/orgs'
+import { findOrg, staffOrgIds } from '../projections/orgs'
 import { findUser, findUserByEmail } from '../projections/users'
 import { CommandEnvelope, commandResponse, Email, ErrorEnvelope, errorResponses, eventMetadata, LockIdParams, Uuid } from './models'
 
@@ -100,10 +100,12 @@ function requireUserId(deps: Deps, field: string, userId: string | null) {
   }
 }
 
-// A normal org key may assign only its own org; a super key or the owner any registered org.
-function assignableOrg(deps: Deps, caller: Authenticated, orgId: string) {
-  if (caller.kind === 'org' && !caller.isSuper && caller.orgId !== orgId) {
-    throw new Forbidden('An organization key may only assign its own organization')
+// The target org must consent (canAssignOrg). Refused before the org is looked up, so an unknown org and one that
+// did not consent answer alike; only a super key, which may name any org, learns that one does not exist.
+function assignableOrg(deps: Deps, caller: Authenticated, orgId: string, currentOrgId: string | null) {
+  const staffOf = caller.kind === 'user' ? staffOrgIds(deps.db, caller.userId) : []
+  if (!canAssignOrg(caller, orgId, staffOf, currentOrgId)) {
+    throw new Forbidden('Only the organization itself (its API key or its staff) may take on a lock')
   }
   if (!findOrg(deps.db, orgId)) throw new Invalid(`Unknown organization ${orgId}`, [{ field: 'orgId', message: 'no such organization' }])
 }
@@ -161,12 +163,22 @@ export const locksRoutes = (deps: Deps) => {
       '/:id/SetOrganization',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        authorizeLock(deps, caller, params.id, 'manage')
-        assignableOrg(deps, caller, body.orgId)
+        const lock = authorizeLock(deps, caller, params.id, 'manage')
+        assignableOrg(deps, caller, body.orgId, lock.orgId)
         const handled = await handle(params.id, { type: 'SetOrganization', data: body, metadata: now() }, request, caller)
         return commandResponse(aggregateId(params.id), handled, {})
       },
-      { params: LockIdParams, body: SetOrganizationBody, response: envelope(), detail: { summary: 'Set lock organization' } },
+      {
+        params: LockIdParams,
+        body: SetOrganizationBody,
+        response: envelope(),
+        detail: {
+          summary: 'Set lock organization',
+          description:
+            'The organization must consent: its API key (or a super key) or a user who is its staff; 403 otherwise, ' +
+            'also for an organization that does not exist.',
+        },
+      },
     )
     .post(
       '/:id/ChangeLockUuid',

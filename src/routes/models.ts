@@ -47,7 +47,7 @@ export function eventMetadata(request: Request, principal: Principal): EventMeta
 // `{success, aggregateId, version, event, ...extra}`; `event` is the command's main event, null for a no-op.
 export function commandResponse<E extends Event, X extends object>(
   aggregateId: string,
-  handled: Handled<unknown, E>,
+  handled: Pick<Handled<unknown, E>, 'events' | 'version'>,
   extra: X,
   mainEvent?: E['type'],
 ) {

@@ -1,9 +1,13 @@
 // The OpenAPI document (GET /swagger/json) and its UI, built by Elysia from the TypeBox schemas beside each route.
 import { swagger } from '@elysiajs/swagger'
+import { SCALAR_SCRIPT_PATH } from './static'
 
 export const openApiDocs = () =>
   swagger({
     path: '/swagger',
+    // Not the plugin's default, the latest bundle from a public CDN: a pinned one from this server, and no web fonts.
+    scalarCDN: SCALAR_SCRIPT_PATH,
+    scalarConfig: { withDefaultFonts: false },
     documentation: {
       info: {
         title: 'spkey',

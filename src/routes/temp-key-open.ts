@@ -23,7 +23,7 @@ async function openerId(deps: Deps, principal: Principal, request: Request, body
   if (principal.kind === 'user') return principal.userId
   if (principal.kind === 'org') return principal.actingUserId
   const fromCookie = sessionUser(deps, await resolveSessionUser(deps, request.headers))
-  if (fromCookie !== null) verifyCsrf(request, body)
+  if (fromCookie !== null) verifyCsrf(deps, request, body)
   return fromCookie
 }
 

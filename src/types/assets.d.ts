@@ -16,3 +16,7 @@ declare module '*/public/temp-keys.js' {
   const path: string
   export default path
 }
+declare module '*/@scalar/api-reference/dist/browser/standalone.js' {
+  const path: string
+  export default path
+}

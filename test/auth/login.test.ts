@@ -3,6 +3,7 @@
 import { describe, expect, it, setDefaultTimeout } from 'bun:test'
 import { setPassword } from '../../src/auth/credentials'
 import { issueLoginLink } from '../../src/auth/login-links'
+import { mintCsrf } from '../../src/routes/pages/support'
 import { testContext } from '../support/context'
 import { uniqueId } from '../support/temp-db'
 
@@ -280,7 +281,8 @@ describe('POST /logout', () => {
 describe('POST /logout from htmx', () => {
   it('should take the CSRF token from the X-CSRF-Token header, without a body, and answer HX-Redirect', async () => {
     const ctx = testContext()
-    const headers = { cookie: 'spkey_csrf=token-1; spkey_session=x', 'x-csrf-token': 'token-1', 'hx-request': 'true' }
+    const { csrfToken } = mintCsrf(ctx.deps, 'x')
+    const headers = { cookie: `spkey_csrf=${csrfToken}; spkey_session=x`, 'x-csrf-token': csrfToken, 'hx-request': 'true' }
     const res = await ctx.app.handle(new Request('http://localhost/logout', { method: 'POST', headers }))
     expect(res.status).toBe(204)
     expect(res.headers.get('hx-redirect')).toBe('/login')

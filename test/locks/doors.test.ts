@@ -112,6 +112,16 @@ describe('a temp-key open', () => {
     expect(ctx.fake.state.calls).toHaveLength(1)
   })
 
+  it('should remember for a repeat only what its answer needs, not the lock state (issue 24 #10)', async () => {
+    const ctx = setup()
+    const lock = await createTestLock(ctx)
+    const key = await createTestTempKey(ctx, lock)
+
+    const outcome = await open(ctx.doors, key, 'click-1')
+
+    expect(Object.keys(outcome.handled).sort()).toEqual(['events', 'version'])
+  })
+
   it('should answer NotFound for a key that never existed', async () => {
     const ctx = setup()
     await expect(open(ctx.doors, crypto.randomUUID())).rejects.toThrow('Temporary key not found')

@@ -8,7 +8,6 @@ import { createTestLock, createTestTempKey } from '../support/locks'
 import { onceOf } from '../support/pages'
 
 type Ctx = ReturnType<typeof testContext>
-const CSRF = 'hot-reads-csrf-0123456789'
 // What legitimately differs between two replies: the request id, the date and the per-view once token.
 const comparable = (headers: Headers) => Object.entries(headers.toJSON()).filter(([name]) => name !== 'x-request-id' && name !== 'date')
 
@@ -104,14 +103,15 @@ describe('the guest page before the app', () => {
     const ctx = testContext()
     const { uuid, path } = await page(ctx)
     const { reachedApp, get } = hotWithProbe(ctx)
-    const headers = { accept: 'text/html', cookie: `spkey_csrf=${CSRF}` }
+    const browser = await ctx.browser(null)
+    const headers = { accept: 'text/html', cookie: browser.cookie }
     const fromRoute = await ctx.call('GET', path, { headers })
 
     const hot = await get('/temp-keys/:uuid', path, { uuid }, headers)
     const html = await hot.text()
 
     expect(reachedApp).toEqual([])
-    expect(html).toContain(`name="_csrf" value="${CSRF}"`)
+    expect(html).toContain(`name="_csrf" value="${browser.csrf}"`)
     expect(onceOf(html)).toMatch(/^[A-Za-z0-9_-]{20,}$/)
     expect(onceOf(html)).not.toBe(onceOf(fromRoute.text))
     expect(html.replace(onceOf(html), '')).toBe(fromRoute.text.replace(onceOf(fromRoute.text), ''))
@@ -142,7 +142,7 @@ describe('the guest page before the app', () => {
     const hot = await get('/temp-keys/:uuid', path, { uuid }, planted)
 
     for (const reply of [{ headers: fromRoute.headers, html: fromRoute.text }, { headers: hot.headers, html: await hot.text() }]) {
-      const minted = /^spkey_csrf=([A-Za-z0-9_-]{32});/.exec(reply.headers.get('set-cookie') ?? '')?.[1]
+      const minted = /^spkey_csrf=([A-Za-z0-9_-]{32}\.[A-Za-z0-9_-]{43});/.exec(reply.headers.get('set-cookie') ?? '')?.[1]
       expect(minted).toBeDefined()
       expect(reply.html).toContain(`name="_csrf" value="${minted}"`)
       expect(reply.html).not.toContain('evil.example')

@@ -122,4 +122,21 @@ describe('the OpenAPI document', () => {
     expect(response.headers.get('content-security-policy')).toBeNull()
     expect(response.headers.get('x-content-type-options')).toBe('nosniff')
   })
+
+  it('should load the UI only from this server, which serves its script as JavaScript (a LAN without internet)', async () => {
+    const { get } = testApp()
+
+    const html = await (await get('/swagger')).text()
+
+    const scripts = [...html.matchAll(/<script\b[^>]*\bsrc="([^"]*)"/g)].map((match) => match[1] ?? '')
+    expect(scripts.length).toBeGreaterThan(0)
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//)
+    for (const src of scripts) {
+      expect(src).toMatch(/^\/[^/]/)
+      const script = await get(src)
+      expect(script.status).toBe(200)
+      expect(script.headers.get('content-type')).toContain('text/javascript')
+      expect((await script.text()).length).toBeGreaterThan(100_000)
+    }
+  })
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'bun:test'
+import { addOrgMember } from '../../src/auth/tenants'
 import { loadConfig } from '../../src/config'
 import { lockStreamId } from '../../src/domain/lock/events'
 import type { CallOptions } from '../support/context'
@@ -158,12 +159,23 @@ describe('POST /locks/{id}/SetOrganization', () => {
     await refused(w, 401, () => w.post('SetOrganization', w.as.none, { orgId: w.orgA.orgId }))
   })
 
-  it('should let the owner hand the lock to a registered org, and refuse unknown orgs', async () => {
+  it('should let the owner hand the lock to an org they are staff of, and refuse unknown orgs to a super key', async () => {
     const w = await world()
+    await addOrgMember(w.ctx.deps, w.orgB.orgId, w.owner.userId)
     const res = await w.post('SetOrganization', w.as.owner, { orgId: w.orgB.orgId })
     expect(res.json.event.type).toBe('OrganizationSet')
     const unknown = await refused(w, 400, () => w.post('SetOrganization', w.as.admin, { orgId: 'no-such-org' }))
     expect(unknown.json.details).toEqual([{ field: 'orgId', message: 'no such organization' }])
+  })
+
+  it('should refuse the owner an org that did not consent exactly as one that does not exist (issue 24 #7)', async () => {
+    const w = await world()
+    const elsewhere = await w.ctx.org()
+    const foreign = await refused(w, 403, () => w.post('SetOrganization', w.as.owner, { orgId: elsewhere.orgId }))
+    const unknown = await refused(w, 403, () => w.post('SetOrganization', w.as.owner, { orgId: 'no-such-org' }))
+    expect({ ...unknown.json, requestId: null }).toEqual({ ...foreign.json, requestId: null })
+    const again = await w.post('SetOrganization', w.as.owner, { orgId: w.orgA.orgId })
+    expect(again.json).toMatchObject({ success: true, event: null })
   })
 })
 

@@ -361,6 +361,16 @@ describe('GET /users/{id}/PhysicalKeys', () => {
     expect((await list(holder.userId, '', { token: stranger.token })).status).toBe(403)
   })
 
+  it('should answer that user the same 403 for an id no one has, so it reveals no accounts (issue 24 #13)', async () => {
+    const { ctx, holder, list } = await withKeys()
+    const stranger = await ctx.user()
+    const known = await list(holder.userId, '', { token: stranger.token })
+    const unknown = await list(crypto.randomUUID(), '', { token: stranger.token })
+    expect({ status: unknown.status, message: unknown.json.message }).toEqual({ status: 403, message: known.json.message })
+    const one = await ctx.call('GET', `/users/${crypto.randomUUID()}/PhysicalKeys/1`, { token: stranger.token })
+    expect(one.status).toBe(403)
+  })
+
   const filterCases: [string, (ids: { acme: string; other: string }) => string, number[]][] = [
     ['orgId exact', (o) => `?orgId=${o.other}`, [3]],
     ['orgId is not a prefix match', (o) => `?orgId=${o.acme.slice(0, -1)}`, []],

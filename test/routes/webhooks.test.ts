@@ -264,9 +264,9 @@ describe('the /orgs/{orgId}/webhooks page', () => {
     const s = await setup()
     const staff = await s.ctx.user()
     await addOrgMember(s.ctx.deps, s.partner.orgId, staff.userId)
-    const cookie = `spkey_session=${staff.token}; spkey_csrf=csrf-token-1`
+    const { cookie, csrf } = await s.ctx.browser(staff.userId)
     const created = await s.ctx.call('POST', '/webhooks', { apiKey: s.partner.apiKey, body: { url: s.receiver.url } })
-    return { ...s, staff, cookie, webhookId: created.json.id as string }
+    return { ...s, staff, cookie, csrf, webhookId: created.json.id as string }
   }
 
   it('should show staff each subscription with its health and the recent attempts, escaping what partners sent', async () => {
@@ -299,13 +299,13 @@ describe('the /orgs/{orgId}/webhooks page', () => {
   })
 
   it('should replay only with a valid CSRF token', async () => {
-    const { ctx, partner, cookie, webhookId } = await pageSetup()
+    const { ctx, partner, cookie, csrf, webhookId } = await pageSetup()
     const path = `/orgs/${partner.orgId}/webhooks/${webhookId}/replay`
     const form = (csrf: string) => ({ rawBody: `_csrf=${csrf}&fromPosition=1`, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' } })
     const before = ctx.deps.db.$client.query('SELECT checkpoint FROM webhooks WHERE id = ?').get(webhookId)
     expect((await ctx.call('POST', path, form('forged'))).status).toBe(403)
     expect(ctx.deps.db.$client.query('SELECT checkpoint FROM webhooks WHERE id = ?').get(webhookId)).toEqual(before)
-    const replayed = await ctx.call('POST', path, form('csrf-token-1'))
+    const replayed = await ctx.call('POST', path, form(csrf))
     expect(replayed.status).toBe(303)
     expect(replayed.headers.get('location')).toBe(`/orgs/${partner.orgId}/webhooks?replayed=${webhookId}`)
     expect(ctx.deps.db.$client.query('SELECT checkpoint FROM webhooks WHERE id = ?').get(webhookId)).toEqual({ checkpoint: 0 })

@@ -255,7 +255,7 @@ const TABLE: Row[] = [
   // Lock commands: the lock's org key, its owner and a super key manage; a key holder may only open.
   { route: 'POST /locks/:id/CreateLock', kind: 'api', who: [201, 403, 403, 201, 201, 201], input: (s) => ({ path: `/locks/${1_000_000_000 + Math.floor(Math.random() * 1e9)}/CreateLock`, body: { index: 1, uuid: crypto.randomUUID(), ownerId: s.owner.userId } }) },
   { route: 'POST /locks/:id/SetOwner', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'SetOwner'), body: { userId: world.other.userId } }) },
-  { route: 'POST /locks/:id/SetOrganization', kind: 'api', who: [200, 404, 403, 403, 404, 200], input: (s) => ({ path: lockPath(s, 'SetOrganization'), body: { orgId: world.orgB.orgId } }) },
+  { route: 'POST /locks/:id/SetOrganization', kind: 'api', who: [403, 404, 403, 403, 404, 200], input: (s) => ({ path: lockPath(s, 'SetOrganization'), body: { orgId: world.orgB.orgId } }) },
   { route: 'POST /locks/:id/ChangeLockUuid', kind: 'api', who: [403, 404, 403, 403, 404, 200], input: (s) => ({ path: lockPath(s, 'ChangeLockUuid'), body: { newUuid: crypto.randomUUID() } }) },
   { route: 'POST /locks/:id/OpenLock', kind: 'api', who: LOCK_USE, input: (s) => ({ path: lockPath(s, 'OpenLock'), body: { reason: 'matrix' } }) },
   { route: 'POST /locks/:id/AddKey', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'AddKey'), body: { keyUuid: crypto.randomUUID() } }) },

@@ -11,7 +11,6 @@ import { createTestLock, createTestTempKey } from '../support/locks'
 setDefaultTimeout(60_000)
 
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' }
-const CSRF = 'csrf-token-of-this-browser-0123456789'
 const PASSWORD = 'correct horse battery staple'
 const contexts: ReturnType<typeof testContext>[] = []
 afterAll(() => {
@@ -35,8 +34,9 @@ async function world(ctx: Ctx) {
   const lock = await createTestLock(ctx, { ownerId: staff.userId, orgId: org.orgId })
   const tempKeyUuid = await createTestTempKey(ctx, lock)
   const webhook = await ctx.call('POST', '/webhooks', { apiKey: org.apiKey, body: { url: 'http://127.0.0.1:1/hook' } })
-  const session = await ctx.deps.jwt.sign(staff.userId, 3600)
-  return { org, staff, holder, lock, tempKeyUuid, webhookId: webhook.json.id as string, session, keyNumber: add.json.number as number }
+  const { session, csrf } = await ctx.browser(staff.userId)
+  if (session === null) throw new Error('a signed-in browser has a session')
+  return { org, staff, holder, lock, tempKeyUuid, webhookId: webhook.json.id as string, session, csrf, keyNumber: add.json.number as number }
 }
 
 async function browserPost(ctx: Ctx, path: string, form: Record<string, string>, cookies: Record<string, string>, headers: Record<string, string> = {}) {
@@ -55,7 +55,7 @@ async function browserPost(ctx: Ctx, path: string, form: Record<string, string>,
 
 async function page(ctx: Ctx, path: string, session?: string) {
   const headers: Record<string, string> = { ...HTML }
-  if (session) headers.cookie = `spkey_session=${session}; spkey_csrf=${CSRF}`
+  if (session) headers.cookie = `spkey_session=${session}`
   const response = await ctx.app.handle(new Request(`http://localhost${path}`, { headers }))
   return { status: response.status, headers: response.headers, text: await response.text() }
 }
@@ -95,11 +95,11 @@ describe('CSRF on form posts', () => {
       const w = await world(ctx)
       await setPassword(ctx.deps, w.staff.userId, PASSWORD)
       for (const post of formPosts(w)) {
-        const cookies: Record<string, string> = { spkey_session: w.session, spkey_csrf: CSRF }
+        const cookies: Record<string, string> = { spkey_session: w.session, spkey_csrf: w.csrf }
         const form = { ...post.form }
-        if (variant === 'with a wrong token') form._csrf = `${CSRF}x`
+        if (variant === 'with a wrong token') form._csrf = `${w.csrf}x`
         if (variant === 'with a token but no cookie') {
-          form._csrf = CSRF
+          form._csrf = w.csrf
           delete cookies.spkey_csrf
         }
         const before = ctx.deps.store.headPosition()
@@ -118,11 +118,26 @@ describe('CSRF on form posts', () => {
     const ctx = context()
     const w = await world(ctx)
     const before = ctx.deps.store.headPosition()
-    const response = await browserPost(ctx, `/locks/${w.lock.lockId}/open`, { _csrf: CSRF }, { spkey_session: w.session, spkey_csrf: CSRF })
+    const response = await browserPost(ctx, `/locks/${w.lock.lockId}/open`, { _csrf: w.csrf }, { spkey_session: w.session, spkey_csrf: w.csrf })
     expect(response.status).toBe(303)
     expect(ctx.deps.store.headPosition()).toBeGreaterThan(before)
-    const header = await browserPost(ctx, `/locks/${w.lock.lockId}/open`, {}, { spkey_session: w.session, spkey_csrf: CSRF }, { 'x-csrf-token': CSRF })
+    const header = await browserPost(ctx, `/locks/${w.lock.lockId}/open`, {}, { spkey_session: w.session, spkey_csrf: w.csrf }, { 'x-csrf-token': w.csrf })
     expect(header.status).toBe(303)
+  })
+
+  it('should refuse a cookie and field that match but were not signed for this session (issue 24 #15)', async () => {
+    const ctx = context()
+    const w = await world(ctx)
+    const before = ctx.deps.store.headPosition()
+    const path = `/locks/${w.lock.lockId}/open`
+    // Another session of the same user: its own sign-in, its own jti.
+    const otherSession = await ctx.deps.jwt.sign(w.staff.userId, 3600, { jti: crypto.randomUUID() })
+    const otherSessions = await browserPost(ctx, path, { _csrf: w.csrf }, { spkey_session: otherSession, spkey_csrf: w.csrf })
+    // The review's reproduction: a planted cookie and the same value in the form.
+    const planted = 'A'.repeat(32)
+    const plantedPair = await browserPost(ctx, path, { _csrf: planted }, { spkey_session: w.session, spkey_csrf: planted })
+    expect([otherSessions.status, plantedPair.status]).toEqual([403, 403])
+    expect(ctx.deps.store.headPosition()).toBe(before)
   })
 })
 
@@ -133,21 +148,34 @@ describe('cookies', () => {
     ['http://localhost:3000', false],
     ['https://spkey.example.test', true],
   ] as const) {
-    it(`should set HttpOnly, SameSite=Lax${secure ? ' and Secure' : ''} cookies when PUBLIC_URL is ${publicUrl}`, async () => {
+    // __Host- (issue 24 #15): under https a browser takes such a cookie only Secure, for Path=/, without Domain.
+    const prefix = secure ? '__Host-' : ''
+    it(`should set HttpOnly, SameSite=Lax${secure ? ', Secure and __Host-' : ''} cookies when PUBLIC_URL is ${publicUrl}`, async () => {
       const ctx = context({ PUBLIC_URL: publicUrl })
       const w = await world(ctx)
       await setPassword(ctx.deps, w.staff.userId, PASSWORD)
       const first = await page(ctx, '/login')
-      const csrfLine = first.headers.getSetCookie().find((line) => line.startsWith('spkey_csrf='))
+      const csrfLine = first.headers.getSetCookie().find((line) => line.startsWith(`${prefix}spkey_csrf=`))
       expect(csrfLine).toBeDefined()
       expect(flags(csrfLine ?? '')).toEqual({ httpOnly: true, sameSite: true, secure })
-      const signIn = await browserPost(ctx, '/login', { email: w.staff.email, password: PASSWORD, _csrf: CSRF }, { spkey_csrf: CSRF })
+      const csrf = /=([^;]+)/.exec(csrfLine ?? '')?.[1] ?? ''
+      const signIn = await browserPost(ctx, '/login', { email: w.staff.email, password: PASSWORD, _csrf: csrf }, { [`${prefix}spkey_csrf`]: csrf })
       expect(signIn.status).toBe(303)
       const lines = signIn.headers.getSetCookie()
-      expect(lines.map((line) => line.split('=')[0]).sort()).toEqual(['spkey_csrf', 'spkey_session'])
+      expect(lines.map((line) => line.split('=')[0]).sort()).toEqual([`${prefix}spkey_csrf`, `${prefix}spkey_session`])
       for (const line of lines) expect(flags(line)).toEqual({ httpOnly: true, sameSite: true, secure })
+      for (const line of lines) expect(line).toContain('; Path=/;')
+      for (const line of lines) expect(line).not.toMatch(/;\s*Domain=/i)
     })
   }
+
+  it('should ignore a session cookie without the __Host- prefix when PUBLIC_URL is https (a sibling subdomain can set one)', async () => {
+    const ctx = context({ PUBLIC_URL: 'https://spkey.example.test' })
+    const w = await world(ctx)
+    const unprefixed = await page(ctx, '/locks', w.session)
+    expect(unprefixed.status).toBe(303)
+    expect(unprefixed.headers.get('location')).toBe('/login?next=/locks')
+  })
 })
 
 describe('security headers', () => {
@@ -241,7 +269,8 @@ describe('rate limits', () => {
     const ctx = context()
     const w = await world(ctx)
     await setPassword(ctx.deps, w.staff.userId, PASSWORD)
-    const attempt = (password: string) => browserPost(ctx, '/login', { email: w.staff.email, password, _csrf: CSRF }, { spkey_csrf: CSRF })
+    const signedOut = await ctx.browser(null)
+    const attempt = (password: string) => browserPost(ctx, '/login', { email: w.staff.email, password, _csrf: signedOut.csrf }, { spkey_csrf: signedOut.csrf })
     for (let i = 0; i < 5; i++) expect((await attempt('wrong password!')).status).toBe(401)
     const limited = await attempt(PASSWORD)
     expect(limited.status).toBe(429)
@@ -261,7 +290,7 @@ describe('rate limits', () => {
     expect(json.status).toBe(429)
     expect(json.json).toMatchObject({ success: false, code: 429, error: 'Too Many Requests' })
     expect(Number(json.headers.get('retry-after'))).toBeGreaterThan(0)
-    const browser = await browserPost(ctx, path, { _csrf: CSRF }, { spkey_csrf: CSRF })
+    const browser = await browserPost(ctx, path, {}, {})
     expect(browser.status).toBe(429)
     expect(browser.headers.get('content-type')).toContain('text/html')
     expect(Number(browser.headers.get('retry-after'))).toBeGreaterThan(0)

@@ -7,6 +7,7 @@ import type { Clock } from '../../src/clock'
 import { loadConfig } from '../../src/config'
 import { createDeps, type DepsOverrides } from '../../src/deps'
 import { createLogger } from '../../src/logger'
+import { mintCsrf } from '../../src/routes/pages/support'
 import { tempDbPath, uniqueId } from './temp-db'
 
 export type ManualClock = Clock & { set: (ms: number) => void; advance: (ms: number) => void }
@@ -70,9 +71,18 @@ export function testContext(
     return { userId, email, token }
   }
 
+  // A browser's cookies as spkey would have set them: a session for `userId` (none for null) and a CSRF token signed
+  // for that session, which forms send back as `_csrf`.
+  async function browser(userId: string | null) {
+    const session = userId === null ? null : await deps.jwt.sign(userId, 3600)
+    const { csrfToken } = mintCsrf(deps, session)
+    const cookie = [`spkey_csrf=${csrfToken}`, ...(session === null ? [] : [`spkey_session=${session}`])].join('; ')
+    return { cookie, csrf: csrfToken, session }
+  }
+
   const eventsOf = (streamId: string) => deps.store.readStream(streamId)
 
-  return { deps, app, clock, call, org, user, eventsOf, logLines }
+  return { deps, app, clock, call, org, user, browser, eventsOf, logLines }
 }
 
 // Runs a request that must be refused and asserts its envelope and that nothing at all was appended to the log;

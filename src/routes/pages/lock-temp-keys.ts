@@ -132,7 +132,7 @@ export const lockTempKeyPages = (deps: Deps) => {
     .post(
       '/locks/:id/temp-keys',
       async ({ params, body, request, sessionUserId }) => {
-        verifyCsrf(request, body)
+        verifyCsrf(deps, request, body)
         const userId = sessionUser(deps, sessionUserId)
         if (userId === null) return redirect(request, loginUrl(tempKeysPath(params.id)))
         const { caller } = pageManager(deps, userId, params.id)
@@ -162,7 +162,7 @@ export const lockTempKeyPages = (deps: Deps) => {
     .post(
       '/locks/:id/temp-keys/:uuid/edit',
       async ({ params, body, request, sessionUserId, csrfToken }) => {
-        verifyCsrf(request, body)
+        verifyCsrf(deps, request, body)
         const userId = sessionUser(deps, sessionUserId)
         if (userId === null) return redirect(request, loginUrl(`${tempKeysPath(params.id)}/${params.uuid}/edit`))
         const { ref, caller, facts } = managedKey(userId, params.id, params.uuid)
@@ -194,7 +194,7 @@ export const lockTempKeyPages = (deps: Deps) => {
     .post(
       '/locks/:id/temp-keys/:uuid/delete',
       async ({ params, body, request, sessionUserId }) => {
-        verifyCsrf(request, body)
+        verifyCsrf(deps, request, body)
         const userId = sessionUser(deps, sessionUserId)
         if (userId === null) return redirect(request, loginUrl(tempKeysPath(params.id)))
         const { caller, facts } = managedKey(userId, params.id, params.uuid)

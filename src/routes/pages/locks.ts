@@ -102,7 +102,7 @@ export const lockPages = (deps: Deps) =>
     .post(
       `${LOCKS_PATH}/:id/open`,
       async ({ params, body, request, sessionUserId }) => {
-        verifyCsrf(request, body)
+        verifyCsrf(deps, request, body)
         const me = signedIn(deps, sessionUserId)
         if (!me) return redirect(request, loginUrl(lockPath(params.id)))
         authorizeLock(deps, asCaller(me), params.id, 'use')

@@ -3,7 +3,7 @@
 // are throttled per account and per IP, and no answer says whether an e-mail has an account.
 import { Elysia, t } from 'elysia'
 import { verifyPassword } from '../../auth/credentials'
-import { readCookie, SESSION_COOKIE } from '../../auth/principal'
+import { cookieName, readCookie, SESSION_COOKIE } from '../../auth/principal'
 import { consumeLoginLink, isLoginLinkUsable } from '../../auth/login-links'
 import { normalizeEmail } from '../../auth/tenants'
 import type { Deps } from '../../deps'
@@ -36,21 +36,21 @@ export function safeNext(next: string | undefined): string {
   return path
 }
 
-// A new session gets a new CSRF token too, so a token planted before sign-in is worthless after it. The jti makes each
+// A new session gets a new CSRF token too, signed for it: one planted before sign-in is worthless after it. The jti makes each
 // session's token unique: two sign-ins in one second would otherwise get the same token, and signing out of one would
 // end the other.
 async function signIn(deps: Deps, request: Request, userId: string, next: string): Promise<Response> {
   const token = await deps.jwt.sign(userId, SESSION_TTL_SECONDS, { jti: crypto.randomUUID() })
   const response = redirect(request, safeNext(next))
   response.headers.append('set-cookie', sessionCookie(deps, token, SESSION_TTL_SECONDS))
-  response.headers.append('set-cookie', mintCsrf(deps).setCookie)
+  response.headers.append('set-cookie', mintCsrf(deps, token).setCookie)
   return response
 }
 
 // Sign-out ends the session server-side too: a copy of the cookie (or the token used as a Bearer) stops working. Only a
 // token that still verifies is recorded, so a forged cookie adds nothing to the revocation list.
 async function endSession(deps: Deps, request: Request): Promise<void> {
-  const token = readCookie(request.headers, SESSION_COOKIE)
+  const token = readCookie(request.headers, cookieName(deps, SESSION_COOKIE))
   const verified = token ? await deps.jwt.verify(token) : null
   if (token && verified) deps.sessions.revoke(token, verified.exp * 1000)
 }
@@ -83,7 +83,7 @@ export const authPages = (deps: Deps) => {
     .post(
       '/login',
       async ({ body, request, server, csrfToken }) => {
-        verifyCsrf(request, body)
+        verifyCsrf(deps, request, body)
         const next = safeNext(body.next)
         const email = normalizeEmail(body.email)
         const account = [email]
@@ -114,7 +114,7 @@ export const authPages = (deps: Deps) => {
     .post(
       '/login/link',
       async ({ body, request, csrfToken }) => {
-        verifyCsrf(request, body)
+        verifyCsrf(deps, request, body)
         const userId = consumeLoginLink(deps, body.token)
         const next = safeNext(body.next)
         if (userId === null) return html(await LoginLinkPage({ csrfToken, token: '', next, usable: false }), { status: 410 })
@@ -125,7 +125,7 @@ export const authPages = (deps: Deps) => {
     .post(
       '/logout',
       async ({ body, request }) => {
-        verifyCsrf(request, body)
+        verifyCsrf(deps, request, body)
         await endSession(deps, request)
         return redirect(request, '/login', { 'set-cookie': clearSessionCookie(deps) })
       },

@@ -84,7 +84,7 @@ async function openDeskFor(
   body: { email: string; _csrf?: string },
   context: DeskContext,
 ): Promise<{ desk: Desk; user: User } | Response> {
-  verifyCsrf(context.request, body)
+  verifyCsrf(deps, context.request, body)
   const desk = await openDesk(deps, orgId, context, orgKeysPath(orgId))
   if (desk instanceof Response) return desk
   const user = findUserByEmail(deps.db, body.email.trim())

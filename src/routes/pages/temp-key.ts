@@ -1,7 +1,7 @@
 // The guest pages behind a shared link: the key's page (cached per viewer as a template, reads/reads.ts guestPage) and
 // the confirmation page after an open the lock queued. The open itself is routes/temp-key-open.ts.
 import { Elysia, t } from 'elysia'
-import { readCookie } from '../../auth/principal'
+import { cookieName, readCookie } from '../../auth/principal'
 import type { Deps } from '../../deps'
 import { statusStableUntil } from '../../domain/lock/temp-key-status'
 import { findLock } from '../../projections/locks'
@@ -30,7 +30,7 @@ export const tempKeyPages = (deps: Deps) =>
       async ({ params, query, request, sessionUserId, csrfToken }) => {
         const userId = sessionUser(deps, sessionUserId)
         // The flash: only right after the redirect of a successful open, never on a reload of that address.
-        const openedUuid = query.opened === '1' ? readCookie(request.headers, OPENED_COOKIE) : null
+        const openedUuid = query.opened === '1' ? readCookie(request.headers, cookieName(deps, OPENED_COOKIE)) : null
         const openedRow = openedUuid === null ? undefined : findKey(deps, params.uuid)
         if (openedRow && openedRow.uuid === openedUuid) {
           const view = guestView(deps, openedRow, { userId, csrfToken }, { kind: 'opened' })

@@ -97,7 +97,7 @@ export const webhookPages = (deps: Deps) =>
     .post(
       '/:id/replay',
       ({ params, body, request, sessionUserId }) => {
-        verifyCsrf(request, body)
+        verifyCsrf(deps, request, body)
         if (!sessionUserId) return signIn(request)
         const org = staffOf(deps, params.orgId, sessionUserId)
         const sub = findSubscription(deps.db, org.orgId, params.id, deps.clock.now())

@@ -5,14 +5,14 @@ import { addOrgMember } from '../../../src/auth/tenants'
 import { userStreamId } from '../../../src/domain/user/events'
 import { testContext } from '../../support/context'
 
-const CSRF = 'test-csrf-token-0123456789'
 const XSS = '<script>alert(1)</script>'
 const XSS_ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;'
 // Markup with every quoted attribute value blanked: what is left is where an unescaped tag would execute. Inside a
 // double-quoted attribute `<` is inert, and @kitajs/html escapes the quote that could end it.
 const outsideAttributes = (markup: string) => markup.replace(/"[^"]*"/g, '""')
 
-type PageOptions = { as?: string | null; htmx?: boolean; target?: string; csrf?: string | null; headers?: Record<string, string> }
+// csrf: the token to send (default: the browser's own; null: none); csrfHeader: send it as htmx does, in X-CSRF-Token.
+type PageOptions = { as?: string | null; htmx?: boolean; target?: string; csrf?: string | null; csrfHeader?: boolean; headers?: Record<string, string> }
 
 async function setup(options: { acmeName?: string } = {}) {
   const ctx = testContext()
@@ -25,19 +25,21 @@ async function setup(options: { acmeName?: string } = {}) {
 
   async function headersFor(options: PageOptions) {
     const headers: Record<string, string> = { accept: 'text/html', ...options.headers }
-    const cookies = [`spkey_csrf=${CSRF}`]
-    if (options.as) cookies.push(`spkey_session=${await ctx.deps.jwt.sign(options.as, 3600)}`)
-    headers.cookie = cookies.join('; ')
+    const browser = await ctx.browser(options.as ?? null)
+    headers.cookie = browser.cookie
     if (options.htmx) headers['hx-request'] = 'true'
     if (options.target) headers['hx-target'] = options.target
-    return headers
+    return { headers, csrf: browser.csrf }
   }
-  const page = async (path: string, options: PageOptions = {}) =>
-    ctx.call('GET', path, { headers: await headersFor({ as: holder.userId, ...options }) })
+  const page = async (path: string, options: PageOptions = {}) => {
+    const { headers, csrf } = await headersFor({ as: holder.userId, ...options })
+    return { ...(await ctx.call('GET', path, { headers })), csrf }
+  }
   const post = async (path: string, form: Record<string, string>, options: PageOptions = {}) => {
-    const csrf = options.csrf === undefined ? CSRF : options.csrf
-    const fields = csrf === null ? form : { _csrf: csrf, ...form }
-    const headers = await headersFor({ as: staff.userId, ...options })
+    const { headers, csrf: valid } = await headersFor({ as: staff.userId, ...options })
+    const csrf = options.csrf === undefined ? valid : options.csrf
+    const fields = csrf === null || options.csrfHeader ? form : { _csrf: csrf, ...form }
+    if (csrf !== null && options.csrfHeader) headers['x-csrf-token'] = csrf
     headers['content-type'] = 'application/x-www-form-urlencoded'
     return ctx.call('POST', path, { headers, rawBody: new URLSearchParams(fields).toString() })
   }
@@ -183,7 +185,7 @@ describe('/orgs/{orgId}/keys', () => {
     const found = await page(`${desk}?email=${encodeURIComponent(holder.email.toUpperCase())}`, { as: staff.userId })
     expect(found.text).toContain('ours')
     expect(found.text).not.toContain('theirs')
-    expect(found.text).toContain(`name="_csrf" value="${CSRF}"`)
+    expect(found.text).toContain(`name="_csrf" value="${found.csrf}"`)
     expect(found.text).toContain(`value="${holder.email}"`)
   })
 
@@ -251,7 +253,7 @@ describe('/orgs/{orgId}/keys', () => {
       expect((await post(`${desk}/add`, { email: holder.email }, { csrf: 'forged' })).status).toBe(403)
       expect(events()).toHaveLength(1)
       // htmx sends the token as a header (hx-headers on <body>).
-      const viaHeader = await post(`${desk}/add`, { email: holder.email }, { csrf: null, htmx: true, headers: { 'x-csrf-token': CSRF } })
+      const viaHeader = await post(`${desk}/add`, { email: holder.email }, { htmx: true, csrfHeader: true })
       expect(viaHeader.status).toBe(200)
       expect(events()).toHaveLength(2)
     })

@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'bun:test'
-import { SESSION_COOKIE } from '../../../src/auth/principal'
 import { lockStreamId } from '../../../src/domain/lock/events'
-import { CSRF_COOKIE } from '../../../src/routes/pages/support'
 import { testContext } from '../../support/context'
 import { fakeDriver } from '../../support/fake-driver'
 import { freshLockId } from '../../support/locks'
 
 const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
-const CSRF = 'test-csrf-token-0123456789'
 
 async function world() {
   const driver = fakeDriver()
@@ -23,14 +20,16 @@ async function world() {
   await ctx.call('POST', `/locks/${otherLock}/CreateLock`, { apiKey: org.apiKey, body: { index: 2, uuid: crypto.randomUUID(), ownerId: stranger.userId } })
   driver.state.calls.length = 0
 
-  const session = async (userId: string) => `${SESSION_COOKIE}=${await ctx.deps.jwt.sign(userId, 3600)}; ${CSRF_COOKIE}=${CSRF}`
-  async function page(method: string, path: string, options: { userId?: string; body?: string; htmx?: boolean } = {}) {
+  // csrf: post the browser's own CSRF token as the form.
+  async function page(method: string, path: string, options: { userId?: string; body?: string; csrf?: boolean; htmx?: boolean } = {}) {
     const headers: Record<string, string> = { accept: BROWSER }
-    if (options.userId) headers.cookie = await session(options.userId)
-    if (options.body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded'
+    const browser = await ctx.browser(options.userId ?? null)
+    if (options.userId) headers.cookie = browser.cookie
+    const body = options.csrf ? `_csrf=${browser.csrf}` : options.body
+    if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded'
     if (options.htmx) headers['hx-request'] = 'true'
-    const res = await ctx.app.handle(new Request(`http://localhost${path}`, { method, headers, body: options.body }))
-    return { status: res.status, headers: res.headers, text: await res.text() }
+    const res = await ctx.app.handle(new Request(`http://localhost${path}`, { method, headers, body }))
+    return { status: res.status, headers: res.headers, text: await res.text(), csrf: browser.csrf }
   }
   const lockEvents = () => ctx.eventsOf(lockStreamId(lockId)).map((e) => e.type)
   return { ctx, driver: driver.state, owner, holder, stranger, lockId, otherLock, page, lockEvents }
@@ -65,7 +64,7 @@ describe('GET /locks/{id}', () => {
     expect(res.status).toBe(200)
     expect(res.text).toContain(`hx-post="/locks/${w.lockId}/open"`)
     expect(res.text).toContain(`action="/locks/${w.lockId}/open"`)
-    expect(res.text).toContain(`name="_csrf" value="${CSRF}"`)
+    expect(res.text).toContain(`name="_csrf" value="${res.csrf}"`)
     expect(res.text).toContain(`href="/locks/${w.lockId}/temp-keys"`)
     expect(res.text).toContain('&lt;b&gt;Flat 2&lt;/b&gt;')
     expect(res.text).toContain('ResidentAdded')
@@ -111,7 +110,7 @@ describe('GET /locks/{id}', () => {
 describe('POST /locks/{id}/open', () => {
   it('should open and redirect a plain form back to the lock page', async () => {
     const w = await world()
-    const res = await w.page('POST', `/locks/${w.lockId}/open`, { userId: w.owner.userId, body: `_csrf=${CSRF}` })
+    const res = await w.page('POST', `/locks/${w.lockId}/open`, { userId: w.owner.userId, csrf: true })
     expect(res.status).toBe(303)
     expect(res.headers.get('location')).toBe(`/locks/${w.lockId}?open=opened`)
     expect(w.lockEvents().at(-1)).toBe('LockOpenRequested')
@@ -120,7 +119,7 @@ describe('POST /locks/{id}/open', () => {
 
   it('should answer htmx with the result fragment', async () => {
     const w = await world()
-    const res = await w.page('POST', `/locks/${w.lockId}/open`, { userId: w.holder.userId, body: `_csrf=${CSRF}`, htmx: true })
+    const res = await w.page('POST', `/locks/${w.lockId}/open`, { userId: w.holder.userId, csrf: true, htmx: true })
     expect(res.status).toBe(200)
     expect(res.headers.get('vary')).toContain('HX-Request')
     expect(res.text).toStartWith('<div id="open-result"')
@@ -131,16 +130,16 @@ describe('POST /locks/{id}/open', () => {
   it('should say so when the lock is offline (recorded) or fails (nothing recorded)', async () => {
     const w = await world()
     w.driver.mode = 'offline'
-    const offline = await w.page('POST', `/locks/${w.lockId}/open`, { userId: w.owner.userId, body: `_csrf=${CSRF}`, htmx: true })
+    const offline = await w.page('POST', `/locks/${w.lockId}/open`, { userId: w.owner.userId, csrf: true, htmx: true })
     expect(offline.text).toContain('The lock is offline')
     expect(w.lockEvents().at(-1)).toBe('LockOpenRequested')
     w.driver.mode = 'failure'
     const before = w.ctx.deps.store.headPosition()
-    const failed = await w.page('POST', `/locks/${w.lockId}/open`, { userId: w.owner.userId, body: `_csrf=${CSRF}`, htmx: true })
+    const failed = await w.page('POST', `/locks/${w.lockId}/open`, { userId: w.owner.userId, csrf: true, htmx: true })
     expect(failed.status).toBe(200)
     expect(failed.text).toContain('The lock did not respond')
     expect(w.ctx.deps.store.headPosition()).toBe(before)
-    const plain = await w.page('POST', `/locks/${w.lockId}/open`, { userId: w.owner.userId, body: `_csrf=${CSRF}` })
+    const plain = await w.page('POST', `/locks/${w.lockId}/open`, { userId: w.owner.userId, csrf: true })
     expect(plain.headers.get('location')).toBe(`/locks/${w.lockId}?open=failed`)
   })
 
@@ -149,12 +148,13 @@ describe('POST /locks/{id}/open', () => {
     const before = w.ctx.deps.store.headPosition()
     expect((await w.page('POST', `/locks/${w.lockId}/open`, { userId: w.owner.userId, body: '_csrf=wrong' })).status).toBe(403)
     expect((await w.page('POST', `/locks/${w.lockId}/open`, { userId: w.owner.userId, body: '' })).status).toBe(403)
-    expect((await w.page('POST', `/locks/${w.lockId}/open`, { userId: w.stranger.userId, body: `_csrf=${CSRF}` })).status).toBe(404)
+    expect((await w.page('POST', `/locks/${w.lockId}/open`, { userId: w.stranger.userId, csrf: true })).status).toBe(404)
+    const browser = await w.ctx.browser(null)
     const signedOut = await w.ctx.app.handle(
       new Request(`http://localhost/locks/${w.lockId}/open`, {
         method: 'POST',
-        headers: { accept: BROWSER, cookie: `${CSRF_COOKIE}=${CSRF}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: `_csrf=${CSRF}`,
+        headers: { accept: BROWSER, cookie: browser.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `_csrf=${browser.csrf}`,
       }),
     )
     expect(signedOut.status).toBe(303)

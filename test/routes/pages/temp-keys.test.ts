@@ -9,7 +9,6 @@ import { fakeDriver } from '../../support/fake-driver'
 import { createTestLock, createTestTempKey } from '../../support/locks'
 import { onceOf } from '../../support/pages'
 
-const CSRF = 'test-csrf-token-0123456789'
 const XSS = '<script>alert(1)</script>'
 const XSS_ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;'
 const HOUR = 3_600_000
@@ -25,19 +24,18 @@ async function setup(env: Record<string, string> = {}) {
 
   async function headersFor(options: As) {
     const headers: Record<string, string> = { accept: 'text/html,application/xhtml+xml' }
-    const cookies = [`spkey_csrf=${CSRF}`, ...(options.cookies ?? [])]
-    if (options.as) cookies.push(`spkey_session=${await ctx.deps.jwt.sign(options.as, 3600)}`)
-    headers.cookie = cookies.join('; ')
+    const browser = await ctx.browser(options.as ?? null)
+    headers.cookie = [browser.cookie, ...(options.cookies ?? [])].join('; ')
     if (options.htmx) headers['hx-request'] = 'true'
-    return headers
+    return { headers, csrf: browser.csrf }
   }
-  const page = async (path: string, options: As = {}) => ctx.call('GET', path, { headers: await headersFor(options) })
+  const page = async (path: string, options: As = {}) => ctx.call('GET', path, { headers: (await headersFor(options)).headers })
   // A form as fields, or as pairs when a name repeats (window rows, ticked days).
   const post = async (path: string, form: Record<string, string> | [string, string][], options: As = {}) => {
-    const csrf = options.csrf === undefined ? CSRF : options.csrf
+    const { headers, csrf: valid } = await headersFor(options)
+    const csrf = options.csrf === undefined ? valid : options.csrf
     const pairs = Array.isArray(form) ? form : Object.entries(form)
     const fields = csrf === null ? pairs : [['_csrf', csrf], ...pairs]
-    const headers = await headersFor(options)
     headers['content-type'] = 'application/x-www-form-urlencoded'
     return ctx.call('POST', path, { headers, rawBody: new URLSearchParams(fields).toString() })
   }
@@ -63,11 +61,12 @@ describe('GET /temp-keys/{uuid}', () => {
     expect(res.text).toContain('<span class="badge valid">Valid</span>')
     // Messengers append tracking parameters to shared links.
     expect((await page(`/temp-keys/${uuid}?utm_source=chat&fbclid=abc`)).status).toBe(200)
-    const body = (await page(`/temp-keys/${uuid}`)).text
+    const browser = await ctx.browser(null)
+    const body = (await ctx.call('GET', `/temp-keys/${uuid}`, { headers: { accept: 'text/html', cookie: browser.cookie } })).text
     expect(body).toContain(`action="/temp-keys/${uuid}/open"`)
     expect(body).toContain(`hx-post="/temp-keys/${uuid}/open"`)
     expect(body).toContain('hx-disabled-elt="find button"')
-    expect(body).toContain(`name="_csrf" value="${CSRF}"`)
+    expect(body).toContain(`name="_csrf" value="${browser.csrf}"`)
     expect(body).toMatch(/name="_once" value="[A-Za-z0-9_-]{20,}"/)
     expect(body).toContain('<script src="/public/temp-keys.js" defer></script>')
     expect(body).not.toMatch(/<script>(?!alert)/)
