@@ -27,6 +27,9 @@ export function openDatabase(path: string): Db {
   // committing connection runs each checkpoint and every request in flight waits 20-50 ms for it: fewer, larger ones
   // halved how often a busy server stalled (a checkpointing worker thread instead slowed every commit's fsync).
   client.exec('PRAGMA temp_store = MEMORY')
+  // 16 MB of page cache instead of 2 MB: a lock with 50,000 past keys spreads its live keys' rows over many pages, and
+  // opens on it ran at 0.75x of a 10-key lock's with the default against 0.87x with this (alternating wrk runs, one server).
+  client.exec('PRAGMA cache_size = -16000')
   client.exec('PRAGMA wal_autocheckpoint = 40000')
   const db = drizzle({ client, schema })
   migrate(db)
