@@ -17,6 +17,9 @@ export type SimulatedDriver = LockDriver & {
   openings(lockId?: number): number
 }
 
+// The calls kept for tests and demos to read: a server left running for weeks must not keep every open in memory.
+const RECENT_CALLS = 1_000
+
 const answer = (mode: SimulatedMode): DriverResult => (mode === 'failure' ? failure('simulated failure') : { status: mode })
 
 export function createSimulatedDriver(options: SimulatedDriverOptions = {}): SimulatedDriver {
@@ -25,12 +28,20 @@ export function createSimulatedDriver(options: SimulatedDriverOptions = {}): Sim
   let globalMode: SimulatedMode = options.mode ?? 'ok'
   const modes = new Map<number, SimulatedMode>()
   const calls: SimulatedCall[] = []
+  // Doors opened per lock, counted for good (the calls list keeps only the recent ones).
+  const opened = new Map<number, number>()
+  let openedTotal = 0
 
   // A delay past the timeout behaves like a real adapter: the caller hears "timeout" at the deadline.
   const run = (op: DriverOp) => async (lock: DriverLock, ctx: DriverContext): Promise<DriverResult> => {
     const timedOut = delayMs >= timeoutMs
     const result = timedOut ? failure(TIMEOUT) : answer(modes.get(lock.lockId) ?? globalMode)
     calls.push({ op, lockId: lock.lockId, ctx, at: Date.now(), status: result.status })
+    if (calls.length > RECENT_CALLS) calls.shift()
+    if (op === 'open' && result.status === 'ok') {
+      opened.set(lock.lockId, (opened.get(lock.lockId) ?? 0) + 1)
+      openedTotal++
+    }
     const wait = Math.min(delayMs, timeoutMs)
     if (wait > 0) await Bun.sleep(wait)
     return result
@@ -51,8 +62,7 @@ export function createSimulatedDriver(options: SimulatedDriverOptions = {}): Sim
       delayMs = ms
     },
     openings(lockId) {
-      const isOpening = (call: SimulatedCall) => call.op === 'open' && call.status === 'ok'
-      return calls.filter((call) => isOpening(call) && (lockId === undefined || call.lockId === lockId)).length
+      return lockId === undefined ? openedTotal : (opened.get(lockId) ?? 0)
     },
   }
 }

@@ -37,6 +37,14 @@ describe('simulated lock driver', () => {
     expect(driver.openings()).toBe(2)
   })
 
+  it('should keep only the recent calls in memory but count every opening', async () => {
+    const driver = createSimulatedDriver()
+    for (let i = 0; i < 1_500; i++) await driver.open({ lockId: 1 + (i % 2), uuid: 'u' }, {})
+
+    expect(driver.calls).toHaveLength(1_000)
+    expect([driver.openings(), driver.openings(1), driver.openings(2)]).toEqual([1_500, 750, 750])
+  })
+
   it('should answer only after the delay', async () => {
     const driver = createSimulatedDriver({ delayMs: 60 })
     const started = performance.now()
