@@ -10,8 +10,12 @@ function withQuery(path: string, params: Record<string, string | number | null |
   return search ? `${path}?${search}` : path
 }
 
+export const HOME_PATH = '/'
+export const LOGIN_PATH = '/login'
+export const LOGOUT_PATH = '/logout'
+
 // Back to where the reader was after signing in: /login?next=/me/keys
-export const loginUrl = (next: string) => `/login?next=${encodeURIComponent(next).replaceAll('%2F', '/')}`
+export const loginUrl = (next: string) => `${LOGIN_PATH}?next=${encodeURIComponent(next).replaceAll('%2F', '/')}`
 
 export const guestPath = (uuid: string) => `/temp-keys/${uuid}`
 export const openPath = (uuid: string) => `/temp-keys/${uuid}/open`
