@@ -6,6 +6,7 @@ import { eventsFeedRoutes } from './routes/events-feed'
 import { healthRoutes } from './routes/health'
 import { type AppRoutes, httpBasics } from './routes/http'
 import { hotReads } from './routes/hot-reads'
+import { homePages } from './routes/pages/home'
 import { myKeysPages } from './routes/pages/my-keys'
 import { orgKeysPages } from './routes/pages/org-keys'
 import { lockPages } from './routes/pages/locks'
@@ -41,6 +42,7 @@ export function createApp(deps: Deps) {
     .use(signupHookRoutes(deps))
     .use(adminRoutes(deps))
     .use(authPages(deps))
+    .use(homePages(deps))
     .use(locksRoutes(deps))
     .use(lockQueryRoutes(deps))
     .use(userLockRoutes(deps))

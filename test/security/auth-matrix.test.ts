@@ -43,6 +43,7 @@ const NOT_JSON = new Set([
   'GET /healthz',
   'GET /readyz',
   'GET /metrics',
+  'GET /',
   'GET /login',
   'POST /login',
   'GET /login/link',
