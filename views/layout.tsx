@@ -76,6 +76,8 @@ export function Layout({ title, children, ...header }: LayoutProps): JSX.Element
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false}' />
           <title safe>{title} · spkey</title>
+          <link rel="icon" href="/public/favicon.svg" type="image/svg+xml" />
+          <link rel="icon" href="/favicon.ico" sizes="32x32" />
           <link rel="stylesheet" href="/public/app.css" />
           <script src="/public/htmx.min.js" defer></script>
         </head>

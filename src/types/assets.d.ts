@@ -16,3 +16,11 @@ declare module '*/public/temp-keys.js' {
   const path: string
   export default path
 }
+declare module '*.svg' {
+  const path: string
+  export default path
+}
+declare module '*.ico' {
+  const path: string
+  export default path
+}

@@ -43,6 +43,8 @@ describe('the compiled binary', () => {
     // The default database lives in ./data under the working folder.
     expect(statSync(join(work, 'data', 'spkey.db')).isFile()).toBe(true)
     expect((await fetch(`${base}/public/htmx.min.js`)).status).toBe(200)
+    expect((await fetch(`${base}/favicon.ico`)).status).toBe(200)
+    expect((await fetch(`${base}/public/favicon.svg`)).status).toBe(200)
 
     const created = run(['org', 'create', '--name', 'Binary Site'], env, work)
     expect(created.exitCode).toBe(0)

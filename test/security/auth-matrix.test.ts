@@ -40,6 +40,7 @@ const NOT_JSON = new Set([
   'GET /swagger',
   'GET /swagger/json',
   'GET /public/:file',
+  'GET /favicon.ico',
   'GET /healthz',
   'GET /readyz',
   'GET /metrics',
