@@ -7,6 +7,7 @@ import { healthRoutes } from './routes/health'
 import { type AppRoutes, httpBasics } from './routes/http'
 import { hotReads } from './routes/hot-reads'
 import { homePages } from './routes/pages/home'
+import { setupPages } from './routes/pages/setup'
 import { myKeysPages } from './routes/pages/my-keys'
 import { orgKeysPages } from './routes/pages/org-keys'
 import { lockPages } from './routes/pages/locks'
@@ -43,6 +44,7 @@ export function createApp(deps: Deps) {
     .use(adminRoutes(deps))
     .use(authPages(deps))
     .use(homePages(deps))
+    .use(setupPages(deps))
     .use(locksRoutes(deps))
     .use(lockQueryRoutes(deps))
     .use(userLockRoutes(deps))

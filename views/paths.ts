@@ -32,3 +32,6 @@ export const orgKeysUrl = (orgId: string, params: Record<string, string | number
   withQuery(orgKeysPath(orgId), params)
 
 export const orgWebhooksPath = (orgId: string) => `/orgs/${encodeURIComponent(orgId)}/webhooks`
+
+// The one-time link that makes the first site administrator (src/auth/site-admins.ts).
+export const setupPath = (token: string) => `/setup/${encodeURIComponent(token)}`

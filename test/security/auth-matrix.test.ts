@@ -45,6 +45,8 @@ const NOT_JSON = new Set([
   'GET /readyz',
   'GET /metrics',
   'GET /',
+  'GET /setup/:token',
+  'POST /setup/:token',
   'GET /login',
   'POST /login',
   'GET /login/link',
