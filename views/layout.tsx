@@ -27,7 +27,8 @@ function NavLink({ href, place, current, children }: PropsWithChildren<{ href: s
 function Header({ csrfToken, signedInAs, current = 'none', viewerUnknown }: Omit<LayoutProps, 'title'>): JSX.Element {
   return (
     <header class="top">
-      <a href={HOME_PATH} class="brand" aria-current={current === 'home' ? 'page' : undefined}>
+      {/* A visitor's header has no Start entry: the brand is the start page's. */}
+      <a href={HOME_PATH} class="brand" aria-current={current === 'home' && !signedInAs && !viewerUnknown ? 'page' : undefined}>
         spkey
       </a>
       <nav aria-label="Main" class="nav">

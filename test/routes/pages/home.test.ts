@@ -65,6 +65,8 @@ describe('GET /', () => {
     expect(linksOf(owner.text)).toEqual(['/', '/locks', '/me/keys'])
     expect(owner.text).toContain(`name="_csrf" value="${CSRF}"`)
     expect(owner.text).toContain(w.owner.email)
+    expect(owner.text).toContain('<a href="/" aria-current="page">Start</a>')
+    expect(owner.text).toContain('<a href="/" class="brand">')
 
     const staff = await w.page('/', w.staff.userId)
     expect(staff.text).toContain('(0)')
