@@ -6,6 +6,8 @@ import { eventsFeedRoutes } from './routes/events-feed'
 import { healthRoutes } from './routes/health'
 import { type AppRoutes, httpBasics } from './routes/http'
 import { hotReads } from './routes/hot-reads'
+import { homePages } from './routes/pages/home'
+import { setupPages } from './routes/pages/setup'
 import { myKeysPages } from './routes/pages/my-keys'
 import { orgKeysPages } from './routes/pages/org-keys'
 import { lockPages } from './routes/pages/locks'
@@ -41,6 +43,8 @@ export function createApp(deps: Deps) {
     .use(signupHookRoutes(deps))
     .use(adminRoutes(deps))
     .use(authPages(deps))
+    .use(homePages(deps))
+    .use(setupPages(deps))
     .use(locksRoutes(deps))
     .use(lockQueryRoutes(deps))
     .use(userLockRoutes(deps))

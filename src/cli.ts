@@ -7,6 +7,7 @@ import { Value } from '@sinclair/typebox/value'
 import { MIN_PASSWORD_LENGTH, setPassword } from './auth/credentials'
 import { backupTo, restoreFrom } from './backup'
 import { issueLoginLink } from './auth/login-links'
+import { mintSetupToken, setupUrl } from './auth/site-admins'
 import { addOrgMember, createUser, issueApiKey, normalizeEmail, registerOrg } from './auth/tenants'
 import { type Config, parseDuration } from './config'
 import { createDeps, type Deps } from './deps'
@@ -29,6 +30,8 @@ export const USAGE = `usage: spkey <command> [options]
                                                  create a user (--password - reads it from stdin)
   token --user USERID [--ttl 1h]                 sign a B2C JWT for a user
   login-link --user USERID                       one-time browser sign-in link (valid 15 minutes)
+  setup-link                                     a new one-time link that creates the first administrator
+                                                 (only while there is none; replaces the link shown at start)
   lock driver --lock ID --driver simulated|http|mqtt [--bridge-url URL]
                                                  choose a lock's driver (http: the address of its bridge)
   rebuild                                        replay the event log into the read models
@@ -171,6 +174,15 @@ const COMMANDS: Record<string, Command> = {
     required: ['user'],
     async run({ deps, values }) {
       return issueLoginLink(deps, required(values, 'user'))
+    },
+  },
+  'setup-link': {
+    flags: {},
+    required: [],
+    async run({ deps }) {
+      const token = mintSetupToken(deps.db)
+      if (token === null) throw new Conflict('An administrator exists already: sign in, or ask them for a sign-in link')
+      return { url: setupUrl(deps.config.publicUrl, token) }
     },
   },
   'lock driver': {

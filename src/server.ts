@@ -4,6 +4,7 @@ import { createApp } from './app'
 import { markServing } from './backup'
 import type { Config } from './config'
 import { truncateWalWhenIdle } from './db/wal'
+import { mintSetupToken, setupUrl } from './auth/site-admins'
 import { createDeps } from './deps'
 import { paceCollections } from './gc-pacing'
 
@@ -29,6 +30,11 @@ export async function serve(config: Config): Promise<void> {
   }
   if (deps.firstStart.signupHookSecret) {
     process.stderr.write(`Sign-up hook secret (POST /users, Authorization: Bearer):\n  ${deps.firstStart.signupHookSecret}\n\n`)
+  }
+  // Until someone has used it, each start replaces the setup link (only its hash is stored, so it cannot be shown again).
+  const setupToken = mintSetupToken(deps.db)
+  if (setupToken) {
+    process.stderr.write(`\nSet up spkey: open this one-time link to create the administrator account:\n  ${setupUrl(config.publicUrl, setupToken)}\n\n`)
   }
   process.stdout.write(`spkey listening on ${url}\n`)
 

@@ -3,6 +3,7 @@
 import { describe, expect, it, setDefaultTimeout } from 'bun:test'
 import { verifyPassword } from '../src/auth/credentials'
 import { isLoginLinkUsable } from '../src/auth/login-links'
+import { addSiteAdmin, isSetupTokenUsable } from '../src/auth/site-admins'
 import { allProjections } from '../src/projections'
 import { staffOrgIds } from '../src/projections/orgs'
 import { testContext } from './support/context'
@@ -163,6 +164,28 @@ describe('login-link', () => {
     expect(out.url).toStartWith(`${PUBLIC_URL}/login/link?token=`)
     const token = new URL(out.url ?? '').searchParams.get('token') ?? ''
     expect(isLoginLinkUsable(db.open().deps, token)).toBe(true)
+  })
+})
+
+describe('setup-link', () => {
+  it('should print a fresh one-time setup URL under PUBLIC_URL while no administrator exists, replacing the last', async () => {
+    const db = database()
+    const first = await ok(['setup-link'], db.env)
+    const second = await ok(['setup-link'], db.env)
+    expect(second.url).toMatch(new RegExp(`^${PUBLIC_URL}/setup/[A-Za-z0-9_-]{43}$`))
+    const tokenOf = (url = '') => url.slice(url.lastIndexOf('/') + 1)
+    const ctx = db.open()
+    expect(isSetupTokenUsable(ctx.deps.db, tokenOf(second.url))).toBe(true)
+    expect(isSetupTokenUsable(ctx.deps.db, tokenOf(first.url))).toBe(false)
+  })
+
+  it('should refuse with 409 once an administrator exists', async () => {
+    const db = database()
+    const ctx = db.open()
+    addSiteAdmin(ctx.deps.db, (await ctx.user()).userId, Date.now())
+    const res = await cli(['setup-link'], db.env)
+    expect(res.exitCode).toBe(1)
+    expect(res.json).toMatchObject({ success: false, code: 409 })
   })
 })
 

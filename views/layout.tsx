@@ -1,9 +1,73 @@
-// The page shell: mobile-first, no inline scripts (CSP script-src 'self'), htmx served from /public.
+// The page shell: mobile-first, no inline scripts (CSP script-src 'self'), htmx served from /public, and the header
+// every page shares (the brand, the signed-in user's places, sign in or out). Nothing in it varies per request but the
+// CSRF token: the guest page is cached per key and viewer as a template (reads/reads.ts guestPage).
 import type { PropsWithChildren } from '@kitajs/html'
+import { HOME_PATH, LOCKS_PATH, LOGIN_PATH, LOGOUT_PATH, MY_KEYS_PATH } from './paths'
 
-export type LayoutProps = PropsWithChildren<{ title: string; csrfToken?: string; signedInAs?: string }>
+// The header entry a page is: marked aria-current="page". 'none' for pages no entry names.
+export type NavPlace = 'home' | 'locks' | 'my-keys' | 'login' | 'none'
 
-export function Layout({ title, csrfToken, signedInAs, children }: LayoutProps): JSX.Element {
+export type LayoutProps = PropsWithChildren<{
+  title: string
+  csrfToken?: string
+  signedInAs?: string
+  current?: NavPlace
+  // An error page does not know who is asking (the error mapper reads no session): brand and Start only.
+  viewerUnknown?: boolean
+}>
+
+function NavLink({ href, place, current, children }: PropsWithChildren<{ href: string; place: NavPlace; current: NavPlace }>) {
+  return (
+    <a href={href} aria-current={place === current ? 'page' : undefined}>
+      {children}
+    </a>
+  )
+}
+
+function Header({ csrfToken, signedInAs, current = 'none', viewerUnknown }: Omit<LayoutProps, 'title'>): JSX.Element {
+  return (
+    <header class="top">
+      {/* A visitor's header has no Start entry: the brand is the start page's. */}
+      <a href={HOME_PATH} class="brand" aria-current={current === 'home' && !signedInAs && !viewerUnknown ? 'page' : undefined}>
+        spkey
+      </a>
+      <nav aria-label="Main" class="nav">
+        {viewerUnknown ? (
+          <NavLink href={HOME_PATH} place="home" current={current}>
+            Start
+          </NavLink>
+        ) : signedInAs ? (
+          <>
+            <NavLink href={HOME_PATH} place="home" current={current}>
+              Start
+            </NavLink>
+            <NavLink href={LOCKS_PATH} place="locks" current={current}>
+              My locks
+            </NavLink>
+            <NavLink href={MY_KEYS_PATH} place="my-keys" current={current}>
+              My keys
+            </NavLink>
+            <form method="post" action={LOGOUT_PATH} class="inline sign-out">
+              <span class="who" safe>
+                {signedInAs}
+              </span>
+              <input type="hidden" name="_csrf" value={csrfToken ?? ''} />
+              <button type="submit" class="link">
+                Sign out
+              </button>
+            </form>
+          </>
+        ) : (
+          <NavLink href={LOGIN_PATH} place="login" current={current}>
+            Sign in
+          </NavLink>
+        )}
+      </nav>
+    </header>
+  )
+}
+
+export function Layout({ title, children, ...header }: LayoutProps): JSX.Element {
   return (
     <>
       {'<!doctype html>'}
@@ -13,28 +77,13 @@ export function Layout({ title, csrfToken, signedInAs, children }: LayoutProps):
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false}' />
           <title safe>{title} · spkey</title>
+          <link rel="icon" href="/public/favicon.svg" type="image/svg+xml" />
+          <link rel="icon" href="/favicon.ico" sizes="32x32" />
           <link rel="stylesheet" href="/public/app.css" />
           <script src="/public/htmx.min.js" defer></script>
         </head>
-        <body hx-headers={csrfToken ? JSON.stringify({ 'x-csrf-token': csrfToken }) : undefined}>
-          <header class="top">
-            <a href="/" class="brand">
-              spkey
-            </a>
-            {signedInAs ? (
-              <form method="post" action="/logout" class="inline">
-                <span class="who" safe>
-                  {signedInAs}
-                </span>
-                <input type="hidden" name="_csrf" value={csrfToken ?? ''} />
-                <button type="submit" class="link">
-                  Sign out
-                </button>
-              </form>
-            ) : (
-              ''
-            )}
-          </header>
+        <body hx-headers={header.csrfToken ? JSON.stringify({ 'x-csrf-token': header.csrfToken }) : undefined}>
+          <Header {...header} />
           <main id="main">{children}</main>
         </body>
       </html>

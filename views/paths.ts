@@ -10,8 +10,12 @@ function withQuery(path: string, params: Record<string, string | number | null |
   return search ? `${path}?${search}` : path
 }
 
+export const HOME_PATH = '/'
+export const LOGIN_PATH = '/login'
+export const LOGOUT_PATH = '/logout'
+
 // Back to where the reader was after signing in: /login?next=/me/keys
-export const loginUrl = (next: string) => `/login?next=${encodeURIComponent(next).replaceAll('%2F', '/')}`
+export const loginUrl = (next: string) => `${LOGIN_PATH}?next=${encodeURIComponent(next).replaceAll('%2F', '/')}`
 
 export const guestPath = (uuid: string) => `/temp-keys/${uuid}`
 export const openPath = (uuid: string) => `/temp-keys/${uuid}/open`
@@ -28,3 +32,6 @@ export const orgKeysUrl = (orgId: string, params: Record<string, string | number
   withQuery(orgKeysPath(orgId), params)
 
 export const orgWebhooksPath = (orgId: string) => `/orgs/${encodeURIComponent(orgId)}/webhooks`
+
+// The one-time link that makes the first site administrator (src/auth/site-admins.ts).
+export const setupPath = (token: string) => `/setup/${encodeURIComponent(token)}`

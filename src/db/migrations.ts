@@ -12,6 +12,7 @@ import m0007 from '../../drizzle/0007_decision_rows.sql' with { type: 'text' }
 import m0008 from '../../drizzle/0008_paged_lists.sql' with { type: 'text' }
 import m0009 from '../../drizzle/0009_temp_key_entered_emails.sql' with { type: 'text' }
 import m0010 from '../../drizzle/0010_user_emails.sql' with { type: 'text' }
+import m0011 from '../../drizzle/0011_site_admins.sql' with { type: 'text' }
 
 export const embeddedSql: Record<string, string> = {
   '0000_init': m0000,
@@ -25,6 +26,7 @@ export const embeddedSql: Record<string, string> = {
   '0008_paged_lists': m0008,
   '0009_temp_key_entered_emails': m0009,
   '0010_user_emails': m0010,
+  '0011_site_admins': m0011,
 }
 
 export type Migration = { tag: string; sql: string[]; bps: boolean; folderMillis: number; hash: string }

@@ -112,6 +112,13 @@ export const userCredentials = sqliteTable('user_credentials', {
   updatedAt: integer('updated_at').notNull(),
 })
 
+// Site administrators (the first one made through the one-time setup link, src/auth/site-admins.ts). Operational, not
+// derived from the log, like the credential vault.
+export const siteAdmins = sqliteTable('site_admins', {
+  userId: text('user_id').primaryKey(),
+  addedAt: integer('added_at').notNull(),
+})
+
 // One-time browser sign-in links (CLI `login-link`): only the token's hash is kept; used_at makes a link single-use.
 // Operational, not derived from the log.
 export const loginLinks = sqliteTable(

@@ -224,6 +224,9 @@ export function listOwnedLocks(db: Db, ownerId: string, orgId: string | null = n
     .all()
 }
 
+export const countOwnedLocks = (db: Db, ownerId: string): number =>
+  db.select({ n: sql<number>`count(*)` }).from(locks).where(eq(locks.ownerId, ownerId)).get()?.n ?? 0
+
 // The programmed lock keys a user holds, across locks.
 export function listKeysHeldBy(db: Db, userId: string) {
   return db.select().from(lockKeys).where(eq(lockKeys.userId, userId)).orderBy(lockKeys.lockId, lockKeys.keyUuid).all()

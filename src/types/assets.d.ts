@@ -20,3 +20,11 @@ declare module '*/@scalar/api-reference/dist/browser/standalone.js' {
   const path: string
   export default path
 }
+declare module '*.svg' {
+  const path: string
+  export default path
+}
+declare module '*.ico' {
+  const path: string
+  export default path
+}

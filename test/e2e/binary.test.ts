@@ -44,6 +44,8 @@ describe('the compiled binary', () => {
     expect(statSync(join(work, 'data', 'spkey.db')).isFile()).toBe(true)
     expect((await fetch(`${base}/public/htmx.min.js`)).status).toBe(200)
     expect((await fetch(`${base}/public/scalar-api-reference.js`)).status).toBe(200)
+    expect((await fetch(`${base}/favicon.ico`)).status).toBe(200)
+    expect((await fetch(`${base}/public/favicon.svg`)).status).toBe(200)
 
     const created = run(['org', 'create', '--name', 'Binary Site'], env, work)
     expect(created.exitCode).toBe(0)

@@ -68,6 +68,7 @@ function formPosts(w: Awaited<ReturnType<typeof world>>): FormPost[] {
     { route: 'POST /login', path: '/login', form: { email: w.staff.email, password: PASSWORD } },
     { route: 'POST /login/link', path: '/login/link', form: { token: 'whatever' } },
     { route: 'POST /logout', path: '/logout', form: {} },
+    { route: 'POST /setup/:token', path: '/setup/whatever', form: { email: 'admin@example.test', password: PASSWORD, passwordAgain: PASSWORD } },
     { route: 'POST /orgs/:orgId/keys/add', path: `/orgs/${w.org.orgId}/keys/add`, form: { email: w.holder.email, note: 'x' } },
     { route: 'POST /orgs/:orgId/keys/remove', path: `/orgs/${w.org.orgId}/keys/remove`, form: { email: w.holder.email, q: '', number: String(w.keyNumber) } },
     { route: 'POST /locks/:id/open', path: `/locks/${w.lock.lockId}/open`, form: {} },

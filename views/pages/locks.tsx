@@ -23,7 +23,7 @@ function LockCard({ lock }: { lock: LockListItem }): JSX.Element {
 
 export function LocksPage({ csrfToken, signedInAs, locks }: LocksView): JSX.Element {
   return (
-    <Layout title="My locks" csrfToken={csrfToken} signedInAs={signedInAs}>
+    <Layout title="My locks" csrfToken={csrfToken} signedInAs={signedInAs} current="locks">
       <section class="card">
         <h1>My locks</h1>
         {locks.length === 0 ? (

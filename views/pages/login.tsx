@@ -6,7 +6,7 @@ export type LoginView = { csrfToken: string; next: string; email: string; error:
 
 export function LoginPage({ csrfToken, next, email, error }: LoginView): JSX.Element {
   return (
-    <Layout title="Sign in" csrfToken={csrfToken}>
+    <Layout title="Sign in" csrfToken={csrfToken} current="login">
       <section class="card">
         <h1>Sign in</h1>
         {error ? (
@@ -40,7 +40,7 @@ export type LoginLinkView = { csrfToken: string; token: string; next: string; us
 // A GET never spends the link (chat apps and mail scanners open links to preview them): the button does.
 export function LoginLinkPage({ csrfToken, token, next, usable }: LoginLinkView): JSX.Element {
   return (
-    <Layout title="Sign in" csrfToken={csrfToken}>
+    <Layout title="Sign in" csrfToken={csrfToken} current="login">
       <section class="card">
         <h1>Sign in</h1>
         {usable ? (

@@ -1,7 +1,7 @@
 // /me/keys: the signed-in user's physical-key inventory, searchable as they type; #keys is the fragment htmx swaps.
 import { KeyDate, type KeyView, Pager, type PagerProps, SearchBox } from '../components/physical-keys'
 import { Layout } from '../layout'
-import { MY_KEYS_PATH } from '../paths'
+import { MY_KEYS_PATH, orgKeysPath } from '../paths'
 
 
 // One page of the keys; nextPage / firstPage: links to the following and the first page (null when there is none).
@@ -81,7 +81,7 @@ export function MyKeysTable({ q, keys, total, nextPage, firstPage }: MyKeysTable
 
 export function MyKeysPage(view: MyKeysView): JSX.Element {
   return (
-    <Layout title="My keys" csrfToken={view.csrfToken} signedInAs={view.signedInAs}>
+    <Layout title="My keys" csrfToken={view.csrfToken} signedInAs={view.signedInAs} current="my-keys">
       <section class="card inventory">
         <h1>My keys</h1>
         <p class="muted">The physical keys, cards and fobs organisations have handed you.</p>
@@ -94,7 +94,7 @@ export function MyKeysPage(view: MyKeysView): JSX.Element {
           <ul>
             {view.staffOrgs.map((org) => (
               <li>
-                <a href={`/orgs/${encodeURIComponent(org.orgId)}/keys`} safe>
+                <a href={orgKeysPath(org.orgId)} safe>
                   {`Hand out keys for ${org.name}`}
                 </a>
               </li>

@@ -7,6 +7,7 @@ import type { Schedule } from '../../domain/lock/state'
 import { usesLeft } from '../../domain/lock/temp-key-status'
 import { normaliseKeyUuid, tempKeyFacts } from '../../locks/temp-keys'
 import { findLock, findTempKey } from '../../projections/locks'
+import { findOrg, staffOrgIds } from '../../projections/orgs'
 import { findUser, listPhysicalKeys } from '../../projections/users'
 import { newOnceToken } from '../../reads/page-template'
 import type { KeyView } from '../../../views/components/physical-keys'
@@ -91,6 +92,13 @@ export const toKeyView = ({ number, orgId, orgName, note, addedAt }: PhysicalKey
 // A session for a user that no longer exists counts as signed out.
 export const signedIn = (deps: Deps, sessionUserId: string | null): User | null =>
   sessionUserId === null ? null : (findUser(deps.db, sessionUserId) ?? null)
+
+// The organisations a user is staff of, by name (the start page and My keys link to their desks).
+export const staffOrgsOf = (deps: Deps, userId: string): { orgId: string; name: string }[] =>
+  staffOrgIds(deps.db, userId).flatMap((orgId) => {
+    const org = findOrg(deps.db, orgId)
+    return org ? [{ orgId, name: org.name }] : []
+  })
 
 // Both pages list a user's keys a page at a time; `cursor` ('' = the first page) comes from their own Next page links.
 const PAGE_SIZE = 50

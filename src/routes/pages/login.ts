@@ -39,7 +39,7 @@ export function safeNext(next: string | undefined): string {
 // A new session gets a new CSRF token too, signed for it: one planted before sign-in is worthless after it. The jti makes each
 // session's token unique: two sign-ins in one second would otherwise get the same token, and signing out of one would
 // end the other.
-async function signIn(deps: Deps, request: Request, userId: string, next: string): Promise<Response> {
+export async function signIn(deps: Deps, request: Request, userId: string, next: string): Promise<Response> {
   const token = await deps.jwt.sign(userId, SESSION_TTL_SECONDS, { jti: crypto.randomUUID() })
   const response = redirect(request, safeNext(next))
   response.headers.append('set-cookie', sessionCookie(deps, token, SESSION_TTL_SECONDS))

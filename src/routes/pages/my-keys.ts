@@ -2,11 +2,10 @@
 // organisations they are staff of.
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
-import { findOrg, staffOrgIds } from '../../projections/orgs'
 import { MyKeysPage, MyKeysTable } from '../../../views/pages/my-keys'
 import { loginUrl, MY_KEYS_PATH, myKeysUrl } from '../../../views/paths'
 import { Cursor } from '../cursor'
-import { here, keysPage, signedIn } from './common'
+import { here, keysPage, signedIn, staffOrgsOf } from './common'
 import { html, isHtmx, pagePlugin, redirect } from './support'
 
 const Search = t.Optional(t.String({ maxLength: 500 }))
@@ -24,11 +23,7 @@ export const myKeysPages = (deps: Deps) =>
         const { nextCursor, ...page } = keysPage(deps, me.userId, null, q, cursor)
         const table = { q, ...page, nextPage: nextCursor && myKeysUrl({ q, cursor: nextCursor }), firstPage: cursor === '' ? null : myKeysUrl({ q }) }
         if (isHtmx(request)) return html(await MyKeysTable(table))
-        const staffOrgs = staffOrgIds(deps.db, me.userId).flatMap((orgId) => {
-          const org = findOrg(deps.db, orgId)
-          return org ? [{ orgId, name: org.name }] : []
-        })
-        return html(await MyKeysPage({ ...table, csrfToken, signedInAs: me.email ?? me.userId, staffOrgs }))
+        return html(await MyKeysPage({ ...table, csrfToken, signedInAs: me.email ?? me.userId, staffOrgs: staffOrgsOf(deps, me.userId) }))
       },
       { query: t.Object({ q: Search, cursor: t.Optional(Cursor) }) },
     )

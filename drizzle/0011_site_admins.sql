@@ -1,0 +1,4 @@
+CREATE TABLE `site_admins` (
+	`user_id` text PRIMARY KEY NOT NULL,
+	`added_at` integer NOT NULL
+);

@@ -1,0 +1,83 @@
+// The site on a phone, from a fresh server: the one-time setup link it printed makes the administrator, who lands
+// signed in on the start page and reaches My keys through the header; axe-core finds no serious or critical
+// accessibility violation on the setup page, the start page or My keys.
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { launchBrowser, PHONE, watchErrors } from '../support/browser'
+import { type RunningServer, startServer } from '../support/server'
+
+// A real server and chromium: generous on a loaded CI machine.
+setDefaultTimeout(60_000)
+
+const AXE = join(import.meta.dir, '../../node_modules/axe-core/axe.min.js')
+const SETUP_LINK = /(http:\/\/\S+\/setup\/[A-Za-z0-9_-]{43})\s/
+
+type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: unknown }[] }
+
+// axe-core's serious and critical violations on the page as it is now, one line each.
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE })
+  const violations = await page.evaluate(async () => {
+    const axe = Reflect.get(window, 'axe') as { run: () => Promise<{ violations: AxeViolation[] }> }
+    return (await axe.run()).violations
+  })
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`)
+}
+
+async function setupLinkOf(server: RunningServer): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const link = SETUP_LINK.exec(server.stderr())?.[1]
+    if (link) return link
+    await Bun.sleep(20)
+  }
+  throw new Error(`no setup link in the server's output: ${server.stderr()}`)
+}
+
+describe('when the first administrator sets up a fresh server on a phone', () => {
+  let server: RunningServer
+  let browser: Browser
+
+  beforeAll(async () => {
+    server = await startServer()
+    browser = await launchBrowser()
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  it('should go from the setup link to the start page, signed in, and on to My keys through the header', async () => {
+    const link = await setupLinkOf(server)
+    // axe-core is injected as an inline script, which spkey's CSP (script-src 'self') would rightly refuse.
+    const context = await browser.newContext({ viewport: PHONE, bypassCSP: true })
+    const page = await context.newPage()
+    const errors = watchErrors(page)
+
+    expect((await page.goto(link))?.status()).toBe(200)
+    await expect(page.locator('h1').textContent()).resolves.toBe('Set up spkey')
+    expect(await seriousViolations(page)).toEqual([])
+    await page.fill('input[name=email]', 'admin@example.test')
+    await page.fill('input[name=password]', 'correct horse battery')
+    await page.fill('input[name=passwordAgain]', 'correct horse battery')
+    await Promise.all([page.waitForURL(`${server.url}/`), page.click('button[type=submit]')])
+
+    await expect(page.locator('.who').textContent()).resolves.toBe('admin@example.test')
+    await expect(page.locator('nav a[aria-current=page]').textContent()).resolves.toBe('Start')
+    await expect(page.locator('main a[href="/locks"]').textContent()).resolves.toContain('My locks')
+    expect(await seriousViolations(page)).toEqual([])
+
+    await Promise.all([page.waitForURL(`${server.url}/me/keys`), page.click('nav a[href="/me/keys"]')])
+    await expect(page.locator('nav a[aria-current=page]').textContent()).resolves.toBe('My keys')
+    expect(await seriousViolations(page)).toEqual([])
+
+    // The link is spent: the same 404 as an unknown address.
+    expect((await page.goto(link))?.status()).toBe(404)
+    expect((await page.goto(`${server.url}/favicon.ico`))?.status()).toBe(200)
+    expect(errors).toEqual([])
+    await context.close()
+  })
+})
