@@ -18,6 +18,7 @@ import { KeyWorkflows } from './locks/key-workflows'
 import { createLogger, type Logger } from './logger'
 import { createMetrics, type Metrics, watchReadCache } from './metrics'
 import { allProjections } from './projections'
+import { physicalKeyDecisions } from './projections/users'
 import { ReadCache } from './reads/cache'
 import { Reads } from './reads/reads'
 import { type FirstStart, loadSecrets, type Secrets } from './secrets'
@@ -74,6 +75,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   const store = new EventStore(db, {
     projections: [...allProjections, readCache.projection],
     aggregates: [lockAggregate, userAggregate],
+    entityReaders: { [userAggregate.name]: physicalKeyDecisions(db) },
     snapshotEvery: config.snapshotEvery,
   })
   const metrics = createMetrics()

@@ -48,7 +48,7 @@ export class CommandHandler {
     const entityId = aggregate.entities?.ofCommand(command) ?? null
     for (let attempt = 1; ; attempt++) {
       const { state, version, atHead, unsnapshotted } = this.store.loadHead(aggregate, streamId)
-      const entity = entityId === null ? null : this.store.loadEntity<N>(streamId, entityId)
+      const entity = entityId === null ? null : this.store.loadEntity<N>(aggregate, streamId, entityId)
       const decided = aggregate.decider.decide(command, state, entity)
       if (decided.length === 0) return { events: [], version, state }
       try {

@@ -28,10 +28,15 @@ export type LoadedHead<State> = Loaded<State> & { atHead: boolean; unsnapshotted
 
 type TailRow = { stream_version: number; type: string; data: string }
 
+export type EntityReader = (streamId: string, entityId: string) => unknown
+
 export type EventStoreOptions = {
   projections?: Projection[]
   // The aggregates with decision rows (Aggregate.entities): their rows are kept on every append.
   aggregates?: AnyAggregate[]
+  // Entities whose state a read model already holds, row for row, in the append's transaction (by aggregate name):
+  // read from there instead of keeping a second row per entity.
+  entityReaders?: Record<string, EntityReader>
   snapshotEvery?: number
   cacheSize?: number
 }
@@ -70,6 +75,7 @@ export class EventStore {
   eventsFolded = 0
   private readonly projections: Projection[]
   private readonly aggregates: AnyAggregate[]
+  private readonly entityReaders: Record<string, EntityReader>
   private readonly rows: DecisionRows
   // Committed aggregate states, never served stale: another process appending, or a rolled-back batch, cannot make it
   // answer an old version (see loadHead).
@@ -102,7 +108,8 @@ export class EventStore {
   ) {
     this.projections = options.projections ?? []
     this.aggregates = (options.aggregates ?? []).filter((aggregate) => aggregate.entities !== undefined)
-    this.rows = new DecisionRows(db, this.aggregates)
+    this.entityReaders = options.entityReaders ?? {}
+    this.rows = new DecisionRows(db, this.aggregates.filter((aggregate) => this.entityReaders[aggregate.name] === undefined))
     this.snapshotEvery = options.snapshotEvery ?? 100
     this.cacheSize = options.cacheSize ?? 10_000
     const c = db.$client
@@ -266,8 +273,9 @@ export class EventStore {
   }
 
   // The state of one entity of a stream (null: none, or it left decision state), as of the transaction reading it.
-  loadEntity<E>(streamId: string, entityId: string): E | null {
-    return this.rows.load<E>(streamId, entityId)
+  loadEntity<E>(aggregate: { name: string }, streamId: string, entityId: string): E | null {
+    const reader = this.entityReaders[aggregate.name]
+    return reader ? ((reader(streamId, entityId) as E | null) ?? null) : this.rows.load<E>(streamId, entityId)
   }
 
   // A state decided and appended inside the open write transaction (see `carried`).

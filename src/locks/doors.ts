@@ -91,7 +91,7 @@ export class Doors {
       // The moment of authorisation: a key that expires while the driver works still counts this use.
       const now = clock.now()
       const { state, version } = store.load(lockAggregate, streamId)
-      const key = store.loadEntity<TempKeyState>(streamId, input.tempKeyUuid)
+      const key = store.loadEntity<TempKeyState>(lockAggregate, streamId, input.tempKeyUuid)
       const lock = reads.driverTarget(lockId, version)
       if (state.status !== 'active' || !key || !lock) throw new NotFound('Temporary key not found')
       // Checked here to audit a refusal without driving the door; decide checks again when the use is recorded.

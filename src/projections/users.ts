@@ -7,6 +7,8 @@ import type { UserEvent } from '../domain/user/events'
 import type { Projection } from '../eventstore/projections'
 import type { StoredEvent } from '../eventstore/types'
 import { perDb } from './prepared'
+import type { EntityReader } from '../eventstore/store'
+import { physicalKeyEntities } from '../domain/user/decide'
 
 // The projection's hot writes, plain bun:sqlite statements: they run inside the batch transaction for every command.
 const writes = perDb((db) => ({
@@ -172,6 +174,17 @@ export function listPhysicalKeys(
 export function getPhysicalKey(db: Db, userId: string, number: number) {
   return statements(db).keyOf.get({ userId, number })
 }
+
+// What RemovePhysicalKey decides on (the key's issuer), read from this model's own row inside the append's transaction:
+// the row is written with every PhysicalKeyAdded and deleted with every PhysicalKeyRemoved, exactly the key's decision
+// state. A decision row beside it cost a second write per key (AddPhysicalKey for 10,000 users: 7,000 -> 10,100 req/s
+// without it in the same bench).
+export const physicalKeyDecisions =
+  (db: Db): EntityReader =>
+  (streamId, entityId) => {
+    const key = getPhysicalKey(db, streamId.slice(physicalKeyEntities.streamPrefix.length), Number(entityId))
+    return key ? { orgId: key.orgId } : null
+  }
 
 // E-mails are matched as stored, then lower-cased (how spkey stores the ones it creates).
 export function findUserByEmail(db: Db, email: string) {

@@ -95,7 +95,7 @@ describe('decision rows', () => {
         const folded = given(lockAggregate, history)
         const cold = new EventStore(db, { aggregates: [lockAggregate], snapshotEvery: 3 })
         expect(cold.load(lockAggregate, streamId).state).toEqual(folded.state)
-        for (const key of KEYS) expect(cold.loadEntity<TempKeyState>(streamId, key)).toEqual(folded.entity(key))
+        for (const key of KEYS) expect(cold.loadEntity<TempKeyState>(lockAggregate, streamId, key)).toEqual(folded.entity(key))
         db.$client.close()
       }),
       { numRuns: 40 },

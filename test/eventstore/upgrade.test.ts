@@ -3,7 +3,9 @@
 // every key keeps its uses, its deletion and its issuer.
 import { describe, expect, it } from 'bun:test'
 import { copyFileSync } from 'node:fs'
+import { lockAggregate } from '../../src/domain/lock/decide'
 import { lockStreamId } from '../../src/domain/lock/events'
+import { userAggregate } from '../../src/domain/user/decide'
 import { userStreamId } from '../../src/domain/user/events'
 import { testContext } from '../support/context'
 import { tempDbPath } from '../support/temp-db'
@@ -34,10 +36,13 @@ describe('a database written by main at 6ad9dde', () => {
     const lockSnapshot = snapshotOf(ctx, lockStreamId(LOCK))
     expect(lockSnapshot).toMatchObject({ stream_version: 19, schema_version: 2 })
     expect(lockSnapshot?.state).not.toContain('tempKeys')
-    expect(ctx.deps.store.loadEntity(lockStreamId(LOCK), key(1))).toMatchObject({ usedCount: 2, maxUses: 5, deleted: false })
-    expect(ctx.deps.store.loadEntity(lockStreamId(LOCK), key(2))).toMatchObject({ deleted: true })
-    expect(ctx.deps.store.loadEntity(userStreamId(USER), '3')).toBeNull()
-    expect(ctx.deps.store.loadEntity(userStreamId(USER), '2')).toEqual({ orgId: 'other-org' })
+    expect(ctx.deps.store.loadEntity(lockAggregate, lockStreamId(LOCK), key(1))).toMatchObject({ usedCount: 2, maxUses: 5, deleted: false })
+    expect(ctx.deps.store.loadEntity(lockAggregate, lockStreamId(LOCK), key(2))).toMatchObject({ deleted: true })
+    expect(ctx.deps.store.loadEntity(userAggregate, userStreamId(USER), '3')).toBeNull()
+    expect(ctx.deps.store.loadEntity(userAggregate, userStreamId(USER), '2')).toEqual({ orgId: 'other-org' })
+    // Physical keys are decided on the inventory's own rows: no decision rows of their own.
+    const userRows = ctx.deps.db.$client.query<{ n: number }, []>("SELECT count(*) AS n FROM entity_states WHERE stream_id LIKE 'user-%'").get()
+    expect(userRows?.n).toBe(0)
     // A second start finds everything current and rewrites nothing.
     expect(ctx.deps.store.upgrade()).toEqual([])
   })

@@ -2,6 +2,7 @@
 // it, racing opens never exceed maxUses, a repeated one-time token drives the door once, and key programming records
 // nothing the device did not confirm.
 import { describe, expect, it } from 'bun:test'
+import { lockAggregate } from '../../src/domain/lock/decide'
 import type { TempKeyState } from '../../src/domain/lock/state'
 import type { DriverResult } from '../../src/locks/drivers/port'
 import { DriverFailed } from '../../src/locks/doors'
@@ -21,7 +22,7 @@ const open = (doors: ReturnType<typeof setup>['doors'], tempKeyUuid: string, onc
   doors.openWithTempKey({ tempKeyUuid, userId: null, requestId: null, onceToken }, {})
 
 const usedCount = (ctx: ReturnType<typeof setup>, streamId: string, key: string) =>
-  ctx.deps.store.loadEntity<TempKeyState>(streamId, key)?.usedCount
+  ctx.deps.store.loadEntity<TempKeyState>(lockAggregate, streamId, key)?.usedCount
 
 describe('a temp-key open', () => {
   it('should drive the door, then record LockOpenRequested and TempKeyUsed', async () => {
