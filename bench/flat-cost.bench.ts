@@ -49,7 +49,10 @@ function merge(results: LoadResult[]): LoadResult {
   const mean = (of: LoadResult[], pick: (r: LoadResult) => number) => of.reduce((sum, r) => sum + pick(r), 0) / Math.max(1, of.length)
   return {
     requestsPerSec: Math.round(mean(results, (r) => r.requestsPerSec)),
-    p50Ms: round(mean(answered, (r) => r.p50Ms), 2),
+    p50Ms: round(
+      mean(answered, (r) => r.p50Ms),
+      2,
+    ),
     p99Ms: Math.max(0, ...answered.map((r) => r.p99Ms)),
     errors: results.reduce((sum, r) => sum + r.errors, 0),
     non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
@@ -110,7 +113,13 @@ function rawRow(scenario: string, result: LoadResult, rssPeakMb: number, target?
   }
 }
 
-function pairRow(scenario: string, result: LoadResult, base: { label: string; result: LoadResult }, rssPeakMb: number, target?: string): Row {
+function pairRow(
+  scenario: string,
+  result: LoadResult,
+  base: { label: string; result: LoadResult },
+  rssPeakMb: number,
+  target?: string,
+): Row {
   return {
     ...measured(scenario, result),
     value: result.requestsPerSec,
@@ -146,7 +155,13 @@ export async function flatCost(options: BenchOptions): Promise<Row[]> {
       { users: sizes.spreadUsers, keysEach: 0 },
     ],
   })
-  rows.push({ scenario: `seed ${thousands(seeded.events)} events (store.append, child process)`, value: round(seconds), unit: 's', baseline: 'events/s', ratio: Math.round(seeded.events / seconds) })
+  rows.push({
+    scenario: `seed ${thousands(seeded.events)} events (store.append, child process)`,
+    value: round(seconds),
+    unit: 's',
+    baseline: 'events/s',
+    ratio: Math.round(seeded.events / seconds),
+  })
 
   const liveKeys = (lockId: number) => seeded.locks.find((lock) => lock.lockId === lockId)?.liveKeys ?? []
   const [heavyUsers = [], spreadUsers = []] = seeded.users
@@ -183,7 +198,11 @@ export async function flatCost(options: BenchOptions): Promise<Row[]> {
     ...extra,
   })
   const firstOpen = (server: ChildServer, lockId: number) =>
-    timed(`${server.url}${openPath(liveKeys(lockId)[0] ?? '')}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: '{}' })
+    timed(`${server.url}${openPath(liveKeys(lockId)[0] ?? '')}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: '{}',
+    })
   const firstCreate = (server: ChildServer, lockId: number) =>
     timed(`${server.url}/locks/${lockId}/create-temp-key`, { method: 'POST', headers: api, body: createBody })
   // The first command on the big lock comes after a few on a small lock, which warm the route, the JIT and the
@@ -216,7 +235,15 @@ export async function flatCost(options: BenchOptions): Promise<Row[]> {
     )
     await settle(server)
     rows.push(rawRow(`temp-key open, ${SMALL_KEYS}-key lock`, opens.small, server.rssPeakMb()))
-    rows.push(pairRow(`temp-key open, ${big} (half deleted)`, opens.big, { label: `open, ${SMALL_KEYS}-key lock`, result: opens.small }, server.rssPeakMb(), '>= 0.9'))
+    rows.push(
+      pairRow(
+        `temp-key open, ${big} (half deleted)`,
+        opens.big,
+        { label: `open, ${SMALL_KEYS}-key lock`, result: opens.small },
+        server.rssPeakMb(),
+        '>= 0.9',
+      ),
+    )
 
     const creates = await inTurns(
       (turn) => load(createsOn(server, CREATE_SMALL[turn] ?? OPEN_SMALL)),
@@ -224,7 +251,15 @@ export async function flatCost(options: BenchOptions): Promise<Row[]> {
     )
     await settle(server)
     rows.push(rawRow(`create-temp-key, ${SMALL_KEYS}-key lock (a fresh one per turn)`, creates.small, server.rssPeakMb()))
-    rows.push(pairRow(`create-temp-key, ${big}`, creates.big, { label: `create, ${SMALL_KEYS}-key lock`, result: creates.small }, server.rssPeakMb(), '>= 0.9'))
+    rows.push(
+      pairRow(
+        `create-temp-key, ${big}`,
+        creates.big,
+        { label: `create, ${SMALL_KEYS}-key lock`, result: creates.small },
+        server.rssPeakMb(),
+        '>= 0.9',
+      ),
+    )
 
     // Two wrk processes at once, one thread each; the opens alone are measured the same way, either side. The same
     // creates on a 10-key lock say how much of the drop is sharing one server, not the big lock's history.
@@ -240,8 +275,18 @@ export async function flatCost(options: BenchOptions): Promise<Row[]> {
     const beside = `temp-key open, ${SMALL_KEYS}-key lock, while ${connections} creates hit`
     rows.push(rawRow(`temp-key open, ${SMALL_KEYS}-key lock, alone`, alone, server.rssPeakMb()))
     rows.push(pairRow(`${beside} the ${big}`, besideBig, { label: 'the same opens alone', result: alone }, server.rssPeakMb(), '>= 0.7'))
-    rows.push(pairRow(`${beside} the ${big}, vs beside a ${SMALL_KEYS}-key lock's`, besideBig, { label: `opens beside creates on a ${SMALL_KEYS}-key lock`, result: besideSmall }, server.rssPeakMb()))
-    for (const [what, result] of [[big, bigNeighbour], [`${SMALL_KEYS}-key lock`, smallNeighbour]] as const) {
+    rows.push(
+      pairRow(
+        `${beside} the ${big}, vs beside a ${SMALL_KEYS}-key lock's`,
+        besideBig,
+        { label: `opens beside creates on a ${SMALL_KEYS}-key lock`, result: besideSmall },
+        server.rssPeakMb(),
+      ),
+    )
+    for (const [what, result] of [
+      [big, bigNeighbour],
+      [`${SMALL_KEYS}-key lock`, smallNeighbour],
+    ] as const) {
       const { against: _raw, ...neighbour } = rawRow(`create-temp-key, ${what}, beside those opens`, result, server.rssPeakMb())
       rows.push({ ...neighbour, baseline: '-' })
     }
@@ -255,9 +300,24 @@ export async function flatCost(options: BenchOptions): Promise<Row[]> {
       if (status !== 200) throw new Error(`AddPhysicalKey answered ${status}`)
     }
     const coldMs = (performance.now() - coldStarted) / Math.max(1, heavyUsers.length)
-    rows.push({ scenario: `first AddPhysicalKey of each of the ${heavy} (mean)`, value: round(coldMs), unit: 'ms', baseline: '-', ratio: null })
+    rows.push({
+      scenario: `first AddPhysicalKey of each of the ${heavy} (mean)`,
+      value: round(coldMs),
+      unit: 'ms',
+      baseline: '-',
+      ratio: null,
+    })
     const physical = (users: string[]) =>
-      load({ url: server.url, method: 'POST', headers: api, body: keyBody, paths: users.map(addKey), connections, durationSec, timeoutSec: TIMEOUT_SEC })
+      load({
+        url: server.url,
+        method: 'POST',
+        headers: api,
+        body: keyBody,
+        paths: users.map(addKey),
+        connections,
+        durationSec,
+        timeoutSec: TIMEOUT_SEC,
+      })
     const keys = await inTurns(
       () => physical(spreadUsers),
       () => physical(heavyUsers),
@@ -265,7 +325,15 @@ export async function flatCost(options: BenchOptions): Promise<Row[]> {
     await settle(server)
     rows.push(rawRow(`AddPhysicalKey, ${spread}`, keys.small, server.rssPeakMb(), '>= 1.5'))
     rows.push(rawRow(`AddPhysicalKey, ${heavy}`, keys.big, server.rssPeakMb(), '>= 1.5'))
-    rows.push(pairRow(`AddPhysicalKey, ${heavy}, vs ${spread}`, keys.big, { label: `AddPhysicalKey, ${spread}`, result: keys.small }, server.rssPeakMb(), '>= 0.9'))
+    rows.push(
+      pairRow(
+        `AddPhysicalKey, ${heavy}, vs ${spread}`,
+        keys.big,
+        { label: `AddPhysicalKey, ${spread}`, result: keys.small },
+        server.rssPeakMb(),
+        '>= 0.9',
+      ),
+    )
 
     // One connection: the latency of a page, not of a queue.
     const listPath = (lockId: number) => `/locks/${lockId}/temp-keys?limit=50`
@@ -291,12 +359,26 @@ export async function flatCost(options: BenchOptions): Promise<Row[]> {
       target: '<= 5 ms',
     })
 
-    rows.push({ scenario: 'server RSS after the run', value: server.rssMb(), unit: 'MB', baseline: '-', ratio: null, rssPeakMb: server.rssPeakMb(), target: '<= 150 MB' })
+    rows.push({
+      scenario: 'server RSS after the run',
+      value: server.rssMb(),
+      unit: 'MB',
+      baseline: '-',
+      ratio: null,
+      rssPeakMb: server.rssPeakMb(),
+      target: '<= 150 MB',
+    })
     await server.stop()
 
     const restartStarted = performance.now()
     server = await startChild(['src/main.ts', 'serve'], env)
-    rows.push({ scenario: 'server restart to /healthz', value: Math.round(performance.now() - restartStarted), unit: 'ms', baseline: '-', ratio: null })
+    rows.push({
+      scenario: 'server restart to /healthz',
+      value: Math.round(performance.now() - restartStarted),
+      unit: 'ms',
+      baseline: '-',
+      ratio: null,
+    })
     await firstCommandRows(server, 'after a restart', 'open', '<= 20 ms')
     await server.stop()
     server = await startChild(['src/main.ts', 'serve'], env)

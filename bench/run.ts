@@ -140,7 +140,11 @@ async function tempKeys(options: BenchOptions): Promise<Row[]> {
   const lockCount = options.quick ? 4 : 64
   const seeded = await seed(databasePath, (deps) => seedDoors(deps, lockCount))
   const keys = seeded.doors.map((door) => door.tempKeyUuid)
-  const server = await startChild(['src/main.ts', 'serve'], { DATABASE_PATH: databasePath, OPEN_RATE_LIMIT_PER_IP: '0', OPEN_RATE_LIMIT_PER_KEY: '0' })
+  const server = await startChild(['src/main.ts', 'serve'], {
+    DATABASE_PATH: databasePath,
+    OPEN_RATE_LIMIT_PER_IP: '0',
+    OPEN_RATE_LIMIT_PER_KEY: '0',
+  })
   const rows: Row[] = []
   const open = await load({
     url: server.url,
@@ -236,7 +240,13 @@ async function longStreams(options: BenchOptions): Promise<Row[]> {
   const smallest = timings.get(sizes[0] ?? 100) ?? 0
   for (const size of sizes) {
     const ms = timings.get(size) ?? 0
-    rows.push({ scenario: `aggregate load, ${size} events`, value: Math.round(ms * 1000) / 1000, unit: 'ms', baseline: `load at ${sizes[0]} events`, ratio: ratio(ms, smallest) })
+    rows.push({
+      scenario: `aggregate load, ${size} events`,
+      value: Math.round(ms * 1000) / 1000,
+      unit: 'ms',
+      baseline: `load at ${sizes[0]} events`,
+      ratio: ratio(ms, smallest),
+    })
   }
 
   const { dir: emptyDir, cleanup: cleanEmpty } = tempDir()
@@ -251,7 +261,13 @@ async function longStreams(options: BenchOptions): Promise<Row[]> {
   const emptyStart = await startMs(join(emptyDir, 'spkey.db'))
   const bigStart = await startMs(largestDb)
   const biggest = sizes[sizes.length - 1] ?? 0
-  rows.push({ scenario: `server start, ${biggest} events`, value: Math.round(bigStart), unit: 'ms', baseline: 'start on empty db', ratio: ratio(bigStart, emptyStart) })
+  rows.push({
+    scenario: `server start, ${biggest} events`,
+    value: Math.round(bigStart),
+    unit: 'ms',
+    baseline: 'start on empty db',
+    ratio: ratio(bigStart, emptyStart),
+  })
 
   const rebuildMs = await seed(largestDb, async (deps) => {
     const store = new EventStore(deps.db, { projections: deps.store.projectionList() })
@@ -259,7 +275,13 @@ async function longStreams(options: BenchOptions): Promise<Row[]> {
     store.rebuild()
     return performance.now() - started
   })
-  rows.push({ scenario: `projection rebuild, ${biggest} events`, value: Math.round(rebuildMs), unit: 'ms', baseline: 'events/s', ratio: Math.round(biggest / (rebuildMs / 1000)) })
+  rows.push({
+    scenario: `projection rebuild, ${biggest} events`,
+    value: Math.round(rebuildMs),
+    unit: 'ms',
+    baseline: 'events/s',
+    ratio: Math.round(biggest / (rebuildMs / 1000)),
+  })
   for (const cleanup of dirs) cleanup()
   return rows
 }
@@ -327,7 +349,11 @@ if (import.meta.main) {
   const { values, positionals } = parseArgs({
     args: Bun.argv.slice(2),
     allowPositionals: true,
-    options: { duration: { type: 'string', default: '5' }, connections: { type: 'string', default: '64' }, quick: { type: 'boolean', default: false } },
+    options: {
+      duration: { type: 'string', default: '5' },
+      connections: { type: 'string', default: '64' },
+      quick: { type: 'boolean', default: false },
+    },
   })
   const options: BenchOptions = {
     scenarios: positionals.length > 0 ? positionals : Object.keys(SCENARIOS),

@@ -33,9 +33,11 @@ function batchedAppender(deps: Deps) {
     const work = pending
     pending = []
     pendingEvents = 0
-    deps.db.$client.transaction(() => {
-      for (const append of work) append()
-    }).immediate()
+    deps.db.$client
+      .transaction(() => {
+        for (const append of work) append()
+      })
+      .immediate()
   }
   return {
     append(streamId: string, expectedVersion: number, events: Event[], createdAt: number) {
@@ -76,13 +78,24 @@ function seedLock(out: ReturnType<typeof batchedAppender>, orgId: string, histor
   for (let i = 1; i <= history.keys; i++) {
     const at = start + i * 1000
     const tempKeyUuid = crypto.randomUUID()
-    const key = { tempKeyUuid, accessMode: 'public' as const, allowedUserIds: [], ...window, maxUses: null, description: `bench key ${i}`, schedule: null, createdBy: 'bench' }
+    const key = {
+      tempKeyUuid,
+      accessMode: 'public' as const,
+      allowedUserIds: [],
+      ...window,
+      maxUses: null,
+      description: `bench key ${i}`,
+      schedule: null,
+      createdBy: 'bench',
+    }
     const events = decide({ type: 'CreateTempKey', data: key, metadata: { now: at } }, base, null)
     const deleted = history.deleteEvery !== null && i % history.deleteEvery === 0
     if (deleted) {
       // The key's own state, as its decision row holds it once created.
       const keyState = events.reduce(tempKeyEntities.evolve, null as TempKeyState | null)
-      events.push(...decide({ type: 'DeleteTempKey', data: { tempKeyUuid, deletedBy: 'bench' }, metadata: { now: at + 500 } }, base, keyState))
+      events.push(
+        ...decide({ type: 'DeleteTempKey', data: { tempKeyUuid, deletedBy: 'bench' }, metadata: { now: at + 500 } }, base, keyState),
+      )
     } else if (i >= sampleAt && live.length < LIVE_SAMPLE) {
       live.push(tempKeyUuid)
       sampleAt += history.keys / LIVE_SAMPLE

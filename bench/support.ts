@@ -161,7 +161,20 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   const timeout = options.timeoutSec === undefined ? [] : ['--timeout', `${options.timeoutSec}s`]
   // Not spawnSync: a scenario may run two loads at once (a noisy neighbour).
   const run = Bun.spawn(
-    ['wrk', '-t', String(threads), '-c', String(options.connections), '-d', `${options.durationSec}s`, ...timeout, '--latency', '-s', script, origin],
+    [
+      'wrk',
+      '-t',
+      String(threads),
+      '-c',
+      String(options.connections),
+      '-d',
+      `${options.durationSec}s`,
+      ...timeout,
+      '--latency',
+      '-s',
+      script,
+      origin,
+    ],
     { stdout: 'pipe', stderr: 'pipe' },
   )
   const out = await new Response(run.stdout).text()

@@ -84,7 +84,9 @@ function commandOpen(deps: Deps, door: Door) {
 async function appendBacklog(deps: Deps, doors: Door[]) {
   for (let i = 0; i < BACKLOG_OPENS; i += 100) {
     const n = Math.min(100, BACKLOG_OPENS - i)
-    await Promise.all(Array.from({ length: n }, (_, j) => commandOpen(deps, doors[(i + j) % doors.length] ?? doors[0] ?? { lockId: 1, tempKeyUuid: '' })))
+    await Promise.all(
+      Array.from({ length: n }, (_, j) => commandOpen(deps, doors[(i + j) % doors.length] ?? doors[0] ?? { lockId: 1, tempKeyUuid: '' })),
+    )
   }
 }
 
@@ -109,7 +111,9 @@ let drainSeconds = 0
 let lag: Stats
 
 try {
-  const deps = createDeps(loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }), { logger: createLogger('silent') })
+  const deps = createDeps(loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }), {
+    logger: createLogger('silent'),
+  })
   const doors = await seedBenchDoors(deps)
   for (let i = 0; i < SUBSCRIPTIONS; i++) {
     createSubscription(deps.db, deps.config, 'bench', { url: receiver.url }, deps.store.headPosition(), Date.now())
@@ -129,10 +133,12 @@ try {
     await receiver.settle(backlogEvents)
     drainSeconds = (performance.now() - drainStart) / 1000
     await steady((i) =>
-      fetch(`${server.url}/temp-keys/${door(i).tempKeyUuid}/open`, { method: 'POST', headers: { accept: 'application/json' } }).then((r) => {
-        if (!r.ok) throw new Error(`open answered ${r.status}`)
-        return r.arrayBuffer()
-      }),
+      fetch(`${server.url}/temp-keys/${door(i).tempKeyUuid}/open`, { method: 'POST', headers: { accept: 'application/json' } }).then(
+        (r) => {
+          if (!r.ok) throw new Error(`open answered ${r.status}`)
+          return r.arrayBuffer()
+        },
+      ),
     )
     lag = await receiver.settle(steadyEvents)
     await server.stop()
@@ -149,8 +155,18 @@ try {
   const result = {
     mode: values.server ? 'server (HTTP opens)' : 'in-process (command opens)',
     subscriptions: SUBSCRIPTIONS,
-    drain: { events: backlogEvents, seconds: Math.round(drainSeconds * 100) / 100, eventsPerSecond: Math.round(backlogEvents / drainSeconds) },
-    steady: { opensPerSecond: RATE, eventsPerSecond: RATE * 2 * SUBSCRIPTIONS, seconds: SECONDS, delivered: lag.count, lagMs: { p50: lag.p50, p99: lag.p99, max: lag.max } },
+    drain: {
+      events: backlogEvents,
+      seconds: Math.round(drainSeconds * 100) / 100,
+      eventsPerSecond: Math.round(backlogEvents / drainSeconds),
+    },
+    steady: {
+      opensPerSecond: RATE,
+      eventsPerSecond: RATE * 2 * SUBSCRIPTIONS,
+      seconds: SECONDS,
+      delivered: lag.count,
+      lagMs: { p50: lag.p50, p99: lag.p99, max: lag.max },
+    },
   }
   console.log(JSON.stringify(result, null, 2))
 } finally {

@@ -111,7 +111,12 @@ const COMMANDS: Record<string, Command> = {
     required: ['name'],
     async run({ deps, values, metadata }) {
       const name = required(values, 'name')
-      const orgId = valid(ORG_ID, 'id', option(values, 'id') ?? (slug(name) || `org-${crypto.randomUUID().slice(0, 8)}`), 'letters, digits, ".", "_" and "-" only')
+      const orgId = valid(
+        ORG_ID,
+        'id',
+        option(values, 'id') ?? (slug(name) || `org-${crypto.randomUUID().slice(0, 8)}`),
+        'letters, digits, ".", "_" and "-" only',
+      )
       await registerOrg(deps, { orgId, orgName: name, isSuper: values.super === true }, metadata)
       const { apiKey } = await issueApiKey(deps, orgId, { createdBy: 'cli' }, metadata)
       return { orgId, name, apiKey }
@@ -164,7 +169,9 @@ const COMMANDS: Record<string, Command> = {
       const raw = option(values, 'ttl') ?? '1h'
       const ttlMs = parseDuration(raw)
       if (ttlMs === null || ttlMs < 1000 || ttlMs > MAX_TTL_MS) {
-        throw new Invalid('--ttl: a duration from 1s to 366d, like 15m, 1h or 7d', [{ field: 'ttl', message: `"${raw}" is not a valid duration` }])
+        throw new Invalid('--ttl: a duration from 1s to 366d, like 15m, 1h or 7d', [
+          { field: 'ttl', message: `"${raw}" is not a valid duration` },
+        ])
       }
       return { token: await deps.jwt.sign(userId, Math.ceil(ttlMs / 1000)) }
     },
@@ -190,14 +197,17 @@ const COMMANDS: Record<string, Command> = {
     required: ['lock', 'driver'],
     async run({ deps, values, metadata }) {
       const lockId = Number(required(values, 'lock'))
-      if (!Number.isInteger(lockId) || lockId <= 0) throw new Invalid('--lock must be a lock id (integer > 0)', [{ field: 'lock', message: 'integer > 0' }])
+      if (!Number.isInteger(lockId) || lockId <= 0)
+        throw new Invalid('--lock must be a lock id (integer > 0)', [{ field: 'lock', message: 'integer > 0' }])
       const driver = required(values, 'driver')
       if (!isDriverKind(driver)) {
         throw new Invalid('--driver must be simulated, http or mqtt', [{ field: 'driver', message: 'simulated, http or mqtt' }])
       }
       const bridgeUrl = option(values, 'bridge-url') ?? null
       if (driver === 'http' && (bridgeUrl === null || !URL.canParse(bridgeUrl) || !/^https?:$/.test(new URL(bridgeUrl).protocol))) {
-        throw new Invalid('--bridge-url must be the http(s) address of the lock bridge', [{ field: 'bridge-url', message: 'an http(s) URL' }])
+        throw new Invalid('--bridge-url must be the http(s) address of the lock bridge', [
+          { field: 'bridge-url', message: 'an http(s) URL' },
+        ])
       }
       const data = { driver, bridgeUrl: driver === 'http' ? bridgeUrl : null }
       const command = { type: 'ConfigureLockDriver' as const, data, metadata: { now: deps.clock.now() } }
@@ -233,9 +243,7 @@ const COMMANDS: Record<string, Command> = {
     flags: {},
     required: [],
     async offline({ config }) {
-      const response = await fetch(`http://127.0.0.1:${config.port}/healthz`, { signal: AbortSignal.timeout(3000) }).catch(
-        () => null,
-      )
+      const response = await fetch(`http://127.0.0.1:${config.port}/healthz`, { signal: AbortSignal.timeout(3000) }).catch(() => null)
       if (!response?.ok) throw new DomainError(503, `no healthy spkey on port ${config.port}`)
       return { status: 'ok', port: config.port }
     },

@@ -105,7 +105,8 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 // The default driver must be one this server can build: refuse to start rather than fail every open.
 function lockDriver(env: Env): Config['lockDriver'] {
   const kind = oneOf(env, 'LOCK_DRIVER', DRIVERS, 'simulated')
-  if (kind === 'http' && !env.BRIDGE_SECRET) throw new Error('LOCK_DRIVER=http needs BRIDGE_SECRET (the HMAC secret shared with the bridges)')
+  if (kind === 'http' && !env.BRIDGE_SECRET)
+    throw new Error('LOCK_DRIVER=http needs BRIDGE_SECRET (the HMAC secret shared with the bridges)')
   if (kind === 'mqtt' && !env.MQTT_URL) throw new Error('LOCK_DRIVER=mqtt needs MQTT_URL (e.g. mqtt://127.0.0.1:1883)')
   return kind
 }

@@ -24,10 +24,12 @@ export function createLogger(
   pretty = false,
 ): Logger {
   const enabled = (at: Exclude<LogLevel, 'silent'>) => ORDER[at] >= ORDER[level]
-  const log = (at: Exclude<LogLevel, 'silent'>) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (!enabled(at)) return
-    const time = new Date().toISOString()
-    write(pretty ? prettyLine(time, at, msg, fields) : `${JSON.stringify({ time, level: at, msg, ...fields })}\n`)
-  }
+  const log =
+    (at: Exclude<LogLevel, 'silent'>) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      if (!enabled(at)) return
+      const time = new Date().toISOString()
+      write(pretty ? prettyLine(time, at, msg, fields) : `${JSON.stringify({ time, level: at, msg, ...fields })}\n`)
+    }
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), enabled }
 }

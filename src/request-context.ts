@@ -16,7 +16,12 @@ let block = ''
 
 export function nextRequestId(): string {
   const low = seq & 255
-  if (low === 0) block = PREFIX + Math.floor(seq / 256).toString(16).padStart(10, '0')
+  if (low === 0)
+    block =
+      PREFIX +
+      Math.floor(seq / 256)
+        .toString(16)
+        .padStart(10, '0')
   seq++
   return block + HEX2[low]
 }

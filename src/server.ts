@@ -34,7 +34,9 @@ export async function serve(config: Config): Promise<void> {
   // Until someone has used it, each start replaces the setup link (only its hash is stored, so it cannot be shown again).
   const setupToken = mintSetupToken(deps.db)
   if (setupToken) {
-    process.stderr.write(`\nSet up spkey: open this one-time link to create the administrator account:\n  ${setupUrl(config.publicUrl, setupToken)}\n\n`)
+    process.stderr.write(
+      `\nSet up spkey: open this one-time link to create the administrator account:\n  ${setupUrl(config.publicUrl, setupToken)}\n\n`,
+    )
   }
   process.stdout.write(`spkey listening on ${url}\n`)
 

@@ -88,12 +88,21 @@ describe('apikey rotate', () => {
 describe('user create', () => {
   it('should create the user with a name and a password that signs in', async () => {
     const db = database()
-    const out = await ok(['user', 'create', '--email', 'Ada@Example.test', '--name', 'Ada King Lovelace', '--password', 'analytical engine'], db.env)
+    const out = await ok(
+      ['user', 'create', '--email', 'Ada@Example.test', '--name', 'Ada King Lovelace', '--password', 'analytical engine'],
+      db.env,
+    )
     expect(out).toEqual({ userId: expect.any(String), email: 'ada@example.test' })
     const ctx = db.open()
     const { apiKey } = await ctx.org({ isSuper: true })
     const res = await ctx.call('GET', `/users/${out.userId}/profile`, { apiKey })
-    expect(res.json).toEqual({ userId: out.userId, email: 'ada@example.test', firstName: 'Ada', lastName: 'King Lovelace', status: 'ACTIVE' })
+    expect(res.json).toEqual({
+      userId: out.userId,
+      email: 'ada@example.test',
+      firstName: 'Ada',
+      lastName: 'King Lovelace',
+      status: 'ACTIVE',
+    })
     expect(await verifyPassword(ctx.deps, 'ada@example.test', 'analytical engine')).toBe(out.userId ?? '')
     expect(ctx.eventsOf(`user-${out.userId}`).map((e) => e.type)).toEqual(['UserCreated', 'UserPasswordChanged'])
   })
@@ -237,11 +246,15 @@ describe('beside a running server', () => {
     try {
       const org = await ok(['org', 'create', '--name', 'Live'], server.env)
       const { userId = '' } = await ok(['user', 'create', '--email', 'live@example.test'], server.env)
-      const res = await fetch(`${server.url}/users/by-email?email=live@example.test&searchOnly=true`, { headers: { 'x-api-key': org.apiKey ?? '' } })
+      const res = await fetch(`${server.url}/users/by-email?email=live@example.test&searchOnly=true`, {
+        headers: { 'x-api-key': org.apiKey ?? '' },
+      })
       expect(res.status).toBe(200)
       expect((await res.json()).uuid).toBe(userId)
       const { token = '' } = await ok(['token', '--user', userId], server.env)
-      expect((await fetch(`${server.url}/users/${userId}/phone-number`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200)
+      expect((await fetch(`${server.url}/users/${userId}/phone-number`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(
+        200,
+      )
     } finally {
       await server.stop()
     }

@@ -20,12 +20,8 @@ export async function setPassword(deps: Deps, userId: string, password: string, 
   // Hashed before the transaction: argon2id is slow and asynchronous, the vault write must be synchronous.
   const hash = await Bun.password.hash(password, { algorithm: 'argon2id' })
   const now = deps.clock.now()
-  return deps.commands.handle(
-    userAggregate,
-    userStreamId(userId),
-    { type: 'ChangePassword', data: {}, metadata: { now } },
-    metadata,
-    () => writePasswordHash(deps.db, userId, hash, now),
+  return deps.commands.handle(userAggregate, userStreamId(userId), { type: 'ChangePassword', data: {}, metadata: { now } }, metadata, () =>
+    writePasswordHash(deps.db, userId, hash, now),
   )
 }
 

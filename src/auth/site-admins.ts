@@ -25,7 +25,10 @@ export function mintSetupToken(db: Db): string | null {
   if (hasSiteAdmin(db)) return null
   const token = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
   const tokenHash = sha256Hex(token)
-  db.insert(settings).values({ key: SETUP_TOKEN_KEY, value: tokenHash }).onConflictDoUpdate({ target: settings.key, set: { value: tokenHash } }).run()
+  db.insert(settings)
+    .values({ key: SETUP_TOKEN_KEY, value: tokenHash })
+    .onConflictDoUpdate({ target: settings.key, set: { value: tokenHash } })
+    .run()
   return token
 }
 
@@ -45,7 +48,10 @@ export function claimSetupToken(db: Db, token: string): boolean {
 // Puts a claimed token back when making the administrator failed after the claim (nothing was made).
 export function restoreSetupToken(db: Db, token: string): void {
   if (hasSiteAdmin(db)) return
-  db.insert(settings).values({ key: SETUP_TOKEN_KEY, value: sha256Hex(token) }).onConflictDoNothing().run()
+  db.insert(settings)
+    .values({ key: SETUP_TOKEN_KEY, value: sha256Hex(token) })
+    .onConflictDoNothing()
+    .run()
 }
 
 export const setupUrl = (publicUrl: string, token: string) => `${publicUrl}${setupPath(token)}`

@@ -53,14 +53,14 @@ function migrate(db: Db): void {
   const done = new Set(applied.map((row) => Number(row.created_at)))
   const pending = migrations.filter((m) => !done.has(m.folderMillis))
   if (pending.length === 0) return
-  client.transaction(() => {
-    for (const migration of pending) {
-      for (const statement of migration.sql) if (statement.trim()) client.exec(statement)
-      client
-        .query('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)')
-        .run(migration.hash, migration.folderMillis)
-    }
-  }).immediate()
+  client
+    .transaction(() => {
+      for (const migration of pending) {
+        for (const statement of migration.sql) if (statement.trim()) client.exec(statement)
+        client.query('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)').run(migration.hash, migration.folderMillis)
+      }
+    })
+    .immediate()
 }
 
 export function migrationsCurrent(db: Db): boolean {

@@ -109,15 +109,16 @@ export class EventStore {
     this.projections = options.projections ?? []
     this.aggregates = (options.aggregates ?? []).filter((aggregate) => aggregate.entities !== undefined)
     this.entityReaders = options.entityReaders ?? {}
-    this.rows = new DecisionRows(db, this.aggregates.filter((aggregate) => this.entityReaders[aggregate.name] === undefined))
+    this.rows = new DecisionRows(
+      db,
+      this.aggregates.filter((aggregate) => this.entityReaders[aggregate.name] === undefined),
+    )
     this.snapshotEvery = options.snapshotEvery ?? 100
     this.cacheSize = options.cacheSize ?? 10_000
     const c = db.$client
     this.q = {
       version: c.query('SELECT max(stream_version) AS v FROM events WHERE stream_id = ?'),
-      insert: c.query(
-        'INSERT INTO events (stream_id, stream_version, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
+      insert: c.query('INSERT INTO events (stream_id, stream_version, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       readStream: c.query('SELECT * FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version'),
       // What a fold needs (deciders evolve on type and data): no metadata to read and parse.
       readTail: c.query(
@@ -127,9 +128,7 @@ export class EventStore {
         'SELECT stream_id, stream_version, type, data FROM events WHERE stream_id >= ? AND stream_id < ? ORDER BY stream_id, stream_version',
       ),
       deleteSnapshots: c.query('DELETE FROM snapshots WHERE stream_id >= ? AND stream_id < ?'),
-      readStreamRange: c.query(
-        'SELECT * FROM events WHERE stream_id = ? AND stream_version BETWEEN ? AND ? ORDER BY stream_version',
-      ),
+      readStreamRange: c.query('SELECT * FROM events WHERE stream_id = ? AND stream_version BETWEEN ? AND ? ORDER BY stream_version'),
       readAll: c.query('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
       snapshot: c.query('SELECT stream_version, schema_version, state FROM snapshots WHERE stream_id = ?'),
       saveSnapshot: c.query(
@@ -159,13 +158,7 @@ export class EventStore {
 
   // Atomic: version check, inserts and every inline projection commit together or not at all. Inside the
   // writer's batch the caller's savepoint already gives that; alone, it opens its own BEGIN IMMEDIATE.
-  append(
-    streamId: string,
-    expectedVersion: number,
-    events: Event[],
-    metadata: EventMetadata,
-    createdAt: number,
-  ): StoredEvent[] {
+  append(streamId: string, expectedVersion: number, events: Event[], metadata: EventMetadata, createdAt: number): StoredEvent[] {
     const client = this.db.$client
     const write = () => {
       const actual = this.streamVersion(streamId)
@@ -178,13 +171,7 @@ export class EventStore {
   // append() for a caller that learnt `headVersion` earlier in the transaction it is still in (loadHead said atHead):
   // the head cannot have moved unless something in that same transaction appended to the stream, and then the
   // (stream_id, stream_version) unique index refuses the first insert: that refusal is the ConcurrencyError.
-  appendAtHead(
-    streamId: string,
-    headVersion: number,
-    events: Event[],
-    metadata: EventMetadata,
-    createdAt: number,
-  ): StoredEvent[] {
+  appendAtHead(streamId: string, headVersion: number, events: Event[], metadata: EventMetadata, createdAt: number): StoredEvent[] {
     if (!this.db.$client.inTransaction) return this.append(streamId, headVersion, events, metadata, createdAt)
     return this.insert(streamId, headVersion, events, metadata, createdAt)
   }
@@ -252,7 +239,8 @@ export class EventStore {
       }
       const current = this.streamVersion(streamId)
       if (cached.version === current) return { state: cached.state as S, version: current, atHead: true, unsnapshotted: 0 }
-      if (cached.version < current) return { ...this.fold(aggregate, streamId, cached.state as S, cached.version), atHead: true, unsnapshotted: 0 }
+      if (cached.version < current)
+        return { ...this.fold(aggregate, streamId, cached.state as S, cached.version), atHead: true, unsnapshotted: 0 }
     }
     const snapshot = this.q.snapshot.get(streamId)
     const usable = snapshot?.schema_version === aggregate.stateVersion ? snapshot : undefined
@@ -330,9 +318,11 @@ export class EventStore {
   upgrade(): string[] {
     const outdated = this.aggregates.filter((aggregate) => !this.rows.isCurrent(aggregate))
     if (outdated.length === 0) return []
-    this.db.$client.transaction(() => {
-      for (const aggregate of outdated) this.refold(aggregate)
-    }).immediate()
+    this.db.$client
+      .transaction(() => {
+        for (const aggregate of outdated) this.refold(aggregate)
+      })
+      .immediate()
     this.cache.clear()
     return outdated.map((aggregate) => aggregate.name)
   }

@@ -82,7 +82,10 @@ export class Doors {
     return input.onceToken === null ? work() : this.opens.run(input.onceToken, this.deps.clock.now(), work)
   }
 
-  private async openOnce(input: { tempKeyUuid: string; userId: string | null; requestId: string | null }, metadata: EventMetadata): Promise<TempKeyOpen> {
+  private async openOnce(
+    input: { tempKeyUuid: string; userId: string | null; requestId: string | null },
+    metadata: EventMetadata,
+  ): Promise<TempKeyOpen> {
     const { commands, store, reads, clock } = this.deps
     const lockId = reads.lockOfKey(input.tempKeyUuid)
     if (lockId === undefined) throw new NotFound('Temporary key not found')
@@ -106,7 +109,12 @@ export class Doors {
       if (result.status === 'failure') throw new DriverFailed(result.reason)
       const data = { tempKeyUuid: key.uuid, userId: input.userId, open: { requestId: input.requestId, reason: null } }
       const handled = await commands.handle(lockAggregate, streamId, { type: 'UseTempKey', data, metadata: { now } }, metadata)
-      reads.driverTargetHolds(lockId, version, handled.version, handled.events.map((event) => event.type))
+      reads.driverTargetHolds(
+        lockId,
+        version,
+        handled.version,
+        handled.events.map((event) => event.type),
+      )
       return { lockId, offline: result.status === 'offline', handled: { events: handled.events, version: handled.version } }
     })
   }
@@ -131,11 +139,20 @@ export class Doors {
     const streamId = lockStreamId(lockId)
     return this.perLock.run(streamId, async () => {
       const now = this.deps.clock.now()
-      const context = { requestId: input.requestId ?? metadata.requestId, reason: input.reason ?? undefined, userId: input.userId ?? undefined }
+      const context = {
+        requestId: input.requestId ?? metadata.requestId,
+        reason: input.reason ?? undefined,
+        userId: input.userId ?? undefined,
+      }
       const result = await this.drive(this.target(lockId), 'open', context, metadata)
       if (result.status === 'failure') return { status: 'failed', reason: result.reason }
       const data = { requestId: input.requestId, reason: input.reason }
-      const handled = await this.deps.commands.handle(lockAggregate, streamId, { type: 'RecordLockOpen', data, metadata: { now } }, metadata)
+      const handled = await this.deps.commands.handle(
+        lockAggregate,
+        streamId,
+        { type: 'RecordLockOpen', data, metadata: { now } },
+        metadata,
+      )
       return { status: 'opened', offline: result.status === 'offline', handled }
     })
   }
@@ -148,7 +165,12 @@ export class Doors {
       const { state, version } = this.deps.store.load(lockAggregate, streamId)
       const [planned] = lockAggregate.decider.decide(command, state, null)
       if (!planned) return { events: [], version, state }
-      const result = await this.drive(this.target(lockId), KEY_ACTIONS[command.type], { ...keyContext(planned), requestId: metadata.requestId }, metadata)
+      const result = await this.drive(
+        this.target(lockId),
+        KEY_ACTIONS[command.type],
+        { ...keyContext(planned), requestId: metadata.requestId },
+        metadata,
+      )
       if (result.status !== 'ok') throw new DriverFailed(result.status === 'offline' ? 'the lock is offline' : result.reason)
       return this.deps.commands.handle(lockAggregate, streamId, command, metadata)
     })

@@ -95,7 +95,10 @@ export class KeyWorkflows {
       await this.record(lockId, command, metadata)
     } catch (error) {
       const fields = { lockId, command: command.type, correlationId: metadata.correlationId }
-      this.deps.logger.error('BulkAddKeys could not record its progress', { ...fields, error: error instanceof Error ? error.message : String(error) })
+      this.deps.logger.error('BulkAddKeys could not record its progress', {
+        ...fields,
+        error: error instanceof Error ? error.message : String(error),
+      })
     }
   }
 

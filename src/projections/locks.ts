@@ -8,9 +8,21 @@ import type { StoredEvent } from '../eventstore/types'
 import { perDb } from './prepared'
 
 const statements = perDb((db) => ({
-  findLock: db.select().from(locks).where(eq(locks.lockId, sql.placeholder('lockId'))).prepare(),
-  keyHolders: db.select({ userId: lockKeys.userId }).from(lockKeys).where(eq(lockKeys.lockId, sql.placeholder('lockId'))).prepare(),
-  findTempKey: db.select().from(tempKeys).where(eq(tempKeys.uuid, sql.placeholder('uuid'))).prepare(),
+  findLock: db
+    .select()
+    .from(locks)
+    .where(eq(locks.lockId, sql.placeholder('lockId')))
+    .prepare(),
+  keyHolders: db
+    .select({ userId: lockKeys.userId })
+    .from(lockKeys)
+    .where(eq(lockKeys.lockId, sql.placeholder('lockId')))
+    .prepare(),
+  findTempKey: db
+    .select()
+    .from(tempKeys)
+    .where(eq(tempKeys.uuid, sql.placeholder('uuid')))
+    .prepare(),
 }))
 
 // The lock's live keys after a position, in creation order or newest first, over temp_keys_lock_page. `candidate` is
@@ -58,7 +70,11 @@ function apply(db: Db, stored: StoredEvent): void {
   const event = stored as StoredEvent<LockEvent>
   const at = event.data.timestamp
   const touch = (lockId: number, values: Partial<typeof locks.$inferInsert>) =>
-    db.update(locks).set({ ...values, updatedAt: at }).where(eq(locks.lockId, lockId)).run()
+    db
+      .update(locks)
+      .set({ ...values, updatedAt: at })
+      .where(eq(locks.lockId, lockId))
+      .run()
   switch (event.type) {
     case 'LockCreated': {
       const { lockId, uuid, index, serialNumber, vendorName, ownerId, orgId, keys = [] } = event.data
@@ -107,7 +123,10 @@ function apply(db: Db, stored: StoredEvent): void {
       return
     case 'ResidentAdded': {
       const { lockId, userId, name, email } = event.data
-      db.insert(lockResidents).values({ lockId, userId, name, email: email ?? null }).onConflictDoNothing().run()
+      db.insert(lockResidents)
+        .values({ lockId, userId, name, email: email ?? null })
+        .onConflictDoNothing()
+        .run()
       return
     }
     case 'ResidentRemoved':
@@ -140,12 +159,16 @@ function apply(db: Db, stored: StoredEvent): void {
     }
     case 'TempKeyUpdated': {
       const { allowedUserIds, schedule, description, ...plain } = event.data.changes
-      const before = allowedUserIds === undefined ? null : (statements(db).findTempKey.get({ uuid: event.data.tempKeyUuid })?.enteredEmails ?? null)
+      const before =
+        allowedUserIds === undefined ? null : (statements(db).findTempKey.get({ uuid: event.data.tempKeyUuid })?.enteredEmails ?? null)
       db.update(tempKeys)
         .set({
           ...plain,
           ...(allowedUserIds !== undefined
-            ? { allowedUserIds: JSON.stringify(allowedUserIds), enteredEmails: enteredEmails(allowedUserIds, event.metadata.enteredEmails, before) }
+            ? {
+                allowedUserIds: JSON.stringify(allowedUserIds),
+                enteredEmails: enteredEmails(allowedUserIds, event.metadata.enteredEmails, before),
+              }
             : {}),
           ...(schedule !== undefined ? { schedule: schedule === null ? null : JSON.stringify(schedule) } : {}),
           ...(description !== undefined ? { description } : {}),

@@ -15,7 +15,9 @@ function apply(db: Db, stored: StoredEvent): void {
       return
     }
     case 'ApiKeyIssued':
-      db.insert(apiKeys).values({ ...event.data, revokedAt: null }).run()
+      db.insert(apiKeys)
+        .values({ ...event.data, revokedAt: null })
+        .run()
       return
     case 'ApiKeyRevoked':
       db.update(apiKeys).set({ revokedAt: event.data.revokedAt }).where(eq(apiKeys.keyHash, event.data.keyHash)).run()

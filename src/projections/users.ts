@@ -19,7 +19,11 @@ const writes = perDb((db) => ({
 }))
 
 const statements = perDb((db) => ({
-  findUser: db.select().from(users).where(eq(users.userId, sql.placeholder('userId'))).prepare(),
+  findUser: db
+    .select()
+    .from(users)
+    .where(eq(users.userId, sql.placeholder('userId')))
+    .prepare(),
   // UserEmailUpdated carries a masked address only: the raw one is in the vault (written by the same command).
   copyEmail: db.$client.query<unknown, [string, string]>(
     'UPDATE users SET email = COALESCE((SELECT email FROM user_emails WHERE user_id = ?), email) WHERE user_id = ?',

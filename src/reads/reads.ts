@@ -95,7 +95,12 @@ export class Reads {
     return this.cache.get<PageTemplate>(guestPageKey(rawUuid, userId), now)
   }
 
-  keepGuestPage(rawUuid: string, userId: string | null, lockId: number, page: { template: PageTemplate; stableUntil: number; bytes: number }): void {
+  keepGuestPage(
+    rawUuid: string,
+    userId: string | null,
+    lockId: number,
+    page: { template: PageTemplate; stableUntil: number; bytes: number },
+  ): void {
     const streams = userId === null ? [lockStreamId(lockId)] : [lockStreamId(lockId), userStreamId(userId)]
     this.cache.set(guestPageKey(rawUuid, userId), page.template, streams, { freshUntil: page.stableUntil, bytes: page.bytes })
   }

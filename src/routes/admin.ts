@@ -95,7 +95,8 @@ function requireTenant(deps: Deps, orgId: string): Org {
 function expiry(deps: Deps, expiresAt: string | null | undefined): string | null {
   if (expiresAt === undefined || expiresAt === null) return null
   const at = Date.parse(expiresAt)
-  if (at <= deps.clock.now()) throw new Invalid('expiresAt must be in the future', [{ field: 'expiresAt', message: 'must be in the future' }])
+  if (at <= deps.clock.now())
+    throw new Invalid('expiresAt must be in the future', [{ field: 'expiresAt', message: 'must be in the future' }])
   return new Date(at).toISOString()
 }
 
@@ -104,7 +105,14 @@ async function issue(deps: Deps, request: Request, org: Org, expiresAt: string |
   if (org.isSuper) throw new Forbidden("A super tenant's API key is issued and rotated with the admin CLI only")
   const options = { createdBy: ADMIN, expiresAt: expiry(deps, expiresAt), rotate }
   const key = await issueApiKey(deps, org.orgId, options, metadata(request))
-  return { apiKey: key.apiKey, orgId: org.orgId, orgName: org.name, createdAt: key.createdAt, createdBy: ADMIN, expiresAt: options.expiresAt }
+  return {
+    apiKey: key.apiKey,
+    orgId: org.orgId,
+    orgName: org.name,
+    createdAt: key.createdAt,
+    createdBy: ADMIN,
+    expiresAt: options.expiresAt,
+  }
 }
 
 export const adminRoutes = (deps: Deps) =>

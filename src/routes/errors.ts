@@ -35,7 +35,15 @@ export type ErrorEnvelope = {
 export function envelope(status: number, requestId: string, message?: string, details?: FieldIssue[]): ErrorEnvelope {
   const [error, fallback] = REASONS[status] ?? REASONS[500] ?? ['Error', 'Error']
   const text = message ?? fallback
-  return { success: false, error, message: text, code: status, ...(details ? { details } : {}), errors: [{ code: status, message: text }], requestId }
+  return {
+    success: false,
+    error,
+    message: text,
+    code: status,
+    ...(details ? { details } : {}),
+    errors: [{ code: status, message: text }],
+    requestId,
+  }
 }
 
 // "/note" -> "note", "/allowedUserIds/0" -> "allowedUserIds[0]"
@@ -117,17 +125,17 @@ function storageFailure(error: SQLiteError): Reply {
   const code = String(error.code ?? '')
   if (code.startsWith('SQLITE_CONSTRAINT')) return { status: 409, message: 'This resource already exists' }
   if (UNAVAILABLE.some((prefix) => code.startsWith(prefix))) {
-    return { status: 503, message: 'Storage is temporarily unavailable; nothing was recorded, retry later', headers: { 'retry-after': '5' } }
+    return {
+      status: 503,
+      message: 'Storage is temporarily unavailable; nothing was recorded, retry later',
+      headers: { 'retry-after': '5' },
+    }
   }
   return { status: 500 }
 }
 
 // `replied` counts and logs the reply: Elysia hands an error's Response to no later hook.
-export const errorMapper = (
-  logger: Logger,
-  methodsFor: (path: string) => string[],
-  replied: Replied,
-) =>
+export const errorMapper = (logger: Logger, methodsFor: (path: string) => string[], replied: Replied) =>
   new Elysia({ name: 'errors' }).onError({ as: 'global' }, async ({ code, error, request, route }) => {
     const info = requestInfo(request)
     const path = new URL(request.url).pathname

@@ -32,7 +32,8 @@ function parseTypes(raw: string | undefined): TypeFilter {
   if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return null
   const names = raw.split(',').map((name) => name.trim())
   const bad = names.filter((name) => !TYPE_NAME.test(name))
-  if (bad.length > 0) throw new Invalid('types must be comma-separated event names', [{ field: 'types', message: `invalid: ${bad.join(', ')}` }])
+  if (bad.length > 0)
+    throw new Invalid('types must be comma-separated event names', [{ field: 'types', message: `invalid: ${bad.join(', ')}` }])
   return names
 }
 
@@ -82,7 +83,10 @@ function eventStream(
         const last = events.at(-1)
         if (last) {
           cursor = last.position
-          return send(controller, events.map((event) => `id: ${event.position}\ndata: ${JSON.stringify(toEnvelope(event, orgId))}\n\n`).join(''))
+          return send(
+            controller,
+            events.map((event) => `id: ${event.position}\ndata: ${JSON.stringify(toEnvelope(event, orgId))}\n\n`).join(''),
+          )
         }
         if (Date.now() - lastSent >= HEARTBEAT_MS) return send(controller, ': keep-alive\n\n')
         await deps.appended.wait(POLL_MS, abort.signal)

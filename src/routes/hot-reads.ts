@@ -20,7 +20,11 @@ function plain(request: Request): boolean {
   return !url.includes('?') && !url.includes('%') && !headers.has('content-length') && !headers.has('transfer-encoding')
 }
 
-export function hotReads(deps: Deps, replied: Replied, app: () => { fetch: (request: Request) => Response | Promise<Response> }): HotRoutes {
+export function hotReads(
+  deps: Deps,
+  replied: Replied,
+  app: () => { fetch: (request: Request) => Response | Promise<Response> },
+): HotRoutes {
   // Each reply's headers start as a copy of its route's fixed ones: a native copy costs less than building them from
   // an object per request.
   const send = (request: Request, route: string, body: string, fixed: Headers, setCookie?: string | null) => {
@@ -31,7 +35,12 @@ export function hotReads(deps: Deps, replied: Replied, app: () => { fetch: (requ
     replied(request, route, 200)
     return response
   }
-  const pageHeaders = new Headers({ 'content-type': 'text/html; charset=utf-8', vary: 'HX-Request', 'cache-control': 'no-store', ...SECURITY_HEADERS })
+  const pageHeaders = new Headers({
+    'content-type': 'text/html; charset=utf-8',
+    vary: 'HX-Request',
+    'cache-control': 'no-store',
+    ...SECURITY_HEADERS,
+  })
   const jsonHeaders = new Headers({ 'content-type': 'application/json', ...SECURITY_HEADERS })
   const next = (request: Request) => app().fetch(request)
 

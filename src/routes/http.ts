@@ -14,14 +14,18 @@ const pathStart = (url: string) => url.indexOf('/', url.indexOf('://') + 3)
 
 // Only a query that spells the name, or percent-encodes anything, can name it once decoded.
 const namesCallerOrgId = (url: string, queryStart: number) =>
-  (url.includes('_callerOrgId', queryStart) || url.includes('%', queryStart)) &&
-  new URL(url).searchParams.has('_callerOrgId')
+  (url.includes('_callerOrgId', queryStart) || url.includes('%', queryStart)) && new URL(url).searchParams.has('_callerOrgId')
 
 // The whole app's routes, read on the first miss once every plugin has added its own.
 export type AppRoutes = () => readonly { method: string; path: string }[]
 
 const routeMatcher = (path: string) =>
-  new RegExp(`^${path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+').replace(/\*/g, '.*')}$`)
+  new RegExp(
+    `^${path
+      .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/:[^/]+/g, '[^/]+')
+      .replace(/\*/g, '.*')}$`,
+  )
 
 // A path that exists under other methods answers 405, not 404.
 function methodsMatching(routes: AppRoutes): (path: string) => string[] {

@@ -240,7 +240,11 @@ export const locksRoutes = (deps: Deps) => {
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
         authorizeLock(deps, caller, params.id, 'manage')
-        const keys = body.keys.map((key) => ({ keyUuid: key.keyUuid, keyIndexNumber: key.keyIndexNumber ?? null, userId: key.userId ?? null }))
+        const keys = body.keys.map((key) => ({
+          keyUuid: key.keyUuid,
+          keyIndexNumber: key.keyIndexNumber ?? null,
+          userId: key.userId ?? null,
+        }))
         const { instanceId } = await deps.keyWorkflows.bulkAddKeys(params.id, keys, eventMetadata(request, caller))
         // docs: not the envelope; the workflow has started and the answer does not wait for it.
         return { success: true, lockId: params.id, instanceId }
@@ -253,7 +257,7 @@ export const locksRoutes = (deps: Deps) => {
           tags: ['Lock', 'Workflow'],
           summary: 'Bulk add keys to a lock via workflow',
           description:
-            'Answers at once with the run\'s instanceId. BulkAddKeysStarted is recorded first; then each key is programmed as ' +
+            "Answers at once with the run's instanceId. BulkAddKeysStarted is recorded first; then each key is programmed as " +
             'AddKey does it (KeyAdded once the device confirmed), a pause between device commands, a failed device call tried ' +
             'again; a key that still fails is recorded as BulkAddKeyFailed and the run goes on; BulkAddKeysFinished ends it.',
         },

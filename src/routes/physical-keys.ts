@@ -107,7 +107,8 @@ export const physicalKeyRoutes = (deps: Deps) =>
         },
         detail: {
           summary: 'Add a physical key to the user inventory',
-          description: 'Records that an organisation issued a physical key to the user. The server assigns the per-user number, never reused.',
+          description:
+            'Records that an organisation issued a physical key to the user. The server assigns the per-user number, never reused.',
         },
       },
     )
@@ -158,7 +159,7 @@ export const physicalKeyRoutes = (deps: Deps) =>
           summary: "List / search the user's physical keys",
           description:
             'By number, filters AND-ed (orgId and orgName exact, q a case-insensitive substring of the note); total counts ' +
-            'every match. A page holds at most limit keys (default and most 100, the docs\' cap); pass nextCursor as cursor ' +
+            "every match. A page holds at most limit keys (default and most 100, the docs' cap); pass nextCursor as cursor " +
             'for the next page (null on the last).',
         },
       },

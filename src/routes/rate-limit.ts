@@ -49,7 +49,11 @@ export function createRateLimiter(options: { limit: number; windowMs: number; me
 
 // The client address as the server saw it. Behind `trustedHops` proxies it is the X-Forwarded-For entry the outermost
 // one appended: entries left of that are whatever the client sent (nginx's proxy_add_x_forwarded_for keeps them).
-export function clientIp(server: { requestIP: (request: Request) => { address: string } | null } | null, request: Request, trustedHops: number): string {
+export function clientIp(
+  server: { requestIP: (request: Request) => { address: string } | null } | null,
+  request: Request,
+  trustedHops: number,
+): string {
   if (trustedHops > 0) {
     const entries = request.headers.get('x-forwarded-for')?.split(',') ?? []
     const forwarded = entries[Math.max(0, entries.length - trustedHops)]?.trim()

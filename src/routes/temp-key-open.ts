@@ -27,14 +27,13 @@ async function openerId(deps: Deps, principal: Principal, request: Request, body
   return fromCookie
 }
 
-const OpenBody = t.Optional(
-  t.Object({ _csrf: t.Optional(t.String({ maxLength: 200 })), _once: t.Optional(t.String({ maxLength: 200 })) }),
-)
+const OpenBody = t.Optional(t.Object({ _csrf: t.Optional(t.String({ maxLength: 200 })), _once: t.Optional(t.String({ maxLength: 200 })) }))
 
 function onceTokenOf(request: Request, body: { _once?: string } | null | undefined): string | null {
   const token = body?._once ?? request.headers.get('idempotency-key')
   if (token === null || token === '') return null
-  if (token.length > 200) throw new Invalid('Idempotency-Key is too long', [{ field: 'Idempotency-Key', message: 'at most 200 characters' }])
+  if (token.length > 200)
+    throw new Invalid('Idempotency-Key is too long', [{ field: 'Idempotency-Key', message: 'at most 200 characters' }])
   return token
 }
 
@@ -44,8 +43,16 @@ function refusalResult(error: DomainError, requestId: string): GuestResult {
 
 // POST /temp-keys/{uuid}/open: the documented endpoint, for JSON clients and browsers (form post or htmx).
 export const tempKeyOpenRoutes = (deps: Deps) => {
-  const perIp = createRateLimiter({ limit: deps.config.openRateLimitPerIp, windowMs: 60_000, message: 'Too many open attempts from this address; wait a minute' })
-  const perKey = createRateLimiter({ limit: deps.config.openRateLimitPerKey, windowMs: 60_000, message: 'Too many open attempts for this key; wait a minute' })
+  const perIp = createRateLimiter({
+    limit: deps.config.openRateLimitPerIp,
+    windowMs: 60_000,
+    message: 'Too many open attempts from this address; wait a minute',
+  })
+  const perKey = createRateLimiter({
+    limit: deps.config.openRateLimitPerKey,
+    windowMs: 60_000,
+    message: 'Too many open attempts for this key; wait a minute',
+  })
   const limit = (request: Request, server: Parameters<typeof clientIp>[0], uuid: string) => {
     const now = deps.clock.now()
     if (deps.config.openRateLimitPerIp > 0) perIp.hit([`ip:${clientIp(server, request, deps.config.trustedProxyHops)}`], now)
@@ -79,8 +86,13 @@ export const tempKeyOpenRoutes = (deps: Deps) => {
       !settled.ok && settled.error instanceof RateLimited ? { 'retry-after': String(settled.error.retryAfter) } : {}
     const row = findKey(deps, uuid)
     if (!row) return html(await (isHtmx(request) ? TempKeyNotFoundCard() : TempKeyNotFoundPage()), { status: 404, headers })
-    const viewer = { userId: sessionUser(deps, await resolveSessionUser(deps, request.headers)), csrfToken: csrfFor(deps, request).csrfToken }
-    const result: GuestResult = settled.ok ? { kind: settled.value.offline ? 'offline' : 'opened' } : refusalResult(settled.error, requestId)
+    const viewer = {
+      userId: sessionUser(deps, await resolveSessionUser(deps, request.headers)),
+      csrfToken: csrfFor(deps, request).csrfToken,
+    }
+    const result: GuestResult = settled.ok
+      ? { kind: settled.value.offline ? 'offline' : 'opened' }
+      : refusalResult(settled.error, requestId)
     const view = guestView(deps, row, viewer, result)
     return html(await (isHtmx(request) ? TempKeyCard(view) : TempKeyPage(view)), { status, headers })
   }
@@ -118,4 +130,3 @@ export const tempKeyOpenRoutes = (deps: Deps) => {
     },
   )
 }
-

@@ -67,15 +67,18 @@ const UpdateTempKeyBody = T.Object(
 
 // Query parameters beyond these are ignored, as before paging: the owner page shares the path and its links carry
 // their own (?done=created).
-const TempKeysQuery = t.Object({
-  limit: t.Optional(Limit(200, 'Page size, 1-200; without it, every key')),
-  cursor: t.Optional(Cursor),
-  status: t.Optional(
-    t.Union([t.Literal('valid'), t.Literal('not-yet-valid'), t.Literal('expired'), t.Literal('used-up')], {
-      description: 'Only the keys with this status now',
-    }),
-  ),
-}, { additionalProperties: true })
+const TempKeysQuery = t.Object(
+  {
+    limit: t.Optional(Limit(200, 'Page size, 1-200; without it, every key')),
+    cursor: t.Optional(Cursor),
+    status: t.Optional(
+      t.Union([t.Literal('valid'), t.Literal('not-yet-valid'), t.Literal('expired'), t.Literal('used-up')], {
+        description: 'Only the keys with this status now',
+      }),
+    ),
+  },
+  { additionalProperties: true },
+)
 
 const TempKeyUuidBody = T.Object({ tempKeyUuid: Uuid() }, { additionalProperties: false })
 
@@ -138,7 +141,10 @@ export const tempKeyRoutes = (deps: Deps) =>
         params: LockIdParams,
         body: TempKeyUuidBody,
         response: { 200: CommandEnvelope(), ...errorResponses },
-        detail: { summary: 'Delete temporary web access key', description: 'A deleted key never opens again (404 when unknown or already deleted).' },
+        detail: {
+          summary: 'Delete temporary web access key',
+          description: 'A deleted key never opens again (404 when unknown or already deleted).',
+        },
       },
     )
     .get(
@@ -178,7 +184,9 @@ export const tempKeyRoutes = (deps: Deps) =>
         if (caller.kind !== 'org') throw new Forbidden('Only the lock organization’s API key or a super key may record a use')
         const tempKeyUuid = normaliseKeyUuid(body.tempKeyUuid)
         if (findTempKey(deps.db, tempKeyUuid)?.accessMode === 'user-whitelist' && body.userId === undefined) {
-          throw new Invalid('Invalid body: userId', [{ field: 'userId', message: 'a user-whitelist key is used by a user: userId is required' }])
+          throw new Invalid('Invalid body: userId', [
+            { field: 'userId', message: 'a user-whitelist key is used by a user: userId is required' },
+          ])
         }
         const input = { tempKeyUuid, userId: body.userId ?? null }
         const handled = await deps.doors.recordTempKeyUse(params.id, input, eventMetadata(request, principal))

@@ -88,10 +88,9 @@ const KeysView = T.Object({
     T.Object({ keyId: T.String(), keyIndex: T.Number(), walletType: T.String(), deviceId: T.String(), addedAt: T.String() }),
     { description: 'Wallet keys: always empty, wallets are outside spkey' },
   ),
-  lockKeys: T.Array(
-    T.Object({ lockId: T.Number(), keyUuid: T.String(), keyIndexNumber: T.Optional(T.Number()), addedAt: T.String() }),
-    { description: 'spkey addition: the lock keys (AddKey) the user holds' },
-  ),
+  lockKeys: T.Array(T.Object({ lockId: T.Number(), keyUuid: T.String(), keyIndexNumber: T.Optional(T.Number()), addedAt: T.String() }), {
+    description: 'spkey addition: the lock keys (AddKey) the user holds',
+  }),
 })
 
 const opt = <V>(value: V | null) => value ?? undefined

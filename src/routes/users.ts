@@ -92,7 +92,9 @@ export const userRoutes = (deps: Deps) =>
       async ({ params, body, principal, request, set }) => {
         const caller = requireAuthenticated(principal)
         if (body.userId !== params.id) {
-          throw new Invalid('userId must equal the user id in the path', [{ field: 'userId', message: 'must equal the user id in the path' }])
+          throw new Invalid('userId must equal the user id in the path', [
+            { field: 'userId', message: 'must equal the user id in the path' },
+          ])
         }
         if (!canModifyUser(caller, params.id)) throw new Forbidden('A user token may only create its own user')
         const email = normalizeEmail(body.email)
@@ -209,7 +211,8 @@ export const userRoutes = (deps: Deps) =>
       '/:id/profile',
       ({ params, principal }) => {
         const caller = requireAuthenticated(principal)
-        if (!mayHandlePersonalData(deps, caller, params.id)) throw new Forbidden('Only the user, or an organisation the user is related to, may read the profile')
+        if (!mayHandlePersonalData(deps, caller, params.id))
+          throw new Forbidden('Only the user, or an organisation the user is related to, may read the profile')
         const user = requireUser(deps, params.id)
         const phoneNumber = phoneNumberOf(deps.db, params.id)
         return {
@@ -260,9 +263,7 @@ const SignupHookBody = T.Object(
 // Both sides hashed first: equal lengths for the constant-time compare, whatever was sent.
 function requireHookSecret(deps: Deps, headers: Headers): void {
   const sent = /^Bearer\s+(\S+)$/i.exec(headers.get('authorization') ?? '')?.[1]
-  const matches =
-    sent !== undefined &&
-    timingSafeEqual(Buffer.from(sha256Hex(sent)), Buffer.from(sha256Hex(deps.secrets.signupHookSecret)))
+  const matches = sent !== undefined && timingSafeEqual(Buffer.from(sha256Hex(sent)), Buffer.from(sha256Hex(deps.secrets.signupHookSecret)))
   if (!matches) throw new Unauthorized('The sign-up hook needs "Authorization: Bearer <SIGNUP_HOOK_SECRET>"')
 }
 

@@ -41,7 +41,10 @@ const WebhookParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64, des
 const TenantParams = t.Object({ orgId: t.String({ minLength: 1, maxLength: 128, description: 'Tenant (organisation) id' }) })
 const TenantWebhookParams = t.Object({ orgId: TenantParams.properties.orgId, webhookId: WebhookParams.properties.id })
 const PageQuery = t.Object(
-  { limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 50 })), offset: t.Optional(t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 })) },
+  {
+    limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 50 })),
+    offset: t.Optional(t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 })),
+  },
   { additionalProperties: false },
 )
 const DeliveriesQuery = t.Object(
@@ -59,7 +62,8 @@ const Rotated = T.Object({
   id: T.String(),
   secret: T.String({ description: 'The new signing secret, shown once' }),
   previousSecretValidUntil: T.Union([T.String({ description: 'ISO-8601' }), T.Null()], {
-    description: 'Until when deliveries are also signed with the old secret (second signature); null when it stopped at once (WEBHOOK_SECRET_OVERLAP=0)',
+    description:
+      'Until when deliveries are also signed with the old secret (second signature); null when it stopped at once (WEBHOOK_SECRET_OVERLAP=0)',
   }),
 })
 const AdminAck = T.Object({ success: T.Literal(true), aggregateId: T.String(), version: T.Integer(), id: T.String() })
@@ -133,20 +137,17 @@ export const webhookRoutes = (deps: Deps) =>
       response: { 200: WebhookView, ...errorResponses },
       detail: { ...security.detail, summary: 'Get one webhook with its health' },
     })
-    .patch(
-      '/:id',
-      ({ params, body, principal }) => update(deps, find(deps, callerOrg(principal), params.id), body),
-      {
-        params: WebhookParams,
-        body: PatchBody,
-        response: { 200: WebhookView, ...errorResponses },
-        detail: {
-          ...security.detail,
-          summary: 'Change the URL, the event filter, or pause/resume',
-          description: 'A URL change sets the status to pending until the endpoint answers 2xx (to the verification challenge sent at once, a delivery or a test).',
-        },
+    .patch('/:id', ({ params, body, principal }) => update(deps, find(deps, callerOrg(principal), params.id), body), {
+      params: WebhookParams,
+      body: PatchBody,
+      response: { 200: WebhookView, ...errorResponses },
+      detail: {
+        ...security.detail,
+        summary: 'Change the URL, the event filter, or pause/resume',
+        description:
+          'A URL change sets the status to pending until the endpoint answers 2xx (to the verification challenge sent at once, a delivery or a test).',
       },
-    )
+    })
     .delete(
       '/:id',
       ({ params, principal }) => {
@@ -173,7 +174,7 @@ export const webhookRoutes = (deps: Deps) =>
           summary: 'Replace the signing secret (the old one keeps signing beside it for WEBHOOK_SECRET_OVERLAP)',
           description:
             'Answers the new secret once. Until previousSecretValidUntil, every delivery carries two signatures in webhook-signature: ' +
-            'the new secret\'s first, the old one\'s second, so receivers can switch without a gap. A second rotation inside the window ' +
+            "the new secret's first, the old one's second, so receivers can switch without a gap. A second rotation inside the window " +
             'keeps only the secret it replaces. With WEBHOOK_SECRET_OVERLAP=0 the old secret stops signing at once (previousSecretValidUntil null).',
         },
       },
@@ -282,7 +283,8 @@ export const adminWebhookRoutes = (deps: Deps) =>
         detail: {
           ...admin.detail,
           summary: 'Update url, events, secret, auth or status (docs Admin API)',
-          description: 'A new secret keeps the old one signing beside it (second signature) for WEBHOOK_SECRET_OVERLAP, as rotate-secret does.',
+          description:
+            'A new secret keeps the old one signing beside it (second signature) for WEBHOOK_SECRET_OVERLAP, as rotate-secret does.',
         },
       },
     )

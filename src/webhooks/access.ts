@@ -6,6 +6,6 @@ import { Forbidden } from '../domain/errors'
 // Subscriptions and the feed belong to the calling organisation; a user token names no partner.
 export function callerOrg(principal: Principal): string {
   const caller = requireAuthenticated(principal)
-  if (caller.kind !== 'org') throw new Forbidden("Partner events belong to an organisation: call with its X-API-Key")
+  if (caller.kind !== 'org') throw new Forbidden('Partner events belong to an organisation: call with its X-API-Key')
   return caller.orgId
 }

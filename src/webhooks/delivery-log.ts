@@ -142,7 +142,18 @@ export class DeliveryLog {
 
   private insert(a: Attempt): number {
     const { statusCode, error, durationMs } = a.result
-    const info = this.q.insert.run(a.webhookId, a.position, a.messageId, a.attempt, a.state, statusCode, error, durationMs, a.at, a.nextAttemptAt)
+    const info = this.q.insert.run(
+      a.webhookId,
+      a.position,
+      a.messageId,
+      a.attempt,
+      a.state,
+      statusCode,
+      error,
+      durationMs,
+      a.at,
+      a.nextAttemptAt,
+    )
     return info.changes > 0 ? Number(info.lastInsertRowid) : 0
   }
 }

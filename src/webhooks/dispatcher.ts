@@ -171,10 +171,30 @@ export class WebhookDispatcher {
     const id = this.log.recordOneOff(attempt)
     this.deliveries.inc({ outcome: state })
     const { statusCode, error, durationMs } = result
-    return { id, webhookId: sub.id, position, messageId: envelope.id, attempt: attemptNumber, state, statusCode, error, durationMs, createdAt: attempt.at, nextAttemptAt: null }
+    return {
+      id,
+      webhookId: sub.id,
+      position,
+      messageId: envelope.id,
+      attempt: attemptNumber,
+      state,
+      statusCode,
+      error,
+      durationMs,
+      createdAt: attempt.at,
+      nextAttemptAt: null,
+    }
   }
 
-  private attempt(webhookId: string, position: number, id: string, attempt: number, state: DeliveryState, result: AttemptResult, nextAttemptAt: number | null): Attempt {
+  private attempt(
+    webhookId: string,
+    position: number,
+    id: string,
+    attempt: number,
+    state: DeliveryState,
+    result: AttemptResult,
+    nextAttemptAt: number | null,
+  ): Attempt {
     return { webhookId, position, messageId: id, attempt, state, result, at: this.deps.clock.now(), nextAttemptAt }
   }
 
@@ -216,11 +236,14 @@ export class WebhookDispatcher {
     if (this.timer !== undefined && this.timerAt <= at) return
     clearTimeout(this.timer)
     this.timerAt = at
-    this.timer = setTimeout(() => {
-      this.timer = undefined
-      this.timerAt = Number.POSITIVE_INFINITY
-      this.tick()
-    }, Math.max(delayMs, 0))
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined
+        this.timerAt = Number.POSITIVE_INFINITY
+        this.tick()
+      },
+      Math.max(delayMs, 0),
+    )
   }
 
   private launch(id: string): void {
@@ -251,7 +274,11 @@ export class WebhookDispatcher {
     const flush = () => {
       if (acks.length === 0) return
       const written = acks.splice(0)
-      this.log.acknowledge(id, base, written.map((ack) => ack.record))
+      this.log.acknowledge(
+        id,
+        base,
+        written.map((ack) => ack.record),
+      )
       this.deliveries.inc({ outcome: 'delivered' }, written.length)
       for (const { record, appendedAt } of written) this.lag.observe(Math.max(record.at - appendedAt, 0) / 1000)
     }
@@ -318,7 +345,9 @@ export class WebhookDispatcher {
     if (known?.position === position) return known
     const scheduled = this.resumed.has(webhookId) ? null : this.log.scheduledRetry(webhookId, position)
     this.resumed.add(webhookId)
-    const state = scheduled ? { position, attempt: scheduled.attempt + 1, nextAttemptAt: scheduled.nextAttemptAt } : { position, attempt: 1, nextAttemptAt: 0 }
+    const state = scheduled
+      ? { position, attempt: scheduled.attempt + 1, nextAttemptAt: scheduled.nextAttemptAt }
+      : { position, attempt: 1, nextAttemptAt: 0 }
     this.retries.set(webhookId, state)
     return state
   }
@@ -327,11 +356,15 @@ export class WebhookDispatcher {
   private settle(sub: Webhook, event: PartnerEvent, attempt: number, result: AttemptResult): boolean {
     const verdict = classifyAttempt(result)
     const delay = verdict === 'retry' ? retryDelay(attempt, this.deps.config.webhookRetryScheduleMs, result.retryAfterMs) : null
-    const state: DeliveryState = verdict === 'delivered' ? 'delivered' : verdict === 'gone' ? 'failed' : delay === null ? 'dead' : 'retrying'
+    const state: DeliveryState =
+      verdict === 'delivered' ? 'delivered' : verdict === 'gone' ? 'failed' : delay === null ? 'dead' : 'retrying'
     const now = this.deps.clock.now()
     const nextAttemptAt = delay === null ? null : now + delay
     const record = this.attempt(sub.id, event.position, messageId(event), attempt, state, result, nextAttemptAt)
-    const disabled = this.log.settle(record, sub.checkpoint, { gone: verdict === 'gone', disableAfterMs: this.deps.config.webhookDisableAfterMs })
+    const disabled = this.log.settle(record, sub.checkpoint, {
+      gone: verdict === 'gone',
+      disableAfterMs: this.deps.config.webhookDisableAfterMs,
+    })
     this.deliveries.inc({ outcome: state })
     if (state === 'delivered') this.lag.observe(Math.max(now - event.createdAt, 0) / 1000)
     if (state === 'delivered' || state === 'dead') this.retries.delete(sub.id)

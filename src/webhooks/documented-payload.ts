@@ -6,8 +6,7 @@ type Schema = { properties?: Record<string, Schema>; items?: Schema }
 
 const eventSchemas = schemas.events as Record<string, Schema>
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 function trim(value: unknown, schema: Schema | undefined): unknown {
   if (!schema) return value

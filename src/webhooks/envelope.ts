@@ -37,8 +37,7 @@ function stableUuid(seed: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
 }
 
-export const messageId = (event: PartnerEvent) =>
-  stableUuid(`spkey-event:${event.streamId}:${event.streamVersion}:${event.createdAt}`)
+export const messageId = (event: PartnerEvent) => stableUuid(`spkey-event:${event.streamId}:${event.streamVersion}:${event.createdAt}`)
 
 // EventBridge writes `time` without milliseconds.
 const eventBridgeTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')

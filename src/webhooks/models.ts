@@ -4,9 +4,19 @@
 import { Type as T } from '@sinclair/typebox'
 import { type Delivery, type Health, parseEvents, type Webhook } from './subscriptions'
 
-const EventName = T.String({ minLength: 1, maxLength: 64, pattern: '^(\\*|[A-Za-z][A-Za-z0-9 ]*)$', description: 'detail-type, or * for all' })
+const EventName = T.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^(\\*|[A-Za-z][A-Za-z0-9 ]*)$',
+  description: 'detail-type, or * for all',
+})
 export const EventNames = T.Array(EventName, { minItems: 1, maxItems: 100, description: 'detail-types to receive; ["*"] = all' })
-const Url = T.String({ minLength: 1, maxLength: 2048, description: 'Endpoint receiving POSTs (https; http when WEBHOOK_ALLOW_HTTP); loopback and private-network targets are refused unless WEBHOOK_ALLOW_PRIVATE_TARGETS' })
+const Url = T.String({
+  minLength: 1,
+  maxLength: 2048,
+  description:
+    'Endpoint receiving POSTs (https; http when WEBHOOK_ALLOW_HTTP); loopback and private-network targets are refused unless WEBHOOK_ALLOW_PRIVATE_TARGETS',
+})
 const Secret = T.String({ maxLength: 200, description: 'whsec_ + base64 of 24-64 random bytes; generated when omitted' })
 const Position = T.Integer({ minimum: 0, description: 'Global log position' })
 
@@ -47,7 +57,13 @@ export const PatchBody = T.Object(
 )
 
 export const AdminUpdateBody = T.Object(
-  { url: T.Optional(Url), events: T.Optional(EventNames), secret: T.Optional(Secret), auth: T.Optional(AuthBody), status: T.Optional(Status) },
+  {
+    url: T.Optional(Url),
+    events: T.Optional(EventNames),
+    secret: T.Optional(Secret),
+    auth: T.Optional(AuthBody),
+    status: T.Optional(Status),
+  },
   { additionalProperties: false, minProperties: 1 },
 )
 

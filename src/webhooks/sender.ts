@@ -8,7 +8,13 @@ import { type DeliveryAuth, deliveryHeaders } from './signing'
 import { type Resolver, resolveTarget } from './target-guard'
 
 // `refused`: the SSRF guard stopped the attempt before any connection; a permanent failure, never retried.
-export type AttemptResult = { statusCode: number | null; error: string | null; durationMs: number; retryAfterMs: number | null; refused?: boolean }
+export type AttemptResult = {
+  statusCode: number | null
+  error: string | null
+  durationMs: number
+  retryAfterMs: number | null
+  refused?: boolean
+}
 
 const MAX_ERROR_CHARS = 300
 const MAX_ANSWER_BYTES = 64 * 1024
@@ -60,13 +66,19 @@ export async function sendEnvelope(sub: Webhook, envelope: Envelope, options: Se
   const timeout = AbortSignal.timeout(options.timeoutMs)
   const elapsed = () => Math.round(performance.now() - started)
   // The host is resolved again for every attempt: DNS may have changed since the URL was registered.
-  const target = await resolveTarget(sub.url, { allowPrivate: options.allowPrivateTargets, timeoutMs: options.timeoutMs, resolve: options.resolve, abort: options.abort })
+  const target = await resolveTarget(sub.url, {
+    allowPrivate: options.allowPrivateTargets,
+    timeoutMs: options.timeoutMs,
+    resolve: options.resolve,
+    abort: options.abort,
+  })
   if (target.kind === 'refused') {
     const error = `refused, not sent: ${target.reason} (WEBHOOK_ALLOW_PRIVATE_TARGETS is false)`.slice(0, MAX_ERROR_CHARS)
     return { statusCode: null, error, durationMs: elapsed(), retryAfterMs: null, refused: true }
   }
   // No address, no request: retried on the schedule like a refused connection.
-  if (target.kind === 'unresolved') return { statusCode: null, error: target.reason.slice(0, MAX_ERROR_CHARS), durationMs: elapsed(), retryAfterMs: null }
+  if (target.kind === 'unresolved')
+    return { statusCode: null, error: target.reason.slice(0, MAX_ERROR_CHARS), durationMs: elapsed(), retryAfterMs: null }
   try {
     const nowMs = options.nowMs()
     const headers = deliveryHeaders({ messageId: envelope.id, body, secrets: signingSecrets(sub, nowMs), auth: authOf(sub), nowMs })

@@ -159,7 +159,9 @@ export function deleteSubscription(db: Db, id: string): void {
 // The secrets a delivery at `nowMs` is signed with: the current one, then the previous one while its window lasts.
 export function signingSecrets(sub: Pick<Webhook, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>, nowMs: number): string[] {
   const { secret, previousSecret, previousSecretExpiresAt } = sub
-  return previousSecret !== null && previousSecretExpiresAt !== null && nowMs < previousSecretExpiresAt ? [secret, previousSecret] : [secret]
+  return previousSecret !== null && previousSecretExpiresAt !== null && nowMs < previousSecretExpiresAt
+    ? [secret, previousSecret]
+    : [secret]
 }
 
 const noPreviousSecret = { previousSecret: null, previousSecretExpiresAt: null } satisfies Partial<Webhook>
@@ -169,7 +171,10 @@ const noPreviousSecret = { previousSecret: null, previousSecretExpiresAt: null }
 export function forgetExpiredSecret(db: Db, row: Webhook, nowMs: number): Webhook {
   const until = row.previousSecretExpiresAt
   if (until === null || nowMs < until) return row
-  db.update(webhooks).set(noPreviousSecret).where(and(eq(webhooks.id, row.id), eq(webhooks.previousSecretExpiresAt, until))).run()
+  db.update(webhooks)
+    .set(noPreviousSecret)
+    .where(and(eq(webhooks.id, row.id), eq(webhooks.previousSecretExpiresAt, until)))
+    .run()
   return { ...row, ...noPreviousSecret }
 }
 
@@ -188,7 +193,10 @@ function replaceSecret(current: Webhook, secret: string, overlapMs: number, nowM
 // The new secret (to show once) and until when the old one still signs (null: it stopped at once).
 export function rotateSecret(db: Db, config: Pick<Config, 'webhookSecretOverlapMs'>, current: Webhook, nowMs: number) {
   const set = replaceSecret(current, generateSecret(), config.webhookSecretOverlapMs, nowMs)
-  db.update(webhooks).set({ ...set, updatedAt: iso(nowMs) }).where(eq(webhooks.id, current.id)).run()
+  db.update(webhooks)
+    .set({ ...set, updatedAt: iso(nowMs) })
+    .where(eq(webhooks.id, current.id))
+    .run()
   return { secret: set.secret, previousSecretValidUntil: set.previousSecretExpiresAt === null ? null : iso(set.previousSecretExpiresAt) }
 }
 
@@ -196,7 +204,10 @@ export function rotateSecret(db: Db, config: Pick<Config, 'webhookSecretOverlapM
 export function rewind(db: Db, id: string, fromPosition: number, nowMs: number): number {
   const checkpoint = Math.max(fromPosition - 1, 0)
   db.$client.transaction(() => {
-    db.update(webhooks).set({ checkpoint, updatedAt: iso(nowMs) }).where(eq(webhooks.id, id)).run()
+    db.update(webhooks)
+      .set({ checkpoint, updatedAt: iso(nowMs) })
+      .where(eq(webhooks.id, id))
+      .run()
     db.update(webhookDeliveries)
       .set({ nextAttemptAt: null })
       .where(and(eq(webhookDeliveries.webhookId, id), eq(webhookDeliveries.state, 'retrying')))
@@ -265,6 +276,8 @@ export function pruneDeliveries(db: Db, nowMs: number): void {
   const week = nowMs - 7 * 86_400_000
   const month = nowMs - 30 * 86_400_000
   db.delete(webhookDeliveries)
-    .where(sql`(${webhookDeliveries.state} != 'dead' AND ${webhookDeliveries.nextAttemptAt} IS NULL AND ${webhookDeliveries.createdAt} < ${week}) OR ${webhookDeliveries.createdAt} < ${month}`)
+    .where(
+      sql`(${webhookDeliveries.state} != 'dead' AND ${webhookDeliveries.nextAttemptAt} IS NULL AND ${webhookDeliveries.createdAt} < ${week}) OR ${webhookDeliveries.createdAt} < ${month}`,
+    )
     .run()
 }

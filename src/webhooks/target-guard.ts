@@ -52,7 +52,10 @@ const LISTS = RANGES.map(({ label, address, prefix, family }) => ({ label, list:
 // The 16 bytes of a valid IPv6 address (zone id dropped, a dotted IPv4 tail folded into the last two groups).
 function ipv6Bytes(address: string): number[] {
   const plain = address.split('%')[0] ?? ''
-  const text = plain.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, a, b, c, d) => `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`)
+  const text = plain.replace(
+    /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
+    (_, a, b, c, d) => `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`,
+  )
   const groups = (part: string) => (part === '' ? [] : part.split(':'))
   const [head = [], tail] = text.split('::').map(groups)
   const words = tail === undefined ? head : [...head, ...Array<string>(8 - head.length - tail.length).fill('0'), ...tail]

@@ -24,7 +24,9 @@ const hs256 = (secret: string | Uint8Array, claims: Record<string, unknown>) =>
 
 // An identity provider: key pairs of the given algorithms, their public halves published as a JWKS on 127.0.0.1.
 async function identityProvider(algorithms: ('RS256' | 'ES256')[]) {
-  const keys = await Promise.all(algorithms.map(async (alg) => ({ alg, kid: `${alg}-key`, ...(await generateKeyPair(alg, { extractable: true })) })))
+  const keys = await Promise.all(
+    algorithms.map(async (alg) => ({ alg, kid: `${alg}-key`, ...(await generateKeyPair(alg, { extractable: true })) })),
+  )
   const jwks = { keys: await Promise.all(keys.map(async (k) => ({ ...(await exportJWK(k.publicKey)), alg: k.alg, kid: k.kid }))) }
   const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json(jwks) })
   servers.push(server)
@@ -54,19 +56,35 @@ describe("spkey's own tokens", () => {
   })
 
   it('should verify a token signed before the switch to the plugin (jose, same secret and claims)', async () => {
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject('user-2').setIssuer('spkey').setAudience('spkey').setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(SECRET))
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject('user-2')
+      .setIssuer('spkey')
+      .setAudience('spkey')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(SECRET))
     expect(await createJwtService(OWN).verify(token)).toMatchObject({ userId: 'user-2' })
   })
 
   it('should refuse a correctly signed token without a subject or an expiry', async () => {
     const jwt = createJwtService(OWN)
     expect(await jwt.verify(await hs256(SECRET, {}))).toBeNull()
-    const noExpiry = await new SignJWT({ sub: 'user-1' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('spkey').setAudience('spkey').sign(new TextEncoder().encode(SECRET))
+    const noExpiry = await new SignJWT({ sub: 'user-1' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('spkey')
+      .setAudience('spkey')
+      .sign(new TextEncoder().encode(SECRET))
     expect(await jwt.verify(noExpiry)).toBeNull()
   })
 
   it('should refuse HS384 signed with the right secret: spkey signs nothing but HS256', async () => {
-    const token = await new SignJWT({ sub: 'user-1' }).setProtectedHeader({ alg: 'HS384' }).setIssuer('spkey').setAudience('spkey').setExpirationTime('1h').sign(new TextEncoder().encode(SECRET))
+    const token = await new SignJWT({ sub: 'user-1' })
+      .setProtectedHeader({ alg: 'HS384' })
+      .setIssuer('spkey')
+      .setAudience('spkey')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(SECRET))
     expect(await createJwtService(OWN).verify(token)).toBeNull()
   })
 })

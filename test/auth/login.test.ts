@@ -96,7 +96,15 @@ describe('POST /login', () => {
   it('should go to /me/keys when next is missing or points off the site', async () => {
     const ctx = testContext()
     const user = await member(ctx)
-    for (const next of ['', 'https://evil.test/', '//evil.test/x', '/\\evil.test', '/.//evil.test', 'javascript:alert(1)', '/\t/evil.test']) {
+    for (const next of [
+      '',
+      'https://evil.test/',
+      '//evil.test/x',
+      '/\\evil.test',
+      '/.//evil.test',
+      'javascript:alert(1)',
+      '/\t/evil.test',
+    ]) {
       const b = browser(ctx)
       await b.get('/login')
       const res = await b.post('/login', { email: user.email, password: PASSWORD, next })
@@ -295,7 +303,9 @@ describe('passwords', () => {
     const ctx = testContext()
     const user = await ctx.user()
     await setPassword(ctx.deps, user.userId, PASSWORD)
-    const row = ctx.deps.db.$client.query<{ password_hash: string }, [string]>('SELECT password_hash FROM user_credentials WHERE user_id = ?').get(user.userId)
+    const row = ctx.deps.db.$client
+      .query<{ password_hash: string }, [string]>('SELECT password_hash FROM user_credentials WHERE user_id = ?')
+      .get(user.userId)
     expect(row?.password_hash).toStartWith('$argon2id$')
     const events = ctx.eventsOf(`user-${user.userId}`)
     expect(events.map((e) => e.type)).toEqual(['UserCreated', 'UserPasswordChanged'])

@@ -133,7 +133,6 @@ describe('canIssuePhysicalKey', () => {
   })
 })
 
-
 describe('isSuperKey', () => {
   it('should be true only for a super organisation key', () => {
     expect(isSuperKey(root)).toBe(true)

@@ -138,7 +138,8 @@ describe("JWTs from an external issuer's key (JWT_PUBLIC_KEY)", () => {
   const external = async () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true })
     const ctx = testContext({ JWT_PUBLIC_KEY: await exportSPKI(publicKey) })
-    const sign = (sub: string) => new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setSubject(sub).setExpirationTime('1h').sign(privateKey)
+    const sign = (sub: string) =>
+      new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setSubject(sub).setExpirationTime('1h').sign(privateKey)
     return { ctx, sign }
   }
 
@@ -163,7 +164,11 @@ describe("JWTs from an external issuer's key (JWT_PUBLIC_KEY)", () => {
     const { ctx } = await external()
     const { userId } = await ctx.user()
     const other = await generateKeyPair('RS256')
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setSubject(userId).setExpirationTime('1h').sign(other.privateKey)
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256' })
+      .setSubject(userId)
+      .setExpirationTime('1h')
+      .sign(other.privateKey)
     expect((await ctx.call('GET', `/users/${userId}/profile`, { token })).status).toBe(401)
   })
 
@@ -197,7 +202,11 @@ describe("JWTs from an external issuer's key (JWT_PUBLIC_KEY)", () => {
       const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true })
       const ctx = testContext({ JWT_PUBLIC_KEY: await exportSPKI(publicKey) })
       const userId = crypto.randomUUID()
-      const token = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).setSubject(userId).setExpirationTime('1h').sign(privateKey)
+      const token = await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256' })
+        .setSubject(userId)
+        .setExpirationTime('1h')
+        .sign(privateKey)
       const res = await ctx.call('POST', `/users/${userId}/CreateUser`, { token, body: { userId, email } })
       return { res, events: ctx.eventsOf(`user-${userId}`) }
     }
@@ -240,7 +249,12 @@ describe("JWTs from an external issuer's JWKS (JWT_JWKS_URL)", () => {
       const ctx = testContext({ JWT_JWKS_URL: `http://127.0.0.1:${idp.port}/jwks`, JWT_EXTERNAL_ISSUER: 'https://idp.test' })
       const { userId } = await ctx.user()
       const sign = (iss: string) =>
-        new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'idp-1' }).setSubject(userId).setIssuer(iss).setExpirationTime('1h').sign(privateKey)
+        new SignJWT({})
+          .setProtectedHeader({ alg: 'ES256', kid: 'idp-1' })
+          .setSubject(userId)
+          .setIssuer(iss)
+          .setExpirationTime('1h')
+          .sign(privateKey)
       expect((await ctx.call('GET', `/users/${userId}/profile`, { token: await sign('https://idp.test') })).status).toBe(200)
       expect((await ctx.call('GET', `/users/${userId}/profile`, { token: await sign('https://other.test') })).status).toBe(401)
     } finally {
@@ -256,8 +270,15 @@ describe('an API key and a JWT together', () => {
     const actor = await ctx.user()
     const target = await ctx.user()
     // Alone, the actor's token may not change another user; with the org key it may, and the audit names the actor.
-    expect((await ctx.call('POST', `/users/${target.userId}/UpdatePhoneNumber`, { token: actor.token, body: { phoneNumber: '+301234' } })).status).toBe(403)
-    const res = await ctx.call('POST', `/users/${target.userId}/UpdatePhoneNumber`, { apiKey, token: actor.token, body: { phoneNumber: '+301234' } })
+    expect(
+      (await ctx.call('POST', `/users/${target.userId}/UpdatePhoneNumber`, { token: actor.token, body: { phoneNumber: '+301234' } }))
+        .status,
+    ).toBe(403)
+    const res = await ctx.call('POST', `/users/${target.userId}/UpdatePhoneNumber`, {
+      apiKey,
+      token: actor.token,
+      body: { phoneNumber: '+301234' },
+    })
     expect(res.status).toBe(200)
     expect(ctx.eventsOf(`user-${target.userId}`).at(-1)?.metadata.principal).toBe(actor.userId)
   })

@@ -31,7 +31,8 @@ describe('the flat-cost benchmark', () => {
     }
     expect(row('GET /locks/{id}/temp-keys?limit=50 p99, 200-key lock').value).toBeGreaterThan(0)
     expect(row('server RSS after the run').value).toBeGreaterThan(0)
-    for (const command of ['open', 'create-temp-key']) expect(row(`first ${command} on the 200-key lock after a restart`).value).toBeGreaterThan(0)
+    for (const command of ['open', 'create-temp-key'])
+      expect(row(`first ${command} on the 200-key lock after a restart`).value).toBeGreaterThan(0)
     expect(formatTable(measured, rows)).toContain('| >= 0.9 |')
   }, 120_000)
 })

@@ -24,7 +24,8 @@ function run({ installed = [], uid = 0, aptFails = false, hasDpkg = true }: Mach
     chmodSync(join(bin, name), 0o755)
   }
   // Like dpkg-query -W: a line per installed package, whatever the format asked for; status 1 if one is unknown.
-  if (hasDpkg) fake('dpkg-query', [...installed.map((p) => `echo '${p} installed'`), `exit ${installed.length < ALL.length ? 1 : 0}`].join('\n'))
+  if (hasDpkg)
+    fake('dpkg-query', [...installed.map((p) => `echo '${p} installed'`), `exit ${installed.length < ALL.length ? 1 : 0}`].join('\n'))
   fake('id', `echo ${uid}`)
   fake('apt-get', `echo "$*" >> '${aptLog}'\nexit ${aptFails ? 100 : 0}`)
   const result = Bun.spawnSync(['/bin/bash', SCRIPT], { env: { PATH: bin }, stdout: 'pipe', stderr: 'pipe' })

@@ -63,7 +63,9 @@ describe('coverage table (test/conformance/operations.ts)', () => {
   })
 
   it('marks every routed documented operation implemented or partly', () => {
-    const unmarked = documentedOperations.filter((o) => hasRoute(o.key) && !isImplemented(o.key)).map((o) => `${o.key} (${OPERATIONS[o.key]?.status})`)
+    const unmarked = documentedOperations
+      .filter((o) => hasRoute(o.key) && !isImplemented(o.key))
+      .map((o) => `${o.key} (${OPERATIONS[o.key]?.status})`)
     expect(unmarked).toEqual([])
   })
 
@@ -73,7 +75,8 @@ describe('coverage table (test/conformance/operations.ts)', () => {
       const statuses = new Set(checksOf(o.key).map((c) => c.status))
       if (![...statuses].some((s) => s < 400)) gaps.push(`${o.key}: no successful call`)
       for (const s of documentedStatuses(o.key)) {
-        if (!statuses.has(s) && !notProvokedReason(o.key, s)) gaps.push(`${o.key}: documented ${s} neither checked nor explained (NOT_PROVOKED)`)
+        if (!statuses.has(s) && !notProvokedReason(o.key, s))
+          gaps.push(`${o.key}: documented ${s} neither checked nor explained (NOT_PROVOKED)`)
       }
     }
     expect(gaps).toEqual([])
@@ -95,7 +98,9 @@ describe('coverage table (test/conformance/operations.ts)', () => {
       ...Object.entries(REQUEST_OVERRIDES).flatMap(([op, cases]) => Object.keys(cases).filter((name) => !ids.has(`${op} :: ${name}`))),
       ...KNOWN_MISMATCH_PATTERNS.filter((p) => ![...ids].some((id) => p.pattern.test(id))).map((p) => String(p.pattern)),
       ...Object.entries(NOT_PROVOKED).flatMap(([op, statuses]) =>
-        Object.keys(statuses).filter((s) => !isImplemented(op) || ALL_CHECKS.some((c) => c.op === op && c.status === Number(s))).map((s) => `${op} ${s}`),
+        Object.keys(statuses)
+          .filter((s) => !isImplemented(op) || ALL_CHECKS.some((c) => c.op === op && c.status === Number(s)))
+          .map((s) => `${op} ${s}`),
       ),
     ]
     expect(stale).toEqual([])
@@ -132,7 +137,10 @@ describe("spkey's OpenAPI (GET /swagger/json) vs the reference", () => {
   it('differs only where a reason is recorded (SWAGGER_DIFFERENCES)', async () => {
     const res = await h.call('GET', '/swagger/json')
     expect(res.status).toBe(200)
-    diff = diffSwagger(res.json, documentedOperations.filter((o) => isImplemented(o.key)).map((o) => o.key))
+    diff = diffSwagger(
+      res.json,
+      documentedOperations.filter((o) => isImplemented(o.key)).map((o) => o.key),
+    )
     expect(diff.filter((d) => !d.reason).map((d) => `${d.op} | ${d.difference}`)).toEqual([])
     expect(staleReasons(diff)).toEqual([])
   })

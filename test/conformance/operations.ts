@@ -16,7 +16,8 @@ const OUT = {
   cameraRoles: '3dEye camera roles are outside spkey.',
   rtsp: 'RTSP cameras are outside spkey.',
   matter: 'Matter devices (AWS IoT shadows) are outside spkey.',
-  admin: "The docs' b2c-api /admin/* operations are specific to the SaaS (R2, Durable Objects, 3dEye, workflows); spkey has its own admin API and CLI.",
+  admin:
+    "The docs' b2c-api /admin/* operations are specific to the SaaS (R2, Durable Objects, 3dEye, workflows); spkey has its own admin API and CLI.",
   wallet: 'Apple/Google Wallet passes are outside spkey.',
   threeDeye: '3dEye is outside spkey.',
   devices: 'Device linking (SpacetimeDB device rows, hubs) is outside spkey.',
@@ -131,13 +132,13 @@ export const EXTRA_STATUSES: ExtraStatus[] = [
     status: 401,
     ops: 'all authenticated',
     reason:
-      'Missing or invalid credentials. Every operation requires JWT or X-API-Key (the document\'s global `security`), but 401 is listed on only some of them.',
+      "Missing or invalid credentials. Every operation requires JWT or X-API-Key (the document's global `security`), but 401 is listed on only some of them.",
   },
   {
     status: 403,
     ops: 'all authenticated',
     reason:
-      'Authenticated but not allowed (common-workflows: the key\'s org must own the lock / issue the key, a user modifies only their own record); the document lists 403 on only some operations.',
+      "Authenticated but not allowed (common-workflows: the key's org must own the lock / issue the key, a user modifies only their own record); the document lists 403 on only some operations.",
   },
   {
     status: 400,
@@ -170,7 +171,8 @@ export const EXTRA_STATUSES: ExtraStatus[] = [
   {
     status: 409,
     ops: ['POST /locks/{id}/CreateLock'],
-    reason: 'The lock id is taken by a lock this caller cannot see: lock ids are global, so the create neither repeats nor reveals the other tenant\'s lock (the docs\' idempotent 200 would leak it).',
+    reason:
+      "The lock id is taken by a lock this caller cannot see: lock ids are global, so the create neither repeats nor reveals the other tenant's lock (the docs' idempotent 200 would leak it).",
   },
   {
     status: 409,
@@ -180,7 +182,8 @@ export const EXTRA_STATUSES: ExtraStatus[] = [
   {
     status: 409,
     ops: ['POST /locks/{id}/create-temp-key'],
-    reason: 'A client-supplied tempKeyUuid that already names a key: the key is its link, so it is never reused or overwritten (API.md §6.3 leaves the duplicate case open).',
+    reason:
+      'A client-supplied tempKeyUuid that already names a key: the key is its link, so it is never reused or overwritten (API.md §6.3 leaves the duplicate case open).',
   },
   {
     status: 200,
@@ -205,7 +208,7 @@ export const EXTRA_STATUSES: ExtraStatus[] = [
 // Documented statuses a conformance check cannot provoke through the API, with the reason.
 export const NOT_PROVOKED: Record<string, Record<number, string>> = {
   'POST /locks/{id}/OpenLock': {
-    403: 'Whoever may see a lock (its org key, a super key, the owner, a key holder) may open it; anyone else gets 404 so other tenants\' lock ids are not revealed. No caller sees the lock and may not open it.',
+    403: "Whoever may see a lock (its org key, a super key, the owner, a key holder) may open it; anyone else gets 404 so other tenants' lock ids are not revealed. No caller sees the lock and may not open it.",
   },
 }
 const INTERNAL = 'Internal server error: no client request provokes it (storage failures are covered by test/reliability).'
@@ -222,7 +225,8 @@ export function notProvokedReason(op: string, status: number): string | undefine
 // Documented request-body properties spkey refuses on purpose (checked: 400 with a `details` entry naming them).
 export const SERVER_SET_FIELDS: Record<string, Record<string, string>> = {
   'POST /users/{id}/RemovePhysicalKey': {
-    _callerOrgId: 'Server-set (docs: "Clients MUST NOT supply this"); spkey derives it from the API key and answers 400 to a client value (DESIGN.md, HTTP).',
+    _callerOrgId:
+      'Server-set (docs: "Clients MUST NOT supply this"); spkey derives it from the API key and answers 400 to a client value (DESIGN.md, HTTP).',
   },
 }
 
@@ -241,7 +245,8 @@ export const REQUEST_OVERRIDES: Record<string, Record<string, { status: number; 
   'POST /locks/{id}/RemoveKey': {
     'accepts a body with only the required properties': {
       status: 400,
-      reason: 'The document makes neither keyUuid nor keyIndexNumber required, but a RemoveKey must name the key: one of them is required (400 with details for keyUuid).',
+      reason:
+        'The document makes neither keyUuid nor keyIndexNumber required, but a RemoveKey must name the key: one of them is required (400 with details for keyUuid).',
     },
   },
 }
@@ -283,7 +288,8 @@ export const SWAGGER_DIFFERENCES: Record<string, DiffReason> = {
   },
   'POST /temp-keys/{uuid}/open | request body added by spkey': {
     kind: 'extension',
-    reason: 'Optional form fields of the guest page: `_csrf` (required only when the opener is identified by the session cookie) and `_once` (one-time token: a double submit opens once). The documented body-less call still works.',
+    reason:
+      'Optional form fields of the guest page: `_csrf` (required only when the opener is identified by the session cookie) and `_once` (one-time token: a double submit opens once). The documented body-less call still works.',
   },
   'GET /temp-keys/{uuid} | query parameter `opened` added by spkey': {
     kind: 'extension',
@@ -295,7 +301,7 @@ export const SWAGGER_DIFFERENCES: Record<string, DiffReason> = {
   },
   'GET /locks/{id}/temp-keys | query parameter `cursor` added by spkey': {
     kind: 'extension',
-    reason: 'The previous page\'s nextCursor (opaque); one this server did not give out is a 400.',
+    reason: "The previous page's nextCursor (opaque); one this server did not give out is a 400.",
   },
   'GET /locks/{id}/temp-keys | query parameter `status` added by spkey': {
     kind: 'extension',
@@ -307,11 +313,11 @@ export const SWAGGER_DIFFERENCES: Record<string, DiffReason> = {
   },
   'GET /users/{id}/PhysicalKeys | query parameter `cursor` added by spkey': {
     kind: 'extension',
-    reason: 'The previous page\'s nextCursor (opaque), to read past the first 100; total still counts every match.',
+    reason: "The previous page's nextCursor (opaque), to read past the first 100; total still counts every match.",
   },
   'GET /users/by-email | query parameter `searchOnly` added by spkey': {
     kind: 'extension',
-    reason: 'searchOnly=true looks up without creating (a miss is 404); the docs\' find-or-create stays the default.',
+    reason: "searchOnly=true looks up without creating (a miss is 404); the docs' find-or-create stays the default.",
   },
   'POST /users/{id}/AddAccessibleLock | body field `lockName` required by the reference, optional in spkey': {
     kind: 'extension',

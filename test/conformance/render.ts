@@ -60,7 +60,7 @@ export function renderReport(checks: Check[], outcomes: Map<string, Outcome>, di
     `and ${laterOperationCount} operation(s) the docs added later, from \`${REFERENCE_LATER_PATH}\`.`,
     'Each check calls a real app instance and validates the status (documented, or a deliberate extra listed below), the',
     'content-type and the body against the documented schema (Ajv; error bodies: `error` and `message` as strings, the',
-    "fields every documented error shape shares — spkey answers its superset envelope everywhere). Request-side checks",
+    'fields every documented error shape shares — spkey answers its superset envelope everywhere). Request-side checks',
     'are generated from the documented body schemas: each property accepted at its limits, one past each limit rejected',
     'with 400 and a `details` entry naming the field.',
     '',
@@ -108,10 +108,15 @@ export function renderReport(checks: Check[], outcomes: Map<string, Outcome>, di
     const docStatuses = documentedStatuses(o.key)
     const statuses = [
       ...docStatuses.map((s) => (provoked.has(s) ? `**${s}**` : String(s))),
-      ...[...provoked].filter((s) => !docStatuses.includes(s)).sort((a, b) => a - b).map((s) => `+${s}`),
+      ...[...provoked]
+        .filter((s) => !docStatuses.includes(s))
+        .sort((a, b) => a - b)
+        .map((s) => `+${s}`),
     ].join(' ')
     const note = entry?.status === 'out of scope' ? 'out of scope (see below)' : (entry?.note ?? '')
-    push(`| ${o.method} | \`${o.path}\` | ${entry?.status ?? '—'} | ${cs.length} | ${cs.filter(failed).length} | ${statuses} | ${cell(note)} |`)
+    push(
+      `| ${o.method} | \`${o.path}\` | ${entry?.status ?? '—'} | ${cs.length} | ${cs.filter(failed).length} | ${statuses} | ${cell(note)} |`,
+    )
   }
 
   const outOfScope = new Map<string, string[]>()
@@ -130,7 +135,8 @@ export function renderReport(checks: Check[], outcomes: Map<string, Outcome>, di
       .map(([op]) => op)
       .filter((op) => rule.ops === 'all authenticated' || rule.ops.includes(op))
       .sort()
-    const applies = rule.ops === 'all authenticated' ? 'every operation authenticated by JWT or X-API-Key' : rule.ops.map((k) => `\`${k}\``).join(', ')
+    const applies =
+      rule.ops === 'all authenticated' ? 'every operation authenticated by JWT or X-API-Key' : rule.ops.map((k) => `\`${k}\``).join(', ')
     push(`| ${rule.status} | ${applies} | ${cell(rule.reason)} | ${on.map((k) => `\`${k}\``).join(', ') || '—'} |`)
   }
 
@@ -153,7 +159,8 @@ export function renderReport(checks: Check[], outcomes: Map<string, Outcome>, di
     for (const [field, reason] of Object.entries(fields)) requestSide.push(`| \`${op}\` | \`${field}\` refused (400) | ${cell(reason)} |`)
   }
   for (const [op, cases] of Object.entries(REQUEST_OVERRIDES)) {
-    for (const [name, o] of Object.entries(cases)) requestSide.push(`| \`${op}\` | "${cell(name)}" answers ${o.status} | ${cell(o.reason)} |`)
+    for (const [name, o] of Object.entries(cases))
+      requestSide.push(`| \`${op}\` | "${cell(name)}" answers ${o.status} | ${cell(o.reason)} |`)
   }
   for (const [op, fields] of Object.entries(RELAXED_REQUIRED)) {
     for (const [field, reason] of Object.entries(fields)) requestSide.push(`| \`${op}\` | \`${field}\` optional | ${cell(reason)} |`)

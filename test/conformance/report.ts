@@ -9,5 +9,9 @@ const run = Bun.spawnSync([process.execPath, 'test', 'test/conformance/'], {
   stdout: 'inherit',
   stderr: 'inherit',
 })
-console.log(run.exitCode === 0 ? 'docs/conformance.md regenerated; all conformance checks pass' : 'docs/conformance.md regenerated; some conformance checks fail (see above)')
+console.log(
+  run.exitCode === 0
+    ? 'docs/conformance.md regenerated; all conformance checks pass'
+    : 'docs/conformance.md regenerated; some conformance checks fail (see above)',
+)
 process.exit(run.exitCode ?? 1)

@@ -169,7 +169,8 @@ function propertyCases(field: string, s: Schema, required: boolean, op: string):
   }
   if (typesOf(s).includes('object') && s.properties) {
     const inner: string[] = s.required ?? []
-    for (const [name, sub] of Object.entries<Schema>(s.properties)) cases.push(...propertyCases(`${field}.${name}`, sub, inner.includes(name), op))
+    for (const [name, sub] of Object.entries<Schema>(s.properties))
+      cases.push(...propertyCases(`${field}.${name}`, sub, inner.includes(name), op))
   }
   return cases
 }

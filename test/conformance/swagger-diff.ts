@@ -24,7 +24,7 @@ export function diffSwagger(spkeyDoc: Json, ops: string[]): Difference[] {
     if (!paths[path]) {
       const same = Object.keys(paths).find((p) => pathShape(p) === pathShape(ref.path))
       if (!same) {
-        add('path missing from spkey\'s OpenAPI')
+        add("path missing from spkey's OpenAPI")
         continue
       }
       add(`path spelled \`${same}\` (parameter names differ)`)
@@ -48,8 +48,10 @@ export function diffSwagger(spkeyDoc: Json, ops: string[]): Difference[] {
     if (refBody && ourBody) {
       const refRequired: string[] = refBody.required ?? []
       const ourRequired: string[] = ourBody.required ?? []
-      for (const name of refRequired) if (!ourRequired.includes(name)) add(`body field \`${name}\` required by the reference, optional in spkey`)
-      for (const name of ourRequired) if (!refRequired.includes(name)) add(`body field \`${name}\` required by spkey, optional in the reference`)
+      for (const name of refRequired)
+        if (!ourRequired.includes(name)) add(`body field \`${name}\` required by the reference, optional in spkey`)
+      for (const name of ourRequired)
+        if (!refRequired.includes(name)) add(`body field \`${name}\` required by spkey, optional in the reference`)
       const ourProps = Object.keys(ourBody.properties ?? {})
       for (const name of Object.keys(refBody.properties ?? {})) {
         if (!ourProps.includes(name)) add(`body property \`${name}\` not declared by spkey`)

@@ -31,9 +31,7 @@ export type Response = { status: number; headers: Headers; text: string; json: a
 
 export function extraStatusReason(op: string, status: number): string | undefined {
   const rule = EXTRA_STATUSES.find(
-    (r) =>
-      r.status === status &&
-      (r.ops === 'all authenticated' ? documentedSecurity(op) === 'jwt-or-key' : r.ops.includes(op)),
+    (r) => r.status === status && (r.ops === 'all authenticated' ? documentedSecurity(op) === 'jwt-or-key' : r.ops.includes(op)),
   )
   return rule?.reason
 }
@@ -64,7 +62,9 @@ export function validateResponse(op: string, expected: number, res: Response): s
     ? doc.contentTypes
     : res.status >= 300 && res.status < 400
       ? []
-      : (success?.contentTypes.length ? success.contentTypes : ['application/json'])
+      : success?.contentTypes.length
+        ? success.contentTypes
+        : ['application/json']
   if (expectedTypes.length > 0 && !expectedTypes.includes(type)) {
     problems.push(`content-type "${res.headers.get('content-type')}", documented: ${expectedTypes.join(' | ')}`)
   }

@@ -26,7 +26,9 @@ describe('the WAL at rest', () => {
     const stop = truncateWalWhenIdle(db, writer, 50)
     const note = 'x'.repeat(2_000)
 
-    await Promise.all(Array.from({ length: 300 }, (_, i) => handler.handle(notes, `note-${i}`, { type: 'Note', data: { note }, metadata: { now: 0 } }, {})))
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) => handler.handle(notes, `note-${i}`, { type: 'Note', data: { note }, metadata: { now: 0 } }, {})),
+    )
     expect(statSync(`${path}-wal`).size).toBeGreaterThan(500_000)
 
     await Bun.sleep(200)

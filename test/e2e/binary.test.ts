@@ -19,7 +19,6 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-
 // Run from an empty folder: nothing but the binary and its environment.
 const run = (args: string[], env: Record<string, string>, cwd: string) =>
   Bun.spawnSync([binary, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdout: 'pipe', stderr: 'pipe' })
@@ -34,7 +33,9 @@ describe('the compiled binary', () => {
     const started = performance.now()
     const server = Bun.spawn([binary], { cwd: work, env: { PATH: process.env.PATH ?? '', ...env }, stdout: 'ignore', stderr: 'ignore' })
     for (let i = 0; i < 300; i++) {
-      const ok = await fetch(`${base}/healthz`).then((r) => r.ok).catch(() => false)
+      const ok = await fetch(`${base}/healthz`)
+        .then((r) => r.ok)
+        .catch(() => false)
       if (ok) break
       await Bun.sleep(20)
     }

@@ -58,7 +58,10 @@ describe('when the server is killed mid-stream', () => {
       const opener = async () => {
         while (running) {
           try {
-            const response = await fetch(`${server.url}/temp-keys/${tempKeyUuid}/open`, { method: 'POST', headers: { accept: 'application/json' } })
+            const response = await fetch(`${server.url}/temp-keys/${tempKeyUuid}/open`, {
+              method: 'POST',
+              headers: { accept: 'application/json' },
+            })
             if (response.ok) opens.push({ version: ((await response.json()) as { version: number }).version })
             else await Bun.sleep(5)
           } catch {

@@ -24,7 +24,11 @@ describe('when 200 guests open a maxUses=10 key at once', () => {
   })
 
   const api = (path: string, body: object) =>
-    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': apiKey }, body: JSON.stringify(body) })
+    fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+      body: JSON.stringify(body),
+    })
 
   async function lockWithKey(lockId: number, maxUses: number | null) {
     expect((await api(`/locks/${lockId}/CreateLock`, { index: lockId, uuid: crypto.randomUUID() })).status).toBe(201)

@@ -92,7 +92,11 @@ describe('when an owner shares a temporary key with a guest', () => {
     const created = await fetch(`${server.url}/locks/${lockId}/create-temp-key`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ accessMode: 'public', validFrom: new Date(now - 60_000).toISOString(), validUntil: new Date(now + 3_600_000).toISOString() }),
+      body: JSON.stringify({
+        accessMode: 'public',
+        validFrom: new Date(now - 60_000).toISOString(),
+        validUntil: new Date(now + 3_600_000).toISOString(),
+      }),
     })
     const { tempKeyUuid } = (await created.json()) as { tempKeyUuid: string }
     const context = await browser.newContext({ viewport: PHONE, javaScriptEnabled: false })

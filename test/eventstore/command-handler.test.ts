@@ -92,7 +92,9 @@ function racingCounter(store: EventStore, streamId: string, sneakyCalls: number)
 describe('the counter decider', () => {
   describe('when nothing has happened yet', () => {
     it('should count an increment', () => {
-      given(counterDecider).when(increment(2)).then([incremented(2)])
+      given(counterDecider)
+        .when(increment(2))
+        .then([incremented(2)])
     })
 
     it('should refuse to go below zero', () => {
@@ -205,7 +207,13 @@ describe('when snapshots are taken every N events', () => {
   it('should snapshot at once after folding N or more events no snapshot covered, so the fold is paid once', async () => {
     const { db, store, handler } = setup({ snapshotEvery: 10 })
     const streamId = uniqueId('counter')
-    store.append(streamId, 0, Array.from({ length: 25 }, () => incremented()), {}, NOW)
+    store.append(
+      streamId,
+      0,
+      Array.from({ length: 25 }, () => incremented()),
+      {},
+      NOW,
+    )
     await handler.handle(counter, streamId, increment(), {})
 
     const fresh = new EventStore(db, { snapshotEvery: 10 })
@@ -302,9 +310,15 @@ describe('when the cached state may be behind the log', () => {
     await handler.handle(counter, streamId, increment(1), {})
     const client = db.$client
     client.exec(`PRAGMA max_page_count = ${(client.query('PRAGMA page_count').get() as { page_count: number }).page_count}`)
-    const pad = () => client.query('INSERT INTO snapshots (stream_id, stream_version, schema_version, state) VALUES (?, 0, 0, ?)').run(uniqueId('pad'), 'x'.repeat(20_000))
+    const pad = () =>
+      client
+        .query('INSERT INTO snapshots (stream_id, stream_version, schema_version, state) VALUES (?, 0, 0, ?)')
+        .run(uniqueId('pad'), 'x'.repeat(20_000))
 
-    const outcomes = await Promise.allSettled([handler.handle(counter, streamId, increment(5), {}), handler.handle(counter, streamId, increment(7), {}, pad)])
+    const outcomes = await Promise.allSettled([
+      handler.handle(counter, streamId, increment(5), {}),
+      handler.handle(counter, streamId, increment(7), {}, pad),
+    ])
     client.exec('PRAGMA max_page_count = 1073741823')
 
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected'])
@@ -422,7 +436,9 @@ describe('when many commands arrive at once (group commit)', () => {
     const big = (streamId: string) =>
       handler.handle(counter, streamId, increment(), {}, () => {
         // A large companion write that cannot fit: SQLite then rolls the whole transaction back by itself.
-        client.query('INSERT INTO snapshots (stream_id, stream_version, schema_version, state) VALUES (?, 0, 0, ?)').run(`${streamId}-pad`, note)
+        client
+          .query('INSERT INTO snapshots (stream_id, stream_version, schema_version, state) VALUES (?, 0, 0, ?)')
+          .run(`${streamId}-pad`, note)
       })
 
     const outcomes = await Promise.allSettled(streams.map(big))

@@ -37,11 +37,25 @@ function command(s: Step, now: number): LockCommand {
     case 'create':
       return {
         type: 'CreateTempKey',
-        data: { tempKeyUuid, accessMode: 'public', allowedUserIds: [], validFrom: iso(START), validUntil: iso(START + s.hours * HOUR), maxUses: s.maxUses, description: null, schedule: null, createdBy: OWNER },
+        data: {
+          tempKeyUuid,
+          accessMode: 'public',
+          allowedUserIds: [],
+          validFrom: iso(START),
+          validUntil: iso(START + s.hours * HOUR),
+          maxUses: s.maxUses,
+          description: null,
+          schedule: null,
+          createdBy: OWNER,
+        },
         metadata,
       }
     case 'update':
-      return { type: 'UpdateTempKey', data: { tempKeyUuid, changes: { maxUses: s.maxUses, validUntil: iso(START + s.hours * HOUR) }, updatedBy: OWNER }, metadata }
+      return {
+        type: 'UpdateTempKey',
+        data: { tempKeyUuid, changes: { maxUses: s.maxUses, validUntil: iso(START + s.hours * HOUR) }, updatedBy: OWNER },
+        metadata,
+      }
     case 'delete':
       return { type: 'DeleteTempKey', data: { tempKeyUuid, deletedBy: OWNER }, metadata }
     case 'use':
@@ -73,7 +87,20 @@ describe('decision rows', () => {
         const store = new EventStore(db, { aggregates: [lockAggregate], snapshotEvery: 3 })
         const handler = new CommandHandler(store, new Writer(db))
         const streamId = lockStreamId(LOCK)
-        const create: LockCommand = { type: 'CreateLock', data: { lockId: LOCK, index: 1, uuid: 'b0b00000-0000-4000-8000-0000000000aa', serialNumber: null, vendorName: null, ownerId: OWNER, orgId: null, keys: [] }, metadata: { now: START } }
+        const create: LockCommand = {
+          type: 'CreateLock',
+          data: {
+            lockId: LOCK,
+            index: 1,
+            uuid: 'b0b00000-0000-4000-8000-0000000000aa',
+            serialNumber: null,
+            vendorName: null,
+            ownerId: OWNER,
+            orgId: null,
+            keys: [],
+          },
+          metadata: { now: START },
+        }
         await handler.handle(lockAggregate, streamId, create, {})
         const history: LockEvent[] = store.readStream(streamId) as unknown as LockEvent[]
         let now = START

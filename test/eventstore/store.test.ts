@@ -118,9 +118,7 @@ describe('a stored event', () => {
     const streamId = uniqueId('note')
     const [event] = store.append(streamId, 0, [noted('fact')], {}, NOW)
 
-    expect(() => db.$client.query("UPDATE events SET type = 'Rewritten' WHERE stream_id = ?").run(streamId)).toThrow(
-      /append-only/,
-    )
+    expect(() => db.$client.query("UPDATE events SET type = 'Rewritten' WHERE stream_id = ?").run(streamId)).toThrow(/append-only/)
     expect(() => db.$client.query('DELETE FROM events WHERE stream_id = ?').run(streamId)).toThrow(/append-only/)
     expect(() => db.$client.exec('DELETE FROM events')).toThrow(/append-only/)
     expect(store.readStream(streamId)).toEqual(event ? [event] : [])
@@ -182,10 +180,7 @@ describe('a store with an inline projection', () => {
     const store = new EventStore(db, { projections: [notes.projection] })
     const streamId = uniqueId('note')
 
-    const stored = [
-      ...store.append(streamId, 0, [noted('a'), noted('b')], {}, NOW),
-      ...store.append(streamId, 2, [noted('c')], {}, NOW),
-    ]
+    const stored = [...store.append(streamId, 0, [noted('a'), noted('b')], {}, NOW), ...store.append(streamId, 2, [noted('c')], {}, NOW)]
 
     expect(notes.seen).toEqual(stored.map((e) => ({ position: e.position, inTransaction: true, visibleInLog: true })))
     expect(notes.dump()).toEqual([{ stream_id: streamId, events: 3, last_text: 'c', last_position: stored[2]?.position }])
@@ -254,6 +249,10 @@ describe('a database migrated by a newer spkey', () => {
     const raw = new Database(path)
     raw.query('DELETE FROM __drizzle_migrations WHERE created_at = ?').run(future)
     raw.close()
-    expect(openStore(path).store.readStream(streamId).map((e) => e.data.text)).toEqual(['kept'])
+    expect(
+      openStore(path)
+        .store.readStream(streamId)
+        .map((e) => e.data.text),
+    ).toEqual(['kept'])
   })
 })

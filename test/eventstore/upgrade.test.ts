@@ -25,9 +25,11 @@ function openFixture() {
 }
 
 const snapshotOf = (ctx: ReturnType<typeof testContext>, streamId: string) =>
-  ctx.deps.db.$client.query<{ stream_version: number; schema_version: number; state: string }, [string]>(
-    'SELECT stream_version, schema_version, state FROM snapshots WHERE stream_id = ?',
-  ).get(streamId)
+  ctx.deps.db.$client
+    .query<{ stream_version: number; schema_version: number; state: string }, [string]>(
+      'SELECT stream_version, schema_version, state FROM snapshots WHERE stream_id = ?',
+    )
+    .get(streamId)
 
 describe('a database written by main at 6ad9dde', () => {
   it('should be brought to decision rows and version-2 snapshots once, at start', () => {
@@ -41,7 +43,9 @@ describe('a database written by main at 6ad9dde', () => {
     expect(ctx.deps.store.loadEntity(userAggregate, userStreamId(USER), '3')).toBeNull()
     expect(ctx.deps.store.loadEntity(userAggregate, userStreamId(USER), '2')).toEqual({ orgId: 'other-org' })
     // Physical keys are decided on the inventory's own rows: no decision rows of their own.
-    const userRows = ctx.deps.db.$client.query<{ n: number }, []>("SELECT count(*) AS n FROM entity_states WHERE stream_id LIKE 'user-%'").get()
+    const userRows = ctx.deps.db.$client
+      .query<{ n: number }, []>("SELECT count(*) AS n FROM entity_states WHERE stream_id LIKE 'user-%'")
+      .get()
     expect(userRows?.n).toBe(0)
     // A second start finds everything current and rewrites nothing.
     expect(ctx.deps.store.upgrade()).toEqual([])
@@ -64,7 +68,10 @@ describe('a database written by main at 6ad9dde', () => {
   it('should go on numbering physical keys and keep each key’s issuer', async () => {
     const ctx = openFixture()
 
-    const added = await ctx.call('POST', `/users/${USER}/AddPhysicalKey`, { apiKey: FIXTURE_ORG_KEY, body: { orgId: 'fixture-org', note: 'new fob' } })
+    const added = await ctx.call('POST', `/users/${USER}/AddPhysicalKey`, {
+      apiKey: FIXTURE_ORG_KEY,
+      body: { orgId: 'fixture-org', note: 'new fob' },
+    })
     expect(added.json.number).toBe(8)
     const removedAgain = await ctx.call('POST', `/users/${USER}/RemovePhysicalKey`, { apiKey: FIXTURE_ORG_KEY, body: { number: 3 } })
     expect(removedAgain.status).toBe(404)

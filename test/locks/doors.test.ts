@@ -85,12 +85,20 @@ describe('a temp-key open', () => {
 
   it('should open two keys of one lock side by side, but one key only after its previous open is recorded', async () => {
     const held: (() => void)[] = []
-    const driver = { name: 'simulated' as const, open: () => new Promise<DriverResult>((resolve) => held.push(() => resolve({ status: 'ok' }))), addKey: ok, removeKey: ok, writeKey: ok }
+    const driver = {
+      name: 'simulated' as const,
+      open: () => new Promise<DriverResult>((resolve) => held.push(() => resolve({ status: 'ok' }))),
+      addKey: ok,
+      removeKey: ok,
+      writeKey: ok,
+    }
     const ctx = testContext({}, undefined, { drivers: { forLock: () => driver } })
     const lock = await createTestLock(ctx)
     const [first, second] = [await createTestTempKey(ctx, lock), await createTestTempKey(ctx, lock)]
     const doors = ctx.deps.doors
-    const opens = [first, second, first].map((key) => doors.openWithTempKey({ tempKeyUuid: key, userId: null, requestId: null, onceToken: null }, {}))
+    const opens = [first, second, first].map((key) =>
+      doors.openWithTempKey({ tempKeyUuid: key, userId: null, requestId: null, onceToken: null }, {}),
+    )
 
     await Bun.sleep(20)
     expect(held).toHaveLength(2)
@@ -99,7 +107,11 @@ describe('a temp-key open', () => {
     expect(held).toHaveLength(1)
     for (const release of held.splice(0)) release()
 
-    expect((await Promise.all(opens)).map((o) => o.handled.events.at(-1)?.data)).toMatchObject([{ usedCount: 1 }, { usedCount: 1 }, { usedCount: 2 }])
+    expect((await Promise.all(opens)).map((o) => o.handled.events.at(-1)?.data)).toMatchObject([
+      { usedCount: 1 },
+      { usedCount: 1 },
+      { usedCount: 2 },
+    ])
   })
 
   it('should drive the door once for a one-time token submitted twice, both sharing the outcome', async () => {
@@ -134,7 +146,11 @@ describe('key programming', () => {
   it('should record nothing when the lock is offline, and the key once the device confirms', async () => {
     const ctx = setup()
     const lock = await createTestLock(ctx)
-    const command = { type: 'AddKey' as const, data: { keyUuid: crypto.randomUUID(), keyIndexNumber: 3, userId: null }, metadata: { now: ctx.clock.now() } }
+    const command = {
+      type: 'AddKey' as const,
+      data: { keyUuid: crypto.randomUUID(), keyIndexNumber: 3, userId: null },
+      metadata: { now: ctx.clock.now() },
+    }
     ctx.fake.state.mode = 'offline'
 
     await expect(ctx.doors.programKey(lock.lockId, command, {})).rejects.toBeInstanceOf(DriverFailed)
@@ -152,7 +168,11 @@ describe('key programming', () => {
   it('should not reach the device for a command the lock refuses', async () => {
     const ctx = setup()
     const lock = await createTestLock(ctx)
-    const command = { type: 'RemoveKey' as const, data: { keyUuid: crypto.randomUUID(), keyIndexNumber: null }, metadata: { now: ctx.clock.now() } }
+    const command = {
+      type: 'RemoveKey' as const,
+      data: { keyUuid: crypto.randomUUID(), keyIndexNumber: null },
+      metadata: { now: ctx.clock.now() },
+    }
 
     await expect(ctx.doors.programKey(lock.lockId, command, {})).rejects.toThrow('Key not found')
     expect(ctx.fake.state.calls).toHaveLength(0)

@@ -100,25 +100,32 @@ describe('inventory pages', () => {
     const { deps } = testContext()
     let user = 0
     fc.assert(
-      fc.property(fc.array(fc.option(text(6), { nil: null }), { maxLength: 12 }), text(3), fc.integer({ min: 1, max: 4 }), (notes, q, limit) => {
-        const userId = `user-${user++}`
-        deps.db.transaction((tx) => {
-          notes.forEach((note, i) => {
-            tx.insert(physicalKeys).values({ userId, number: i + 1, orgId: 'acme', orgName: null, note, addedAt: 0 }).run()
+      fc.property(
+        fc.array(fc.option(text(6), { nil: null }), { maxLength: 12 }),
+        text(3),
+        fc.integer({ min: 1, max: 4 }),
+        (notes, q, limit) => {
+          const userId = `user-${user++}`
+          deps.db.transaction((tx) => {
+            notes.forEach((note, i) => {
+              tx.insert(physicalKeys)
+                .values({ userId, number: i + 1, orgId: 'acme', orgName: null, note, addedAt: 0 })
+                .run()
+            })
           })
-        })
-        const needle = q.toLowerCase()
-        const expected = notes.flatMap((note, i) => ((note ?? '').toLowerCase().includes(needle) ? [i + 1] : []))
-        const seen: number[] = []
-        let after: number | null = null
-        do {
-          const page = listPhysicalKeys(deps.db, userId, { orgIds: null, q }, { after, limit })
-          expect(page.total).toBe(expected.length)
-          seen.push(...page.keys.map((key) => key.number))
-          after = page.next
-        } while (after !== null)
-        expect(seen).toEqual(expected)
-      }),
+          const needle = q.toLowerCase()
+          const expected = notes.flatMap((note, i) => ((note ?? '').toLowerCase().includes(needle) ? [i + 1] : []))
+          const seen: number[] = []
+          let after: number | null = null
+          do {
+            const page = listPhysicalKeys(deps.db, userId, { orgIds: null, q }, { after, limit })
+            expect(page.total).toBe(expected.length)
+            seen.push(...page.keys.map((key) => key.number))
+            after = page.next
+          } while (after !== null)
+          expect(seen).toEqual(expected)
+        },
+      ),
       { numRuns: 300 },
     )
   })

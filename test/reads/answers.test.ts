@@ -10,7 +10,6 @@ import { testContext } from '../support/context'
 import { createTestLock, createTestTempKey } from '../support/locks'
 import { onceOf } from '../support/pages'
 
-
 describe('GET /users/{id}/PhysicalKeys from the read cache', () => {
   test('a repeat read is a cache hit; a key added or removed shows on the next read', async () => {
     const ctx = testContext()
@@ -102,7 +101,9 @@ describe('API keys from the read cache', () => {
     const { userId } = await ctx.user()
     expect((await ctx.call('GET', `/users/${userId}/PhysicalKeys`, { apiKey })).status).toBe(200)
 
-    const cli = createDeps(loadConfig({ DATABASE_PATH: ctx.deps.config.databasePath, LOG_LEVEL: 'silent' }), { logger: createLogger('silent') })
+    const cli = createDeps(loadConfig({ DATABASE_PATH: ctx.deps.config.databasePath, LOG_LEVEL: 'silent' }), {
+      logger: createLogger('silent'),
+    })
     await issueApiKey(cli, orgId, { createdBy: 'cli', rotate: true })
     cli.db.$client.close()
 
@@ -207,7 +208,10 @@ describe('GET /locks/{id}/temp-keys from the read cache', () => {
     const ctx = testContext()
     const { orgId, apiKey } = await ctx.org()
     const lock = await createTestLock(ctx, { orgId })
-    const schedule = { timezone: 'UTC', weekly: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const, from: '00:00', until: '23:59' }] }
+    const schedule = {
+      timezone: 'UTC',
+      weekly: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const, from: '00:00', until: '23:59' }],
+    }
     await createTestTempKey(ctx, lock, { schedule: { ...schedule, weekly: schedule.weekly.map((w) => ({ ...w, days: [...w.days] })) } })
     const list = () => ctx.call('GET', `/locks/${lock.lockId}/temp-keys`, { apiKey, headers: { accept: 'application/json' } })
     const first = (await list()).json.tempKeys[0].nextWindow
@@ -242,7 +246,9 @@ describe('lock rows (what every lock route authorises against) from the read cac
   test('a lock handed over by another process (the admin CLI) is refused to the old org on the next request', async () => {
     const { ctx, a, b, lock, list, moveTo } = await givenLockOfOrgA()
 
-    const cli = createDeps(loadConfig({ DATABASE_PATH: ctx.deps.config.databasePath, LOG_LEVEL: 'silent' }), { logger: createLogger('silent') })
+    const cli = createDeps(loadConfig({ DATABASE_PATH: ctx.deps.config.databasePath, LOG_LEVEL: 'silent' }), {
+      logger: createLogger('silent'),
+    })
     await cli.commands.handle(lockAggregate, lock.streamId, moveTo(b.orgId), {})
     cli.db.$client.close()
     // Another process's commit is noticed within a millisecond (sooner than it could tell anyone it is done).

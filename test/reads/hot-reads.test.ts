@@ -141,7 +141,10 @@ describe('the guest page before the app', () => {
     const fromRoute = await ctx.call('GET', path, { headers: planted })
     const hot = await get('/temp-keys/:uuid', path, { uuid }, planted)
 
-    for (const reply of [{ headers: fromRoute.headers, html: fromRoute.text }, { headers: hot.headers, html: await hot.text() }]) {
+    for (const reply of [
+      { headers: fromRoute.headers, html: fromRoute.text },
+      { headers: hot.headers, html: await hot.text() },
+    ]) {
       const minted = /^spkey_csrf=([A-Za-z0-9_-]{32}\.[A-Za-z0-9_-]{43});/.exec(reply.headers.get('set-cookie') ?? '')?.[1]
       expect(minted).toBeDefined()
       expect(reply.html).toContain(`name="_csrf" value="${minted}"`)

@@ -22,10 +22,41 @@ const anyValue = fc.oneof(
 
 // Field names the documented bodies use, so random bodies often get past the shape check into the domain.
 const FIELDS = [
-  'orgId', 'orgName', 'note', 'number', '_callerOrgId', 'userId', 'email', 'firstName', 'lastName', 'phoneNumber',
-  'index', 'uuid', 'serialNumber', 'vendorName', 'ownerId', 'keys', 'newUuid', 'requestId', 'reason', 'keyUuid',
-  'keyIndexNumber', 'name', 'tempKeyUuid', 'accessMode', 'allowedUserIds', 'validFrom', 'validUntil', 'maxUses',
-  'description', 'schedule', 'lockId', 'lockName', 'accessLevel', 'grantedBy', 'removedBy',
+  'orgId',
+  'orgName',
+  'note',
+  'number',
+  '_callerOrgId',
+  'userId',
+  'email',
+  'firstName',
+  'lastName',
+  'phoneNumber',
+  'index',
+  'uuid',
+  'serialNumber',
+  'vendorName',
+  'ownerId',
+  'keys',
+  'newUuid',
+  'requestId',
+  'reason',
+  'keyUuid',
+  'keyIndexNumber',
+  'name',
+  'tempKeyUuid',
+  'accessMode',
+  'allowedUserIds',
+  'validFrom',
+  'validUntil',
+  'maxUses',
+  'description',
+  'schedule',
+  'lockId',
+  'lockName',
+  'accessLevel',
+  'grantedBy',
+  'removedBy',
 ]
 
 const body = fc.oneof(
@@ -42,15 +73,25 @@ const pathParam = fc.oneof(
   fc.constantFrom('..%2F..%2Fetc%2Fpasswd', "1' OR '1'='1", '%00', '-1', '0', '1e9', '9007199254740993', 'null', '%E2%80%AE'),
 )
 
-const query = fc.dictionary(fc.constantFrom('q', 'orgId', 'orgName', 'page', 'email', 'phoneNumber', 'searchOnly', 'uuid', '_callerOrgId'), fc.string({ maxLength: 20 }), { maxKeys: 3 })
+const query = fc.dictionary(
+  fc.constantFrom('q', 'orgId', 'orgName', 'page', 'email', 'phoneNumber', 'searchOnly', 'uuid', '_callerOrgId'),
+  fc.string({ maxLength: 20 }),
+  { maxKeys: 3 },
+)
 
 const contentType = fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', '')
 
 type World = { userId: string; lockId: number; tempKeyUuid: string }
 type Endpoint = { method: 'GET' | 'POST'; path: (world: World, param: string | null) => string; audited?: boolean }
 
-const user = (path: string): Endpoint['path'] => (w, p) => `/users/${p ?? w.userId}/${path}`
-const lock = (path: string): Endpoint['path'] => (w, p) => `/locks/${p ?? w.lockId}/${path}`
+const user =
+  (path: string): Endpoint['path'] =>
+  (w, p) =>
+    `/users/${p ?? w.userId}/${path}`
+const lock =
+  (path: string): Endpoint['path'] =>
+  (w, p) =>
+    `/locks/${p ?? w.lockId}/${path}`
 
 const ENDPOINTS: Record<string, Endpoint> = {
   'POST /users/{id}/AddPhysicalKey': { method: 'POST', path: user('AddPhysicalKey') },

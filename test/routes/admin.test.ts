@@ -20,7 +20,12 @@ describe('the admin key', () => {
   it('should answer 401 without X-Admin-API-Key, with a wrong one, or with only a bearer token', async () => {
     const { ctx } = adminContext()
     const user = await ctx.user()
-    const attempts: Record<string, string>[] = [{}, { 'x-admin-api-key': `${ADMIN_KEY}x` }, { 'x-admin-api-key': '' }, { authorization: `Bearer ${user.token}` }]
+    const attempts: Record<string, string>[] = [
+      {},
+      { 'x-admin-api-key': `${ADMIN_KEY}x` },
+      { 'x-admin-api-key': '' },
+      { authorization: `Bearer ${user.token}` },
+    ]
     for (const headers of attempts) {
       const res = await ctx.call('GET', '/tenants', { headers })
       expect(res.status).toBe(401)
@@ -209,7 +214,12 @@ describe('POST /api-keys', () => {
     const next = await createKey({ orgId, orgName: 'Acme' })
     expect(next.status).toBe(201)
     expect(await works(next.json.apiKey)).toBe(true)
-    expect(ctx.eventsOf(`org-${orgId}`).map((e) => e.type)).toEqual(['OrganizationRegistered', 'ApiKeyIssued', 'ApiKeyRevoked', 'ApiKeyIssued'])
+    expect(ctx.eventsOf(`org-${orgId}`).map((e) => e.type)).toEqual([
+      'OrganizationRegistered',
+      'ApiKeyIssued',
+      'ApiKeyRevoked',
+      'ApiKeyIssued',
+    ])
   })
 
   it('should refuse an expiresAt in the past, a malformed one, and a name that is not the registered one', async () => {
@@ -258,6 +268,8 @@ describe('POST /api-keys/rotate', () => {
   it('should answer 404 for an unregistered tenant and 400 for unknown fields', async () => {
     const { ctx } = adminContext()
     expect((await ctx.call('POST', '/api-keys/rotate', { headers: admin, body: { orgId: uniqueId('ghost') } })).status).toBe(404)
-    expect((await ctx.call('POST', '/api-keys/rotate', { headers: admin, body: { orgId: 'x', orgName: 'X', isSuper: true } })).status).toBe(400)
+    expect((await ctx.call('POST', '/api-keys/rotate', { headers: admin, body: { orgId: 'x', orgName: 'X', isSuper: true } })).status).toBe(
+      400,
+    )
   })
 })

@@ -150,7 +150,15 @@ describe('POST /locks/{id}/BulkAddKeys', () => {
       ['an unknown lock', 404, (w) => w.bulk([keyBody()], { apiKey: w.orgA.apiKey }, 999_999_999)],
       ['an empty list', 400, (w) => w.bulk([]), 'keys'],
       ['more than 100 keys', 400, (w) => w.bulk(Array.from({ length: 101 }, () => keyBody())), 'keys'],
-      ['one keyUuid twice', 400, (w) => { const key = keyBody(); return w.bulk([key, keyBody(), { ...key, keyIndexNumber: 9 }]) }, 'keys[2].keyUuid'],
+      [
+        'one keyUuid twice',
+        400,
+        (w) => {
+          const key = keyBody()
+          return w.bulk([key, keyBody(), { ...key, keyIndexNumber: 9 }])
+        },
+        'keys[2].keyUuid',
+      ],
       ['an unknown field in a key', 400, (w) => w.bulk([{ ...keyBody(), colour: 'red' }])],
     ]
     for (const [name, status, call, field] of refusals) {

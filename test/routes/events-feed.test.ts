@@ -69,7 +69,12 @@ describe('GET /events', () => {
     const stored = ctx.deps.store.readStream(`user-${userId}`)[1]
     expect(stored).toBeDefined()
     if (!stored) return
-    expect(event).toMatchObject({ id: messageId(stored), source: 'spk.api', 'detail-type': 'PhysicalKeyAdded', detail: { partnerId: partner.orgId } })
+    expect(event).toMatchObject({
+      id: messageId(stored),
+      source: 'spk.api',
+      'detail-type': 'PhysicalKeyAdded',
+      detail: { partnerId: partner.orgId },
+    })
     expect(first.json.next).toBe(stored.position + 1)
     const second = await ctx.call('GET', `/events?limit=2&after=${first.json.next}`, { apiKey: partner.apiKey })
     expect(second.json.events.map((e: any) => e.detail.data.number)).toEqual([3, 4])
@@ -154,7 +159,10 @@ describe('GET /events/stream', () => {
     const response = await ctx.app.handle(new Request('http://localhost/events/stream', { headers: { 'x-api-key': partner.apiKey } }))
     expect(response.status).toBe(200)
     const { apiKey: rotated } = await issueApiKey(ctx.deps, partner.orgId, { createdBy: 'test', rotate: true })
-    const added = await ctx.call('POST', `/users/${(await ctx.user()).userId}/AddPhysicalKey`, { apiKey: rotated, body: { orgId: partner.orgId } })
+    const added = await ctx.call('POST', `/users/${(await ctx.user()).userId}/AddPhysicalKey`, {
+      apiKey: rotated,
+      body: { orgId: partner.orgId },
+    })
     expect(added.status).toBe(200)
     const text = await readToEnd(response)
     expect(text).not.toContain('data:')

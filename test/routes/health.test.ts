@@ -11,8 +11,7 @@ function testApp() {
   const config = loadConfig({ DATABASE_PATH: tempDbPath(), LOG_LEVEL: 'silent' })
   const deps = createDeps(config, { logger: createLogger('silent') })
   const app = createApp(deps)
-  const get = (path: string, headers: Record<string, string> = {}) =>
-    app.handle(new Request(`http://localhost${path}`, { headers }))
+  const get = (path: string, headers: Record<string, string> = {}) => app.handle(new Request(`http://localhost${path}`, { headers }))
   return { deps, get }
 }
 

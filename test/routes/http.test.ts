@@ -31,7 +31,9 @@ function bareApp() {
     .post('/echo', ({ body }) => body, { body: t.Object({ name: t.String() }) })
   const handle = (path: string, init: RequestInit = {}) => app.handle(new Request(`http://localhost${path}`, init))
   const accessLog = () =>
-    lines.map((line) => JSON.parse(line)).flatMap((record) => (record.msg === 'request' ? [{ route: record.route, status: record.status }] : []))
+    lines
+      .map((line) => JSON.parse(line))
+      .flatMap((record) => (record.msg === 'request' ? [{ route: record.route, status: record.status }] : []))
   return { handle, accessLog }
 }
 
@@ -62,7 +64,13 @@ describe('each reply', () => {
       (await handle('/plain?_callerOrgId=o')).status,
       (await handle('/plain', { method: 'DELETE' })).status,
       (await handle('/nowhere')).status,
-      (await handle('/echo', { method: 'POST', body: big, headers: { 'content-type': 'application/json', 'content-length': String(big.length) } })).status,
+      (
+        await handle('/echo', {
+          method: 'POST',
+          body: big,
+          headers: { 'content-type': 'application/json', 'content-length': String(big.length) },
+        })
+      ).status,
       (await handle('/echo', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status,
     ]
 

@@ -17,13 +17,20 @@ async function world() {
   const [owner, other, holder] = [await ctx.user(), await ctx.user(), await ctx.user()]
   const lockId = freshLockId()
   const uuid = crypto.randomUUID()
-  const created = await ctx.call('POST', `/locks/${lockId}/CreateLock`, { apiKey: orgA.apiKey, body: { index: 1, uuid, ownerId: owner.userId } })
+  const created = await ctx.call('POST', `/locks/${lockId}/CreateLock`, {
+    apiKey: orgA.apiKey,
+    body: { index: 1, uuid, ownerId: owner.userId },
+  })
   expect(created.status).toBe(201)
   const keyUuid = crypto.randomUUID()
-  const added = await ctx.call('POST', `/locks/${lockId}/AddKey`, { apiKey: orgA.apiKey, body: { keyUuid, keyIndexNumber: 3, userId: holder.userId } })
+  const added = await ctx.call('POST', `/locks/${lockId}/AddKey`, {
+    apiKey: orgA.apiKey,
+    body: { keyUuid, keyIndexNumber: 3, userId: holder.userId },
+  })
   expect(added.status).toBe(200)
   driver.state.calls.length = 0
-  const post = (command: string, auth: Auth, body: unknown = {}, id = lockId) => ctx.call('POST', `/locks/${id}/${command}`, { ...auth, body })
+  const post = (command: string, auth: Auth, body: unknown = {}, id = lockId) =>
+    ctx.call('POST', `/locks/${id}/${command}`, { ...auth, body })
   const get = (query: string, auth: Auth = {}, id = lockId) => ctx.call('GET', `/locks/${id}/${query}`, auth)
   const head = () => ctx.deps.store.headPosition()
   const lockEvents = () => ctx.eventsOf(lockStreamId(lockId))
@@ -55,7 +62,16 @@ describe('POST /locks/{id}/CreateLock', () => {
       version: 1,
       event: {
         type: 'LockCreated',
-        data: { lockId: id, uuid, index: 7, serialNumber: 'SN-7', vendorName: 'Acme', orgId: w.orgA.orgId, keys, timestamp: '2026-06-01T10:00:00.000Z' },
+        data: {
+          lockId: id,
+          uuid,
+          index: 7,
+          serialNumber: 'SN-7',
+          vendorName: 'Acme',
+          orgId: w.orgA.orgId,
+          keys,
+          timestamp: '2026-06-01T10:00:00.000Z',
+        },
       },
     })
     const before = w.head()
@@ -74,7 +90,9 @@ describe('POST /locks/{id}/CreateLock', () => {
     expect(mine.json.event.data.orgId).toBeUndefined()
     const named = await w.post('CreateLock', w.as.other, { index: 1, uuid: crypto.randomUUID(), ownerId: w.other.userId }, freshLockId())
     expect(named.status).toBe(201)
-    await refused(w, 403, () => w.post('CreateLock', w.as.other, { index: 1, uuid: crypto.randomUUID(), ownerId: w.owner.userId }, freshLockId()))
+    await refused(w, 403, () =>
+      w.post('CreateLock', w.as.other, { index: 1, uuid: crypto.randomUUID(), ownerId: w.owner.userId }, freshLockId()),
+    )
   })
 
   it("should answer 409 for another tenant's lock id, without revealing or changing it", async () => {
@@ -88,7 +106,9 @@ describe('POST /locks/{id}/CreateLock', () => {
     const w = await world()
     const id = freshLockId()
     await refused(w, 401, () => w.post('CreateLock', w.as.none, { index: 1, uuid: crypto.randomUUID() }, id))
-    const unknown = await refused(w, 400, () => w.post('CreateLock', w.as.orgA, { index: 1, uuid: crypto.randomUUID(), ownerId: 'nobody' }, id))
+    const unknown = await refused(w, 400, () =>
+      w.post('CreateLock', w.as.orgA, { index: 1, uuid: crypto.randomUUID(), ownerId: 'nobody' }, id),
+    )
     expect(unknown.json.details).toEqual([{ field: 'ownerId', message: 'no such user' }])
     const key = { uuid: 'k-1' }
     const dup = await refused(w, 400, () => w.post('CreateLock', w.as.orgA, { index: 1, uuid: crypto.randomUUID(), keys: [key, key] }, id))
@@ -222,7 +242,11 @@ describe('POST /locks/{id}/OpenLock', () => {
       },
     })
     expect(w.driver.calls).toEqual([
-      { action: 'open', lock: { lockId: w.lockId, uuid: w.uuid, bridgeUrl: null }, ctx: { requestId: 'req-9', reason: 'delivery', userId: w.owner.userId } },
+      {
+        action: 'open',
+        lock: { lockId: w.lockId, uuid: w.uuid, bridgeUrl: null },
+        ctx: { requestId: 'req-9', reason: 'delivery', userId: w.owner.userId },
+      },
     ])
     expect(w.lockEvents().at(-1)?.type).toBe('LockOpenRequested')
   })
@@ -271,9 +295,14 @@ describe('POST /locks/{id}/AddKey, RemoveKey, WriteKey', () => {
       success: true,
       aggregateId: String(w.lockId),
       version: 3,
-      event: { type: 'KeyAdded', data: { lockId: w.lockId, uuid: w.uuid, timestamp: expect.any(String), keyUuid, keyIndexNumber: 4, userId: w.other.userId } },
+      event: {
+        type: 'KeyAdded',
+        data: { lockId: w.lockId, uuid: w.uuid, timestamp: expect.any(String), keyUuid, keyIndexNumber: 4, userId: w.other.userId },
+      },
     })
-    expect(w.driver.calls.map((c) => [c.action, c.ctx.keyUuid, c.ctx.keyIndexNumber, c.ctx.userId])).toEqual([['addKey', keyUuid, 4, w.other.userId]])
+    expect(w.driver.calls.map((c) => [c.action, c.ctx.keyUuid, c.ctx.keyIndexNumber, c.ctx.userId])).toEqual([
+      ['addKey', keyUuid, 4, w.other.userId],
+    ])
     const again = await w.post('AddKey', w.as.orgA, { keyUuid, keyIndexNumber: 4, userId: w.other.userId })
     expect(again.json).toMatchObject({ version: 3, event: null })
     expect(w.driver.calls).toHaveLength(1)
@@ -350,12 +379,22 @@ describe('POST /locks/{id}/AddResident, RemoveResident', () => {
       email: w.other.email,
       event: {
         type: 'ResidentAdded',
-        data: { lockId: w.lockId, uuid: w.uuid, timestamp: expect.any(String), userId: w.other.userId, name: 'Flat 2', email: w.other.email },
+        data: {
+          lockId: w.lockId,
+          uuid: w.uuid,
+          timestamp: expect.any(String),
+          userId: w.other.userId,
+          name: 'Flat 2',
+          email: w.other.email,
+        },
       },
     })
     await refused(w, 400, () => w.post('AddResident', w.as.orgA, { email: w.other.email, name: 'Again' }))
     const removed = await w.post('RemoveResident', w.as.owner, { email: w.other.email })
-    expect(removed.json).toMatchObject({ email: w.other.email, event: { type: 'ResidentRemoved', data: { userId: w.other.userId, email: w.other.email } } })
+    expect(removed.json).toMatchObject({
+      email: w.other.email,
+      event: { type: 'ResidentRemoved', data: { userId: w.other.userId, email: w.other.email } },
+    })
     await refused(w, 400, () => w.post('RemoveResident', w.as.owner, { email: w.other.email }))
   })
 
@@ -427,7 +466,9 @@ describe('GET /locks/{id}/basic-info, details, residents', () => {
     await w.post('AddResident', w.as.orgA, { email: w.other.email, name: 'Flat 2' })
     expect((await w.get('residents')).json).toEqual({ residents: [{ name: 'Flat 2' }] })
     expect((await w.get('residents', w.as.orgB)).json).toEqual({ residents: [{ name: 'Flat 2' }] })
-    expect((await w.get('residents', w.as.holder)).json).toEqual({ residents: [{ userId: w.other.userId, name: 'Flat 2', email: w.other.email }] })
+    expect((await w.get('residents', w.as.holder)).json).toEqual({
+      residents: [{ userId: w.other.userId, name: 'Flat 2', email: w.other.email }],
+    })
     expect((await w.get('residents', {}, 999_999)).status).toBe(404)
   })
 })
@@ -453,7 +494,10 @@ describe('GET /locks/{id}/events', () => {
       type: 'LockOpenRequested',
       timestamp: '2026-06-01T10:00:00.000Z',
       orgId: w.orgA.orgId,
-      event: { type: 'LockOpenRequested', data: { lockId: w.lockId, uuid: w.uuid, timestamp: '2026-06-01T10:00:00.000Z', requestId: 'r-22' } },
+      event: {
+        type: 'LockOpenRequested',
+        data: { lockId: w.lockId, uuid: w.uuid, timestamp: '2026-06-01T10:00:00.000Z', requestId: 'r-22' },
+      },
     })
   })
 
@@ -533,7 +577,12 @@ describe('the configured lock drivers', () => {
   it('should refuse to start with a default driver it cannot build', () => {
     expect(() => loadConfig({ LOCK_DRIVER: 'http' })).toThrow('BRIDGE_SECRET')
     expect(() => loadConfig({ LOCK_DRIVER: 'mqtt' })).toThrow('MQTT_URL')
-    expect(loadConfig({ LOCK_DRIVER: 'http', BRIDGE_SECRET: 's' })).toMatchObject({ lockDriver: 'http', bridgeSecret: 's', driverTimeoutMs: 5000, mqttPrefix: 'spkey' })
+    expect(loadConfig({ LOCK_DRIVER: 'http', BRIDGE_SECRET: 's' })).toMatchObject({
+      lockDriver: 'http',
+      bridgeSecret: 's',
+      driverTimeoutMs: 5000,
+      mqttPrefix: 'spkey',
+    })
   })
 })
 

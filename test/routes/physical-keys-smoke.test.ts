@@ -8,7 +8,16 @@ describe('physical keys (seed 000/001)', () => {
     const { userId } = await ctx.user()
     const add = await ctx.call('POST', `/users/${userId}/AddPhysicalKey`, { apiKey, body: { orgId, orgName: 'Acme', note: 'front door' } })
     expect(add.status).toBe(200)
-    expect(add.json).toMatchObject({ success: true, aggregateId: userId, version: 2, number: 1, orgId, orgName: 'Acme', note: 'front door', event: { type: 'PhysicalKeyAdded' } })
+    expect(add.json).toMatchObject({
+      success: true,
+      aggregateId: userId,
+      version: 2,
+      number: 1,
+      orgId,
+      orgName: 'Acme',
+      note: 'front door',
+      event: { type: 'PhysicalKeyAdded' },
+    })
     const rem = await ctx.call('POST', `/users/${userId}/RemovePhysicalKey`, { apiKey, body: { number: 1, _callerOrgId: orgId } })
     expect(rem.status).toBe(400)
     expect(rem.json.details).toEqual([{ field: '_callerOrgId', message: 'Server-set field: clients must not send it' }])

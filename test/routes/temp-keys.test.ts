@@ -23,11 +23,19 @@ async function setup(env: Record<string, string> = {}) {
   const acme = await ctx.org()
   const lock = await createTestLock(ctx, { ownerId: owner.userId, orgId: acme.orgId })
   const iso = (offsetMs: number) => new Date(ctx.clock.now() + offsetMs).toISOString()
-  const body = (extra: Record<string, unknown> = {}) => ({ accessMode: 'public', validFrom: iso(-HOUR), validUntil: iso(24 * HOUR), ...extra })
+  const body = (extra: Record<string, unknown> = {}) => ({
+    accessMode: 'public',
+    validFrom: iso(-HOUR),
+    validUntil: iso(24 * HOUR),
+    ...extra,
+  })
   const types = (l: TestLock = lock) => ctx.eventsOf(l.streamId).map((e) => e.type)
   const count = (l: TestLock = lock) => ctx.eventsOf(l.streamId).length
-  const create = (extra: Record<string, unknown> = {}, auth: { token?: string; apiKey?: string } = { token: owner.token }, l: TestLock = lock) =>
-    ctx.call('POST', `/locks/${l.lockId}/create-temp-key`, { ...auth, body: body(extra) })
+  const create = (
+    extra: Record<string, unknown> = {},
+    auth: { token?: string; apiKey?: string } = { token: owner.token },
+    l: TestLock = lock,
+  ) => ctx.call('POST', `/locks/${l.lockId}/create-temp-key`, { ...auth, body: body(extra) })
   const open = (uuid: string, options: { token?: string; apiKey?: string; headers?: Record<string, string>; body?: unknown } = {}) =>
     ctx.call('POST', `/temp-keys/${uuid}/open`, { ...options, headers: { accept: 'application/json', ...options.headers } })
   return { ctx, driver, owner, acme, lock, iso, body, types, count, create, open }
@@ -166,12 +174,21 @@ describe('POST /locks/{id}/update-temp-key', () => {
     const { ctx, lock, owner, create, iso } = await setup()
     const { tempKeyUuid } = (await create({ maxUses: 2 })).json
     const validUntil = iso(48 * HOUR)
-    const res = await ctx.call('POST', `/locks/${lock.lockId}/update-temp-key`, { token: owner.token, body: { tempKeyUuid, maxUses: 5, validUntil } })
+    const res = await ctx.call('POST', `/locks/${lock.lockId}/update-temp-key`, {
+      token: owner.token,
+      body: { tempKeyUuid, maxUses: 5, validUntil },
+    })
     expect(res.status).toBe(200)
     expect(res.json).toMatchObject({ success: true, aggregateId: String(lock.lockId), version: 3 })
     expect(res.json.event).toEqual({
       type: 'TempKeyUpdated',
-      data: expect.objectContaining({ tempKeyUuid, lockId: lock.lockId, lockUuid: lock.uuid, changes: { maxUses: 5, validUntil }, updatedBy: owner.userId }),
+      data: expect.objectContaining({
+        tempKeyUuid,
+        lockId: lock.lockId,
+        lockUuid: lock.uuid,
+        changes: { maxUses: 5, validUntil },
+        updatedBy: owner.userId,
+      }),
     })
     const list = await ctx.call('GET', `/locks/${lock.lockId}/temp-keys`, { token: owner.token })
     expect(list.json.tempKeys[0]).toMatchObject({ maxUses: 5, validUntil, accessMode: 'public' })
@@ -233,7 +250,10 @@ describe('POST /locks/{id}/delete-temp-key', () => {
     const again = await del()
     expect(again.status).toBe(404)
     expect(again.json).toMatchObject({ error: 'Not Found', message: 'Temporary key not found' })
-    const unknown = await ctx.call('POST', `/locks/${lock.lockId}/delete-temp-key`, { token: owner.token, body: { tempKeyUuid: crypto.randomUUID() } })
+    const unknown = await ctx.call('POST', `/locks/${lock.lockId}/delete-temp-key`, {
+      token: owner.token,
+      body: { tempKeyUuid: crypto.randomUUID() },
+    })
     expect(unknown.status).toBe(404)
     expect(count()).toBe(before)
   })
@@ -266,10 +286,33 @@ describe('GET /locks/{id}/temp-keys', () => {
     expect(res.json.tempKeys.map((k: { uuid: string }) => k.uuid).sort()).toEqual([plain, future].sort())
     const first = res.json.tempKeys.find((k: { uuid: string }) => k.uuid === plain)
     expect(Object.keys(first).sort()).toEqual(
-      ['uuid', 'lockId', 'lockUuid', 'accessMode', 'allowedUserIds', 'validFrom', 'validUntil', 'maxUses', 'usedCount', 'createdAt', 'createdBy', 'status'].sort(),
+      [
+        'uuid',
+        'lockId',
+        'lockUuid',
+        'accessMode',
+        'allowedUserIds',
+        'validFrom',
+        'validUntil',
+        'maxUses',
+        'usedCount',
+        'createdAt',
+        'createdBy',
+        'status',
+      ].sort(),
     )
-    expect(first).toMatchObject({ lockId: lock.lockId, lockUuid: lock.uuid, usedCount: 0, maxUses: 1, createdBy: owner.userId, status: 'valid' })
-    expect(res.json.tempKeys.find((k: { uuid: string }) => k.uuid === future)).toMatchObject({ status: 'not-yet-valid', description: 'Later' })
+    expect(first).toMatchObject({
+      lockId: lock.lockId,
+      lockUuid: lock.uuid,
+      usedCount: 0,
+      maxUses: 1,
+      createdBy: owner.userId,
+      status: 'valid',
+    })
+    expect(res.json.tempKeys.find((k: { uuid: string }) => k.uuid === future)).toMatchObject({
+      status: 'not-yet-valid',
+      description: 'Later',
+    })
   })
 
   it('should compute used-up and expired at request time', async () => {
@@ -446,9 +489,15 @@ describe('POST /locks/{id}/use-temp-key', () => {
     const res = await ctx.call('POST', `/locks/${lock.lockId}/use-temp-key`, { apiKey: acme.apiKey, body: { tempKeyUuid } })
     expect(res.status).toBe(200)
     expect(res.json).toMatchObject({ success: true, aggregateId: String(lock.lockId), version: 3 })
-    expect(res.json.event).toEqual({ type: 'TempKeyUsed', data: expect.objectContaining({ tempKeyUuid, lockId: lock.lockId, lockUuid: lock.uuid, usedCount: 1 }) })
+    expect(res.json.event).toEqual({
+      type: 'TempKeyUsed',
+      data: expect.objectContaining({ tempKeyUuid, lockId: lock.lockId, lockUuid: lock.uuid, usedCount: 1 }),
+    })
     const superOrg = await ctx.org({ isSuper: true })
-    expect((await ctx.call('POST', `/locks/${lock.lockId}/use-temp-key`, { apiKey: superOrg.apiKey, body: { tempKeyUuid } })).json.event.data.usedCount).toBe(2)
+    expect(
+      (await ctx.call('POST', `/locks/${lock.lockId}/use-temp-key`, { apiKey: superOrg.apiKey, body: { tempKeyUuid } })).json.event.data
+        .usedCount,
+    ).toBe(2)
     expect(driver.state.calls).toHaveLength(0)
     expect(types().slice(-2)).toEqual(['TempKeyUsed', 'TempKeyUsed'])
     const usedUp = await ctx.call('POST', `/locks/${lock.lockId}/use-temp-key`, { apiKey: acme.apiKey, body: { tempKeyUuid } })
@@ -498,13 +547,18 @@ describe('POST /temp-keys/{uuid}/open (JSON clients)', () => {
     expect(seed.headers.get('location')).toBe(`/temp-keys/${uuid}`)
     expect(types().slice(-2)).toEqual(['LockOpenRequested', 'TempKeyUsed'])
     // A client that asks for JSON gets the command envelope instead.
-    const res = await ctx.call('POST', `/temp-keys/${uuid}/open`, { headers: { 'content-type': 'application/json', accept: 'application/json' } })
+    const res = await ctx.call('POST', `/temp-keys/${uuid}/open`, {
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+    })
     expect(res.status).toBe(200)
     expect(res.json).toEqual({
       success: true,
       aggregateId: String(lock.lockId),
       version: 6,
-      event: { type: 'TempKeyUsed', data: expect.objectContaining({ tempKeyUuid: uuid, lockId: lock.lockId, lockUuid: lock.uuid, usedCount: 2 }) },
+      event: {
+        type: 'TempKeyUsed',
+        data: expect.objectContaining({ tempKeyUuid: uuid, lockId: lock.lockId, lockUuid: lock.uuid, usedCount: 2 }),
+      },
       tempKeyUuid: uuid,
       offline: false,
     })
@@ -517,7 +571,11 @@ describe('POST /temp-keys/{uuid}/open (JSON clients)', () => {
     const { ctx, lock, driver, open, owner } = await setup()
     const now = ctx.clock.now()
     const cases: [Parameters<typeof createTestTempKey>[2], string, string][] = [
-      [{ validFrom: new Date(now + HOUR).toISOString(), validUntil: new Date(now + 2 * HOUR).toISOString() }, 'not valid yet', 'not-yet-valid'],
+      [
+        { validFrom: new Date(now + HOUR).toISOString(), validUntil: new Date(now + 2 * HOUR).toISOString() },
+        'not valid yet',
+        'not-yet-valid',
+      ],
       [{ validFrom: new Date(now - 2 * HOUR).toISOString(), validUntil: new Date(now).toISOString() }, 'expired', 'expired'],
     ]
     for (const [options, message, reason] of cases) {
@@ -563,7 +621,10 @@ describe('POST /temp-keys/{uuid}/open (JSON clients)', () => {
     expect(anonymous.json.error).toBe('Unauthorized')
     const unlisted = await open(uuid, { token: other.token })
     expect(unlisted.status).toBe(403)
-    const refused = ctx.eventsOf(lock.streamId).filter((e) => e.type === 'TempKeyOpenRefused').map((e) => [e.data.reason, e.data.userId])
+    const refused = ctx
+      .eventsOf(lock.streamId)
+      .filter((e) => e.type === 'TempKeyOpenRefused')
+      .map((e) => [e.data.reason, e.data.userId])
     expect(refused).toEqual([
       ['sign-in-required', undefined],
       ['not-allowed', other.userId],
@@ -621,14 +682,22 @@ describe('POST /temp-keys/{uuid}/open (JSON clients)', () => {
     const { ctx, lock, open, driver } = await setup()
     const uuid = await createTestTempKey(ctx, lock)
     const configure = (commands: CommandHandler, bridgeUrl: string) =>
-      commands.handle(lockAggregate, lock.streamId, { type: 'ConfigureLockDriver', data: { driver: 'http', bridgeUrl }, metadata: { now: ctx.clock.now() } }, {})
+      commands.handle(
+        lockAggregate,
+        lock.streamId,
+        { type: 'ConfigureLockDriver', data: { driver: 'http', bridgeUrl }, metadata: { now: ctx.clock.now() } },
+        {},
+      )
     expect((await open(uuid)).status).toBe(200)
     expect((await open(uuid)).status).toBe(200)
     await configure(ctx.deps.commands, 'http://bridge-a.test')
     expect((await open(uuid)).status).toBe(200)
     // Another process (its own connection to the same file) points the lock elsewhere.
     const otherDb = openDatabase(ctx.deps.config.databasePath)
-    await configure(new CommandHandler(new EventStore(otherDb, { projections: allProjections }), new Writer(otherDb)), 'http://bridge-b.test')
+    await configure(
+      new CommandHandler(new EventStore(otherDb, { projections: allProjections }), new Writer(otherDb)),
+      'http://bridge-b.test',
+    )
     otherDb.$client.close()
     expect((await open(uuid)).status).toBe(200)
     expect(driver.state.calls.map((call) => call.lock.bridgeUrl)).toEqual([null, null, 'http://bridge-a.test', 'http://bridge-b.test'])

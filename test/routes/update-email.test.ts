@@ -38,7 +38,10 @@ describe('POST /users/{id}/UpdateEmail', () => {
       success: true,
       aggregateId: w.userId,
       version: 2,
-      event: { type: 'UserEmailUpdated', data: { userId: w.userId, maskedEmail: 'm***@example.org', timestamp: '2026-06-01T10:00:00.000Z' } },
+      event: {
+        type: 'UserEmailUpdated',
+        data: { userId: w.userId, maskedEmail: 'm***@example.org', timestamp: '2026-06-01T10:00:00.000Z' },
+      },
     })
     const log = w.ctx.eventsOf(`user-${w.userId}`)
     expect(log.map((e) => e.type)).toEqual(['UserCreated', 'UserEmailUpdated'])

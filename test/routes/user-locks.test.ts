@@ -14,14 +14,22 @@ async function world() {
   const [owner, holder, user] = [await ctx.user(), await ctx.user(), await ctx.user()]
   const lockA = freshLockId()
   const lockB = freshLockId()
-  const create = (id: number, auth: Auth, body: object) => ctx.call('POST', `/locks/${id}/CreateLock`, { ...auth, body: { index: 1, uuid: crypto.randomUUID(), ...body } })
+  const create = (id: number, auth: Auth, body: object) =>
+    ctx.call('POST', `/locks/${id}/CreateLock`, { ...auth, body: { index: 1, uuid: crypto.randomUUID(), ...body } })
   expect((await create(lockA, { apiKey: orgA.apiKey }, { ownerId: owner.userId, serialNumber: 'SN-A' })).status).toBe(201)
   expect((await create(lockB, { apiKey: orgB.apiKey }, { ownerId: owner.userId })).status).toBe(201)
   const keyUuid = crypto.randomUUID()
   await ctx.call('POST', `/locks/${lockA}/AddKey`, { apiKey: orgA.apiKey, body: { keyUuid, keyIndexNumber: 2, userId: holder.userId } })
-  const post = (userId: string, command: string, auth: Auth, body: object) => ctx.call('POST', `/users/${userId}/${command}`, { ...auth, body })
+  const post = (userId: string, command: string, auth: Auth, body: object) =>
+    ctx.call('POST', `/users/${userId}/${command}`, { ...auth, body })
   const get = (userId: string, query: string, auth: Auth) => ctx.call('GET', `/users/${userId}/${query}`, auth)
-  const grant = (overrides: object = {}) => ({ lockId: String(lockA), lockName: 'Front door', accessLevel: 'USER', grantedBy: 'manager', ...overrides })
+  const grant = (overrides: object = {}) => ({
+    lockId: String(lockA),
+    lockName: 'Front door',
+    accessLevel: 'USER',
+    grantedBy: 'manager',
+    ...overrides,
+  })
   const head = () => ctx.deps.store.headPosition()
   return { ctx, orgA, orgB, admin, owner, holder, user, lockA, lockB, keyUuid, post, get, grant, head }
 }
@@ -29,7 +37,12 @@ async function world() {
 describe('POST /users/{id}/AddAccessibleLock', () => {
   it("should let the lock's org grant its lock to any user", async () => {
     const w = await world()
-    const res = await w.post(w.user.userId, 'AddAccessibleLock', { apiKey: w.orgA.apiKey }, w.grant({ validUntil: '2026-07-01T00:00:00.000Z' }))
+    const res = await w.post(
+      w.user.userId,
+      'AddAccessibleLock',
+      { apiKey: w.orgA.apiKey },
+      w.grant({ validUntil: '2026-07-01T00:00:00.000Z' }),
+    )
     expect(res.status).toBe(200)
     expect(res.json).toEqual({
       success: true,
@@ -55,7 +68,12 @@ describe('POST /users/{id}/AddAccessibleLock', () => {
 
   it('should let a user add only locks they can use to their own list', async () => {
     const w = await world()
-    const own = await w.post(w.holder.userId, 'AddAccessibleLock', { token: w.holder.token }, w.grant({ lockName: undefined, accessLevel: 'GUEST' }))
+    const own = await w.post(
+      w.holder.userId,
+      'AddAccessibleLock',
+      { token: w.holder.token },
+      w.grant({ lockName: undefined, accessLevel: 'GUEST' }),
+    )
     expect(own.json.event.data.lockName).toBe('SN-A')
     await refused(w, 403, () => w.post(w.user.userId, 'AddAccessibleLock', { token: w.owner.token }, w.grant()))
     await refused(w, 404, () => w.post(w.user.userId, 'AddAccessibleLock', { token: w.user.token }, w.grant()))
@@ -67,7 +85,9 @@ describe('POST /users/{id}/AddAccessibleLock', () => {
     await refused(w, 404, () => w.post(w.user.userId, 'AddAccessibleLock', { apiKey: w.orgA.apiKey }, w.grant({ lockId: '999999' })))
     await refused(w, 404, () => w.post(crypto.randomUUID(), 'AddAccessibleLock', { apiKey: w.orgA.apiKey }, w.grant()))
     await refused(w, 401, () => w.post(w.user.userId, 'AddAccessibleLock', {}, w.grant()))
-    const badId = await refused(w, 400, () => w.post(w.user.userId, 'AddAccessibleLock', { apiKey: w.orgA.apiKey }, w.grant({ lockId: '007' })))
+    const badId = await refused(w, 400, () =>
+      w.post(w.user.userId, 'AddAccessibleLock', { apiKey: w.orgA.apiKey }, w.grant({ lockId: '007' })),
+    )
     expect(badId.json.details[0].field).toBe('lockId')
     await refused(w, 400, () => w.post(w.user.userId, 'AddAccessibleLock', { apiKey: w.orgA.apiKey }, w.grant({ accessLevel: 'ROOT' })))
     await refused(w, 400, () =>
@@ -111,8 +131,19 @@ describe('GET /users/{id}/accessible-locks', () => {
   it("should list the user's grants, an org key seeing only its own locks", async () => {
     const w = await world()
     await w.post(w.user.userId, 'AddAccessibleLock', { apiKey: w.orgA.apiKey }, w.grant({ validUntil: '2026-07-01T00:00:00Z' }))
-    await w.post(w.user.userId, 'AddAccessibleLock', { apiKey: w.orgB.apiKey }, w.grant({ lockId: String(w.lockB), accessLevel: 'ADMIN', grantedBy: 'b' }))
-    const a = { lockId: String(w.lockA), lockName: 'Front door', accessLevel: 'USER', grantedBy: 'manager', expiresAt: '2026-07-01T00:00:00Z' }
+    await w.post(
+      w.user.userId,
+      'AddAccessibleLock',
+      { apiKey: w.orgB.apiKey },
+      w.grant({ lockId: String(w.lockB), accessLevel: 'ADMIN', grantedBy: 'b' }),
+    )
+    const a = {
+      lockId: String(w.lockA),
+      lockName: 'Front door',
+      accessLevel: 'USER',
+      grantedBy: 'manager',
+      expiresAt: '2026-07-01T00:00:00Z',
+    }
     const b = { lockId: String(w.lockB), lockName: 'Front door', accessLevel: 'ADMIN', grantedBy: 'b' }
     expect((await w.get(w.user.userId, 'accessible-locks', { token: w.user.token })).json).toEqual({ locks: [a, b], totalCount: 2 })
     expect((await w.get(w.user.userId, 'accessible-locks', { apiKey: w.orgA.apiKey })).json).toEqual({ locks: [a], totalCount: 1 })
@@ -148,7 +179,11 @@ describe('GET /users/{id}/owned-locks', () => {
     })
     const byOrg = await w.get(w.owner.userId, 'owned-locks', { apiKey: w.orgB.apiKey })
     expect(byOrg.json.locks.map((l: { lockId: number }) => l.lockId)).toEqual([w.lockB])
-    expect((await w.get(w.user.userId, 'owned-locks', { token: w.user.token })).json).toEqual({ locks: [], totalCount: 0, source: 'spacetimedb' })
+    expect((await w.get(w.user.userId, 'owned-locks', { token: w.user.token })).json).toEqual({
+      locks: [],
+      totalCount: 0,
+      source: 'spacetimedb',
+    })
     expect((await w.get(w.owner.userId, 'owned-locks', { token: w.user.token })).status).toBe(403)
     expect((await w.get(crypto.randomUUID(), 'owned-locks', { apiKey: w.orgA.apiKey })).status).toBe(404)
   })
@@ -157,7 +192,10 @@ describe('GET /users/{id}/owned-locks', () => {
 describe('GET /users/{id}/keys', () => {
   it('should list physical keys and the lock keys held, scoped for org keys', async () => {
     const w = await world()
-    await w.ctx.call('POST', `/users/${w.holder.userId}/AddPhysicalKey`, { apiKey: w.orgA.apiKey, body: { orgId: w.orgA.orgId, note: 'garage' } })
+    await w.ctx.call('POST', `/users/${w.holder.userId}/AddPhysicalKey`, {
+      apiKey: w.orgA.apiKey,
+      body: { orgId: w.orgA.orgId, note: 'garage' },
+    })
     await w.ctx.call('POST', `/users/${w.holder.userId}/AddPhysicalKey`, { apiKey: w.orgB.apiKey, body: { orgId: w.orgB.orgId } })
     const mine = await w.get(w.holder.userId, 'keys', { token: w.holder.token })
     expect(mine.json).toEqual({
@@ -170,7 +208,11 @@ describe('GET /users/{id}/keys', () => {
     })
     expect(mine.json).not.toHaveProperty('walletKey')
     const orgB = await w.get(w.holder.userId, 'keys', { apiKey: w.orgB.apiKey })
-    expect(orgB.json).toEqual({ physicalKeys: [{ number: 2, orgId: w.orgB.orgId, addedAt: expect.any(Number) }], digitalKeys: [], lockKeys: [] })
+    expect(orgB.json).toEqual({
+      physicalKeys: [{ number: 2, orgId: w.orgB.orgId, addedAt: expect.any(Number) }],
+      digitalKeys: [],
+      lockKeys: [],
+    })
     expect((await w.get(w.holder.userId, 'keys', { token: w.user.token })).status).toBe(403)
     expect((await w.get(crypto.randomUUID(), 'keys', { token: w.user.token })).status).toBe(403)
     expect((await w.get(crypto.randomUUID(), 'keys', { apiKey: w.orgA.apiKey })).status).toBe(404)

@@ -51,7 +51,10 @@ describe('POST /users/{id}/CreateUser', () => {
     const org = await ctx.org()
     const { apiKey } = org
     const userId = crypto.randomUUID()
-    const res = await ctx.call('POST', `/users/${userId}/CreateUser`, { apiKey, body: { userId, email: email(), phoneNumber: '+30 694 123 4567' } })
+    const res = await ctx.call('POST', `/users/${userId}/CreateUser`, {
+      apiKey,
+      body: { userId, email: email(), phoneNumber: '+30 694 123 4567' },
+    })
     expect(res.status).toBe(201)
     expect(res.json.version).toBe(2)
     expect(res.json.event.type).toBe('UserCreated')
@@ -274,7 +277,10 @@ describe('GET /users/{id}/profile', () => {
     const { apiKey } = org
     const userId = crypto.randomUUID()
     const address = email()
-    await ctx.call('POST', `/users/${userId}/CreateUser`, { apiKey, body: { userId, email: address, firstName: 'Ada', lastName: 'King', phoneNumber: '+3012' } })
+    await ctx.call('POST', `/users/${userId}/CreateUser`, {
+      apiKey,
+      body: { userId, email: address, firstName: 'Ada', lastName: 'King', phoneNumber: '+3012' },
+    })
     await relate(ctx, org, userId)
     const res = await ctx.call('GET', `/users/${userId}/profile`, { apiKey })
     expect(res.status).toBe(200)
@@ -301,20 +307,32 @@ describe('POST /users/{id}/UpdatePhoneNumber and GET /users/{id}/phone-number', 
   it('should set the number (masked event) and remove it with null', async () => {
     const ctx = testContext()
     const user = await ctx.user()
-    expect((await ctx.call('GET', `/users/${user.userId}/phone-number`, { token: user.token })).json).toEqual({ userId: user.userId, phoneNumber: null })
+    expect((await ctx.call('GET', `/users/${user.userId}/phone-number`, { token: user.token })).json).toEqual({
+      userId: user.userId,
+      phoneNumber: null,
+    })
 
-    const set = await ctx.call('POST', `/users/${user.userId}/UpdatePhoneNumber`, { token: user.token, body: { phoneNumber: '+30 210 555 0199' } })
+    const set = await ctx.call('POST', `/users/${user.userId}/UpdatePhoneNumber`, {
+      token: user.token,
+      body: { phoneNumber: '+30 210 555 0199' },
+    })
     expect(set.status).toBe(200)
     expect(set.json).toEqual({
       success: true,
       aggregateId: user.userId,
       version: 2,
-      event: { type: 'UserPhoneNumberUpdated', data: { userId: user.userId, action: 'set', maskedPhoneNumber: '***0199', timestamp: '2026-06-01T10:00:00.000Z' } },
+      event: {
+        type: 'UserPhoneNumberUpdated',
+        data: { userId: user.userId, action: 'set', maskedPhoneNumber: '***0199', timestamp: '2026-06-01T10:00:00.000Z' },
+      },
     })
     expect((await ctx.call('GET', `/users/${user.userId}/phone-number`, { token: user.token })).json.phoneNumber).toBe('+30 210 555 0199')
 
     const removed = await ctx.call('POST', `/users/${user.userId}/UpdatePhoneNumber`, { token: user.token, body: { phoneNumber: null } })
-    expect(removed.json.event).toEqual({ type: 'UserPhoneNumberUpdated', data: { userId: user.userId, action: 'removed', timestamp: '2026-06-01T10:00:00.000Z' } })
+    expect(removed.json.event).toEqual({
+      type: 'UserPhoneNumberUpdated',
+      data: { userId: user.userId, action: 'removed', timestamp: '2026-06-01T10:00:00.000Z' },
+    })
     expect((await ctx.call('GET', `/users/${user.userId}/phone-number`, { token: user.token })).json.phoneNumber).toBeNull()
     expect(typesOf(ctx, user.userId)).toEqual(['UserCreated', 'UserPhoneNumberUpdated', 'UserPhoneNumberUpdated'])
     expect(logText(ctx, user.userId)).not.toContain('555 0199')
@@ -389,7 +407,12 @@ describe('POST /users (identity-provider sign-up hook)', () => {
 
   it('should answer 400 for an event without detail.data.user_name or user_id', async () => {
     const ctx = testContext()
-    for (const body of [{}, { detail: {} }, { detail: { data: { user_id: 'x' } } }, { detail: { data: { user_name: 'nope', user_id: 'x' } } }]) {
+    for (const body of [
+      {},
+      { detail: {} },
+      { detail: { data: { user_id: 'x' } } },
+      { detail: { data: { user_name: 'nope', user_id: 'x' } } },
+    ]) {
       expect((await hook(ctx, body)).status).toBe(400)
     }
   })
@@ -402,7 +425,10 @@ describe("another organisation's users (issue 24 #6)", () => {
     const orgB = await ctx.org()
     const user = await ctx.user()
     await relate(ctx, orgA, user.userId)
-    const set = await ctx.call('POST', `/users/${user.userId}/UpdatePhoneNumber`, { apiKey: orgA.apiKey, body: { phoneNumber: '+30 694 123 4567' } })
+    const set = await ctx.call('POST', `/users/${user.userId}/UpdatePhoneNumber`, {
+      apiKey: orgA.apiKey,
+      body: { phoneNumber: '+30 694 123 4567' },
+    })
     expect(set.status).toBe(200)
     return { ctx, orgA, orgB, user }
   }
@@ -412,7 +438,10 @@ describe("another organisation's users (issue 24 #6)", () => {
     const before = ctx.eventsOf(`user-${user.userId}`).length
     expect((await ctx.call('GET', `/users/${user.userId}/profile`, { apiKey: orgB.apiKey })).status).toBe(403)
     expect((await ctx.call('GET', `/users/${user.userId}/phone-number`, { apiKey: orgB.apiKey })).status).toBe(403)
-    const change = await ctx.call('POST', `/users/${user.userId}/UpdatePhoneNumber`, { apiKey: orgB.apiKey, body: { phoneNumber: '+1 555' } })
+    const change = await ctx.call('POST', `/users/${user.userId}/UpdatePhoneNumber`, {
+      apiKey: orgB.apiKey,
+      body: { phoneNumber: '+1 555' },
+    })
     expect(change.status).toBe(403)
     expect(ctx.eventsOf(`user-${user.userId}`).length).toBe(before)
     expect((await ctx.call('GET', `/users/${crypto.randomUUID()}/profile`, { apiKey: orgB.apiKey })).status).toBe(403)
@@ -428,19 +457,24 @@ describe("another organisation's users (issue 24 #6)", () => {
     expect((await ctx.call('GET', query, { apiKey: root.apiKey })).json.uuid).toBe(user.userId)
   })
 
-  it("should relate an org to the residents of its locks", async () => {
+  it('should relate an org to the residents of its locks', async () => {
     const { ctx, orgB, user } = await given()
     const profile = () => ctx.call('GET', `/users/${user.userId}/profile`, { apiKey: orgB.apiKey })
     expect((await profile()).status).toBe(403)
     const lock = await createTestLock(ctx, { orgId: orgB.orgId })
-    const resident = await ctx.call('POST', `/locks/${lock.lockId}/AddResident`, { apiKey: orgB.apiKey, body: { email: user.email, name: 'Flat 1' } })
+    const resident = await ctx.call('POST', `/locks/${lock.lockId}/AddResident`, {
+      apiKey: orgB.apiKey,
+      body: { email: user.email, name: 'Flat 1' },
+    })
     expect(resident.status).toBe(200)
     expect((await profile()).status).toBe(200)
   })
 
   it('should keep the documented onboarding: by-email finds or creates for any org key', async () => {
     const { ctx, orgB, user } = await given()
-    expect((await ctx.call('GET', `/users/by-email?email=${encodeURIComponent(user.email)}`, { apiKey: orgB.apiKey })).json.uuid).toBe(user.userId)
+    expect((await ctx.call('GET', `/users/by-email?email=${encodeURIComponent(user.email)}`, { apiKey: orgB.apiKey })).json.uuid).toBe(
+      user.userId,
+    )
     const created = await ctx.call('GET', `/users/by-email?email=${encodeURIComponent(email())}`, { apiKey: orgB.apiKey })
     expect(created.status).toBe(200)
   })

@@ -82,7 +82,10 @@ describe('webhook registration refuses private-network targets', () => {
     const patched = await ctx.call('PATCH', `/webhooks/${id}`, { apiKey: partner.apiKey, body: { url: 'http://[::ffff:127.0.0.1]:3000/' } })
     expect(patched.status).toBe(400)
     expect(patched.json.details).toEqual([{ field: 'url', message: expect.stringContaining('loopback') }])
-    const put = await ctx.call('PUT', `/tenants/${partner.orgId}/webhooks/${id}`, { headers: admin, body: { url: 'http://169.254.169.254/', status: 'disabled' } })
+    const put = await ctx.call('PUT', `/tenants/${partner.orgId}/webhooks/${id}`, {
+      headers: admin,
+      body: { url: 'http://169.254.169.254/', status: 'disabled' },
+    })
     expect(put.status).toBe(400)
     expect(put.json.details).toEqual([{ field: 'url', message: expect.stringContaining('link-local') }])
     expect(rows(ctx)).toEqual([{ id, url: PUBLIC_URL, status: 'active' }])
@@ -113,7 +116,8 @@ describe('webhook delivery re-checks the target', () => {
       expect(added.status).toBe(200)
     }
     ctx.deps.webhooks.start()
-    const dead = () => (ctx.deps.db.$client.query("SELECT count(*) AS n FROM webhook_deliveries WHERE state = 'dead'").get() as { n: number }).n
+    const dead = () =>
+      (ctx.deps.db.$client.query("SELECT count(*) AS n FROM webhook_deliveries WHERE state = 'dead'").get() as { n: number }).n
     await waitFor(() => dead() === 3, 5000, 'three dead letters')
     // Several retry periods later: still one attempt per event.
     await Bun.sleep(300)
@@ -127,9 +131,15 @@ describe('webhook delivery re-checks the target', () => {
     expect(sub).toMatchObject({ status: 'active', deadLetters: 3, checkpoint: ctx.deps.webhooks.feed.head(partner.orgId) })
 
     const tested = await ctx.call('POST', `/webhooks/${id}/test`, { apiKey: partner.apiKey })
-    expect(tested.json).toMatchObject({ success: false, delivery: { state: 'failed', statusCode: null, error: expect.stringContaining('refused, not sent') } })
+    expect(tested.json).toMatchObject({
+      success: false,
+      delivery: { state: 'failed', statusCode: null, error: expect.stringContaining('refused, not sent') },
+    })
     const retried = await ctx.call('POST', `/webhooks/${id}/deliveries/${log[0].id}/retry`, { apiKey: partner.apiKey })
-    expect(retried.json).toMatchObject({ success: false, delivery: { state: 'failed', error: expect.stringContaining('refused, not sent') } })
+    expect(retried.json).toMatchObject({
+      success: false,
+      delivery: { state: 'failed', error: expect.stringContaining('refused, not sent') },
+    })
     expect(trap.connections()).toBe(0)
   })
 

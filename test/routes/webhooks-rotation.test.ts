@@ -53,7 +53,11 @@ describe('webhook secret rotation with an overlap window', () => {
   it('should sign a delivery right after rotation with the new secret first and the old one second', async () => {
     const s = await setup()
     const rotated = await s.rotate()
-    expect(rotated).toEqual({ id: s.id, secret: expect.stringMatching(/^whsec_/), previousSecretValidUntil: new Date(s.clock.now() + 24 * HOUR).toISOString() })
+    expect(rotated).toEqual({
+      id: s.id,
+      secret: expect.stringMatching(/^whsec_/),
+      previousSecretValidUntil: new Date(s.clock.now() + 24 * HOUR).toISOString(),
+    })
     expect(rotated.secret).not.toBe(s.secret)
     expect(JSON.stringify(rotated)).not.toContain(s.secret)
     const request = await s.probe()
@@ -66,7 +70,10 @@ describe('webhook secret rotation with an overlap window', () => {
     const s = await setup()
     const rotated = await s.rotate()
     const { userId } = await s.ctx.user()
-    const added = await s.ctx.call('POST', `/users/${userId}/AddPhysicalKey`, { apiKey: s.partner.apiKey, body: { orgId: s.partner.orgId } })
+    const added = await s.ctx.call('POST', `/users/${userId}/AddPhysicalKey`, {
+      apiKey: s.partner.apiKey,
+      body: { orgId: s.partner.orgId },
+    })
     expect(added.status).toBe(200)
     s.ctx.deps.webhooks.start()
     await waitFor(() => s.receiver.received.length === 1, 5000, 'one delivery')
@@ -179,7 +186,8 @@ describe('webhook secret rotation with an overlap window', () => {
 })
 
 describe('WEBHOOK_SECRET_OVERLAP', () => {
-  const overlap = (value?: string) => loadConfig({ DATABASE_PATH: tempDbPath(), ...(value === undefined ? {} : { WEBHOOK_SECRET_OVERLAP: value }) }).webhookSecretOverlapMs
+  const overlap = (value?: string) =>
+    loadConfig({ DATABASE_PATH: tempDbPath(), ...(value === undefined ? {} : { WEBHOOK_SECRET_OVERLAP: value }) }).webhookSecretOverlapMs
   it('should default to 24h and parse durations like the other webhook settings', () => {
     expect(overlap()).toBe(24 * HOUR)
     expect(overlap('')).toBe(24 * HOUR)

@@ -9,7 +9,10 @@ const stopAfterTest = stopAfterEach()
 
 async function setup(env: Record<string, string> = {}) {
   // The receivers listen on 127.0.0.1: private targets are allowed here (the guard has its own tests).
-  const ctx = testContext({ ADMIN_API_KEY: ADMIN_KEY, WEBHOOK_RETRY_SCHEDULE: '50ms', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', ...env }, realTimeClock())
+  const ctx = testContext(
+    { ADMIN_API_KEY: ADMIN_KEY, WEBHOOK_RETRY_SCHEDULE: '50ms', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', ...env },
+    realTimeClock(),
+  )
   const receiver = startReceiver()
   stopAfterTest(() => ctx.deps.webhooks.stop(), receiver.stop)
   return { ctx, receiver, partner: await ctx.org() }
@@ -95,7 +98,10 @@ describe('self-service webhooks (X-API-Key)', () => {
       expect(answer.status).toBe(400)
       expect(answer.json.details.map((d: { field: string }) => d.field)).toContain(field)
     }
-    const ok = await ctx.call('POST', '/webhooks', { apiKey: partner.apiKey, body: { url: 'https://example.test/h', events: ['Shadow Update'] } })
+    const ok = await ctx.call('POST', '/webhooks', {
+      apiKey: partner.apiKey,
+      body: { url: 'https://example.test/h', events: ['Shadow Update'] },
+    })
     expect(ok.status).toBe(201)
     expect(webhookRows(ctx)).toHaveLength(1)
   })
@@ -109,7 +115,10 @@ describe('self-service webhooks (X-API-Key)', () => {
     const tested = await ctx.call('POST', `/webhooks/${id}/test`, { apiKey: partner.apiKey })
     expect(tested.json).toMatchObject({ success: true, delivery: { state: 'delivered', statusCode: 200, position: 0, attempt: 1 } })
     const [probe] = receiver.received
-    expect(probe?.json).toMatchObject({ 'detail-type': 'WebhookTest', detail: { partnerId: partner.orgId, data: { type: 'WebhookTest', webhookId: id } } })
+    expect(probe?.json).toMatchObject({
+      'detail-type': 'WebhookTest',
+      detail: { partnerId: partner.orgId, data: { type: 'WebhookTest', webhookId: id } },
+    })
     expect(verifySignature(created.json.secret, probe?.headers ?? new Headers(), probe?.body ?? '')).toBe(true)
     expect((await ctx.call('GET', `/webhooks/${id}`, { apiKey: partner.apiKey })).json.status).toBe('active')
   })
@@ -134,7 +143,11 @@ describe('self-service webhooks (X-API-Key)', () => {
     receiver.respond(() => new Response('no', { status: 500 }))
     await ctx.call('POST', `/users/${userId}/AddPhysicalKey`, { apiKey: partner.apiKey, body: { orgId: partner.orgId } })
     ctx.deps.webhooks.start()
-    await waitFor(() => ctx.deps.db.$client.query("SELECT 1 FROM webhook_deliveries WHERE state = 'dead'").get() !== null, 5000, 'a dead letter')
+    await waitFor(
+      () => ctx.deps.db.$client.query("SELECT 1 FROM webhook_deliveries WHERE state = 'dead'").get() !== null,
+      5000,
+      'a dead letter',
+    )
     const dead = await ctx.call('GET', `/webhooks/${id}/deliveries?state=dead`, { apiKey: partner.apiKey })
     expect(dead.json.deliveries).toEqual([
       {
@@ -179,7 +192,10 @@ describe('self-service webhooks (X-API-Key)', () => {
     const { ctx, receiver, partner } = await setup()
     const created = await ctx.call('POST', '/webhooks', { apiKey: partner.apiKey, body: { url: receiver.url } })
     const head = ctx.deps.store.headPosition()
-    const answer = await ctx.call('POST', `/webhooks/${created.json.id}/replay`, { apiKey: partner.apiKey, body: { fromPosition: head + 5 } })
+    const answer = await ctx.call('POST', `/webhooks/${created.json.id}/replay`, {
+      apiKey: partner.apiKey,
+      body: { fromPosition: head + 5 },
+    })
     expect(answer.status).toBe(400)
     const fine = await ctx.call('POST', `/webhooks/${created.json.id}/replay`, { apiKey: partner.apiKey, body: { fromPosition: 0 } })
     expect(fine.json.checkpoint).toBe(0)
@@ -193,10 +209,20 @@ describe('Admin API webhooks (X-Admin-API-Key)', () => {
     const { ctx, receiver, partner } = await setup()
     const body = { url: receiver.url, events: ['LockCreated', 'KeyAdded'] }
     // The docs send an admin JWT beside the key; spkey does not need it and does not trip over it.
-    const created = await ctx.call('POST', `/tenants/${partner.orgId}/webhooks`, { headers: admin({ authorization: 'Bearer not.a.jwt' }), body })
+    const created = await ctx.call('POST', `/tenants/${partner.orgId}/webhooks`, {
+      headers: admin({ authorization: 'Bearer not.a.jwt' }),
+      body,
+    })
     expect(created.status).toBe(201)
     const id = created.json.id
-    expect(created.json).toMatchObject({ success: true, aggregateId: partner.orgId, version: 1, id: expect.any(String), secret: expect.stringMatching(/^whsec_/), status: 'active' })
+    expect(created.json).toMatchObject({
+      success: true,
+      aggregateId: partner.orgId,
+      version: 1,
+      id: expect.any(String),
+      secret: expect.stringMatching(/^whsec_/),
+      status: 'active',
+    })
     const unknown = await ctx.call('POST', '/tenants/nobody/webhooks', { headers: admin(), body })
     expect(unknown.status).toBe(404)
     expect(unknown.json.message).toBe('Tenant not registered')
@@ -218,7 +244,10 @@ describe('Admin API webhooks (X-Admin-API-Key)', () => {
 
   it('should update with PUT (at least one field) and deliver with the configured bearer token', async () => {
     const { ctx, receiver, partner } = await setup()
-    const created = await ctx.call('POST', `/tenants/${partner.orgId}/webhooks`, { headers: admin(), body: { url: receiver.url, events: ['*'] } })
+    const created = await ctx.call('POST', `/tenants/${partner.orgId}/webhooks`, {
+      headers: admin(),
+      body: { url: receiver.url, events: ['*'] },
+    })
     const path = `/tenants/${partner.orgId}/webhooks/${created.json.id}`
     expect((await ctx.call('PUT', path, { headers: admin(), body: {} })).status).toBe(400)
     const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`
@@ -229,10 +258,16 @@ describe('Admin API webhooks (X-Admin-API-Key)', () => {
     const [probe] = receiver.received
     expect(probe?.headers.get('authorization')).toBe('Bearer s3cr3t')
     expect(verifySignature(secret, probe?.headers ?? new Headers(), probe?.body ?? '')).toBe(true)
-    const header = await ctx.call('PUT', path, { headers: admin(), body: { auth: { type: 'apiKeyHeader', headerName: 'webhook-id', value: 'x' } } })
+    const header = await ctx.call('PUT', path, {
+      headers: admin(),
+      body: { auth: { type: 'apiKeyHeader', headerName: 'webhook-id', value: 'x' } },
+    })
     expect(header.status).toBe(400)
     const other = await ctx.org()
-    expect((await ctx.call('PUT', `/tenants/${other.orgId}/webhooks/${created.json.id}`, { headers: admin(), body: { url: receiver.url } })).status).toBe(404)
+    expect(
+      (await ctx.call('PUT', `/tenants/${other.orgId}/webhooks/${created.json.id}`, { headers: admin(), body: { url: receiver.url } }))
+        .status,
+    ).toBe(404)
     const deleted = await ctx.call('DELETE', path, { headers: admin() })
     expect(deleted.json).toEqual({ success: true, aggregateId: partner.orgId, version: 1, id: created.json.id })
     expect(webhookRows(ctx)).toEqual([])
@@ -275,7 +310,11 @@ describe('the /orgs/{orgId}/webhooks page', () => {
     const { userId } = await ctx.user()
     await ctx.call('POST', `/users/${userId}/AddPhysicalKey`, { apiKey: partner.apiKey, body: { orgId: partner.orgId } })
     ctx.deps.webhooks.start()
-    await waitFor(() => ctx.deps.db.$client.query("SELECT 1 FROM webhook_deliveries WHERE state = 'dead'").get() !== null, 5000, 'a dead letter')
+    await waitFor(
+      () => ctx.deps.db.$client.query("SELECT 1 FROM webhook_deliveries WHERE state = 'dead'").get() !== null,
+      5000,
+      'a dead letter',
+    )
     const page = await ctx.call('GET', `/orgs/${partner.orgId}/webhooks`, { headers: { cookie } })
     expect(page.status).toBe(200)
     expect(page.headers.get('content-type')).toContain('text/html')
@@ -293,7 +332,9 @@ describe('the /orgs/{orgId}/webhooks page', () => {
     expect(anonymous.status).toBe(303)
     expect(anonymous.headers.get('location')).toBe(`/login?next=${encodeURIComponent(`/orgs/${partner.orgId}/webhooks`)}`)
     const outsider = await ctx.user()
-    const refused = await ctx.call('GET', `/orgs/${partner.orgId}/webhooks`, { headers: { cookie: `spkey_session=${outsider.token}`, accept: 'text/html' } })
+    const refused = await ctx.call('GET', `/orgs/${partner.orgId}/webhooks`, {
+      headers: { cookie: `spkey_session=${outsider.token}`, accept: 'text/html' },
+    })
     expect(refused.status).toBe(403)
     expect(refused.text).not.toContain(`${partner.orgId}/webhooks/`)
   })
@@ -301,7 +342,10 @@ describe('the /orgs/{orgId}/webhooks page', () => {
   it('should replay only with a valid CSRF token', async () => {
     const { ctx, partner, cookie, csrf, webhookId } = await pageSetup()
     const path = `/orgs/${partner.orgId}/webhooks/${webhookId}/replay`
-    const form = (csrf: string) => ({ rawBody: `_csrf=${csrf}&fromPosition=1`, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' } })
+    const form = (csrf: string) => ({
+      rawBody: `_csrf=${csrf}&fromPosition=1`,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    })
     const before = ctx.deps.db.$client.query('SELECT checkpoint FROM webhooks WHERE id = ?').get(webhookId)
     expect((await ctx.call('POST', path, form('forged'))).status).toBe(403)
     expect(ctx.deps.db.$client.query('SELECT checkpoint FROM webhooks WHERE id = ?').get(webhookId)).toEqual(before)
@@ -324,7 +368,19 @@ describe('webhook routes under random input', () => {
     const id = created.json.id as string
     const body = fc.oneof(
       fc.jsonValue().map((v) => JSON.stringify(v)),
-      fc.record({ url: fc.oneof(fc.string(), fc.webUrl(), fc.integer()), events: fc.oneof(fc.array(fc.string()), fc.string()), fromPosition: fc.oneof(fc.integer(), fc.double(), fc.string()), status: fc.string(), secret: fc.string(), auth: fc.jsonValue() }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+      fc
+        .record(
+          {
+            url: fc.oneof(fc.string(), fc.webUrl(), fc.integer()),
+            events: fc.oneof(fc.array(fc.string()), fc.string()),
+            fromPosition: fc.oneof(fc.integer(), fc.double(), fc.string()),
+            status: fc.string(),
+            secret: fc.string(),
+            auth: fc.jsonValue(),
+          },
+          { requiredKeys: [] },
+        )
+        .map((v) => JSON.stringify(v)),
       fc.string(),
     )
     const route = fc.constantFrom(

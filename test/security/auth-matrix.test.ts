@@ -71,7 +71,14 @@ const NOT_JSON = new Set([
 ])
 
 const ctx = testContext(
-  { JWT_SECRET, ADMIN_API_KEY: ADMIN_KEY, SIGNUP_HOOK_SECRET: HOOK_SECRET, WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', OPEN_RATE_LIMIT_PER_IP: '0' },
+  {
+    JWT_SECRET,
+    ADMIN_API_KEY: ADMIN_KEY,
+    SIGNUP_HOOK_SECRET: HOOK_SECRET,
+    WEBHOOK_ALLOW_HTTP: 'true',
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    OPEN_RATE_LIMIT_PER_IP: '0',
+  },
   undefined,
   { drivers: fakeDriver().registry },
 )
@@ -251,22 +258,78 @@ const freshTenant = async () => {
   return orgId
 }
 const tenantWebhook = async (orgId: string) => {
-  const response = await ctx.call('POST', `/tenants/${orgId}/webhooks`, { headers: { 'x-admin-api-key': ADMIN_KEY }, body: { url: 'http://127.0.0.1:1/hook' } })
+  const response = await ctx.call('POST', `/tenants/${orgId}/webhooks`, {
+    headers: { 'x-admin-api-key': ADMIN_KEY },
+    body: { url: 'http://127.0.0.1:1/hook' },
+  })
   return response.json.id as string
 }
 
 const TABLE: Row[] = [
   // Lock commands: the lock's org key, its owner and a super key manage; a key holder may only open.
-  { route: 'POST /locks/:id/CreateLock', kind: 'api', who: [201, 403, 403, 201, 201, 201], input: (s) => ({ path: `/locks/${1_000_000_000 + Math.floor(Math.random() * 1e9)}/CreateLock`, body: { index: 1, uuid: crypto.randomUUID(), ownerId: s.owner.userId } }) },
-  { route: 'POST /locks/:id/SetOwner', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'SetOwner'), body: { userId: world.other.userId } }) },
-  { route: 'POST /locks/:id/SetOrganization', kind: 'api', who: [403, 404, 403, 403, 404, 200], input: (s) => ({ path: lockPath(s, 'SetOrganization'), body: { orgId: world.orgB.orgId } }) },
-  { route: 'POST /locks/:id/ChangeLockUuid', kind: 'api', who: [403, 404, 403, 403, 404, 200], input: (s) => ({ path: lockPath(s, 'ChangeLockUuid'), body: { newUuid: crypto.randomUUID() } }) },
-  { route: 'POST /locks/:id/OpenLock', kind: 'api', who: LOCK_USE, input: (s) => ({ path: lockPath(s, 'OpenLock'), body: { reason: 'matrix' } }) },
-  { route: 'POST /locks/:id/AddKey', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'AddKey'), body: { keyUuid: crypto.randomUUID() } }) },
-  { route: 'POST /locks/:id/BulkAddKeys', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'BulkAddKeys'), body: { keys: [{ keyUuid: crypto.randomUUID() }] } }) },
-  { route: 'POST /locks/:id/RemoveKey', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'RemoveKey'), body: { keyIndexNumber: 1 } }) },
-  { route: 'POST /locks/:id/WriteKey', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'WriteKey'), body: { keyUuid: listLockKeys(ctx.deps.db, s.lock.lockId)[0]?.keyUuid ?? 'missing' } }) },
-  { route: 'POST /locks/:id/AddResident', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'AddResident'), body: { email: `${uniqueId('res')}@example.test`, name: 'Resident' } }) },
+  {
+    route: 'POST /locks/:id/CreateLock',
+    kind: 'api',
+    who: [201, 403, 403, 201, 201, 201],
+    input: (s) => ({
+      path: `/locks/${1_000_000_000 + Math.floor(Math.random() * 1e9)}/CreateLock`,
+      body: { index: 1, uuid: crypto.randomUUID(), ownerId: s.owner.userId },
+    }),
+  },
+  {
+    route: 'POST /locks/:id/SetOwner',
+    kind: 'api',
+    who: LOCK_MANAGE,
+    input: (s) => ({ path: lockPath(s, 'SetOwner'), body: { userId: world.other.userId } }),
+  },
+  {
+    route: 'POST /locks/:id/SetOrganization',
+    kind: 'api',
+    who: [403, 404, 403, 403, 404, 200],
+    input: (s) => ({ path: lockPath(s, 'SetOrganization'), body: { orgId: world.orgB.orgId } }),
+  },
+  {
+    route: 'POST /locks/:id/ChangeLockUuid',
+    kind: 'api',
+    who: [403, 404, 403, 403, 404, 200],
+    input: (s) => ({ path: lockPath(s, 'ChangeLockUuid'), body: { newUuid: crypto.randomUUID() } }),
+  },
+  {
+    route: 'POST /locks/:id/OpenLock',
+    kind: 'api',
+    who: LOCK_USE,
+    input: (s) => ({ path: lockPath(s, 'OpenLock'), body: { reason: 'matrix' } }),
+  },
+  {
+    route: 'POST /locks/:id/AddKey',
+    kind: 'api',
+    who: LOCK_MANAGE,
+    input: (s) => ({ path: lockPath(s, 'AddKey'), body: { keyUuid: crypto.randomUUID() } }),
+  },
+  {
+    route: 'POST /locks/:id/BulkAddKeys',
+    kind: 'api',
+    who: LOCK_MANAGE,
+    input: (s) => ({ path: lockPath(s, 'BulkAddKeys'), body: { keys: [{ keyUuid: crypto.randomUUID() }] } }),
+  },
+  {
+    route: 'POST /locks/:id/RemoveKey',
+    kind: 'api',
+    who: LOCK_MANAGE,
+    input: (s) => ({ path: lockPath(s, 'RemoveKey'), body: { keyIndexNumber: 1 } }),
+  },
+  {
+    route: 'POST /locks/:id/WriteKey',
+    kind: 'api',
+    who: LOCK_MANAGE,
+    input: (s) => ({ path: lockPath(s, 'WriteKey'), body: { keyUuid: listLockKeys(ctx.deps.db, s.lock.lockId)[0]?.keyUuid ?? 'missing' } }),
+  },
+  {
+    route: 'POST /locks/:id/AddResident',
+    kind: 'api',
+    who: LOCK_MANAGE,
+    input: (s) => ({ path: lockPath(s, 'AddResident'), body: { email: `${uniqueId('res')}@example.test`, name: 'Resident' } }),
+  },
   {
     route: 'POST /locks/:id/RemoveResident',
     kind: 'api',
@@ -281,22 +344,77 @@ const TABLE: Row[] = [
   { route: 'GET /locks/:id/basic-info', kind: 'api', who: LOCK_USE, input: (s) => ({ path: lockPath(s, 'basic-info') }) },
   { route: 'GET /locks/:id/details', kind: 'api', who: LOCK_USE, input: (s) => ({ path: lockPath(s, 'details') }) },
   // Public by the docs: anyone reads it, but a credential that is sent must still be valid.
-  { route: 'GET /locks/:id/residents', kind: 'api', who: [200, 200, 200, 200, 200, 200], overrides: { anonymous: 200, adminKey: 200 }, input: (s) => ({ path: lockPath(s, 'residents') }) },
+  {
+    route: 'GET /locks/:id/residents',
+    kind: 'api',
+    who: [200, 200, 200, 200, 200, 200],
+    overrides: { anonymous: 200, adminKey: 200 },
+    input: (s) => ({ path: lockPath(s, 'residents') }),
+  },
   { route: 'GET /locks/:id/events', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'events'), query: {} }) },
   // Temp keys on the lock.
-  { route: 'POST /locks/:id/create-temp-key', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'create-temp-key'), body: { accessMode: 'public', validFrom: iso(-60_000), validUntil: iso(3_600_000) } }) },
-  { route: 'POST /locks/:id/update-temp-key', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'update-temp-key'), body: { tempKeyUuid: s.tempKeyUuid, description: 'changed' } }) },
-  { route: 'POST /locks/:id/delete-temp-key', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'delete-temp-key'), body: { tempKeyUuid: s.tempKeyUuid } }) },
+  {
+    route: 'POST /locks/:id/create-temp-key',
+    kind: 'api',
+    who: LOCK_MANAGE,
+    input: (s) => ({
+      path: lockPath(s, 'create-temp-key'),
+      body: { accessMode: 'public', validFrom: iso(-60_000), validUntil: iso(3_600_000) },
+    }),
+  },
+  {
+    route: 'POST /locks/:id/update-temp-key',
+    kind: 'api',
+    who: LOCK_MANAGE,
+    input: (s) => ({ path: lockPath(s, 'update-temp-key'), body: { tempKeyUuid: s.tempKeyUuid, description: 'changed' } }),
+  },
+  {
+    route: 'POST /locks/:id/delete-temp-key',
+    kind: 'api',
+    who: LOCK_MANAGE,
+    input: (s) => ({ path: lockPath(s, 'delete-temp-key'), body: { tempKeyUuid: s.tempKeyUuid } }),
+  },
   { route: 'GET /locks/:id/temp-keys', kind: 'api', who: LOCK_MANAGE, input: (s) => ({ path: lockPath(s, 'temp-keys') }) },
-  { route: 'POST /locks/:id/use-temp-key', kind: 'api', who: [403, 404, 403, 200, 404, 200], input: (s) => ({ path: lockPath(s, 'use-temp-key'), body: { tempKeyUuid: s.tempKeyUuid, userId: world.holder.userId } }) },
+  {
+    route: 'POST /locks/:id/use-temp-key',
+    kind: 'api',
+    who: [403, 404, 403, 200, 404, 200],
+    input: (s) => ({ path: lockPath(s, 'use-temp-key'), body: { tempKeyUuid: s.tempKeyUuid, userId: world.holder.userId } }),
+  },
   // The guest open (JSON representation) of a user-whitelist key: only the listed user gets in; without any user, 401.
-  { route: 'POST /temp-keys/:uuid/open', kind: 'api', who: [403, 403, 200, 401, 401, 401], overrides: { anonymous: 401 }, input: (s) => ({ path: `/temp-keys/${s.tempKeyUuid}/open`, body: {} }) },
+  {
+    route: 'POST /temp-keys/:uuid/open',
+    kind: 'api',
+    who: [403, 403, 200, 401, 401, 401],
+    overrides: { anonymous: 401 },
+    input: (s) => ({ path: `/temp-keys/${s.tempKeyUuid}/open`, body: {} }),
+  },
   // Users (the scene's owner is the user addressed).
-  { route: 'POST /users/:id/CreateUser', kind: 'api', who: SELF_OR_ORG, input: (s) => ({ path: userPath(s, 'CreateUser'), body: { userId: s.owner.userId, email: s.owner.email } }) },
-  { route: 'POST /users/:id/UpdatePhoneNumber', kind: 'api', who: PERSONAL, input: (s) => ({ path: userPath(s, 'UpdatePhoneNumber'), body: { phoneNumber: `+49${Math.floor(Math.random() * 1e10)}` } }) },
+  {
+    route: 'POST /users/:id/CreateUser',
+    kind: 'api',
+    who: SELF_OR_ORG,
+    input: (s) => ({ path: userPath(s, 'CreateUser'), body: { userId: s.owner.userId, email: s.owner.email } }),
+  },
+  {
+    route: 'POST /users/:id/UpdatePhoneNumber',
+    kind: 'api',
+    who: PERSONAL,
+    input: (s) => ({ path: userPath(s, 'UpdatePhoneNumber'), body: { phoneNumber: `+49${Math.floor(Math.random() * 1e10)}` } }),
+  },
   // The address the user already has: an allowed caller gets the idempotent 200 (event null), whoever may not, 403.
-  { route: 'POST /users/:id/UpdateEmail', kind: 'api', who: PERSONAL, input: (s) => ({ path: userPath(s, 'UpdateEmail'), body: { email: s.owner.email } }) },
-  { route: 'GET /users/by-email', kind: 'api', who: SELF_OR_ORG, input: (s) => ({ path: '/users/by-email', query: { email: s.owner.email, searchOnly: 'true' } }) },
+  {
+    route: 'POST /users/:id/UpdateEmail',
+    kind: 'api',
+    who: PERSONAL,
+    input: (s) => ({ path: userPath(s, 'UpdateEmail'), body: { email: s.owner.email } }),
+  },
+  {
+    route: 'GET /users/by-email',
+    kind: 'api',
+    who: SELF_OR_ORG,
+    input: (s) => ({ path: '/users/by-email', query: { email: s.owner.email, searchOnly: 'true' } }),
+  },
   {
     route: 'GET /users/by-phone',
     kind: 'api',
@@ -311,7 +429,15 @@ const TABLE: Row[] = [
   { route: 'GET /users/:id/profile', kind: 'api', who: PERSONAL, input: (s) => ({ path: userPath(s, 'profile') }) },
   { route: 'GET /users/:id/phone-number', kind: 'api', who: PERSONAL, input: (s) => ({ path: userPath(s, 'phone-number') }) },
   // The user's lock list and keys.
-  { route: 'POST /users/:id/AddAccessibleLock', kind: 'api', who: [200, 403, 403, 200, 404, 200], input: (s) => ({ path: userPath(s, 'AddAccessibleLock'), body: { lockId: String(s.lock.lockId), accessLevel: 'USER', grantedBy: 'matrix' } }) },
+  {
+    route: 'POST /users/:id/AddAccessibleLock',
+    kind: 'api',
+    who: [200, 403, 403, 200, 404, 200],
+    input: (s) => ({
+      path: userPath(s, 'AddAccessibleLock'),
+      body: { lockId: String(s.lock.lockId), accessLevel: 'USER', grantedBy: 'matrix' },
+    }),
+  },
   {
     route: 'POST /users/:id/RemoveAccessibleLock',
     kind: 'api',
@@ -325,7 +451,12 @@ const TABLE: Row[] = [
   { route: 'GET /users/:id/owned-locks', kind: 'api', who: SELF_OR_ORG, input: (s) => ({ path: userPath(s, 'owned-locks') }) },
   { route: 'GET /users/:id/keys', kind: 'api', who: SELF_OR_ORG, input: (s) => ({ path: userPath(s, 'keys') }) },
   // Physical keys: only the issuing org (or a super key) writes; the user reads their own, an org its own keys.
-  { route: 'POST /users/:id/AddPhysicalKey', kind: 'api', who: [403, 403, 403, 200, 403, 200], input: (s) => ({ path: userPath(s, 'AddPhysicalKey'), body: { orgId: world.orgA.orgId, note: 'matrix' } }) },
+  {
+    route: 'POST /users/:id/AddPhysicalKey',
+    kind: 'api',
+    who: [403, 403, 403, 200, 403, 200],
+    input: (s) => ({ path: userPath(s, 'AddPhysicalKey'), body: { orgId: world.orgA.orgId, note: 'matrix' } }),
+  },
   {
     route: 'POST /users/:id/RemovePhysicalKey',
     kind: 'api',
@@ -349,15 +480,45 @@ const TABLE: Row[] = [
     input: async (s) => ({ path: userPath(s, `PhysicalKeys/${await physicalKey(s)}`), query: {} }),
   },
   // Self-service webhooks and the events feed belong to the calling org key (a super key sees only its own org's).
-  { route: 'POST /webhooks', kind: 'api', who: [403, 403, 403, 201, 201, 201], input: () => ({ path: '/webhooks', body: { url: 'http://127.0.0.1:1/hook' } }) },
+  {
+    route: 'POST /webhooks',
+    kind: 'api',
+    who: [403, 403, 403, 201, 201, 201],
+    input: () => ({ path: '/webhooks', body: { url: 'http://127.0.0.1:1/hook' } }),
+  },
   { route: 'GET /webhooks', kind: 'api', who: ORG_ONLY, input: () => ({ path: '/webhooks', query: {} }) },
   { route: 'GET /webhooks/:id', kind: 'api', who: OWN_ORG_ONLY, input: async () => ({ path: `/webhooks/${await webhookOfOrgA()}` }) },
-  { route: 'PATCH /webhooks/:id', kind: 'api', who: OWN_ORG_ONLY, input: async () => ({ path: `/webhooks/${await webhookOfOrgA()}`, body: { events: ['*'] } }) },
+  {
+    route: 'PATCH /webhooks/:id',
+    kind: 'api',
+    who: OWN_ORG_ONLY,
+    input: async () => ({ path: `/webhooks/${await webhookOfOrgA()}`, body: { events: ['*'] } }),
+  },
   { route: 'DELETE /webhooks/:id', kind: 'api', who: OWN_ORG_ONLY, input: async () => ({ path: `/webhooks/${await webhookOfOrgA()}` }) },
-  { route: 'POST /webhooks/:id/rotate-secret', kind: 'api', who: OWN_ORG_ONLY, input: async () => ({ path: `/webhooks/${await webhookOfOrgA()}/rotate-secret` }) },
-  { route: 'POST /webhooks/:id/test', kind: 'api', who: OWN_ORG_ONLY, input: async () => ({ path: `/webhooks/${await webhookOfOrgA()}/test` }) },
-  { route: 'GET /webhooks/:id/deliveries', kind: 'api', who: OWN_ORG_ONLY, input: async () => ({ path: `/webhooks/${await webhookOfOrgA()}/deliveries`, query: {} }) },
-  { route: 'POST /webhooks/:id/replay', kind: 'api', who: OWN_ORG_ONLY, input: async () => ({ path: `/webhooks/${await webhookOfOrgA()}/replay`, body: { fromPosition: 1 } }) },
+  {
+    route: 'POST /webhooks/:id/rotate-secret',
+    kind: 'api',
+    who: OWN_ORG_ONLY,
+    input: async () => ({ path: `/webhooks/${await webhookOfOrgA()}/rotate-secret` }),
+  },
+  {
+    route: 'POST /webhooks/:id/test',
+    kind: 'api',
+    who: OWN_ORG_ONLY,
+    input: async () => ({ path: `/webhooks/${await webhookOfOrgA()}/test` }),
+  },
+  {
+    route: 'GET /webhooks/:id/deliveries',
+    kind: 'api',
+    who: OWN_ORG_ONLY,
+    input: async () => ({ path: `/webhooks/${await webhookOfOrgA()}/deliveries`, query: {} }),
+  },
+  {
+    route: 'POST /webhooks/:id/replay',
+    kind: 'api',
+    who: OWN_ORG_ONLY,
+    input: async () => ({ path: `/webhooks/${await webhookOfOrgA()}/replay`, body: { fromPosition: 1 } }),
+  },
   {
     route: 'POST /webhooks/:id/deliveries/:deliveryId/retry',
     kind: 'api',
@@ -371,12 +532,45 @@ const TABLE: Row[] = [
   { route: 'GET /events', kind: 'api', who: ORG_ONLY, input: () => ({ path: '/events', query: {} }) },
   { route: 'GET /events/stream', kind: 'api', who: ORG_ONLY, input: () => ({ path: '/events/stream', query: {} }) },
   // Admin API (X-Admin-API-Key only) and the identity provider's sign-up hook (its shared secret only).
-  { route: 'POST /tenants/:orgId/register', kind: 'admin', who: ADMIN_ONLY, overrides: { adminKey: 201 }, input: () => ({ path: `/tenants/${uniqueId('tenant')}/register`, body: { orgName: 'Tenant', ownerEmail: 'owner@example.test' } }) },
+  {
+    route: 'POST /tenants/:orgId/register',
+    kind: 'admin',
+    who: ADMIN_ONLY,
+    overrides: { adminKey: 201 },
+    input: () => ({ path: `/tenants/${uniqueId('tenant')}/register`, body: { orgName: 'Tenant', ownerEmail: 'owner@example.test' } }),
+  },
   { route: 'GET /tenants', kind: 'admin', who: ADMIN_ONLY, overrides: { adminKey: 200 }, input: () => ({ path: '/tenants', query: {} }) },
-  { route: 'POST /api-keys', kind: 'admin', who: ADMIN_ONLY, overrides: { adminKey: 201 }, input: async () => { const orgId = await freshTenant(); return { path: '/api-keys', body: { orgId, orgName: `Tenant ${orgId}` } } } },
-  { route: 'POST /api-keys/rotate', kind: 'admin', who: ADMIN_ONLY, overrides: { adminKey: 201 }, input: async () => ({ path: '/api-keys/rotate', body: { orgId: await freshTenant() } }) },
-  { route: 'POST /tenants/:orgId/webhooks', kind: 'admin', who: ADMIN_ONLY, overrides: { adminKey: 201 }, input: async () => ({ path: `/tenants/${await freshTenant()}/webhooks`, body: { url: 'http://127.0.0.1:1/hook' } }) },
-  { route: 'GET /tenants/:orgId/webhooks', kind: 'admin', who: ADMIN_ONLY, overrides: { adminKey: 200 }, input: async () => ({ path: `/tenants/${await freshTenant()}/webhooks`, query: {} }) },
+  {
+    route: 'POST /api-keys',
+    kind: 'admin',
+    who: ADMIN_ONLY,
+    overrides: { adminKey: 201 },
+    input: async () => {
+      const orgId = await freshTenant()
+      return { path: '/api-keys', body: { orgId, orgName: `Tenant ${orgId}` } }
+    },
+  },
+  {
+    route: 'POST /api-keys/rotate',
+    kind: 'admin',
+    who: ADMIN_ONLY,
+    overrides: { adminKey: 201 },
+    input: async () => ({ path: '/api-keys/rotate', body: { orgId: await freshTenant() } }),
+  },
+  {
+    route: 'POST /tenants/:orgId/webhooks',
+    kind: 'admin',
+    who: ADMIN_ONLY,
+    overrides: { adminKey: 201 },
+    input: async () => ({ path: `/tenants/${await freshTenant()}/webhooks`, body: { url: 'http://127.0.0.1:1/hook' } }),
+  },
+  {
+    route: 'GET /tenants/:orgId/webhooks',
+    kind: 'admin',
+    who: ADMIN_ONLY,
+    overrides: { adminKey: 200 },
+    input: async () => ({ path: `/tenants/${await freshTenant()}/webhooks`, query: {} }),
+  },
   {
     route: 'PUT /tenants/:orgId/webhooks/:webhookId',
     kind: 'admin',
@@ -402,7 +596,10 @@ const TABLE: Row[] = [
     kind: 'hook',
     who: [401, 401, 401, 401, 401, 401],
     overrides: { hookSecret: 200 },
-    input: () => ({ path: '/users', body: { detail: { data: { user_name: `${uniqueId('signup')}@example.test`, user_id: crypto.randomUUID() } } } }),
+    input: () => ({
+      path: '/users',
+      body: { detail: { data: { user_name: `${uniqueId('signup')}@example.test`, user_id: crypto.randomUUID() } } },
+    }),
   },
 ]
 
@@ -442,7 +639,11 @@ async function send(method: string, input: Input, headers: Record<string, string
   for (const [name, value] of Object.entries(input.query ?? {})) url.searchParams.set(name, value)
   const body = input.body === undefined ? undefined : JSON.stringify(input.body)
   const response = await ctx.app.handle(
-    new Request(url, { method, headers: { accept: 'application/json', ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body }),
+    new Request(url, {
+      method,
+      headers: { accept: 'application/json', ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body,
+    }),
   )
   // An event stream never ends: the status is all a cell needs.
   if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
@@ -483,7 +684,11 @@ describe('the auth matrix', () => {
             else input.query = { ...input.query, _callerOrgId: world.orgA.orgId }
           }
           const response = await send(method, input, headersOf(principal, scene))
-          expect({ cell: `${row.route} as ${principal}`, status: response.status, body: response.status === status ? '' : response.text.slice(0, 300) }).toEqual({
+          expect({
+            cell: `${row.route} as ${principal}`,
+            status: response.status,
+            body: response.status === status ? '' : response.text.slice(0, 300),
+          }).toEqual({
             cell: `${row.route} as ${principal}`,
             status,
             body: '',

@@ -18,7 +18,9 @@ afterAll(() => {
 })
 
 function context(env: Record<string, string> = {}) {
-  const ctx = testContext({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', ...env }, undefined, { drivers: fakeDriver().registry })
+  const ctx = testContext({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', ...env }, undefined, {
+    drivers: fakeDriver().registry,
+  })
   contexts.push(ctx)
   return ctx
 }
@@ -30,16 +32,35 @@ async function world(ctx: Ctx) {
   const staff = await ctx.user()
   await addOrgMember(ctx.deps, org.orgId, staff.userId)
   const holder = await ctx.user()
-  const add = await ctx.call('POST', `/users/${holder.userId}/AddPhysicalKey`, { apiKey: org.apiKey, body: { orgId: org.orgId, note: 'n' } })
+  const add = await ctx.call('POST', `/users/${holder.userId}/AddPhysicalKey`, {
+    apiKey: org.apiKey,
+    body: { orgId: org.orgId, note: 'n' },
+  })
   const lock = await createTestLock(ctx, { ownerId: staff.userId, orgId: org.orgId })
   const tempKeyUuid = await createTestTempKey(ctx, lock)
   const webhook = await ctx.call('POST', '/webhooks', { apiKey: org.apiKey, body: { url: 'http://127.0.0.1:1/hook' } })
   const { session, csrf } = await ctx.browser(staff.userId)
   if (session === null) throw new Error('a signed-in browser has a session')
-  return { org, staff, holder, lock, tempKeyUuid, webhookId: webhook.json.id as string, session, csrf, keyNumber: add.json.number as number }
+  return {
+    org,
+    staff,
+    holder,
+    lock,
+    tempKeyUuid,
+    webhookId: webhook.json.id as string,
+    session,
+    csrf,
+    keyNumber: add.json.number as number,
+  }
 }
 
-async function browserPost(ctx: Ctx, path: string, form: Record<string, string>, cookies: Record<string, string>, headers: Record<string, string> = {}) {
+async function browserPost(
+  ctx: Ctx,
+  path: string,
+  form: Record<string, string>,
+  cookies: Record<string, string>,
+  headers: Record<string, string> = {},
+) {
   const cookie = Object.entries(cookies)
     .map(([name, value]) => `${name}=${value}`)
     .join('; ')
@@ -68,15 +89,27 @@ function formPosts(w: Awaited<ReturnType<typeof world>>): FormPost[] {
     { route: 'POST /login', path: '/login', form: { email: w.staff.email, password: PASSWORD } },
     { route: 'POST /login/link', path: '/login/link', form: { token: 'whatever' } },
     { route: 'POST /logout', path: '/logout', form: {} },
-    { route: 'POST /setup/:token', path: '/setup/whatever', form: { email: 'admin@example.test', password: PASSWORD, passwordAgain: PASSWORD } },
+    {
+      route: 'POST /setup/:token',
+      path: '/setup/whatever',
+      form: { email: 'admin@example.test', password: PASSWORD, passwordAgain: PASSWORD },
+    },
     { route: 'POST /orgs/:orgId/keys/add', path: `/orgs/${w.org.orgId}/keys/add`, form: { email: w.holder.email, note: 'x' } },
-    { route: 'POST /orgs/:orgId/keys/remove', path: `/orgs/${w.org.orgId}/keys/remove`, form: { email: w.holder.email, q: '', number: String(w.keyNumber) } },
+    {
+      route: 'POST /orgs/:orgId/keys/remove',
+      path: `/orgs/${w.org.orgId}/keys/remove`,
+      form: { email: w.holder.email, q: '', number: String(w.keyNumber) },
+    },
     { route: 'POST /locks/:id/open', path: `/locks/${w.lock.lockId}/open`, form: {} },
     { route: 'POST /locks/:id/temp-keys', path: `/locks/${w.lock.lockId}/temp-keys`, form: keyForm },
     { route: 'POST /locks/:id/temp-keys/:uuid/edit', path: `/locks/${w.lock.lockId}/temp-keys/${w.tempKeyUuid}/edit`, form: keyForm },
     { route: 'POST /locks/:id/temp-keys/:uuid/delete', path: `/locks/${w.lock.lockId}/temp-keys/${w.tempKeyUuid}/delete`, form: {} },
     { route: 'POST /temp-keys/:uuid/open', path: `/temp-keys/${w.tempKeyUuid}/open`, form: {} },
-    { route: 'POST /orgs/:orgId/webhooks/:id/replay', path: `/orgs/${w.org.orgId}/webhooks/${w.webhookId}/replay`, form: { fromPosition: '1' } },
+    {
+      route: 'POST /orgs/:orgId/webhooks/:id/replay',
+      path: `/orgs/${w.org.orgId}/webhooks/${w.webhookId}/replay`,
+      form: { fromPosition: '1' },
+    },
   ]
 }
 
@@ -85,7 +118,8 @@ describe('CSRF on form posts', () => {
     const ctx = context()
     const w = await world(ctx)
     const covered = new Set(formPosts(w).map((post) => post.route))
-    const jsonPosts = /\/(CreateLock|SetOwner|SetOrganization|ChangeLockUuid|OpenLock|AddKey|BulkAddKeys|RemoveKey|WriteKey|AddResident|RemoveResident|AddAccessibleLock|RemoveAccessibleLock|AddPhysicalKey|RemovePhysicalKey|CreateUser|UpdatePhoneNumber|UpdateEmail|create-temp-key|update-temp-key|delete-temp-key|use-temp-key)$|^\/(webhooks|tenants|api-keys|users$)/
+    const jsonPosts =
+      /\/(CreateLock|SetOwner|SetOrganization|ChangeLockUuid|OpenLock|AddKey|BulkAddKeys|RemoveKey|WriteKey|AddResident|RemoveResident|AddAccessibleLock|RemoveAccessibleLock|AddPhysicalKey|RemovePhysicalKey|CreateUser|UpdatePhoneNumber|UpdateEmail|create-temp-key|update-temp-key|delete-temp-key|use-temp-key)$|^\/(webhooks|tenants|api-keys|users$)/
     const pagePosts = ctx.app.routes.filter((r) => r.method === 'POST' && !jsonPosts.test(r.path)).map((r) => `POST ${r.path}`)
     expect(pagePosts.filter((route) => !covered.has(route))).toEqual([])
   })
@@ -105,7 +139,11 @@ describe('CSRF on form posts', () => {
         }
         const before = ctx.deps.store.headPosition()
         const response = await browserPost(ctx, post.path, form, cookies)
-        expect({ route: post.route, status: response.status, setsSession: /spkey_session=[^;]/.test(response.headers.get('set-cookie') ?? '') }).toEqual({
+        expect({
+          route: post.route,
+          status: response.status,
+          setsSession: /spkey_session=[^;]/.test(response.headers.get('set-cookie') ?? ''),
+        }).toEqual({
           route: post.route,
           status: 403,
           setsSession: false,
@@ -119,10 +157,21 @@ describe('CSRF on form posts', () => {
     const ctx = context()
     const w = await world(ctx)
     const before = ctx.deps.store.headPosition()
-    const response = await browserPost(ctx, `/locks/${w.lock.lockId}/open`, { _csrf: w.csrf }, { spkey_session: w.session, spkey_csrf: w.csrf })
+    const response = await browserPost(
+      ctx,
+      `/locks/${w.lock.lockId}/open`,
+      { _csrf: w.csrf },
+      { spkey_session: w.session, spkey_csrf: w.csrf },
+    )
     expect(response.status).toBe(303)
     expect(ctx.deps.store.headPosition()).toBeGreaterThan(before)
-    const header = await browserPost(ctx, `/locks/${w.lock.lockId}/open`, {}, { spkey_session: w.session, spkey_csrf: w.csrf }, { 'x-csrf-token': w.csrf })
+    const header = await browserPost(
+      ctx,
+      `/locks/${w.lock.lockId}/open`,
+      {},
+      { spkey_session: w.session, spkey_csrf: w.csrf },
+      { 'x-csrf-token': w.csrf },
+    )
     expect(header.status).toBe(303)
   })
 
@@ -143,7 +192,11 @@ describe('CSRF on form posts', () => {
 })
 
 describe('cookies', () => {
-  const flags = (line: string) => ({ httpOnly: /;\s*HttpOnly/i.test(line), sameSite: /;\s*SameSite=Lax/i.test(line), secure: /;\s*Secure/i.test(line) })
+  const flags = (line: string) => ({
+    httpOnly: /;\s*HttpOnly/i.test(line),
+    sameSite: /;\s*SameSite=Lax/i.test(line),
+    secure: /;\s*Secure/i.test(line),
+  })
 
   for (const [publicUrl, secure] of [
     ['http://localhost:3000', false],
@@ -160,7 +213,12 @@ describe('cookies', () => {
       expect(csrfLine).toBeDefined()
       expect(flags(csrfLine ?? '')).toEqual({ httpOnly: true, sameSite: true, secure })
       const csrf = /=([^;]+)/.exec(csrfLine ?? '')?.[1] ?? ''
-      const signIn = await browserPost(ctx, '/login', { email: w.staff.email, password: PASSWORD, _csrf: csrf }, { [`${prefix}spkey_csrf`]: csrf })
+      const signIn = await browserPost(
+        ctx,
+        '/login',
+        { email: w.staff.email, password: PASSWORD, _csrf: csrf },
+        { [`${prefix}spkey_csrf`]: csrf },
+      )
       expect(signIn.status).toBe(303)
       const lines = signIn.headers.getSetCookie()
       expect(lines.map((line) => line.split('=')[0]).sort()).toEqual([`${prefix}spkey_csrf`, `${prefix}spkey_session`])
@@ -226,7 +284,10 @@ describe('stored XSS', () => {
         body: { userId: holderId, email, firstName: payload, lastName: payload },
       })
       expect(created.status).toBe(201)
-      const added = await ctx.call('POST', `/users/${holderId}/AddPhysicalKey`, { apiKey: org.apiKey, body: { orgId: org.orgId, orgName: payload, note: payload } })
+      const added = await ctx.call('POST', `/users/${holderId}/AddPhysicalKey`, {
+        apiKey: org.apiKey,
+        body: { orgId: org.orgId, orgName: payload, note: payload },
+      })
       expect(added.status).toBe(200)
       const lockId = 1_500_000_000 + Math.floor(Math.random() * 1e8)
       const lock = await ctx.call('POST', `/locks/${lockId}/CreateLock`, {
@@ -234,7 +295,10 @@ describe('stored XSS', () => {
         body: { index: 1, uuid: crypto.randomUUID(), serialNumber: payload, vendorName: payload },
       })
       expect(lock.status).toBe(201)
-      const resident = await ctx.call('POST', `/locks/${lockId}/AddResident`, { token: staff.token, body: { email: `res-${email}`, name: payload } })
+      const resident = await ctx.call('POST', `/locks/${lockId}/AddResident`, {
+        token: staff.token,
+        body: { email: `res-${email}`, name: payload },
+      })
       expect(resident.status).toBe(200)
       const validFrom = new Date(ctx.deps.clock.now() - 60_000).toISOString()
       const validUntil = new Date(ctx.deps.clock.now() + 86_400_000).toISOString()
@@ -257,9 +321,15 @@ describe('stored XSS', () => {
       const escaped = Bun.escapeHTML(payload)
       for (const [i, response] of pages.entries()) {
         expect({ page: i, status: response.status }).toEqual({ page: i, status: 200 })
-        expect({ page: i, raw: response.text.includes(payload) || /<img src=x|<script>alert/i.test(response.text) }).toEqual({ page: i, raw: false })
+        expect({ page: i, raw: response.text.includes(payload) || /<img src=x|<script>alert/i.test(response.text) }).toEqual({
+          page: i,
+          raw: false,
+        })
         // Every one of these pages shows at least one of the fields: the payload is there, only escaped.
-        expect({ page: i, escaped: response.text.includes(escaped) || response.text.includes(escaped.replaceAll('&#x27;', '&#39;')) }).toEqual({ page: i, escaped: true })
+        expect({
+          page: i,
+          escaped: response.text.includes(escaped) || response.text.includes(escaped.replaceAll('&#x27;', '&#39;')),
+        }).toEqual({ page: i, escaped: true })
       }
     })
   }
@@ -271,7 +341,8 @@ describe('rate limits', () => {
     const w = await world(ctx)
     await setPassword(ctx.deps, w.staff.userId, PASSWORD)
     const signedOut = await ctx.browser(null)
-    const attempt = (password: string) => browserPost(ctx, '/login', { email: w.staff.email, password, _csrf: signedOut.csrf }, { spkey_csrf: signedOut.csrf })
+    const attempt = (password: string) =>
+      browserPost(ctx, '/login', { email: w.staff.email, password, _csrf: signedOut.csrf }, { spkey_csrf: signedOut.csrf })
     for (let i = 0; i < 5; i++) expect((await attempt('wrong password!')).status).toBe(401)
     const limited = await attempt(PASSWORD)
     expect(limited.status).toBe(429)

@@ -25,7 +25,6 @@ export type CallOptions = {
   headers?: Record<string, string>
 }
 
-
 export function testContext(
   env: Record<string, string> = {},
   clock: ManualClock = manualClock(),

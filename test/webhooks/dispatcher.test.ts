@@ -114,7 +114,10 @@ describe('webhook dispatcher, against a real local receiver', () => {
     s.receiver.respond(() => new Response('down', { status: 503 }))
     s.ctx.deps.webhooks.start()
     await waitFor(() => s.receiver.received.length === 8, 5000, 'four attempts for each of two events')
-    await waitFor(() => (s.ctx.deps.db.$client.query("SELECT count(*) AS n FROM webhook_deliveries WHERE state = 'dead'").get() as { n: number }).n === 2)
+    await waitFor(
+      () =>
+        (s.ctx.deps.db.$client.query("SELECT count(*) AS n FROM webhook_deliveries WHERE state = 'dead'").get() as { n: number }).n === 2,
+    )
     const dead = (await deliveries(s, id, '?state=dead')).json.deliveries
     expect(dead.map((d: { attempt: number }) => d.attempt)).toEqual([4, 4])
     const sub = await webhook(s, id)
@@ -220,7 +223,9 @@ describe('webhook dispatcher, against a real local receiver', () => {
     await waitFor(() => s.receiver.received.length === 3 && otherReceiver.received.length === 1, 5000, 'both partners')
     await Bun.sleep(200)
     expect(s.receiver.received.map((r) => r.json.detail.partnerId)).toEqual([s.partner.orgId, s.partner.orgId, s.partner.orgId])
-    expect(otherReceiver.received.map((r) => [r.json.detail.partnerId, r.json.detail.aggregateId])).toEqual([[other.orgId, otherUser.userId]])
+    expect(otherReceiver.received.map((r) => [r.json.detail.partnerId, r.json.detail.aggregateId])).toEqual([
+      [other.orgId, otherUser.userId],
+    ])
   })
 
   it('should send only the subscribed detail-types', async () => {

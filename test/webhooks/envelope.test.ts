@@ -43,11 +43,17 @@ describe('webhook envelope', () => {
     expect(toEnvelope(user, 'acme').detail).toMatchObject({ aggregateType: 'user', aggregateId: '9b3e1d5e-7c6a-4d4d-8b1a-2e4f6a8c0d1e' })
   })
 
-  it("should send a LockDriverConfigured bridge URL without its userinfo, query or fragment (issue 24 #11)", () => {
+  it('should send a LockDriverConfigured bridge URL without its userinfo, query or fragment (issue 24 #11)', () => {
     const configured = {
       ...event,
       type: 'LockDriverConfigured',
-      data: { lockId: 4321, uuid: 'u', driver: 'http', bridgeUrl: 'http://bridge-admin:s3cret-pw@10.20.30.40:8080/bridge?token=abc#x', timestamp: '2026-04-30T10:30:00.123Z' },
+      data: {
+        lockId: 4321,
+        uuid: 'u',
+        driver: 'http',
+        bridgeUrl: 'http://bridge-admin:s3cret-pw@10.20.30.40:8080/bridge?token=abc#x',
+        timestamp: '2026-04-30T10:30:00.123Z',
+      },
     }
     const sent = JSON.stringify(toEnvelope(configured, 'acme'))
     expect(toEnvelope(configured, 'acme').detail.data.bridgeUrl).toBe('http://10.20.30.40:8080/bridge')

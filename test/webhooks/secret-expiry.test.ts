@@ -23,8 +23,13 @@ async function givenRotated(overlapMs = HOUR) {
   const id = created.json.id as string
   const rotated = await ctx.call('POST', `/webhooks/${id}/rotate-secret`, { apiKey: partner.apiKey })
   expect(rotated.status).toBe(200)
-  const row = () => ctx.deps.db.$client.query('SELECT secret, previous_secret, previous_secret_expires_at FROM webhooks WHERE id = ?').get(id) as Row
-  expect(row()).toEqual({ secret: rotated.json.secret, previous_secret: created.json.secret, previous_secret_expires_at: clock.now() + overlapMs })
+  const row = () =>
+    ctx.deps.db.$client.query('SELECT secret, previous_secret, previous_secret_expires_at FROM webhooks WHERE id = ?').get(id) as Row
+  expect(row()).toEqual({
+    secret: rotated.json.secret,
+    previous_secret: created.json.secret,
+    previous_secret_expires_at: clock.now() + overlapMs,
+  })
   return { ctx, clock, receiver, partner, id, oldSecret: created.json.secret as string, newSecret: rotated.json.secret as string, row }
 }
 
@@ -37,7 +42,10 @@ describe('a rotated webhook secret, once its overlap window has passed', () => {
     await Bun.sleep(50)
     expect(s.row().previous_secret).toBe(s.oldSecret)
     s.clock.advance(10 * 60_000)
-    const added = await s.ctx.call('POST', `/users/${userId}/AddPhysicalKey`, { apiKey: s.partner.apiKey, body: { orgId: s.partner.orgId } })
+    const added = await s.ctx.call('POST', `/users/${userId}/AddPhysicalKey`, {
+      apiKey: s.partner.apiKey,
+      body: { orgId: s.partner.orgId },
+    })
     expect(added.status).toBe(200)
     await waitFor(() => s.receiver.received.length === 1, 5000, 'one delivery')
     const [request] = s.receiver.received

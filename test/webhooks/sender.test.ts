@@ -47,7 +47,10 @@ describe('resolveTarget', () => {
 
   it('should still look a name up when private targets are allowed (the delivery connects to what it found)', async () => {
     const { asked, resolve } = resolverFor({ 'lan.example': ['192.168.1.20'] })
-    expect(await resolveTarget('http://lan.example/h', { allowPrivate: true, timeoutMs: 1000, resolve })).toEqual({ kind: 'allowed', address: '192.168.1.20' })
+    expect(await resolveTarget('http://lan.example/h', { allowPrivate: true, timeoutMs: 1000, resolve })).toEqual({
+      kind: 'allowed',
+      address: '192.168.1.20',
+    })
     expect(asked).toEqual(['lan.example'])
   })
 })
@@ -80,10 +83,15 @@ describe('a delivery to a URL with a host name', () => {
     const server = () => {
       const tls = { cert: Bun.file(join(TLS, 'hooks.pem')), key: Bun.file(join(TLS, 'hooks.key')) }
       const hosts: (string | null)[] = []
-      const listener = Bun.serve({ port: 0, hostname: '127.0.0.1', tls, fetch: (request) => {
-        hosts.push(request.headers.get('host'))
-        return new Response('ok')
-      } })
+      const listener = Bun.serve({
+        port: 0,
+        hostname: '127.0.0.1',
+        tls,
+        fetch: (request) => {
+          hosts.push(request.headers.get('host'))
+          return new Response('ok')
+        },
+      })
       stopAfterTest(() => listener.stop(true))
       return { port: listener.port, hosts }
     }

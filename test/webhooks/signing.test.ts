@@ -32,7 +32,13 @@ describe('webhook signing', () => {
     const body = '{"id":"x"}'
     const nowMs = Date.now()
     const headers = new Headers(
-      deliveryHeaders({ messageId: 'x', body, secrets: [secret], auth: { type: 'apiKeyHeader', headerName: 'X-Partner-Token', value: 't0k' }, nowMs }),
+      deliveryHeaders({
+        messageId: 'x',
+        body,
+        secrets: [secret],
+        auth: { type: 'apiKeyHeader', headerName: 'X-Partner-Token', value: 't0k' },
+        nowMs,
+      }),
     )
     expect(headers.get('webhook-timestamp')).toBe(String(Math.floor(nowMs / 1000)))
     expect(headers.get('x-partner-token')).toBe('t0k')

@@ -69,12 +69,26 @@ describe('blockedAddress', () => {
     expect(blockedAddress(address)).toBe(label)
   })
 
-  it.each(['93.184.216.34', '8.8.8.8', '1.1.1.1', '172.32.0.1', '172.15.255.255', '100.128.0.1', '100.63.255.255', '11.0.0.1', '169.255.0.1', '223.255.255.255', '198.20.0.1', '192.0.3.1', '101::1', '2606:2800:220:1:248:1893:25c8:1946', '2001:4860:4860::8888', '::ffff:93.184.216.34'])(
-    'should let the public address %s pass',
-    (address) => {
-      expect(blockedAddress(address)).toBeNull()
-    },
-  )
+  it.each([
+    '93.184.216.34',
+    '8.8.8.8',
+    '1.1.1.1',
+    '172.32.0.1',
+    '172.15.255.255',
+    '100.128.0.1',
+    '100.63.255.255',
+    '11.0.0.1',
+    '169.255.0.1',
+    '223.255.255.255',
+    '198.20.0.1',
+    '192.0.3.1',
+    '101::1',
+    '2606:2800:220:1:248:1893:25c8:1946',
+    '2001:4860:4860::8888',
+    '::ffff:93.184.216.34',
+  ])('should let the public address %s pass', (address) => {
+    expect(blockedAddress(address)).toBeNull()
+  })
 
   it('should refuse what is not an address at all', () => {
     expect(blockedAddress('localhost')).toBe('not an IP address')
@@ -135,7 +149,10 @@ describe('blockedAddress, given an IPv6 form that wraps an IPv4 address', () => 
 describe('checkTarget', () => {
   it('should let a public literal such as 93.184.216.34 pass without a DNS lookup', async () => {
     expect(await checkTarget('https://93.184.216.34/hook', { ...GUARDED, resolve: noDns })).toEqual({ kind: 'allowed', address: null })
-    expect(await checkTarget('http://[2606:2800:220:1:248:1893:25c8:1946]:8443/h', { ...GUARDED, resolve: noDns })).toEqual({ kind: 'allowed', address: null })
+    expect(await checkTarget('http://[2606:2800:220:1:248:1893:25c8:1946]:8443/h', { ...GUARDED, resolve: noDns })).toEqual({
+      kind: 'allowed',
+      address: null,
+    })
   })
 
   it.each([
@@ -165,15 +182,25 @@ describe('checkTarget', () => {
   })
 
   it('should refuse a hostname that resolves to 127.0.0.1 (localhost, through the system resolver)', async () => {
-    expect(await checkTarget('http://localhost:3000/hook', GUARDED)).toEqual({ kind: 'refused', reason: 'localhost resolves to a loopback address' })
+    expect(await checkTarget('http://localhost:3000/hook', GUARDED)).toEqual({
+      kind: 'refused',
+      reason: 'localhost resolves to a loopback address',
+    })
   })
 
   it('should refuse a name when ANY of its addresses is private, and not reveal the address', async () => {
-    const resolve = fixed({ 'mixed.example': ['93.184.216.34', '10.0.0.7'], 'mapped.example': ['::ffff:169.254.169.254'], 'public.example': ['93.184.216.34', '2606:2800:220:1::1'] })
+    const resolve = fixed({
+      'mixed.example': ['93.184.216.34', '10.0.0.7'],
+      'mapped.example': ['::ffff:169.254.169.254'],
+      'public.example': ['93.184.216.34', '2606:2800:220:1::1'],
+    })
     const mixed = await checkTarget('https://mixed.example/h', { ...GUARDED, resolve })
     expect(mixed).toEqual({ kind: 'refused', reason: 'mixed.example resolves to a private (RFC 1918) address' })
     expect(JSON.stringify(mixed)).not.toContain('10.0.0.7')
-    expect(await checkTarget('https://mapped.example/h', { ...GUARDED, resolve })).toEqual({ kind: 'refused', reason: 'mapped.example resolves to a link-local address' })
+    expect(await checkTarget('https://mapped.example/h', { ...GUARDED, resolve })).toEqual({
+      kind: 'refused',
+      reason: 'mapped.example resolves to a link-local address',
+    })
     expect(await checkTarget('https://public.example/h', { ...GUARDED, resolve })).toEqual({ kind: 'allowed', address: '93.184.216.34' })
   })
 
@@ -183,12 +210,20 @@ describe('checkTarget', () => {
       kind: 'refused',
       reason: 'nat64-private.example resolves to a NAT64-wrapped private (RFC 1918) address',
     })
-    expect(await checkTarget('https://nat64-public.example/h', { ...GUARDED, resolve })).toEqual({ kind: 'allowed', address: '64:ff9b::5db8:d822' })
+    expect(await checkTarget('https://nat64-public.example/h', { ...GUARDED, resolve })).toEqual({
+      kind: 'allowed',
+      address: '64:ff9b::5db8:d822',
+    })
   })
 
   it('should answer unresolved (not refused, not allowed) when DNS fails or does not answer in time', async () => {
-    expect(await checkTarget('https://nowhere.example/h', { ...GUARDED, resolve: fixed({}) })).toEqual({ kind: 'unresolved', reason: 'DNS lookup of nowhere.example failed: ENOTFOUND' })
-    expect(await checkTarget('https://empty.example/h', { ...GUARDED, resolve: fixed({ 'empty.example': [] }) })).toMatchObject({ kind: 'unresolved' })
+    expect(await checkTarget('https://nowhere.example/h', { ...GUARDED, resolve: fixed({}) })).toEqual({
+      kind: 'unresolved',
+      reason: 'DNS lookup of nowhere.example failed: ENOTFOUND',
+    })
+    expect(await checkTarget('https://empty.example/h', { ...GUARDED, resolve: fixed({ 'empty.example': [] }) })).toMatchObject({
+      kind: 'unresolved',
+    })
     const started = Date.now()
     const hung = await checkTarget('https://slow.example/h', { allowPrivate: false, timeoutMs: 100, resolve: () => new Promise(() => {}) })
     expect(hung).toEqual({ kind: 'unresolved', reason: 'DNS lookup of slow.example failed: no answer within 100 ms' })
@@ -196,7 +231,14 @@ describe('checkTarget', () => {
   })
 
   it('should allow every target, without resolving anything, when private targets are allowed', async () => {
-    for (const url of ['http://127.0.0.1:1/h', 'http://[::ffff:127.0.0.1]/', 'http://[64:ff9b::127.0.0.1]/', 'http://[2002:7f00:1::]/', 'http://localhost/', 'http://169.254.169.254/']) {
+    for (const url of [
+      'http://127.0.0.1:1/h',
+      'http://[::ffff:127.0.0.1]/',
+      'http://[64:ff9b::127.0.0.1]/',
+      'http://[2002:7f00:1::]/',
+      'http://localhost/',
+      'http://169.254.169.254/',
+    ]) {
       expect(await checkTarget(url, { allowPrivate: true, timeoutMs: 1000, resolve: noDns })).toEqual({ kind: 'allowed', address: null })
     }
   })

@@ -20,7 +20,8 @@ async function setup(env: Record<string, string> = {}) {
     expect(created.status).toBe(201)
     return { id: created.json.id as string, secret: created.json.secret as string }
   }
-  const status = (id: string) => (ctx.deps.db.$client.query('SELECT status FROM webhooks WHERE id = ?').get(id) as { status: string }).status
+  const status = (id: string) =>
+    (ctx.deps.db.$client.query('SELECT status FROM webhooks WHERE id = ?').get(id) as { status: string }).status
   return { ctx, first, second, partner, call, subscribe, status }
 }
 
@@ -56,11 +57,19 @@ describe('a webhook whose URL changed while the dispatcher runs', () => {
         aggregateId: id,
         version: 0,
         timestamp: expect.any(Number),
-        data: { type: 'WebhookVerification', webhookId: id, url: s.second.url, challenge: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/), timestamp: expect.any(String) },
+        data: {
+          type: 'WebhookVerification',
+          webhookId: id,
+          url: s.second.url,
+          challenge: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/),
+          timestamp: expect.any(String),
+        },
       },
     })
     const log = (await s.call('GET', `/webhooks/${id}/deliveries`)).json.deliveries
-    expect(log).toEqual([expect.objectContaining({ position: 0, attempt: 1, state: 'delivered', statusCode: 200, messageId: request.json.id })])
+    expect(log).toEqual([
+      expect.objectContaining({ position: 0, attempt: 1, state: 'delivered', statusCode: 200, messageId: request.json.id }),
+    ])
     expect((await s.call('GET', `/webhooks/${id}`)).json).toMatchObject({ status: 'active', url: s.second.url })
   })
 
@@ -124,14 +133,19 @@ describe('a webhook whose URL changed while the dispatcher runs', () => {
     const { userId } = await s.ctx.user()
     s.ctx.deps.webhooks.start()
     await s.call('PATCH', `/webhooks/${id}`, { url: s.second.url })
-    for (let i = 0; i < 3; i++) expect((await s.call('POST', `/users/${userId}/AddPhysicalKey`, { orgId: s.partner.orgId })).status).toBe(200)
+    for (let i = 0; i < 3; i++)
+      expect((await s.call('POST', `/users/${userId}/AddPhysicalKey`, { orgId: s.partner.orgId })).status).toBe(200)
     await waitFor(() => events(s.second).length === 3 && challenges(s.second).length === 1, 5000, 'three events and the challenge')
     expect(events(s.second).map((r) => [r.json['detail-type'], r.json.detail.data.number])).toEqual([
       ['PhysicalKeyAdded', 1],
       ['PhysicalKeyAdded', 2],
       ['PhysicalKeyAdded', 3],
     ])
-    await waitFor(() => (s.ctx.deps.db.$client.query('SELECT checkpoint AS c FROM webhooks WHERE id = ?').get(id) as { c: number }).c === s.ctx.deps.webhooks.feed.head(s.partner.orgId))
+    await waitFor(
+      () =>
+        (s.ctx.deps.db.$client.query('SELECT checkpoint AS c FROM webhooks WHERE id = ?').get(id) as { c: number }).c ===
+        s.ctx.deps.webhooks.feed.head(s.partner.orgId),
+    )
     expect(s.status(id)).toBe('active')
   })
 

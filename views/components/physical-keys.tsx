@@ -66,7 +66,15 @@ export type PagerProps = { shown: number; total: number; nextPage: string | null
 
 function SwapLink({ url, primary, label }: { url: string; primary?: boolean; label: string }): JSX.Element {
   return (
-    <a class={primary ? 'button secondary' : undefined} href={url} hx-get={url} hx-target="#keys" hx-swap="outerHTML" hx-push-url="true" safe>
+    <a
+      class={primary ? 'button secondary' : undefined}
+      href={url}
+      hx-get={url}
+      hx-target="#keys"
+      hx-swap="outerHTML"
+      hx-push-url="true"
+      safe
+    >
       {label}
     </a>
   )

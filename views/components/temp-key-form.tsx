@@ -169,7 +169,9 @@ function ScheduleFields({ values, errors }: { values: TempKeyFormValues; errors:
           ))}
         </datalist>
         <FieldError id="err-scheduleTimezone" error={errors.scheduleTimezone} />
-        <p class="hint muted">Tick the days and set the times of each window; leave a row empty to skip it. An “until” before “from” runs overnight.</p>
+        <p class="hint muted">
+          Tick the days and set the times of each window; leave a row empty to skip it. An “until” before “from” runs overnight.
+        </p>
         {windowRows(values.windows).map((window, row) => (
           <WindowRow row={row} window={window} error={errors[`windows.${row}`]} />
         ))}
@@ -234,12 +236,17 @@ export function TempKeyForm(props: {
           <input type="radio" name="accessMode" value="public" checked={values.accessMode === 'public'} /> Anyone with the link
         </label>
         <label class="choice">
-          <input type="radio" name="accessMode" value="user-whitelist" checked={values.accessMode === 'user-whitelist'} /> Only the
-          people listed below (they sign in)
+          <input type="radio" name="accessMode" value="user-whitelist" checked={values.accessMode === 'user-whitelist'} /> Only the people
+          listed below (they sign in)
         </label>
         <FieldError id="err-accessMode" error={errors.accessMode} />
       </fieldset>
-      <Field name="allowedEmails" label="Allowed people (e-mail addresses)" errors={errors} hint="One per line; only for “only the people listed”.">
+      <Field
+        name="allowedEmails"
+        label="Allowed people (e-mail addresses)"
+        errors={errors}
+        hint="One per line; only for “only the people listed”."
+      >
         <textarea
           id="f-allowedEmails"
           name="allowedEmails"

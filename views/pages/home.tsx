@@ -14,8 +14,8 @@ function Welcome(): JSX.Element {
     <section class="card">
       <h1>spkey</h1>
       <p>
-        spkey opens smart locks for the people allowed to: owners manage their locks and hand out temporary keys,
-        organisations hand out physical keys and cards, and guests open a door from a shared link.
+        spkey opens smart locks for the people allowed to: owners manage their locks and hand out temporary keys, organisations hand out
+        physical keys and cards, and guests open a door from a shared link.
       </p>
       <p>
         <a href={LOGIN_PATH} class="button">

@@ -35,7 +35,6 @@ export type LockTempKeysView = LockRef & {
   notice: string | null
 }
 
-
 function KeyItem({ lockId, item }: { lockId: number; item: OwnerKeyView }): JSX.Element {
   const base = `${tempKeysPath(lockId)}/${item.uuid}`
   return (
@@ -190,7 +189,13 @@ export function LockTempKeysPage(view: LockTempKeysView): JSX.Element {
       <KeysPage {...view} />
       <section class="card" aria-labelledby="create-title">
         <h2 id="create-title">Create a temporary key</h2>
-        <TempKeyForm action={action} csrfToken={view.csrfToken} values={view.form.values} errors={view.form.errors} submitLabel="Create key" />
+        <TempKeyForm
+          action={action}
+          csrfToken={view.csrfToken}
+          values={view.form.values}
+          errors={view.form.errors}
+          submitLabel="Create key"
+        />
       </section>
       <script src="/public/temp-keys.js" defer></script>
     </Layout>

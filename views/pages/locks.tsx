@@ -2,7 +2,6 @@
 import { Layout } from '../layout'
 import { lockPath } from '../paths'
 
-
 export type LockListItem = { lockId: number; uuid: string; serialNumber: string | null; keysCount: number; residentCount: number }
 
 export type LocksView = { csrfToken: string; signedInAs: string; locks: LockListItem[] }

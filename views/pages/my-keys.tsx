@@ -3,7 +3,6 @@ import { KeyDate, type KeyView, Pager, type PagerProps, SearchBox } from '../com
 import { Layout } from '../layout'
 import { MY_KEYS_PATH, orgKeysPath } from '../paths'
 
-
 // One page of the keys; nextPage / firstPage: links to the following and the first page (null when there is none).
 export type MyKeysTableView = { q: string; keys: KeyView[]; total: number } & Pick<PagerProps, 'nextPage' | 'firstPage'>
 

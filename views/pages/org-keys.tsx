@@ -8,7 +8,6 @@ import { orgKeysPath, orgKeysUrl } from '../paths'
 export type OrgRef = { orgId: string; name: string }
 export type Notice = { kind: 'ok' | 'bad'; text: string }
 
-
 // Page URL with only the parameters that carry a value.
 
 export const keyRowId = (number: number) => `key-${number}`
@@ -218,9 +217,7 @@ export function AddKeyForm({ org, csrfToken, email, note, errors, notice }: AddK
       ) : (
         ''
       )}
-      <p class="muted small">
-        The key gets the next free number for this user; numbers are never reused.
-      </p>
+      <p class="muted small">The key gets the next free number for this user; numbers are never reused.</p>
       <button type="submit">Add key</button>
     </form>
   )

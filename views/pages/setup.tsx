@@ -4,7 +4,13 @@ import { Layout } from '../layout'
 
 export type SetupField = 'email' | 'password' | 'passwordAgain'
 
-export type SetupView = { csrfToken: string; action: string; email: string; errors: Partial<Record<SetupField, string>>; minPasswordLength: number }
+export type SetupView = {
+  csrfToken: string
+  action: string
+  email: string
+  errors: Partial<Record<SetupField, string>>
+  minPasswordLength: number
+}
 
 function FieldError({ id, message }: { id: string; message: string | undefined }): JSX.Element {
   return message ? (

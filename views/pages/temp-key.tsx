@@ -6,10 +6,7 @@ import { StatusBadge } from '../components/temp-key-status'
 import { Layout } from '../layout'
 import { openPath } from '../paths'
 
-export type GuestResult =
-  | { kind: 'opened' }
-  | { kind: 'offline' }
-  | { kind: 'refused'; message: string; reference: string | null }
+export type GuestResult = { kind: 'opened' } | { kind: 'offline' } | { kind: 'refused'; message: string; reference: string | null }
 
 export type GuestKeyView = {
   uuid: string
@@ -31,7 +28,6 @@ export type GuestKeyView = {
   onceToken: string
   result: GuestResult | null
 }
-
 
 function Result({ result }: { result: GuestResult | null }): JSX.Element {
   if (!result) return ''
@@ -66,7 +62,15 @@ function Result({ result }: { result: GuestResult | null }): JSX.Element {
 function OpenForm({ uuid, csrfToken, onceToken }: Pick<GuestKeyView, 'uuid' | 'csrfToken' | 'onceToken'>): JSX.Element {
   const action = openPath(uuid)
   return (
-    <form method="post" action={action} hx-post={action} hx-target="#temp-key" hx-swap="innerHTML" hx-disabled-elt="find button" class="open-form">
+    <form
+      method="post"
+      action={action}
+      hx-post={action}
+      hx-target="#temp-key"
+      hx-swap="innerHTML"
+      hx-disabled-elt="find button"
+      class="open-form"
+    >
       <input type="hidden" name="_csrf" value={csrfToken} />
       <input type="hidden" name="_once" value={onceToken} />
       <button type="submit" class="big open-button">

@@ -42,7 +42,6 @@ export type WebhooksPageView = {
   notice: string | null
 }
 
-
 const TIME = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' })
 
 function When({ at }: { at: number }): JSX.Element {

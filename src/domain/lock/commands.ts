@@ -40,10 +40,7 @@ export type FinishBulkAddKeys = Command<
 >
 export type AddResident = Command<'AddResident', { userId: string; email: string; name: string }>
 export type RemoveResident = Command<'RemoveResident', { userId: string; email: string }>
-export type ConfigureLockDriver = Command<
-  'ConfigureLockDriver',
-  { driver: 'simulated' | 'http' | 'mqtt' | null; bridgeUrl: string | null }
->
+export type ConfigureLockDriver = Command<'ConfigureLockDriver', { driver: 'simulated' | 'http' | 'mqtt' | null; bridgeUrl: string | null }>
 
 export type CreateTempKey = Command<
   'CreateTempKey',
@@ -67,10 +64,7 @@ export type UseTempKey = Command<
   'UseTempKey',
   { tempKeyUuid: string; userId: string | null; open: { requestId: string | null; reason: string | null } | null }
 >
-export type RefuseTempKeyOpen = Command<
-  'RefuseTempKeyOpen',
-  { tempKeyUuid: string; reason: RefusalReason; userId: string | null }
->
+export type RefuseTempKeyOpen = Command<'RefuseTempKeyOpen', { tempKeyUuid: string; reason: RefusalReason; userId: string | null }>
 
 export type LockCommand =
   | CreateLock

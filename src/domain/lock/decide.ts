@@ -70,7 +70,8 @@ type Validated = Pick<TempKeyState, 'accessMode' | 'allowedUserIds' | 'validFrom
 function scheduleIssues(schedule: Schedule | null): FieldIssue[] {
   if (schedule === null) return []
   const issues: FieldIssue[] = []
-  if (!isValidTimezone(schedule.timezone)) issues.push({ field: 'schedule.timezone', message: 'must be an IANA time zone such as Europe/Athens' })
+  if (!isValidTimezone(schedule.timezone))
+    issues.push({ field: 'schedule.timezone', message: 'must be an IANA time zone such as Europe/Athens' })
   if (schedule.weekly.length === 0) issues.push({ field: 'schedule.weekly', message: 'needs at least one window' })
   schedule.weekly.forEach((window, i) => {
     if (window.days.length === 0) issues.push({ field: `schedule.weekly[${i}].days`, message: 'needs at least one day' })
@@ -95,7 +96,8 @@ function createLock(command: CreateLock, state: LockState): LockEvent[] {
   if (state.status === 'active') return []
   const { lockId, index, uuid, serialNumber, vendorName, ownerId, orgId, keys } = command.data
   const duplicate = keys.findIndex((key, i) => keys.findIndex((other) => other.uuid === key.uuid) !== i)
-  if (duplicate >= 0) throw new Invalid('Initial keys must have distinct UUIDs', [{ field: `keys[${duplicate}].uuid`, message: 'duplicate key UUID' }])
+  if (duplicate >= 0)
+    throw new Invalid('Initial keys must have distinct UUIDs', [{ field: `keys[${duplicate}].uuid`, message: 'duplicate key UUID' }])
   const now = command.metadata.now
   const base = { lockId, uuid, timestamp: iso(now) }
   const optional = {
@@ -155,7 +157,9 @@ function startBulkAddKeys(command: StartBulkAddKeys, state: LockState): LockEven
   const { instanceId, keys } = command.data
   const duplicate = keys.findIndex((key, i) => keys.findIndex((other) => other.keyUuid === key.keyUuid) !== i)
   if (duplicate >= 0) {
-    throw new Invalid('Each key may appear once: duplicate keyUuid', [{ field: `keys[${duplicate}].keyUuid`, message: 'duplicate keyUuid' }])
+    throw new Invalid('Each key may appear once: duplicate keyUuid', [
+      { field: `keys[${duplicate}].keyUuid`, message: 'duplicate keyUuid' },
+    ])
   }
   const listed = keys.map(({ keyUuid, keyIndexNumber, userId }) => ({
     keyUuid,

@@ -71,10 +71,7 @@ export type TempKeyChanges = {
 export type TempKeyUpdated = Event<'TempKeyUpdated', TempKeyRef & { changes: TempKeyChanges; updatedBy: string }>
 export type TempKeyDeleted = Event<'TempKeyDeleted', TempKeyRef & { deletedBy: string }>
 export type TempKeyUsed = Event<'TempKeyUsed', TempKeyRef & { userId?: string; usedCount: number }>
-export type TempKeyOpenRefused = Event<
-  'TempKeyOpenRefused',
-  TempKeyRef & { reason: RefusalReason; userId?: string }
->
+export type TempKeyOpenRefused = Event<'TempKeyOpenRefused', TempKeyRef & { reason: RefusalReason; userId?: string }>
 
 export type RefusalReason = 'not-yet-valid' | 'expired' | 'used-up' | 'deleted' | 'not-allowed' | 'sign-in-required'
 

@@ -26,7 +26,10 @@ export function evolveLock(state: LockState, event: LockEvent): LockState {
     case 'KeyAdded':
       return {
         ...state,
-        keys: { ...state.keys, [event.data.keyUuid]: { indexNumber: event.data.keyIndexNumber ?? null, userId: event.data.userId ?? null } },
+        keys: {
+          ...state.keys,
+          [event.data.keyUuid]: { indexNumber: event.data.keyIndexNumber ?? null, userId: event.data.userId ?? null },
+        },
       }
     case 'KeyRemoved': {
       const { [event.data.keyUuid]: _removed, ...keys } = state.keys
@@ -59,7 +62,17 @@ export function evolveTempKey(key: TempKeyState | null, event: LockEvent): TempK
   switch (event.type) {
     case 'TempKeyCreated': {
       const { tempKeyUuid, accessMode, allowedUserIds, validFrom, validUntil, maxUses, schedule } = event.data
-      return { uuid: tempKeyUuid, accessMode, allowedUserIds, validFrom, validUntil, maxUses, usedCount: 0, schedule: schedule ?? null, deleted: false }
+      return {
+        uuid: tempKeyUuid,
+        accessMode,
+        allowedUserIds,
+        validFrom,
+        validUntil,
+        maxUses,
+        usedCount: 0,
+        schedule: schedule ?? null,
+        deleted: false,
+      }
     }
     case 'TempKeyUpdated': {
       if (!key) return key

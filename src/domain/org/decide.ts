@@ -37,10 +37,7 @@ function issueApiKey(command: IssueApiKey, state: OrgState): OrgEvent[] {
   const revoked: OrgEvent[] = current
     ? [{ type: 'ApiKeyRevoked', data: { orgId: org.orgId, keyHash: current.keyHash, revokedAt: iso(now) } }]
     : []
-  return [
-    ...revoked,
-    { type: 'ApiKeyIssued', data: { orgId: org.orgId, keyHash, prefix, createdAt: iso(now), createdBy, expiresAt } },
-  ]
+  return [...revoked, { type: 'ApiKeyIssued', data: { orgId: org.orgId, keyHash, prefix, createdAt: iso(now), createdBy, expiresAt } }]
 }
 
 function addMember(command: AddOrgMember, state: OrgState): OrgEvent[] {

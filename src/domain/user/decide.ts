@@ -132,8 +132,7 @@ export const physicalKeyEntities: Entities<UserCommand, UserEvent, PhysicalKeySt
   kind: 'physical-key',
   streamPrefix: 'user-',
   ofCommand: (command) => (command.type === 'RemovePhysicalKey' ? String(command.data.number) : null),
-  ofEvent: (event) =>
-    event.type === 'PhysicalKeyAdded' || event.type === 'PhysicalKeyRemoved' ? String(event.data.number) : null,
+  ofEvent: (event) => (event.type === 'PhysicalKeyAdded' || event.type === 'PhysicalKeyRemoved' ? String(event.data.number) : null),
   evolve: evolvePhysicalKey,
 }
 

@@ -38,41 +38,43 @@ export function createHttpDriver(options: HttpDriverOptions): LockDriver {
     return { kind: 'answer', result: readAnswer(parseJson(text)) }
   }
 
-  const run = (op: Op) => async (lock: DriverLock, ctx: DriverContext): Promise<DriverResult> => {
-    if (!lock.bridgeUrl) return failure('no bridge URL is configured for this lock')
-    const body = JSON.stringify({
-      id: crypto.randomUUID(),
-      op,
-      lockId: lock.lockId,
-      lockUuid: lock.uuid,
-      context: ctx,
-      sentAt: new Date().toISOString(),
-    })
-    const timestamp = Math.floor(Date.now() / 1000)
-    // One deadline for both attempts: the caller waits at most timeoutMs, whatever happens.
-    const signal = AbortSignal.timeout(timeoutMs)
-    const init: RequestInit = {
-      method: 'POST',
-      body,
-      redirect: 'manual',
-      signal,
-      headers: {
-        'content-type': 'application/json',
-        [TIMESTAMP_HEADER]: String(timestamp),
-        [SIGNATURE_HEADER]: signBridgeCommand(options.secret, timestamp, body),
-      },
+  const run =
+    (op: Op) =>
+    async (lock: DriverLock, ctx: DriverContext): Promise<DriverResult> => {
+      if (!lock.bridgeUrl) return failure('no bridge URL is configured for this lock')
+      const body = JSON.stringify({
+        id: crypto.randomUUID(),
+        op,
+        lockId: lock.lockId,
+        lockUuid: lock.uuid,
+        context: ctx,
+        sentAt: new Date().toISOString(),
+      })
+      const timestamp = Math.floor(Date.now() / 1000)
+      // One deadline for both attempts: the caller waits at most timeoutMs, whatever happens.
+      const signal = AbortSignal.timeout(timeoutMs)
+      const init: RequestInit = {
+        method: 'POST',
+        body,
+        redirect: 'manual',
+        signal,
+        headers: {
+          'content-type': 'application/json',
+          [TIMESTAMP_HEADER]: String(timestamp),
+          [SIGNATURE_HEADER]: signBridgeCommand(options.secret, timestamp, body),
+        },
+      }
+      const url = lock.bridgeUrl
+      const attempts = async (): Promise<DriverResult> => {
+        const first = await attempt(url, init, signal)
+        if (first.kind === 'answer') return first.result
+        // Retried once, byte for byte (same command id), so a bridge that did act on the lost request can dedupe.
+        const second = await attempt(url, init, signal)
+        if (second.kind === 'answer') return second.result
+        return failure(`bridge unreachable: ${second.message}`)
+      }
+      return Promise.race([attempts(), deadline(signal)])
     }
-    const url = lock.bridgeUrl
-    const attempts = async (): Promise<DriverResult> => {
-      const first = await attempt(url, init, signal)
-      if (first.kind === 'answer') return first.result
-      // Retried once, byte for byte (same command id), so a bridge that did act on the lost request can dedupe.
-      const second = await attempt(url, init, signal)
-      if (second.kind === 'answer') return second.result
-      return failure(`bridge unreachable: ${second.message}`)
-    }
-    return Promise.race([attempts(), deadline(signal)])
-  }
 
   return { name: 'http', open: run('open'), addKey: run('addKey'), removeKey: run('removeKey'), writeKey: run('writeKey') }
 }

@@ -102,35 +102,37 @@ export function createMqttDriver(options: MqttDriverOptions): LockDriver {
     return created
   }
 
-  const run = (op: Op) => (lock: DriverLock, ctx: DriverContext): Promise<DriverResult> => {
-    if (isClosed) return Promise.resolve(failure('driver closed'))
-    if (!isTopicLevel(lock.uuid)) return Promise.resolve(failure('lock uuid cannot be used as an MQTT topic level'))
-    const correlationId = crypto.randomUUID()
-    return new Promise<DriverResult>((resolve) => {
-      let isSettled = false
-      const settle = (result: DriverResult) => {
-        if (isSettled) return
-        isSettled = true
-        clearTimeout(timer)
-        pending.delete(correlationId)
-        resolve(result)
-      }
-      const timer = setTimeout(() => settle(failure(TIMEOUT)), timeoutMs)
-      pending.set(correlationId, { lockUuid: lock.uuid, settle })
-      const sentAt = new Date().toISOString()
-      const payload = JSON.stringify({ correlationId, op, lockId: lock.lockId, lockUuid: lock.uuid, context: ctx, sentAt })
-      broker()
-        .then((connection) => ready.promise.then(() => connection))
-        .then((connection) => {
-          // Never publish for a caller who was already told "timeout" or "failure".
+  const run =
+    (op: Op) =>
+    (lock: DriverLock, ctx: DriverContext): Promise<DriverResult> => {
+      if (isClosed) return Promise.resolve(failure('driver closed'))
+      if (!isTopicLevel(lock.uuid)) return Promise.resolve(failure('lock uuid cannot be used as an MQTT topic level'))
+      const correlationId = crypto.randomUUID()
+      return new Promise<DriverResult>((resolve) => {
+        let isSettled = false
+        const settle = (result: DriverResult) => {
           if (isSettled) return
-          // The broker drops the command if no device takes it before the caller stops waiting.
-          const properties = { messageExpiryInterval: Math.max(1, Math.ceil(timeoutMs / 1000)) }
-          return connection.publishAsync(`${prefix}/locks/${lock.uuid}/command`, payload, { qos: 1, properties })
-        })
-        .catch((error: unknown) => settle(failure(`publish failed: ${error instanceof Error ? error.message : String(error)}`)))
-    })
-  }
+          isSettled = true
+          clearTimeout(timer)
+          pending.delete(correlationId)
+          resolve(result)
+        }
+        const timer = setTimeout(() => settle(failure(TIMEOUT)), timeoutMs)
+        pending.set(correlationId, { lockUuid: lock.uuid, settle })
+        const sentAt = new Date().toISOString()
+        const payload = JSON.stringify({ correlationId, op, lockId: lock.lockId, lockUuid: lock.uuid, context: ctx, sentAt })
+        broker()
+          .then((connection) => ready.promise.then(() => connection))
+          .then((connection) => {
+            // Never publish for a caller who was already told "timeout" or "failure".
+            if (isSettled) return
+            // The broker drops the command if no device takes it before the caller stops waiting.
+            const properties = { messageExpiryInterval: Math.max(1, Math.ceil(timeoutMs / 1000)) }
+            return connection.publishAsync(`${prefix}/locks/${lock.uuid}/command`, payload, { qos: 1, properties })
+          })
+          .catch((error: unknown) => settle(failure(`publish failed: ${error instanceof Error ? error.message : String(error)}`)))
+      })
+    }
 
   return {
     name: 'mqtt',

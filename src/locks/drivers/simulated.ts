@@ -33,19 +33,21 @@ export function createSimulatedDriver(options: SimulatedDriverOptions = {}): Sim
   let openedTotal = 0
 
   // A delay past the timeout behaves like a real adapter: the caller hears "timeout" at the deadline.
-  const run = (op: DriverOp) => async (lock: DriverLock, ctx: DriverContext): Promise<DriverResult> => {
-    const timedOut = delayMs >= timeoutMs
-    const result = timedOut ? failure(TIMEOUT) : answer(modes.get(lock.lockId) ?? globalMode)
-    calls.push({ op, lockId: lock.lockId, ctx, at: Date.now(), status: result.status })
-    if (calls.length > RECENT_CALLS) calls.shift()
-    if (op === 'open' && result.status === 'ok') {
-      opened.set(lock.lockId, (opened.get(lock.lockId) ?? 0) + 1)
-      openedTotal++
+  const run =
+    (op: DriverOp) =>
+    async (lock: DriverLock, ctx: DriverContext): Promise<DriverResult> => {
+      const timedOut = delayMs >= timeoutMs
+      const result = timedOut ? failure(TIMEOUT) : answer(modes.get(lock.lockId) ?? globalMode)
+      calls.push({ op, lockId: lock.lockId, ctx, at: Date.now(), status: result.status })
+      if (calls.length > RECENT_CALLS) calls.shift()
+      if (op === 'open' && result.status === 'ok') {
+        opened.set(lock.lockId, (opened.get(lock.lockId) ?? 0) + 1)
+        openedTotal++
+      }
+      const wait = Math.min(delayMs, timeoutMs)
+      if (wait > 0) await Bun.sleep(wait)
+      return result
     }
-    const wait = Math.min(delayMs, timeoutMs)
-    if (wait > 0) await Bun.sleep(wait)
-    return result
-  }
 
   return {
     name: 'simulated',

@@ -19,13 +19,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // Set by a successful plain-form open, read (and cleared) by the next page view: "Door opened" shows once.
 export const OPENED_COOKIE = 'spkey_opened'
 
-
 export const findKey = (deps: Deps, uuid: string): TempKeyRow | undefined =>
   UUID.test(uuid) ? findTempKey(deps.db, normaliseKeyUuid(uuid)) : undefined
 
 export const lockLabel = (lock: Pick<Lock, 'lockId' | 'vendorName'> | undefined, lockId: number) =>
   lock?.vendorName ? `Lock ${lockId} · ${lock.vendorName}` : `Lock ${lockId}`
-
 
 const DAY_NAMES: Record<string, string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' }
 

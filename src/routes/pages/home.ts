@@ -8,11 +8,15 @@ import { signedIn, staffOrgsOf } from './common'
 import { html, pagePlugin } from './support'
 
 export const homePages = (deps: Deps) =>
-  new Elysia({ name: 'pages.home', detail: { hide: true } })
-    .use(pagePlugin(deps))
-    .get(HOME_PATH, async ({ sessionUserId, csrfToken }) => {
-      const me = signedIn(deps, sessionUserId)
-      if (!me) return html(await HomePage({ signedIn: false, csrfToken }))
-      const view = { signedIn: true as const, csrfToken, signedInAs: me.email ?? me.userId, lockCount: countOwnedLocks(deps.db, me.userId), staffOrgs: staffOrgsOf(deps, me.userId) }
-      return html(await HomePage(view))
-    })
+  new Elysia({ name: 'pages.home', detail: { hide: true } }).use(pagePlugin(deps)).get(HOME_PATH, async ({ sessionUserId, csrfToken }) => {
+    const me = signedIn(deps, sessionUserId)
+    if (!me) return html(await HomePage({ signedIn: false, csrfToken }))
+    const view = {
+      signedIn: true as const,
+      csrfToken,
+      signedInAs: me.email ?? me.userId,
+      lockCount: countOwnedLocks(deps.db, me.userId),
+      staffOrgs: staffOrgsOf(deps, me.userId),
+    }
+    return html(await HomePage(view))
+  })

@@ -13,12 +13,7 @@ import { createTempKey, deleteTempKey, pageLiveTempKeys, tempKeyFacts, type Temp
 import { findLock, findTempKey } from '../../projections/locks'
 import { staffOrgIds } from '../../projections/orgs'
 import { emptyForm, type FormErrors, type TempKeyFormValues } from '../../../views/components/temp-key-form'
-import {
-  DeleteTempKeyPage,
-  EditTempKeyPage,
-  LockTempKeysPage,
-  type OwnerKeyView,
-} from '../../../views/pages/lock-temp-keys'
+import { DeleteTempKeyPage, EditTempKeyPage, LockTempKeysPage, type OwnerKeyView } from '../../../views/pages/lock-temp-keys'
 import { requestInfo } from '../../request-context'
 import { tempKeyCursor } from '../cursor'
 import { csrfFor, html, pagePlugin, redirect, verifyCsrf } from './support'
@@ -97,7 +92,8 @@ export async function ownerPageResponse(
   const after = cursor === undefined ? null : tempKeyCursor.decode(cursor)
   const page = pageLiveTempKeys(deps, lockId, { after, limit: OWNER_PAGE_SIZE, status: null, now: deps.clock.now(), newestFirst: true })
   // Whitelisted people by the e-mails typed on this page (kept on the key's row), else by id.
-  const whitelistOf = (item: TempKeyItem) => whitelistLabels(findTempKey(deps.db, item.uuid) ?? { enteredEmails: null }, item.allowedUserIds)
+  const whitelistOf = (item: TempKeyItem) =>
+    whitelistLabels(findTempKey(deps.db, item.uuid) ?? { enteredEmails: null }, item.allowedUserIds)
   const notice = new URL(request.url).searchParams.get('done')
   const view = {
     lockId,
@@ -125,7 +121,10 @@ export const lockTempKeyPages = (deps: Deps) => {
     const ref = { lockId, lockLabel: lockLabel(lock, lockId), lockUuid: lock.uuid }
     return { lock, caller, row, ref, facts: tempKeyFacts(row, deps.clock.now()) }
   }
-  const metadataOf = (request: Request, caller: Authenticated) => ({ requestId: requestInfo(request).requestId, principal: principalName(caller) })
+  const metadataOf = (request: Request, caller: Authenticated) => ({
+    requestId: requestInfo(request).requestId,
+    principal: principalName(caller),
+  })
 
   return new Elysia({ name: 'pages.lock-temp-keys', detail: { hide: true } })
     .use(pagePlugin(deps))
@@ -137,7 +136,8 @@ export const lockTempKeyPages = (deps: Deps) => {
         if (userId === null) return redirect(request, loginUrl(tempKeysPath(params.id)))
         const { caller } = pageManager(deps, userId, params.id)
         const { input, emails, errors, windowRows } = parseKeyForm(body)
-        const refused = (errors: FormErrors) => ownerPageResponse(deps, request, params.id, { form: { values: formValues(body), errors, status: 400 } })
+        const refused = (errors: FormErrors) =>
+          ownerPageResponse(deps, request, params.id, { form: { values: formValues(body), errors, status: 400 } })
         if (hasErrors(errors)) return refused(errors)
         const listed = await listedPeople(deps, input, emails, metadataOf(request, caller))
         const created = await settle(() => createTempKey(deps, caller, params.id, listed.input, listed.metadata))
@@ -168,7 +168,15 @@ export const lockTempKeyPages = (deps: Deps) => {
         const { ref, caller, facts } = managedKey(userId, params.id, params.uuid)
         const { input, emails, errors, windowRows } = parseKeyForm(body)
         const refused = async (errors: FormErrors) => {
-          const view = { ...ref, csrfToken, signedInAs: emailOf(deps, userId), uuid: facts.uuid, values: formValues(body), errors, utc: undefined }
+          const view = {
+            ...ref,
+            csrfToken,
+            signedInAs: emailOf(deps, userId),
+            uuid: facts.uuid,
+            values: formValues(body),
+            errors,
+            utc: undefined,
+          }
           return html(await EditTempKeyPage(view), { status: 400 })
         }
         if (hasErrors(errors)) return refused(errors)

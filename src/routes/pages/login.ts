@@ -63,7 +63,11 @@ const LoginForm = t.Object({
   _csrf: t.Optional(t.String()),
 })
 const LinkQuery = t.Object({ token: t.String({ maxLength: 256 }), next: t.Optional(t.String({ maxLength: 2048 })) })
-const LinkForm = t.Object({ token: t.String({ maxLength: 256 }), next: t.Optional(t.String({ maxLength: 2048 })), _csrf: t.Optional(t.String()) })
+const LinkForm = t.Object({
+  token: t.String({ maxLength: 256 }),
+  next: t.Optional(t.String({ maxLength: 2048 })),
+  _csrf: t.Optional(t.String()),
+})
 const CsrfForm = t.Object({ _csrf: t.Optional(t.String()) })
 
 export const authPages = (deps: Deps) => {

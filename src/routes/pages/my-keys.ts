@@ -11,19 +11,22 @@ import { html, isHtmx, pagePlugin, redirect } from './support'
 const Search = t.Optional(t.String({ maxLength: 500 }))
 
 export const myKeysPages = (deps: Deps) =>
-  new Elysia({ name: 'pages.my-keys', detail: { hide: true } })
-    .use(pagePlugin(deps))
-    .get(
-      MY_KEYS_PATH,
-      async ({ query, request, sessionUserId, csrfToken }) => {
-        const me = signedIn(deps, sessionUserId)
-        if (!me) return redirect(request, loginUrl(here(request)))
-        const q = query.q ?? ''
-        const cursor = query.cursor ?? ''
-        const { nextCursor, ...page } = keysPage(deps, me.userId, null, q, cursor)
-        const table = { q, ...page, nextPage: nextCursor && myKeysUrl({ q, cursor: nextCursor }), firstPage: cursor === '' ? null : myKeysUrl({ q }) }
-        if (isHtmx(request)) return html(await MyKeysTable(table))
-        return html(await MyKeysPage({ ...table, csrfToken, signedInAs: me.email ?? me.userId, staffOrgs: staffOrgsOf(deps, me.userId) }))
-      },
-      { query: t.Object({ q: Search, cursor: t.Optional(Cursor) }) },
-    )
+  new Elysia({ name: 'pages.my-keys', detail: { hide: true } }).use(pagePlugin(deps)).get(
+    MY_KEYS_PATH,
+    async ({ query, request, sessionUserId, csrfToken }) => {
+      const me = signedIn(deps, sessionUserId)
+      if (!me) return redirect(request, loginUrl(here(request)))
+      const q = query.q ?? ''
+      const cursor = query.cursor ?? ''
+      const { nextCursor, ...page } = keysPage(deps, me.userId, null, q, cursor)
+      const table = {
+        q,
+        ...page,
+        nextPage: nextCursor && myKeysUrl({ q, cursor: nextCursor }),
+        firstPage: cursor === '' ? null : myKeysUrl({ q }),
+      }
+      if (isHtmx(request)) return html(await MyKeysTable(table))
+      return html(await MyKeysPage({ ...table, csrfToken, signedInAs: me.email ?? me.userId, staffOrgs: staffOrgsOf(deps, me.userId) }))
+    },
+    { query: t.Object({ q: Search, cursor: t.Optional(Cursor) }) },
+  )

@@ -61,7 +61,11 @@ async function openDesk(deps: Deps, orgId: string, context: DeskContext, next: s
 
 type InventoryOptions = { q?: string; cursor?: string; confirm?: number | null; notice?: Notice | null }
 
-function inventoryView(desk: Desk, user: User, { q = '', cursor = '', confirm = null, notice = null }: InventoryOptions = {}): InventoryView {
+function inventoryView(
+  desk: Desk,
+  user: User,
+  { q = '', cursor = '', confirm = null, notice = null }: InventoryOptions = {},
+): InventoryView {
   const page = keysPage(desk.deps, user.userId, [desk.org.orgId], q, cursor)
   return { org: desk.org, csrfToken: desk.csrfToken, email: user.email ?? '', q, cursor, ...page, confirm, notice }
 }
@@ -176,7 +180,11 @@ export const orgKeysPages = (deps: Deps) =>
           ? email === ''
             ? { kind: 'none' }
             : { kind: 'missing', email }
-          : foundPanel(user, addForm(desk, user, '', {}, added), inventoryView(desk, user, { q: query.q, cursor: query.cursor, confirm: query.confirm, notice: removed }))
+          : foundPanel(
+              user,
+              addForm(desk, user, '', {}, added),
+              inventoryView(desk, user, { q: query.q, cursor: query.cursor, confirm: query.confirm, notice: removed }),
+            )
         if (!isHtmx(context.request)) return deskPage(desk, email, panel)
         const target = context.request.headers.get('hx-target') ?? ''
         return html(await deskFragment(desk, target, panel, user, query.confirm ?? null), { headers: DESK_HEADERS })
@@ -206,7 +214,8 @@ export const orgKeysPages = (deps: Deps) =>
           if (isHtmx(context.request)) return html(await AddKeyForm(form))
           return deskPage(desk, user.email ?? '', foundPanel(user, form, inventoryView(desk, user)), 400)
         }
-        if (!isHtmx(context.request)) return redirect(context.request, orgKeysUrl(desk.org.orgId, { email: user.email, added: result.number }))
+        if (!isHtmx(context.request))
+          return redirect(context.request, orgKeysUrl(desk.org.orgId, { email: user.email, added: result.number }))
         const form = await AddKeyForm(addForm(desk, user, '', {}, { kind: 'ok', text: `Key #${result.number} added.` }))
         return html(form + (await Inventory({ view: inventoryView(desk, user), outOfBand: true })))
       },
@@ -229,6 +238,12 @@ export const orgKeysPages = (deps: Deps) =>
       },
       {
         params: OrgParams,
-        body: t.Object({ email: Email, q: Search, cursor: t.Optional(t.Union([Cursor, t.Literal('')])), number: KeyNumber, _csrf: t.Optional(t.String()) }),
+        body: t.Object({
+          email: Email,
+          q: Search,
+          cursor: t.Optional(t.Union([Cursor, t.Literal('')])),
+          number: KeyNumber,
+          _csrf: t.Optional(t.String()),
+        }),
       },
     )

@@ -66,7 +66,9 @@ export const setupPages = (deps: Deps) => {
         if (Object.keys(errors).length > 0) return html(await page(csrfToken, params.token, body.email, errors), { status: 400 })
         const email = normalizeEmail(body.email)
         if (findUserByEmail(deps.db, email)) {
-          return html(await page(csrfToken, params.token, body.email, { email: 'An account with this e-mail already exists.' }), { status: 409 })
+          return html(await page(csrfToken, params.token, body.email, { email: 'An account with this e-mail already exists.' }), {
+            status: 409,
+          })
         }
         // Spent before anything is made: of two submits, one makes the administrator, the other gets the 404.
         if (!claimSetupToken(deps.db, params.token)) throw new NotFound()

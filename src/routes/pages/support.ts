@@ -18,8 +18,7 @@ export function cookie(deps: Deps, name: string, value: string, maxAgeSeconds: n
   return `${cookieName(deps, name)}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure}`
 }
 
-export const sessionCookie = (deps: Deps, token: string, maxAgeSeconds: number) =>
-  cookie(deps, SESSION_COOKIE, token, maxAgeSeconds)
+export const sessionCookie = (deps: Deps, token: string, maxAgeSeconds: number) => cookie(deps, SESSION_COOKIE, token, maxAgeSeconds)
 
 export const clearSessionCookie = (deps: Deps) => cookie(deps, SESSION_COOKIE, '', 0)
 
@@ -38,7 +37,9 @@ const CSRF_TOKEN = /^([A-Za-z0-9_-]{32})\.([A-Za-z0-9_-]{43})$/
 const sessionOf = (deps: Deps, request: Request) => readCookie(request.headers, cookieName(deps, SESSION_COOKIE))
 
 const signature = (deps: Deps, session: string | null, nonce: string) =>
-  createHmac('sha256', deps.secrets.csrfSecret).update(`${nonce}.${session ?? ''}`).digest('base64url')
+  createHmac('sha256', deps.secrets.csrfSecret)
+    .update(`${nonce}.${session ?? ''}`)
+    .digest('base64url')
 
 function isSignedFor(deps: Deps, token: string, session: string | null): boolean {
   const match = CSRF_TOKEN.exec(token)

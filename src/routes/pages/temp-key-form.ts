@@ -77,7 +77,10 @@ function parseSchedule(body: KeyFormBody, values: TempKeyFormValues): ParsedSche
   const errors: FormErrors = {}
   const windowRows = values.windows.flatMap((w, row) => (isBlankRow(w) ? [] : [row]))
   const filled = windowRows.map((row) => values.windows[row] ?? { days: [], from: '', until: '' })
-  const candidate = { timezone: values.scheduleTimezone.trim(), weekly: filled.map((w) => ({ days: w.days, from: w.from.trim(), until: w.until.trim() })) }
+  const candidate = {
+    timezone: values.scheduleTimezone.trim(),
+    weekly: filled.map((w) => ({ days: w.days, from: w.from.trim(), until: w.until.trim() })),
+  }
   if (!isValidTimezone(candidate.timezone)) errors.scheduleTimezone = 'Enter a time zone such as Europe/Berlin.'
   if (filled.length === 0) errors.windows = 'Add at least one window: tick its days and set its times.'
   for (const issue of Value.Errors(ScheduleSchema, candidate)) {
@@ -220,7 +223,9 @@ export function formChanges(current: TempKeyFacts, input: TempKeyInput) {
     ...(sameMinute(current.validFrom, input.validFrom) ? {} : { validFrom: input.validFrom }),
     ...(sameMinute(current.validUntil, input.validUntil) ? {} : { validUntil: input.validUntil }),
     ...(current.accessMode === input.accessMode ? {} : { accessMode: input.accessMode }),
-    ...(input.accessMode === 'public' || sameIds(current.allowedUserIds, input.allowedUserIds ?? []) ? {} : { allowedUserIds: input.allowedUserIds ?? [] }),
+    ...(input.accessMode === 'public' || sameIds(current.allowedUserIds, input.allowedUserIds ?? [])
+      ? {}
+      : { allowedUserIds: input.allowedUserIds ?? [] }),
     ...(current.maxUses === (input.maxUses ?? null) ? {} : { maxUses: input.maxUses ?? null }),
     ...((current.description ?? '') === (input.description ?? '') ? {} : { description: input.description ?? '' }),
     ...(input.schedule === undefined || scheduleKey(current.schedule) === scheduleKey(input.schedule) ? {} : { schedule: input.schedule }),

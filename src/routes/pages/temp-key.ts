@@ -18,7 +18,11 @@ async function renderGuestPageTemplate(deps: Deps, rawUuid: string, userId: stri
   const view = { ...guestView(deps, row, { userId, csrfToken: CSRF_MARK }, null), onceToken: ONCE_MARK }
   const rendered = await TempKeyPage(view)
   const template = toTemplate(rendered)
-  deps.reads.keepGuestPage(rawUuid, userId, row.lockId, { template, stableUntil: statusStableUntil(row, deps.clock.now()), bytes: rendered.length })
+  deps.reads.keepGuestPage(rawUuid, userId, row.lockId, {
+    template,
+    stableUntil: statusStableUntil(row, deps.clock.now()),
+    bytes: rendered.length,
+  })
   return template
 }
 
@@ -36,7 +40,8 @@ export const tempKeyPages = (deps: Deps) =>
           const view = guestView(deps, openedRow, { userId, csrfToken }, { kind: 'opened' })
           return html(await TempKeyPage(view), { headers: { 'set-cookie': cookie(deps, OPENED_COOKIE, '', 0) } })
         }
-        const template = deps.reads.guestPage(params.uuid, userId, deps.clock.now()) ?? (await renderGuestPageTemplate(deps, params.uuid, userId))
+        const template =
+          deps.reads.guestPage(params.uuid, userId, deps.clock.now()) ?? (await renderGuestPageTemplate(deps, params.uuid, userId))
         if (!template) return html(await TempKeyNotFoundPage(), { status: 404 })
         return html(fillTemplate(template, csrfToken))
       },
@@ -58,7 +63,9 @@ export const tempKeyPages = (deps: Deps) =>
         if (!row) return html(await TempKeyNotFoundPage(), { status: 404 })
         const lock = findLock(deps.db, row.lockId)
         const offline = query.offline === 'true' || query.offline === '1'
-        return html(await TempKeyConfirmationPage({ uuid: row.uuid, lockLabel: lockLabel(lock, row.lockId), lockUuid: row.lockUuid, offline }))
+        return html(
+          await TempKeyConfirmationPage({ uuid: row.uuid, lockLabel: lockLabel(lock, row.lockId), lockUuid: row.lockUuid, offline }),
+        )
       },
       {
         params: t.Object({ uuid: t.String({ maxLength: 64, description: 'Temporary key UUID' }) }),

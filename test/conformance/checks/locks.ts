@@ -226,7 +226,10 @@ export const lockChecks: Check[] = [
     async run(h) {
       const { lock } = await orgLock(h)
       const other = await h.org()
-      return h.call('POST', `/locks/${lock.lockId}/CreateLock`, { apiKey: other.apiKey, body: { index: lock.lockId, uuid: crypto.randomUUID() } })
+      return h.call('POST', `/locks/${lock.lockId}/CreateLock`, {
+        apiKey: other.apiKey,
+        body: { index: lock.lockId, uuid: crypto.randomUUID() },
+      })
     },
   },
   {
@@ -430,12 +433,18 @@ export const lockChecks: Check[] = [
     status: 200,
     async run(h) {
       const { org, lock } = await orgLock(h)
-      return h.call('POST', lockPath(lock, 'BulkAddKeys'), { apiKey: org.apiKey, body: { keys: [keyBody(), { keyUuid: crypto.randomUUID() }] } })
+      return h.call('POST', lockPath(lock, 'BulkAddKeys'), {
+        apiKey: org.apiKey,
+        body: { keys: [keyBody(), { keyUuid: crypto.randomUUID() }] },
+      })
     },
     async verify(res, h) {
       await h.deps.keyWorkflows.idle()
       const problems = has(res.json?.lockId !== undefined && typeof res.json?.instanceId === 'string', 'lockId and instanceId')
-      const types = h.ctx.eventsOf(`lock-${res.json?.lockId}`).filter((e) => e.metadata.correlationId === res.json?.instanceId).map((e) => e.type)
+      const types = h.ctx
+        .eventsOf(`lock-${res.json?.lockId}`)
+        .filter((e) => e.metadata.correlationId === res.json?.instanceId)
+        .map((e) => e.type)
       const expected = ['BulkAddKeysStarted', 'KeyAdded', 'KeyAdded', 'BulkAddKeysFinished']
       return [...problems, ...has(JSON.stringify(types) === JSON.stringify(expected), `events of the run ${types.join(', ')}`)]
     },

@@ -19,7 +19,6 @@ async function userWithKey(h: Harness, org?: Org): Promise<{ org: Org; user: Use
   return { org: issuer, user, number: res.json.number }
 }
 
-
 export const physicalKeyChecks: Check[] = [
   // --- AddPhysicalKey (seed 001)
   {
@@ -30,7 +29,10 @@ export const physicalKeyChecks: Check[] = [
     async run(h) {
       const org = await h.org()
       const user = await h.user()
-      return h.call('POST', `/users/${user.userId}/AddPhysicalKey`, { apiKey: org.apiKey, body: { orgId: org.orgId, orgName: 'Acme', note: 'fob' } })
+      return h.call('POST', `/users/${user.userId}/AddPhysicalKey`, {
+        apiKey: org.apiKey,
+        body: { orgId: org.orgId, orgName: 'Acme', note: 'fob' },
+      })
     },
     verify: (res) => [
       ...has(res.json?.number === 1, `number ${res.json?.number}, expected 1`),
@@ -84,7 +86,11 @@ export const physicalKeyChecks: Check[] = [
     async setup(h) {
       const org = await h.superOrg()
       const user = await h.user()
-      return { path: `/users/${user.userId}/AddPhysicalKey`, auth: { apiKey: org.apiKey }, body: { orgId: 'org-a', orgName: 'Org A', note: 'n' } }
+      return {
+        path: `/users/${user.userId}/AddPhysicalKey`,
+        auth: { apiKey: org.apiKey },
+        body: { orgId: 'org-a', orgName: 'Org A', note: 'n' },
+      }
     },
   }),
 
@@ -195,7 +201,9 @@ export const physicalKeyChecks: Check[] = [
     status: 200,
     async run(h) {
       const { org, user } = await userWithKey(h)
-      return h.call('GET', `/users/${user.userId}/PhysicalKeys?orgId=${org.orgId}&orgName=Conformance%20Org&q=FRONT`, { apiKey: org.apiKey })
+      return h.call('GET', `/users/${user.userId}/PhysicalKeys?orgId=${org.orgId}&orgName=Conformance%20Org&q=FRONT`, {
+        apiKey: org.apiKey,
+      })
     },
     verify: (res) => has(res.json?.total === 1 && res.json?.keys?.length === 1, `total ${res.json?.total}, expected 1 key`),
   },
@@ -231,7 +239,7 @@ export const physicalKeyChecks: Check[] = [
   },
   {
     op: LIST,
-    name: "another user (B2C) reading this inventory",
+    name: 'another user (B2C) reading this inventory',
     kind: 'error',
     status: 403,
     async run(h) {

@@ -160,7 +160,10 @@ export const tempKeyChecks: Check[] = [
     status: 404,
     async run(h) {
       const { org, lock } = await orgLock(h)
-      return h.call('POST', `/locks/${lock.lockId}/update-temp-key`, { apiKey: org.apiKey, body: { tempKeyUuid: crypto.randomUUID(), maxUses: 3 } })
+      return h.call('POST', `/locks/${lock.lockId}/update-temp-key`, {
+        apiKey: org.apiKey,
+        body: { tempKeyUuid: crypto.randomUUID(), maxUses: 3 },
+      })
     },
   },
   {
@@ -170,7 +173,10 @@ export const tempKeyChecks: Check[] = [
     status: 400,
     async run(h) {
       const { org, lock, uuid } = await tempKey(h)
-      return h.call('POST', `/locks/${lock.lockId}/update-temp-key`, { apiKey: org.apiKey, body: { tempKeyUuid: uuid, validUntil: iso(NOW - 2 * HOUR) } })
+      return h.call('POST', `/locks/${lock.lockId}/update-temp-key`, {
+        apiKey: org.apiKey,
+        body: { tempKeyUuid: uuid, validUntil: iso(NOW - 2 * HOUR) },
+      })
     },
   },
   {
@@ -375,7 +381,11 @@ export const tempKeyChecks: Check[] = [
     async run(h) {
       const { org, lock, uuid } = await tempKey(h)
       const staff = await h.user()
-      return h.call('POST', `/locks/${lock.lockId}/use-temp-key`, { apiKey: org.apiKey, token: staff.token, body: { tempKeyUuid: uuid, userId: staff.userId } })
+      return h.call('POST', `/locks/${lock.lockId}/use-temp-key`, {
+        apiKey: org.apiKey,
+        token: staff.token,
+        body: { tempKeyUuid: uuid, userId: staff.userId },
+      })
     },
   },
   {

@@ -19,7 +19,9 @@ const KEYS = 'GET /users/{id}/keys'
 const SIGNUP = 'POST /users'
 
 const hookAuth = (h: Harness) => ({ headers: { authorization: `Bearer ${h.deps.secrets.signupHookSecret}` } })
-const signupBody = (email = freshEmail(), userId: string = crypto.randomUUID()) => ({ detail: { data: { user_name: email, user_id: userId } } })
+const signupBody = (email = freshEmail(), userId: string = crypto.randomUUID()) => ({
+  detail: { data: { user_name: email, user_id: userId } },
+})
 
 let phoneSeq = 1000
 const freshPhone = () => `+3069${String(10_000_000 + phoneSeq++).slice(-8)}`
@@ -59,7 +61,11 @@ async function userWithAccess(h: Harness) {
 }
 
 // Reads of a user's record: the user themself succeeds, an unknown user is 404, anonymous 401, another user 403.
-const readChecks = (key: string, suffix: string, setup: (h: Harness) => Promise<{ userId: string; token: string }> = (h) => h.user()): Check[] => [
+const readChecks = (
+  key: string,
+  suffix: string,
+  setup: (h: Harness) => Promise<{ userId: string; token: string }> = (h) => h.user(),
+): Check[] => [
   {
     op: key,
     name: 'the user (B2C) reads their own',
@@ -104,7 +110,7 @@ const readChecks = (key: string, suffix: string, setup: (h: Harness) => Promise<
   },
   {
     op: key,
-    name: "another user (B2C) reading it",
+    name: 'another user (B2C) reading it',
     kind: 'error',
     status: 403,
     async run(h) {
@@ -319,7 +325,7 @@ export const userChecks: Check[] = [
   },
   {
     op: UPDATE_PHONE,
-    name: "another user (B2C) changing it",
+    name: 'another user (B2C) changing it',
     kind: 'error',
     status: 403,
     async run(h) {
@@ -518,7 +524,9 @@ export const userChecks: Check[] = [
     status: 401,
     async run(h) {
       const { lock, user } = await userWithAccess(h)
-      return h.call('POST', `/users/${user.userId}/RemoveAccessibleLock`, { body: { lockId: String(lock.lockId), removedBy: 'x', reason: 'y' } })
+      return h.call('POST', `/users/${user.userId}/RemoveAccessibleLock`, {
+        body: { lockId: String(lock.lockId), removedBy: 'x', reason: 'y' },
+      })
     },
   },
   ...requestChecks({

@@ -44,7 +44,9 @@ describe('CreateLock', () => {
       lock.when(create()).then([{ type: 'LockCreated', data: { ...ref, index: 1, serialNumber: 'SN', orgId: 'org-a' } }])
     })
     it('should start with its initial keys and no owner', () => {
-      lock.when(create([{ uuid: KEY, indexNumber: 1 }])).thenState(activeLock({ ownerId: null, keys: { [KEY]: { indexNumber: 1, userId: null } } }))
+      lock
+        .when(create([{ uuid: KEY, indexNumber: 1 }]))
+        .thenState(activeLock({ ownerId: null, keys: { [KEY]: { indexNumber: 1, userId: null } } }))
     })
     it('should refuse two initial keys with one UUID', () => {
       lock.when(create([{ uuid: KEY }, { uuid: KEY }])).thenThrows(Invalid, 'distinct')
@@ -92,7 +94,9 @@ describe('ChangeLockUuid', () => {
       .then([{ type: 'LockOpenRequested', data: { ...ref, uuid: NEW } }])
   })
   it('should answer Conflict for the same UUID', () => {
-    given(lockAggregate, [created]).when(cmd('ChangeLockUuid', { newUuid: UUID })).thenThrows(Conflict)
+    given(lockAggregate, [created])
+      .when(cmd('ChangeLockUuid', { newUuid: UUID }))
+      .thenThrows(Conflict)
   })
 })
 
@@ -103,7 +107,9 @@ describe('RecordLockOpen', () => {
       .then([{ type: 'LockOpenRequested', data: { ...ref, reason: 'delivery', requestId: 'req-1' } }])
   })
   it('should leave the state unchanged', () => {
-    given(lockAggregate, [created]).when(cmd('RecordLockOpen', { requestId: null, reason: null })).thenState(activeLock())
+    given(lockAggregate, [created])
+      .when(cmd('RecordLockOpen', { requestId: null, reason: null }))
+      .thenState(activeLock())
   })
   it('should refuse a missing lock', () => {
     lock.when(cmd('RecordLockOpen', { requestId: null, reason: null })).thenThrows(NotFound)
@@ -158,7 +164,9 @@ describe('WriteKey', () => {
       .then([{ type: 'KeyWriteRequested', data: { ...ref, keyUuid: 'other', keyIndexNumber: 7 } }])
   })
   it('should not change the state', () => {
-    withKey.when(cmd('WriteKey', { keyUuid: KEY, keyIndexNumber: null })).thenState(activeLock({ keys: { [KEY]: { indexNumber: 3, userId: 'holder' } } }))
+    withKey
+      .when(cmd('WriteKey', { keyUuid: KEY, keyIndexNumber: null }))
+      .thenState(activeLock({ keys: { [KEY]: { indexNumber: 3, userId: 'holder' } } }))
   })
 })
 
@@ -188,12 +196,18 @@ describe('BulkAddKeys (a run: started, one failure, finished)', () => {
   })
   it('should record a key the run could not add, and the end of the run', () => {
     const failure = { instanceId: RUN, keyUuid: 'key-2', reason: 'the lock is offline', attempts: 3 }
-    given(lockAggregate, [created]).when(cmd('RecordBulkAddKeyFailure', failure)).then([{ type: 'BulkAddKeyFailed', data: { ...ref, ...failure } }])
+    given(lockAggregate, [created])
+      .when(cmd('RecordBulkAddKeyFailure', failure))
+      .then([{ type: 'BulkAddKeyFailed', data: { ...ref, ...failure } }])
     const tally = { instanceId: RUN, added: 1, unchanged: 0, failed: 1, skipped: 0 }
-    given(lockAggregate, [created]).when(cmd('FinishBulkAddKeys', tally)).then([{ type: 'BulkAddKeysFinished', data: { ...ref, ...tally } }])
+    given(lockAggregate, [created])
+      .when(cmd('FinishBulkAddKeys', tally))
+      .then([{ type: 'BulkAddKeysFinished', data: { ...ref, ...tally } }])
   })
   it('should keep the run out of the lock state (its keys arrive as KeyAdded)', () => {
-    given(lockAggregate, [created]).when(cmd('StartBulkAddKeys', { instanceId: RUN, keys })).thenState(activeLock())
+    given(lockAggregate, [created])
+      .when(cmd('StartBulkAddKeys', { instanceId: RUN, keys }))
+      .thenState(activeLock())
   })
 })
 
@@ -215,7 +229,9 @@ describe('AddResident and RemoveResident', () => {
     given(lockAggregate, [created]).when(remove).thenThrows(Invalid, 'not a resident')
   })
   it('should track residents in the state', () => {
-    given(lockAggregate, [created]).when(add).thenState(activeLock({ residents: { [RESIDENT]: { email: 'r@example.test' } } }))
+    given(lockAggregate, [created])
+      .when(add)
+      .thenState(activeLock({ residents: { [RESIDENT]: { email: 'r@example.test' } } }))
   })
 })
 

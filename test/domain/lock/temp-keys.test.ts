@@ -85,25 +85,33 @@ const TUESDAY_MORNINGS: Schedule = { timezone: 'Europe/Athens', weekly: [{ days:
 describe('CreateTempKey', () => {
   describe('when the lock has no such key', () => {
     it('should record TempKeyCreated with the key, its window and its creator', () => {
-      lock().when(create({ maxUses: 3, description: 'Cleaner' })).then([
-        created({ ...keyRef(iso(NOW)), maxUses: 3, description: 'Cleaner' }),
-      ])
+      lock()
+        .when(create({ maxUses: 3, description: 'Cleaner' }))
+        .then([created({ ...keyRef(iso(NOW)), maxUses: 3, description: 'Cleaner' })])
     })
 
     it('should keep a schedule on the event', () => {
-      lock().when(create({ schedule: TUESDAY_MORNINGS })).then([created({ ...keyRef(iso(NOW)), schedule: TUESDAY_MORNINGS })])
+      lock()
+        .when(create({ schedule: TUESDAY_MORNINGS }))
+        .then([created({ ...keyRef(iso(NOW)), schedule: TUESDAY_MORNINGS })])
     })
 
     it('should refuse validUntil not after validFrom', () => {
-      lock().when(create({ validUntil: FROM })).thenThrows(Invalid, 'validUntil')
+      lock()
+        .when(create({ validUntil: FROM }))
+        .thenThrows(Invalid, 'validUntil')
     })
 
     it('should refuse a user-whitelist key without allowed users', () => {
-      lock().when(create({ accessMode: 'user-whitelist' })).thenThrows(Invalid, 'allowedUserIds')
+      lock()
+        .when(create({ accessMode: 'user-whitelist' }))
+        .thenThrows(Invalid, 'allowedUserIds')
     })
 
     it('should refuse a schedule in an unknown time zone', () => {
-      lock().when(create({ schedule: { ...TUESDAY_MORNINGS, timezone: 'Mars/Olympus_Mons' } })).thenThrows(Invalid, 'schedule.timezone')
+      lock()
+        .when(create({ schedule: { ...TUESDAY_MORNINGS, timezone: 'Mars/Olympus_Mons' } }))
+        .thenThrows(Invalid, 'schedule.timezone')
     })
 
     it('should refuse a window that starts and ends at the same time', () => {
@@ -128,9 +136,9 @@ describe('CreateTempKey', () => {
 
 describe('UpdateTempKey', () => {
   it('should record only the changes sent', () => {
-    lock([created()]).when(update({ maxUses: 5 })).then([
-      { type: 'TempKeyUpdated', data: { ...keyRef(iso(NOW)), changes: { maxUses: 5 }, updatedBy: ALICE } },
-    ])
+    lock([created()])
+      .when(update({ maxUses: 5 }))
+      .then([{ type: 'TempKeyUpdated', data: { ...keyRef(iso(NOW)), changes: { maxUses: 5 }, updatedBy: ALICE } }])
   })
 
   it('should be a no-op without changes', () => {
@@ -138,18 +146,31 @@ describe('UpdateTempKey', () => {
   })
 
   it('should check the key as it would be after the change', () => {
-    lock([created()]).when(update({ validUntil: FROM })).thenThrows(Invalid, 'validUntil')
-    lock([created()]).when(update({ accessMode: 'user-whitelist' })).thenThrows(Invalid, 'allowedUserIds')
-    lock([created({ accessMode: 'user-whitelist', allowedUserIds: [BOB] })]).when(update({ allowedUserIds: [] })).thenThrows(Invalid)
+    lock([created()])
+      .when(update({ validUntil: FROM }))
+      .thenThrows(Invalid, 'validUntil')
+    lock([created()])
+      .when(update({ accessMode: 'user-whitelist' }))
+      .thenThrows(Invalid, 'allowedUserIds')
+    lock([created({ accessMode: 'user-whitelist', allowedUserIds: [BOB] })])
+      .when(update({ allowedUserIds: [] }))
+      .thenThrows(Invalid)
   })
 
   it('should apply the changes to what the next decision sees', () => {
-    const changed = lock([created({ maxUses: 1 }), used(1), { type: 'TempKeyUpdated', data: { ...keyRef(FROM), changes: { maxUses: 2 }, updatedBy: ALICE } }])
+    const changed = lock([
+      created({ maxUses: 1 }),
+      used(1),
+      { type: 'TempKeyUpdated', data: { ...keyRef(FROM), changes: { maxUses: 2 }, updatedBy: ALICE } },
+    ])
     expect(changed.entity(KEY)).toMatchObject({ maxUses: 2, usedCount: 1 })
   })
 
   it('should remove a schedule with null', () => {
-    const changed = lock([created({ schedule: TUESDAY_MORNINGS }), { type: 'TempKeyUpdated', data: { ...keyRef(FROM), changes: { schedule: null }, updatedBy: ALICE } }])
+    const changed = lock([
+      created({ schedule: TUESDAY_MORNINGS }),
+      { type: 'TempKeyUpdated', data: { ...keyRef(FROM), changes: { schedule: null }, updatedBy: ALICE } },
+    ])
     expect(changed.entity(KEY)?.schedule).toBeNull()
   })
 
@@ -160,8 +181,12 @@ describe('UpdateTempKey', () => {
 
   describe('when the key is unknown or deleted', () => {
     it('should refuse with not found', () => {
-      lock().when(update({ maxUses: 1 })).thenThrows(NotFound)
-      lock([created(), deleted]).when(update({ maxUses: 1 })).thenThrows(NotFound)
+      lock()
+        .when(update({ maxUses: 1 }))
+        .thenThrows(NotFound)
+      lock([created(), deleted])
+        .when(update({ maxUses: 1 }))
+        .thenThrows(NotFound)
     })
   })
 })
@@ -183,14 +208,19 @@ describe('DeleteTempKey', () => {
 describe('UseTempKey', () => {
   describe('when the public key is valid', () => {
     it('should count the use (audit only: TempKeyUsed)', () => {
-      lock([created()]).when(use(NOW)).then([{ type: 'TempKeyUsed', data: { ...keyRef(iso(NOW)), usedCount: 1 } }])
+      lock([created()])
+        .when(use(NOW))
+        .then([{ type: 'TempKeyUsed', data: { ...keyRef(iso(NOW)), usedCount: 1 } }])
     })
 
     it('should record the door opening first when the open flow uses it', () => {
       lock([created(), used(1)])
         .when(use(NOW, null, { requestId: 'req_1', reason: null }))
         .then([
-          { type: 'LockOpenRequested', data: { lockId: LOCK, uuid: LOCK_UUID, timestamp: iso(NOW), reason: `temp-key:${KEY}`, requestId: 'req_1' } },
+          {
+            type: 'LockOpenRequested',
+            data: { lockId: LOCK, uuid: LOCK_UUID, timestamp: iso(NOW), reason: `temp-key:${KEY}`, requestId: 'req_1' },
+          },
           { type: 'TempKeyUsed', data: { ...keyRef(iso(NOW)), usedCount: 2 } },
         ])
     })
@@ -198,27 +228,39 @@ describe('UseTempKey', () => {
 
   describe('when now is exactly validFrom', () => {
     it('should open (validFrom is inclusive)', () => {
-      lock([created()]).when(use(at(FROM))).then([{ type: 'TempKeyUsed', data: { ...keyRef(FROM), usedCount: 1 } }])
+      lock([created()])
+        .when(use(at(FROM)))
+        .then([{ type: 'TempKeyUsed', data: { ...keyRef(FROM), usedCount: 1 } }])
     })
   })
 
   describe('when now is one millisecond before validFrom', () => {
     it('should refuse: not yet valid', () => {
-      lock([created()]).when(use(at(FROM) - 1)).thenThrows(Invalid, 'not valid yet')
+      lock([created()])
+        .when(use(at(FROM) - 1))
+        .thenThrows(Invalid, 'not valid yet')
     })
   })
 
   describe('when now is exactly validUntil', () => {
     it('should refuse: expired (validUntil is exclusive)', () => {
-      lock([created()]).when(use(at(UNTIL))).thenThrows(Invalid, 'expired')
-      lock([created()]).when(use(at(UNTIL) - 1)).then([{ type: 'TempKeyUsed', data: { ...keyRef(iso(at(UNTIL) - 1)), usedCount: 1 } }])
+      lock([created()])
+        .when(use(at(UNTIL)))
+        .thenThrows(Invalid, 'expired')
+      lock([created()])
+        .when(use(at(UNTIL) - 1))
+        .then([{ type: 'TempKeyUsed', data: { ...keyRef(iso(at(UNTIL) - 1)), usedCount: 1 } }])
     })
   })
 
   describe('when maxUses is reached', () => {
     it('should refuse: used up', () => {
-      lock([created({ maxUses: 2 }), used(1)]).when(use(NOW)).then([{ type: 'TempKeyUsed', data: { ...keyRef(iso(NOW)), usedCount: 2 } }])
-      lock([created({ maxUses: 2 }), used(1), used(2)]).when(use(NOW)).thenThrows(Invalid, 'used up')
+      lock([created({ maxUses: 2 }), used(1)])
+        .when(use(NOW))
+        .then([{ type: 'TempKeyUsed', data: { ...keyRef(iso(NOW)), usedCount: 2 } }])
+      lock([created({ maxUses: 2 }), used(1), used(2)])
+        .when(use(NOW))
+        .thenThrows(Invalid, 'used up')
     })
   })
 
@@ -238,7 +280,9 @@ describe('UseTempKey', () => {
     const whitelist = created({ accessMode: 'user-whitelist', allowedUserIds: [BOB] })
 
     it('should admit a listed user and record who', () => {
-      lock([whitelist]).when(use(NOW, BOB)).then([{ type: 'TempKeyUsed', data: { ...keyRef(iso(NOW)), userId: BOB, usedCount: 1 } }])
+      lock([whitelist])
+        .when(use(NOW, BOB))
+        .then([{ type: 'TempKeyUsed', data: { ...keyRef(iso(NOW)), userId: BOB, usedCount: 1 } }])
     })
 
     it('should ask an anonymous caller to sign in (401)', () => {
@@ -250,7 +294,9 @@ describe('UseTempKey', () => {
     })
 
     it('should check validity before the list', () => {
-      lock([whitelist]).when(use(at(UNTIL), ALICE)).thenThrows(Invalid, 'expired')
+      lock([whitelist])
+        .when(use(at(UNTIL), ALICE))
+        .thenThrows(Invalid, 'expired')
     })
   })
 
@@ -259,20 +305,32 @@ describe('UseTempKey', () => {
 
     it('should open inside the window and refuse outside it as not yet valid', () => {
       // 2026-06-02 is a Tuesday; Athens is UTC+3 in summer.
-      lock([weeks]).when(use(at('2026-06-02T06:00:00.000Z'))).then([
-        { type: 'TempKeyUsed', data: { ...keyRef('2026-06-02T06:00:00.000Z'), usedCount: 1 } },
-      ])
-      lock([weeks]).when(use(at('2026-06-02T05:59:59.999Z'))).thenThrows(Invalid, 'not valid yet')
-      lock([weeks]).when(use(at('2026-06-02T09:00:00.000Z'))).thenThrows(Invalid, 'not valid yet')
-      lock([weeks]).when(use(at('2026-06-03T07:00:00.000Z'))).thenThrows(Invalid, 'not valid yet')
+      lock([weeks])
+        .when(use(at('2026-06-02T06:00:00.000Z')))
+        .then([{ type: 'TempKeyUsed', data: { ...keyRef('2026-06-02T06:00:00.000Z'), usedCount: 1 } }])
+      lock([weeks])
+        .when(use(at('2026-06-02T05:59:59.999Z')))
+        .thenThrows(Invalid, 'not valid yet')
+      lock([weeks])
+        .when(use(at('2026-06-02T09:00:00.000Z')))
+        .thenThrows(Invalid, 'not valid yet')
+      lock([weeks])
+        .when(use(at('2026-06-03T07:00:00.000Z')))
+        .thenThrows(Invalid, 'not valid yet')
     })
   })
 })
 
 describe('RefuseTempKeyOpen', () => {
   it('should audit the refusal with its reason', () => {
-    const command: RefuseTempKeyOpen = { type: 'RefuseTempKeyOpen', data: { tempKeyUuid: KEY, reason: 'used-up', userId: BOB }, metadata: { now: NOW } }
-    lock([created()]).when(command).then([{ type: 'TempKeyOpenRefused', data: { ...keyRef(iso(NOW)), reason: 'used-up', userId: BOB } }])
+    const command: RefuseTempKeyOpen = {
+      type: 'RefuseTempKeyOpen',
+      data: { tempKeyUuid: KEY, reason: 'used-up', userId: BOB },
+      metadata: { now: NOW },
+    }
+    lock([created()])
+      .when(command)
+      .then([{ type: 'TempKeyOpenRefused', data: { ...keyRef(iso(NOW)), reason: 'used-up', userId: BOB } }])
   })
 })
 

@@ -44,28 +44,42 @@ describe('when the tenant is registered', () => {
   })
 
   it('should refuse another name, owner or kind under the same id with Conflict', () => {
-    given([registered]).when(register({ orgName: 'Acme Two' })).thenThrows(Conflict)
-    given([registered]).when(register({ ownerEmail: null })).thenThrows(Conflict)
-    given([registered]).when(register({ isSuper: true })).thenThrows(Conflict)
+    given([registered])
+      .when(register({ orgName: 'Acme Two' }))
+      .thenThrows(Conflict)
+    given([registered])
+      .when(register({ ownerEmail: null }))
+      .thenThrows(Conflict)
+    given([registered])
+      .when(register({ isSuper: true }))
+      .thenThrows(Conflict)
   })
 
   it('should issue its first key', () => {
-    given([registered]).when(issue('hash-one')).then([issued('hash-one')])
+    given([registered])
+      .when(issue('hash-one'))
+      .then([issued('hash-one')])
   })
 })
 
 describe('when the tenant has an active key', () => {
   it('should refuse a second key with Conflict', () => {
-    given([registered, issued('hash-one')]).when(issue('hash-two')).thenThrows(Conflict, 'rotate')
+    given([registered, issued('hash-one')])
+      .when(issue('hash-two'))
+      .thenThrows(Conflict, 'rotate')
   })
 
   it('should rotate: revoke the old key and issue the new one in one decision', () => {
-    given([registered, issued('hash-one')]).when(issue('hash-two', true)).then([revoked('hash-one'), issued('hash-two')])
+    given([registered, issued('hash-one')])
+      .when(issue('hash-two', true))
+      .then([revoked('hash-one'), issued('hash-two')])
   })
 })
 
 describe('when the active key has expired', () => {
   it('should issue a new key without rotating, revoking the expired one', () => {
-    given([registered, issued('hash-one', '2026-06-01T09:00:00.000Z')]).when(issue('hash-two')).then([revoked('hash-one'), issued('hash-two')])
+    given([registered, issued('hash-one', '2026-06-01T09:00:00.000Z')])
+      .when(issue('hash-two'))
+      .then([revoked('hash-one'), issued('hash-two')])
   })
 })

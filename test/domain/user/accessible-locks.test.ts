@@ -16,7 +16,11 @@ const grant = (data: Partial<AddAccessibleLock['data']> = {}): AddAccessibleLock
   data: { lockId: '42', lockName: 'Front door', accessLevel: 'USER', validFrom: null, validUntil: null, grantedBy: 'manager', ...data },
   metadata: { now: NOW },
 })
-const revoke: RemoveAccessibleLock = { type: 'RemoveAccessibleLock', data: { lockId: '42', removedBy: 'manager', reason: 'moved out' }, metadata: { now: NOW } }
+const revoke: RemoveAccessibleLock = {
+  type: 'RemoveAccessibleLock',
+  data: { lockId: '42', removedBy: 'manager', reason: 'moved out' },
+  metadata: { now: NOW },
+}
 const granted: UserEvent = {
   type: 'AccessibleLockAdded',
   data: { userId: USER, lockId: '42', lockName: 'Front door', accessLevel: 'USER', grantedBy: 'manager', grantedAt: TS },
@@ -33,12 +37,16 @@ describe('AddAccessibleLock', () => {
         .then([{ type: 'AccessibleLockAdded', data: { ...granted.data, validFrom: '2026-06-01', validUntil: '2026-07-01' } }])
     })
     it('should refuse a window that ends before it starts', () => {
-      given(userDecider, [created]).when(grant({ validFrom: '2026-07-01', validUntil: '2026-06-01' })).thenThrows(Invalid, 'validUntil')
+      given(userDecider, [created])
+        .when(grant({ validFrom: '2026-07-01', validUntil: '2026-06-01' }))
+        .thenThrows(Invalid, 'validUntil')
     })
   })
   describe('when the user already has access (docs: 400)', () => {
     it('should refuse the grant', () => {
-      given(userDecider, [created, granted]).when(grant({ accessLevel: 'ADMIN' })).thenThrows(Invalid, 'already has access')
+      given(userDecider, [created, granted])
+        .when(grant({ accessLevel: 'ADMIN' }))
+        .thenThrows(Invalid, 'already has access')
     })
   })
   describe('when the user does not exist', () => {
@@ -52,10 +60,15 @@ describe('RemoveAccessibleLock', () => {
   it('should revoke a granted lock', () => {
     given(userDecider, [created, granted])
       .when(revoke)
-      .then([{ type: 'AccessibleLockRemoved', data: { userId: USER, lockId: '42', removedBy: 'manager', reason: 'moved out', removedAt: TS } }])
+      .then([
+        { type: 'AccessibleLockRemoved', data: { userId: USER, lockId: '42', removedBy: 'manager', reason: 'moved out', removedAt: TS } },
+      ])
   })
   it('should let the lock be granted again afterwards', () => {
-    const removed: UserEvent = { type: 'AccessibleLockRemoved', data: { userId: USER, lockId: '42', removedBy: 'm', reason: 'r', removedAt: TS } }
+    const removed: UserEvent = {
+      type: 'AccessibleLockRemoved',
+      data: { userId: USER, lockId: '42', removedBy: 'm', reason: 'r', removedAt: TS },
+    }
     given(userDecider, [created, granted, removed]).when(grant()).then([granted])
   })
   it('should refuse a lock the user has no access to (docs: 400; 404 means the user)', () => {

@@ -24,18 +24,28 @@ describe('when the user does not exist', () => {
   it('should carry the names that are given', () => {
     given([])
       .when(create({ firstName: 'Ada', lastName: 'Lovelace' }))
-      .then([{ type: 'UserCreated', data: { userId: USER, email: 'u@example.test', firstName: 'Ada', lastName: 'Lovelace', status: 'ACTIVE' } }])
+      .then([
+        { type: 'UserCreated', data: { userId: USER, email: 'u@example.test', firstName: 'Ada', lastName: 'Lovelace', status: 'ACTIVE' } },
+      ])
   })
 
   it('should audit a phone number given at creation with its last 4 digits only', () => {
     given([])
       .when(create({ phoneNumber: '+30 694 123 4567' }))
-      .then([created, { type: 'UserPhoneNumberUpdated', data: { userId: USER, action: 'set', maskedPhoneNumber: '***4567', timestamp: '2026-06-01T10:00:00.000Z' } }])
+      .then([
+        created,
+        {
+          type: 'UserPhoneNumberUpdated',
+          data: { userId: USER, action: 'set', maskedPhoneNumber: '***4567', timestamp: '2026-06-01T10:00:00.000Z' },
+        },
+      ])
   })
 })
 
 describe('when the user already exists', () => {
   it('should do nothing, whatever the details', () => {
-    given([created]).when(create({ email: 'other@example.test', phoneNumber: '+3012' })).then([])
+    given([created])
+      .when(create({ email: 'other@example.test', phoneNumber: '+3012' }))
+      .then([])
   })
 })

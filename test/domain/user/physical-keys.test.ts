@@ -55,7 +55,9 @@ describe('when the user has no physical keys yet', () => {
   })
 
   it('should leave orgName and note out of the event when they are not given', () => {
-    given([created]).when(add()).then([added(1)])
+    given([created])
+      .when(add())
+      .then([added(1)])
   })
 
   it('should number consecutive keys 1, 2, 3', () => {
@@ -69,7 +71,9 @@ describe('when the user has no physical keys yet', () => {
 
 describe('when keys were removed', () => {
   it('should never reuse a removed number, even the highest one', () => {
-    given([created, added(1), added(2), removed(2)]).when(add()).then([added(3)])
+    given([created, added(1), added(2), removed(2)])
+      .when(add())
+      .then([added(3)])
   })
 
   it('should keep counting after every key was removed', () => {
@@ -77,11 +81,15 @@ describe('when keys were removed', () => {
   })
 
   it('should answer NotFound when removing an already-removed number', () => {
-    given([created, added(1), removed(1)]).when(remove(1)).thenThrows(NotFound)
+    given([created, added(1), removed(1)])
+      .when(remove(1))
+      .thenThrows(NotFound)
   })
 
   it('should answer NotFound for a number never issued', () => {
-    given([created, added(1)]).when(remove(7)).thenThrows(NotFound)
+    given([created, added(1)])
+      .when(remove(7))
+      .thenThrows(NotFound)
   })
 })
 
@@ -89,15 +97,21 @@ describe('when a key was issued by one organisation', () => {
   const history = [created, added(1, 'org-a'), added(2, 'org-b')]
 
   it('should let that organisation remove it', () => {
-    given(history).when(remove(1, ['org-a'])).then([removed(1)])
+    given(history)
+      .when(remove(1, ['org-a']))
+      .then([removed(1)])
   })
 
   it('should let a remover scoped to several orgs (staff of both) remove it', () => {
-    given(history).when(remove(2, ['org-a', 'org-b'])).then([removed(2)])
+    given(history)
+      .when(remove(2, ['org-a', 'org-b']))
+      .then([removed(2)])
   })
 
   it('should forbid a remover scoped to another organisation', () => {
-    given(history).when(remove(1, ['org-b'])).thenThrows(Forbidden)
+    given(history)
+      .when(remove(1, ['org-b']))
+      .thenThrows(Forbidden)
   })
 
   it('should forbid a remover with an empty scope', () => {
@@ -105,11 +119,15 @@ describe('when a key was issued by one organisation', () => {
   })
 
   it('should let an unscoped remover (super key) remove any key', () => {
-    given(history).when(remove(2, null)).then([removed(2)])
+    given(history)
+      .when(remove(2, null))
+      .then([removed(2)])
   })
 
   it('should answer NotFound rather than Forbidden for a number that does not exist', () => {
-    given(history).when(remove(3, ['org-b'])).thenThrows(NotFound)
+    given(history)
+      .when(remove(3, ['org-b']))
+      .thenThrows(NotFound)
   })
 })
 
@@ -132,7 +150,13 @@ describe('when folding the history', () => {
 
   it('should track the issuing org of each key (its own row) and the next number', () => {
     const folded = givenDecider(userAggregate, [created, added(1, 'org-a'), added(2, 'org-b'), removed(1)])
-    expect(folded.state).toEqual({ status: 'active', userId: folded.state.status === 'active' ? folded.state.userId : '', hasEmail: true, nextPhysicalKeyNumber: 3, accessibleLocks: [] })
+    expect(folded.state).toEqual({
+      status: 'active',
+      userId: folded.state.status === 'active' ? folded.state.userId : '',
+      hasEmail: true,
+      nextPhysicalKeyNumber: 3,
+      accessibleLocks: [],
+    })
     expect(folded.entity('1')).toBeNull()
     expect(folded.entity('2')).toEqual({ orgId: 'org-b' })
   })

@@ -27,10 +27,17 @@ async function world() {
 }
 
 // The site's own links on a page: href="/..." (not the stylesheet or scripts under /public, which the static test covers).
-const linksOf = (html: string) => [...new Set([...html.matchAll(/<a [^>]*href="(\/[^"]*)"/g)].map((m) => (m[1] ?? '').replaceAll('&amp;', '&')))]
+const linksOf = (html: string) => [
+  ...new Set([...html.matchAll(/<a [^>]*href="(\/[^"]*)"/g)].map((m) => (m[1] ?? '').replaceAll('&amp;', '&'))),
+]
 
 // Follows every link from `start` for this viewer, breadth first, up to `max` pages: none may be a 404.
-async function crawl(page: (path: string, userId?: string) => Promise<{ status: number; text: string }>, start: string, userId?: string, max = 40) {
+async function crawl(
+  page: (path: string, userId?: string) => Promise<{ status: number; text: string }>,
+  start: string,
+  userId?: string,
+  max = 40,
+) {
   const seen = new Map<string, number>()
   const queue = [start]
   while (queue.length > 0 && seen.size < max) {

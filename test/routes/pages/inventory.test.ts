@@ -12,7 +12,14 @@ const XSS_ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;'
 const outsideAttributes = (markup: string) => markup.replace(/"[^"]*"/g, '""')
 
 // csrf: the token to send (default: the browser's own; null: none); csrfHeader: send it as htmx does, in X-CSRF-Token.
-type PageOptions = { as?: string | null; htmx?: boolean; target?: string; csrf?: string | null; csrfHeader?: boolean; headers?: Record<string, string> }
+type PageOptions = {
+  as?: string | null
+  htmx?: boolean
+  target?: string
+  csrf?: string | null
+  csrfHeader?: boolean
+  headers?: Record<string, string>
+}
 
 async function setup(options: { acmeName?: string } = {}) {
   const ctx = testContext()
@@ -43,8 +50,7 @@ async function setup(options: { acmeName?: string } = {}) {
     headers['content-type'] = 'application/x-www-form-urlencoded'
     return ctx.call('POST', path, { headers, rawBody: new URLSearchParams(fields).toString() })
   }
-  const addViaApi = (body: object, apiKey = acme.apiKey) =>
-    ctx.call('POST', `/users/${holder.userId}/AddPhysicalKey`, { apiKey, body })
+  const addViaApi = (body: object, apiKey = acme.apiKey) => ctx.call('POST', `/users/${holder.userId}/AddPhysicalKey`, { apiKey, body })
   const events = () => ctx.eventsOf(userStreamId(holder.userId))
   return { ctx, acme, other, staff, holder, desk, page, post, addViaApi, events }
 }
@@ -118,7 +124,8 @@ describe('/me/keys', () => {
     const { acme, page, addViaApi } = await setup()
     for (let i = 0; i < 101; i++) await addViaApi({ orgId: acme.orgId, note: i % 2 ? 'odd' : 'even' })
     const numbers = (html: string) => [...html.matchAll(/<tr id="key-(\d+)"/g)].map((m) => Number(m[1]))
-    const next = (html: string) => /<a class="button secondary" href="([^"]+)" hx-get="([^"]+)" hx-target="#keys"[^>]*>Next page<\/a>/.exec(html)
+    const next = (html: string) =>
+      /<a class="button secondary" href="([^"]+)" hx-get="([^"]+)" hx-target="#keys"[^>]*>Next page<\/a>/.exec(html)
     const first = await page('/me/keys')
     expect(numbers(first.text)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
     expect(first.text).toContain('50 of 101 keys on this page.')
@@ -264,7 +271,8 @@ describe('/orgs/{orgId}/keys', () => {
     await addViaApi({ orgId: other.orgId }, other.apiKey)
     for (let i = 0; i < 52; i++) await addViaApi({ orgId: acme.orgId })
     const numbers = (html: string) => [...html.matchAll(/<tr id="key-(\d+)"/g)].map((m) => Number(m[1]))
-    const nextUrl = (html: string) => /<a class="button secondary" href="([^"]+)"[^>]*hx-target="#keys"[^>]*>Next page<\/a>/.exec(html)?.[1] ?? ''
+    const nextUrl = (html: string) =>
+      /<a class="button secondary" href="([^"]+)"[^>]*hx-target="#keys"[^>]*>Next page<\/a>/.exec(html)?.[1] ?? ''
     const first = await page(`${desk}?email=${encodeURIComponent(holder.email)}`, { as: staff.userId })
     expect(numbers(first.text)).toEqual(Array.from({ length: 50 }, (_, i) => i + 2))
     const next = nextUrl(first.text)

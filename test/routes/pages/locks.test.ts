@@ -13,11 +13,20 @@ async function world() {
   const [owner, holder, stranger] = [await ctx.user(), await ctx.user(), await ctx.user()]
   const lockId = freshLockId()
   const serialNumber = '<script>alert("sn")</script>'
-  await ctx.call('POST', `/locks/${lockId}/CreateLock`, { apiKey: org.apiKey, body: { index: 1, uuid: crypto.randomUUID(), ownerId: owner.userId, serialNumber } })
-  await ctx.call('POST', `/locks/${lockId}/AddKey`, { apiKey: org.apiKey, body: { keyUuid: crypto.randomUUID(), keyIndexNumber: 1, userId: holder.userId } })
+  await ctx.call('POST', `/locks/${lockId}/CreateLock`, {
+    apiKey: org.apiKey,
+    body: { index: 1, uuid: crypto.randomUUID(), ownerId: owner.userId, serialNumber },
+  })
+  await ctx.call('POST', `/locks/${lockId}/AddKey`, {
+    apiKey: org.apiKey,
+    body: { keyUuid: crypto.randomUUID(), keyIndexNumber: 1, userId: holder.userId },
+  })
   await ctx.call('POST', `/locks/${lockId}/AddResident`, { apiKey: org.apiKey, body: { email: stranger.email, name: '<b>Flat 2</b>' } })
   const otherLock = freshLockId()
-  await ctx.call('POST', `/locks/${otherLock}/CreateLock`, { apiKey: org.apiKey, body: { index: 2, uuid: crypto.randomUUID(), ownerId: stranger.userId } })
+  await ctx.call('POST', `/locks/${otherLock}/CreateLock`, {
+    apiKey: org.apiKey,
+    body: { index: 2, uuid: crypto.randomUUID(), ownerId: stranger.userId },
+  })
   driver.state.calls.length = 0
 
   // csrf: post the browser's own CSRF token as the form.

@@ -28,7 +28,13 @@ function setup() {
     const res = await ctx.app.handle(new Request(`http://localhost${path}`, { method, headers, body }))
     return { status: res.status, headers: res.headers, text: await res.text() }
   }
-  const form = (email: string, overrides: Record<string, string> = {}) => ({ _csrf: CSRF, email, password: PASSWORD, passwordAgain: PASSWORD, ...overrides })
+  const form = (email: string, overrides: Record<string, string> = {}) => ({
+    _csrf: CSRF,
+    email,
+    password: PASSWORD,
+    passwordAgain: PASSWORD,
+    ...overrides,
+  })
   return { ctx, token, send, form, CSRF }
 }
 
@@ -101,7 +107,10 @@ describe('POST /setup/{token}', () => {
     const { ctx, token, send, form } = setup()
     const res = await send('POST', `/setup/${token}`, { form: form('csrf@example.test', { _csrf: '' }) })
     expect(res.status).toBe(403)
-    const forged = await send('POST', `/setup/${token}`, { form: form('csrf@example.test'), cookie: `${CSRF_COOKIE}=another-token-0123456789` })
+    const forged = await send('POST', `/setup/${token}`, {
+      form: form('csrf@example.test'),
+      cookie: `${CSRF_COOKIE}=another-token-0123456789`,
+    })
     expect(forged.status).toBe(403)
     expect(hasSiteAdmin(ctx.deps.db)).toBe(false)
     expect((await send('GET', `/setup/${token}`)).status).toBe(200)

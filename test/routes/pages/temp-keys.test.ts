@@ -81,8 +81,14 @@ describe('GET /temp-keys/{uuid}', () => {
   it('should show a clear page for each state where the key cannot open', async () => {
     const { ctx, lock, owner, page } = await setup()
     const now = ctx.clock.now()
-    const later = await createTestTempKey(ctx, lock, { validFrom: new Date(now + HOUR).toISOString(), validUntil: new Date(now + 2 * HOUR).toISOString() })
-    const past = await createTestTempKey(ctx, lock, { validFrom: new Date(now - 2 * HOUR).toISOString(), validUntil: new Date(now - HOUR).toISOString() })
+    const later = await createTestTempKey(ctx, lock, {
+      validFrom: new Date(now + HOUR).toISOString(),
+      validUntil: new Date(now + 2 * HOUR).toISOString(),
+    })
+    const past = await createTestTempKey(ctx, lock, {
+      validFrom: new Date(now - 2 * HOUR).toISOString(),
+      validUntil: new Date(now - HOUR).toISOString(),
+    })
     const usedUp = await createTestTempKey(ctx, lock, { maxUses: 1 })
     await ctx.call('POST', `/temp-keys/${usedUp}/open`)
     const scheduled = await createTestTempKey(ctx, lock, {
@@ -122,7 +128,11 @@ describe('GET /temp-keys/{uuid}', () => {
     const { ctx, lock, page } = await setup()
     const guest = await ctx.user()
     const other = await ctx.user()
-    const uuid = await createTestTempKey(ctx, lock, { accessMode: 'user-whitelist', allowedUserIds: [guest.userId], description: 'For Anna' })
+    const uuid = await createTestTempKey(ctx, lock, {
+      accessMode: 'user-whitelist',
+      allowedUserIds: [guest.userId],
+      description: 'For Anna',
+    })
     const anonymous = await page(`/temp-keys/${uuid}`)
     expect(anonymous.status).toBe(200)
     expect(anonymous.text).toContain(`href="/login?next=/temp-keys/${uuid}"`)
@@ -189,7 +199,10 @@ describe('POST /temp-keys/{uuid}/open from a browser', () => {
   it('should render each refusal on the page with its status', async () => {
     const { ctx, lock, post, driver, types } = await setup()
     const now = ctx.clock.now()
-    const expired = await createTestTempKey(ctx, lock, { validFrom: new Date(now - 2 * HOUR).toISOString(), validUntil: new Date(now - HOUR).toISOString() })
+    const expired = await createTestTempKey(ctx, lock, {
+      validFrom: new Date(now - 2 * HOUR).toISOString(),
+      validUntil: new Date(now - HOUR).toISOString(),
+    })
     const res = await post(`/temp-keys/${expired}/open`, { _once: 'x1' })
     expect(res.status).toBe(400)
     expect(res.headers.get('content-type')).toContain('text/html')
@@ -337,7 +350,14 @@ describe('owner page /locks/{id}/temp-keys', () => {
   it('should show form errors inline (400) and append nothing; CSRF is required', async () => {
     const { ctx, lock, owner, post } = await setup()
     const before = ctx.eventsOf(lock.streamId).length
-    const form = { validFrom: '2026-06-01T13:00', validUntil: '2026-06-01T12:00', accessMode: 'user-whitelist', allowedEmails: 'nobody@example.test', maxUses: '0', description: '' }
+    const form = {
+      validFrom: '2026-06-01T13:00',
+      validUntil: '2026-06-01T12:00',
+      accessMode: 'user-whitelist',
+      allowedEmails: 'nobody@example.test',
+      maxUses: '0',
+      description: '',
+    }
     const res = await post(`/locks/${lock.lockId}/temp-keys`, form, { as: owner.userId })
     expect(res.status).toBe(400)
     expect(res.text).toContain('Enter a whole number of at least 1')
@@ -346,7 +366,11 @@ describe('owner page /locks/{id}/temp-keys', () => {
     const order = await post(`/locks/${lock.lockId}/temp-keys`, { ...form, accessMode: 'public', maxUses: '' }, { as: owner.userId })
     expect(order.status).toBe(400)
     expect(order.text).toContain('must be after validFrom')
-    const forged = await post(`/locks/${lock.lockId}/temp-keys`, { ...form, accessMode: 'public', validUntil: '2026-06-02T12:00' }, { as: owner.userId, csrf: null })
+    const forged = await post(
+      `/locks/${lock.lockId}/temp-keys`,
+      { ...form, accessMode: 'public', validUntil: '2026-06-02T12:00' },
+      { as: owner.userId, csrf: null },
+    )
     expect(forged.status).toBe(403)
     expect(ctx.eventsOf(lock.streamId).length).toBe(before)
   })
@@ -354,12 +378,20 @@ describe('owner page /locks/{id}/temp-keys', () => {
   it('should answer an e-mail with no account exactly as one with an account, creating the user (issue 24 #13)', async () => {
     const { ctx, lock, owner, post } = await setup()
     const known = await ctx.user()
-    const form = (email: string) => ({ timezone: 'UTC', validFrom: '2026-06-01T13:00', validUntil: '2026-06-02T13:00', accessMode: 'user-whitelist', allowedEmails: email })
+    const form = (email: string) => ({
+      timezone: 'UTC',
+      validFrom: '2026-06-01T13:00',
+      validUntil: '2026-06-02T13:00',
+      accessMode: 'user-whitelist',
+      allowedEmails: email,
+    })
     const forKnown = await post(`/locks/${lock.lockId}/temp-keys`, form(known.email), { as: owner.userId })
     const forNobody = await post(`/locks/${lock.lockId}/temp-keys`, form('Nobody@Example.test'), { as: owner.userId })
     expect([forKnown.status, forNobody.status]).toEqual([303, 303])
     expect(forNobody.text).toBe(forKnown.text)
-    const nobody = await ctx.call('GET', '/users/by-email?email=nobody@example.test&searchOnly=true', { apiKey: (await ctx.org({ isSuper: true })).apiKey })
+    const nobody = await ctx.call('GET', '/users/by-email?email=nobody@example.test&searchOnly=true', {
+      apiKey: (await ctx.org({ isSuper: true })).apiKey,
+    })
     expect(nobody.status).toBe(200)
     expect(ctx.eventsOf(lock.streamId).at(-1)?.data).toMatchObject({ allowedUserIds: [nobody.json.uuid] })
     const malformed = await post(`/locks/${lock.lockId}/temp-keys`, form('not-an-address'), { as: owner.userId })
@@ -367,15 +399,26 @@ describe('owner page /locks/{id}/temp-keys', () => {
     expect(malformed.text).toContain('Not an e-mail address: not-an-address.')
   })
 
-  it("should show the e-mails the owner typed, and only ids for people whitelisted by id (issue 24 #5)", async () => {
+  it('should show the e-mails the owner typed, and only ids for people whitelisted by id (issue 24 #5)', async () => {
     const { ctx, lock, owner, page, post } = await setup()
     const typed = await ctx.user()
     const victim = await ctx.user()
-    const form = { timezone: 'UTC', validFrom: '2026-06-01T13:00', validUntil: '2026-06-02T13:00', accessMode: 'user-whitelist', allowedEmails: typed.email }
+    const form = {
+      timezone: 'UTC',
+      validFrom: '2026-06-01T13:00',
+      validUntil: '2026-06-02T13:00',
+      accessMode: 'user-whitelist',
+      allowedEmails: typed.email,
+    }
     expect((await post(`/locks/${lock.lockId}/temp-keys`, form, { as: owner.userId })).status).toBe(303)
     const byId = await ctx.call('POST', `/locks/${lock.lockId}/create-temp-key`, {
       token: owner.token,
-      body: { accessMode: 'user-whitelist', allowedUserIds: [victim.userId, typed.userId], validFrom: '2026-06-01T10:00:00Z', validUntil: '2026-06-02T10:00:00Z' },
+      body: {
+        accessMode: 'user-whitelist',
+        allowedUserIds: [victim.userId, typed.userId],
+        validFrom: '2026-06-01T10:00:00Z',
+        validUntil: '2026-06-02T10:00:00Z',
+      },
     })
     expect(byId.status).toBe(200)
     const list = await page(`/locks/${lock.lockId}/temp-keys`, { as: owner.userId })
@@ -392,30 +435,58 @@ describe('owner page /locks/{id}/temp-keys', () => {
   it('should keep people listed by id when the edit form is saved unchanged', async () => {
     const { ctx, lock, owner, page, post } = await setup()
     const guest = await ctx.user()
-    const uuid = await createTestTempKey(ctx, lock, { accessMode: 'user-whitelist', allowedUserIds: [guest.userId], validFrom: '2026-06-01T09:00:00.000Z', validUntil: '2026-06-02T09:00:00.000Z' })
+    const uuid = await createTestTempKey(ctx, lock, {
+      accessMode: 'user-whitelist',
+      allowedUserIds: [guest.userId],
+      validFrom: '2026-06-01T09:00:00.000Z',
+      validUntil: '2026-06-02T09:00:00.000Z',
+    })
     const edit = await page(`/locks/${lock.lockId}/temp-keys/${uuid}/edit`, { as: owner.userId })
     const listed = /<textarea[^>]*name="allowedEmails"[^>]*>([^<]*)<\/textarea>/.exec(edit.text)?.[1] ?? ''
     expect(listed.trim()).toBe(guest.userId)
-    const form = { timezone: 'UTC', validFrom: '2026-06-01T09:00', validUntil: '2026-06-02T09:00', accessMode: 'user-whitelist', allowedEmails: listed, maxUses: '5' }
+    const form = {
+      timezone: 'UTC',
+      validFrom: '2026-06-01T09:00',
+      validUntil: '2026-06-02T09:00',
+      accessMode: 'user-whitelist',
+      allowedEmails: listed,
+      maxUses: '5',
+    }
     expect((await post(`/locks/${lock.lockId}/temp-keys/${uuid}/edit`, form, { as: owner.userId })).status).toBe(303)
     expect(ctx.eventsOf(lock.streamId).at(-1)?.data.changes).toEqual({ maxUses: 5 })
   })
 
   it('should edit a key, recording only what changed', async () => {
     const { ctx, lock, owner, page, post } = await setup()
-    const uuid = await createTestTempKey(ctx, lock, { maxUses: 2, validFrom: '2026-06-01T09:00:00.000Z', validUntil: '2026-06-02T09:00:00.000Z' })
+    const uuid = await createTestTempKey(ctx, lock, {
+      maxUses: 2,
+      validFrom: '2026-06-01T09:00:00.000Z',
+      validUntil: '2026-06-02T09:00:00.000Z',
+    })
     const edit = await page(`/locks/${lock.lockId}/temp-keys/${uuid}/edit`, { as: owner.userId })
     expect(edit.status).toBe(200)
     expect(edit.text).toContain('value="2026-06-01T09:00"')
     expect(edit.text).toContain('data-utc="2026-06-01T09:00:00.000Z"')
-    const form = { timezone: 'UTC', validFrom: '2026-06-01T09:00', validUntil: '2026-06-02T09:00', accessMode: 'public', allowedEmails: '', maxUses: '4', description: '' }
+    const form = {
+      timezone: 'UTC',
+      validFrom: '2026-06-01T09:00',
+      validUntil: '2026-06-02T09:00',
+      accessMode: 'public',
+      allowedEmails: '',
+      maxUses: '4',
+      description: '',
+    }
     const res = await post(`/locks/${lock.lockId}/temp-keys/${uuid}/edit`, form, { as: owner.userId })
     expect(res.status).toBe(303)
     const updated = ctx.eventsOf(lock.streamId).at(-1)
     expect(updated?.type).toBe('TempKeyUpdated')
     expect(updated?.data.changes).toEqual({ maxUses: 4 })
     expect(updated?.data.updatedBy).toBe(owner.userId)
-    const bad = await post(`/locks/${lock.lockId}/temp-keys/${uuid}/edit`, { ...form, validUntil: '2026-05-01T09:00' }, { as: owner.userId })
+    const bad = await post(
+      `/locks/${lock.lockId}/temp-keys/${uuid}/edit`,
+      { ...form, validUntil: '2026-05-01T09:00' },
+      { as: owner.userId },
+    )
     expect(bad.status).toBe(400)
     expect(bad.text).toContain('must be after validFrom')
     expect((await page(`/locks/${lock.lockId}/temp-keys/${crypto.randomUUID()}/edit`, { as: owner.userId })).status).toBe(404)
@@ -535,7 +606,11 @@ describe('owner page /locks/{id}/temp-keys with a weekly schedule', () => {
   it('should pre-fill the edit form and record only the schedule when only it changed', async () => {
     const { ctx, lock, owner, page, post } = await setup()
     const schedule: Schedule = { timezone: 'Europe/Berlin', weekly: [{ days: ['fri', 'mon'], from: '08:00', until: '18:00' }] }
-    const uuid = await createTestTempKey(ctx, lock, { validFrom: '2026-06-01T09:00:00.000Z', validUntil: '2026-07-01T09:00:00.000Z', schedule })
+    const uuid = await createTestTempKey(ctx, lock, {
+      validFrom: '2026-06-01T09:00:00.000Z',
+      validUntil: '2026-07-01T09:00:00.000Z',
+      schedule,
+    })
     const path = `/locks/${lock.lockId}/temp-keys/${uuid}/edit`
     const edit = await page(path, { as: owner.userId })
     expect(edit.status).toBe(200)
@@ -548,10 +623,15 @@ describe('owner page /locks/{id}/temp-keys with a weekly schedule', () => {
     expect(edit.text).toContain('value="1:mon"')
     expect(edit.text).not.toContain('data-timezone-default')
     const before = ctx.eventsOf(lock.streamId).length
-    const same = await post(path, scheduleForm('Europe/Berlin', [{ days: ['mon', 'fri'], from: '08:00', until: '18:00' }, BLANK]), { as: owner.userId })
+    const same = await post(path, scheduleForm('Europe/Berlin', [{ days: ['mon', 'fri'], from: '08:00', until: '18:00' }, BLANK]), {
+      as: owner.userId,
+    })
     expect(same.status).toBe(303)
     expect(ctx.eventsOf(lock.streamId).length).toBe(before)
-    const rows = [{ days: ['mon', 'fri'], from: '08:00', until: '12:00' }, { days: ['sun'], from: '10:00', until: '11:00' }]
+    const rows = [
+      { days: ['mon', 'fri'], from: '08:00', until: '12:00' },
+      { days: ['sun'], from: '10:00', until: '11:00' },
+    ]
     const res = await post(path, scheduleForm('Europe/Berlin', rows), { as: owner.userId })
     expect(res.status).toBe(303)
     const updated = ctx.eventsOf(lock.streamId).at(-1)
@@ -563,7 +643,11 @@ describe('owner page /locks/{id}/temp-keys with a weekly schedule', () => {
   it('should remove the schedule when the owner chooses "any time"', async () => {
     const { ctx, lock, owner, page, post } = await setup()
     const schedule: Schedule = { timezone: 'UTC', weekly: [{ days: ['mon'], from: '08:00', until: '18:00' }] }
-    const uuid = await createTestTempKey(ctx, lock, { validFrom: '2026-06-01T09:00:00.000Z', validUntil: '2026-07-01T09:00:00.000Z', schedule })
+    const uuid = await createTestTempKey(ctx, lock, {
+      validFrom: '2026-06-01T09:00:00.000Z',
+      validUntil: '2026-07-01T09:00:00.000Z',
+      schedule,
+    })
     const form = scheduleForm('UTC', [{ days: ['mon'], from: '08:00', until: '18:00' }]).map(([name, value]): [string, string] =>
       name === 'scheduleMode' ? [name, 'none'] : [name, value],
     )
@@ -581,7 +665,10 @@ describe('owner page /locks/{id}/temp-keys with a weekly schedule', () => {
     const { ctx, lock, owner, post } = await setup()
     const uuid = await createTestTempKey(ctx, lock, { validFrom: '2026-06-01T09:00:00.000Z', validUntil: '2026-07-01T09:00:00.000Z' })
     const before = ctx.eventsOf(lock.streamId).length
-    const rows = [{ days: [], from: '08:00', until: '18:00' }, { days: ['tue'], from: '8am', until: '18:00' }]
+    const rows = [
+      { days: [], from: '08:00', until: '18:00' },
+      { days: ['tue'], from: '8am', until: '18:00' },
+    ]
     const res = await post(`/locks/${lock.lockId}/temp-keys`, scheduleForm('Mars/Olympus_Mons', rows), { as: owner.userId })
     expect(res.status).toBe(400)
     expect(res.text).toContain('Enter a time zone such as Europe/Berlin.')
@@ -592,18 +679,27 @@ describe('owner page /locks/{id}/temp-keys with a weekly schedule', () => {
     expect(res.text).toContain('value="8am"')
     expect(res.text).toContain('aria-invalid="true"')
     // The domain's own rule (from must differ from until), reported on the row it came from.
-    const same = await post(`/locks/${lock.lockId}/temp-keys/${uuid}/edit`, scheduleForm('UTC', [BLANK, { days: ['mon'], from: '09:00', until: '09:00' }]), {
-      as: owner.userId,
-    })
+    const same = await post(
+      `/locks/${lock.lockId}/temp-keys/${uuid}/edit`,
+      scheduleForm('UTC', [BLANK, { days: ['mon'], from: '09:00', until: '09:00' }]),
+      {
+        as: owner.userId,
+      },
+    )
     expect(same.status).toBe(400)
     expect(same.text).toContain('<p class="field-error" id="err-windows-1">Until must differ from from.</p>')
     const none = await post(`/locks/${lock.lockId}/temp-keys`, scheduleForm('UTC', [BLANK]), { as: owner.userId })
     expect(none.status).toBe(400)
     expect(none.text).toContain('Add at least one window')
-    const xss = await post(`/locks/${lock.lockId}/temp-keys`, scheduleForm(XSS, [{ days: ['mon'], from: XSS, until: '10:00' }]), { as: owner.userId })
+    const xss = await post(`/locks/${lock.lockId}/temp-keys`, scheduleForm(XSS, [{ days: ['mon'], from: XSS, until: '10:00' }]), {
+      as: owner.userId,
+    })
     expect(xss.status).toBe(400)
     expect(xss.text).not.toContain(XSS)
-    const forged = await post(`/locks/${lock.lockId}/temp-keys`, scheduleForm('UTC', [{ days: ['mon'], from: '08:00', until: '18:00' }]), { as: owner.userId, csrf: null })
+    const forged = await post(`/locks/${lock.lockId}/temp-keys`, scheduleForm('UTC', [{ days: ['mon'], from: '08:00', until: '18:00' }]), {
+      as: owner.userId,
+      csrf: null,
+    })
     expect(forged.status).toBe(403)
     expect(ctx.eventsOf(lock.streamId).length).toBe(before)
   })
