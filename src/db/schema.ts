@@ -156,7 +156,12 @@ export const physicalKeys = sqliteTable(
     addedAt: integer('added_at').notNull(),
   },
   // user_org: a reader scoped to its organisation pages through that org's keys by number, without visiting others'.
-  (t) => [primaryKey({ columns: [t.userId, t.number] }), index('physical_keys_user_org').on(t.userId, t.orgId, t.number)],
+  // org_added: the key desk pages through everything its org handed out, newest first, without visiting others'.
+  (t) => [
+    primaryKey({ columns: [t.userId, t.number] }),
+    index('physical_keys_user_org').on(t.userId, t.orgId, t.number),
+    index('physical_keys_org_added').on(t.orgId, t.addedAt, t.userId, t.number),
+  ],
 )
 
 export const locks = sqliteTable(

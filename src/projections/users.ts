@@ -204,3 +204,40 @@ export function listAccessibleLocks(db: Db, userId: string) {
     .orderBy(accessibleLocks.grantedAt, accessibleLocks.lockId)
     .all()
 }
+
+// One row of the key desk's list: a key the org handed out, with its holder's e-mail.
+export type IssuedKeyRow = { userId: string; number: number; email: string | null; note: string | null; addedAt: number }
+// Where a page of the desk's list ends: the order of physical_keys_org_added.
+export type IssuedKeyPosition = { addedAt: number; userId: string; number: number }
+export type IssuedKeyPageQuery = { q: string; after: IssuedKeyPosition | null; limit: number }
+
+// LIKE's own wildcards and escape, matched literally.
+const likeContaining = (q: string) => `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`
+
+// The desk's page statement: physical_keys_org_added walked backwards from the cursor, each key joined to its holder
+// by primary key (CROSS JOIN keeps that order: SQLite never drives from users), stopping at the page's LIMIT. q is
+// matched by SQLite's LIKE, which folds ASCII case only. then: orgId, [addedAt, userId, number], [pattern, pattern], limit
+export function issuedKeysSql({ searched, after }: { searched: boolean; after: boolean }): string {
+  const where = ['k.org_id = ?']
+  if (after) where.push('(k.added_at, k.user_id, k.number) < (?, ?, ?)')
+  if (searched) where.push("(k.note LIKE ? ESCAPE '\\' OR u.email LIKE ? ESCAPE '\\')")
+  return (
+    'SELECT k.user_id AS userId, k.number, u.email, k.note, k.added_at AS addedAt ' +
+    'FROM physical_keys AS k CROSS JOIN users AS u ON u.user_id = k.user_id ' +
+    `WHERE ${where.join(' AND ')} ORDER BY k.added_at DESC, k.user_id DESC, k.number DESC LIMIT ?`
+  )
+}
+
+// Every key an organisation handed out (all holders), newest first, a page after `after`; q a case-insensitive
+// substring of the note or the holder's e-mail. No total: counting would cost the whole org's keys on every page.
+export function listIssuedKeys(db: Db, orgId: string, { q, after, limit }: IssuedKeyPageQuery) {
+  const args: Binding[] = [orgId]
+  if (after !== null) args.push(after.addedAt, after.userId, after.number)
+  if (q !== '') args.push(likeContaining(q), likeContaining(q))
+  const sql = issuedKeysSql({ searched: q !== '', after: after !== null })
+  const rows = db.$client.query<IssuedKeyRow, Binding[]>(sql).all(...args, limit + 1)
+  const keys = rows.slice(0, limit)
+  const last = keys.at(-1)
+  const next = rows.length > limit && last ? { addedAt: last.addedAt, userId: last.userId, number: last.number } : null
+  return { keys, next }
+}

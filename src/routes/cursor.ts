@@ -49,3 +49,18 @@ export const physicalKeyCursor = {
   encode: (number: number) => encodeCursor([number]),
   decode: (cursor: string) => decodeCursor(PhysicalKeyPosition, cursor)[0],
 }
+
+const IssuedKeyPosition = T.Tuple([
+  T.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+  T.String({ maxLength: 128 }),
+  T.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+])
+
+// The key desk's list of an org's keys: the last key's (addedAt, userId, number), the order of physical_keys_org_added.
+export const issuedKeyCursor = {
+  encode: (key: { addedAt: number; userId: string; number: number }) => encodeCursor([key.addedAt, key.userId, key.number]),
+  decode: (cursor: string) => {
+    const [addedAt, userId, number] = decodeCursor(IssuedKeyPosition, cursor)
+    return { addedAt, userId, number }
+  },
+}

@@ -1,11 +1,12 @@
-// List pages on real SQLite: the page statements walk their index from the cursor (query plans), a filtered temp-key
-// page stops after its scan budget, and the inventory's SQL search finds exactly what toLowerCase().includes() finds.
+// List pages on real SQLite: the page statements walk their index from the cursor (query plans, the key desk's list
+// too), a filtered temp-key page stops after its scan budget, and the inventory's SQL search finds exactly what
+// toLowerCase().includes() finds.
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { physicalKeys, tempKeys } from '../../src/db/schema'
 import { FILTER_SCAN_BUDGET, pageLiveTempKeys } from '../../src/locks/temp-keys'
 import { LIVE_KEY_PAGE_SQL } from '../../src/projections/locks'
-import { inventorySql, listPhysicalKeys } from '../../src/projections/users'
+import { inventorySql, issuedKeysSql, listPhysicalKeys } from '../../src/projections/users'
 import { testContext } from '../support/context'
 
 const plan = (db: ReturnType<typeof testContext>['deps']['db'], sql: string, ...args: unknown[]) =>
@@ -69,6 +70,19 @@ describe('temp-key pages', () => {
     // Every key a page looked at bounds its freshness, a filtered-out one too; the first page saw only expired keys.
     expect(first.stableUntil).toBe(Number.POSITIVE_INFINITY)
     expect(second.stableUntil).toBe(now + HOUR)
+  })
+})
+
+describe('the key desk’s list of an org’s keys', () => {
+  test('every page walks physical_keys_org_added from its cursor, newest first, joining holders by key: no scan, no sort', () => {
+    const { deps } = testContext()
+    for (const searched of [false, true]) {
+      const first = plan(deps.db, issuedKeysSql({ searched, after: false }), 'acme', ...(searched ? ['%a%', '%a%'] : []), 51)
+      const next = plan(deps.db, issuedKeysSql({ searched, after: true }), 'acme', 1, 'u', 1, ...(searched ? ['%a%', '%a%'] : []), 51)
+      const holder = 'SEARCH u USING INDEX sqlite_autoindex_users_1 (user_id=?)'
+      expect(first).toEqual(['SEARCH k USING INDEX physical_keys_org_added (org_id=?)', holder])
+      expect(next).toEqual(['SEARCH k USING INDEX physical_keys_org_added (org_id=? AND (added_at,user_id,number)<(?,?,?))', holder])
+    }
   })
 })
 

@@ -62,7 +62,8 @@ export function SearchBox({ action, q, hidden = {}, label }: SearchBoxProps): JS
 }
 
 // Where the list goes on: plain links (the page URL with ?cursor=) that htmx upgrades to swapping #keys in place.
-export type PagerProps = { shown: number; total: number; nextPage: string | null; firstPage: string | null }
+// total: null where counting would cost more than the page (the key desk's list of a whole org).
+export type PagerProps = { shown: number; total: number | null; nextPage: string | null; firstPage: string | null }
 
 function SwapLink({ url, primary, label }: { url: string; primary?: boolean; label: string }): JSX.Element {
   return (
@@ -85,7 +86,7 @@ export function Pager({ shown, total, nextPage, firstPage }: PagerProps): JSX.El
   return (
     <nav class="pager" aria-label="Pages of keys">
       <span class="muted" safe>
-        {`${shown} of ${total} keys on this page.`}
+        {total === null ? `${shown} keys on this page.` : `${shown} of ${total} keys on this page.`}
       </span>
       {firstPage !== null ? <SwapLink url={firstPage} label="First page" /> : ''}
       {nextPage !== null ? <SwapLink url={nextPage} label="Next page" primary /> : ''}

@@ -1,6 +1,7 @@
 // /orgs/{orgId}/keys: an organisation's key desk. Staff find a user by e-mail, see the keys the org issued to them,
 // hand out a key and take one back after a confirmation. Each part is a fragment htmx swaps on its own:
 // #user-panel (find), #add-key (add; the inventory follows out of band), #inventory / #keys (search, remove), #key-N.
+// Until a user is found, the panel lists every key the org handed out (its own #keys: search and pages).
 import { KeyDate, type KeyView, Pager, SearchBox } from '../components/physical-keys'
 import { Layout } from '../layout'
 import { orgKeysPath, orgKeysUrl } from '../paths'
@@ -39,8 +40,14 @@ export type AddKeyFormView = {
   notice: Notice | null
 }
 
+// A key of the org's whole list (every holder). holderId stands in for a holder without an e-mail address.
+export type IssuedKeyView = { number: number; email: string | null; holderId: string; note: string | null; addedAt: number }
+// The org's list, shown while no user is looked up: `q` and `cursor` are then the page's own. No total: counting
+// would cost the whole org's keys on every page.
+export type IssuedKeysView = { org: OrgRef; q: string; cursor: string; keys: IssuedKeyView[]; nextCursor: string | null }
+
 export type UserPanelView =
-  | { kind: 'none' }
+  | { kind: 'none'; issued: IssuedKeysView }
   | { kind: 'missing'; email: string }
   | { kind: 'found'; email: string; form: AddKeyFormView; inventory: InventoryView }
 
@@ -180,6 +187,80 @@ export function Inventory({ view, outOfBand = false }: { view: InventoryView; ou
   )
 }
 
+function IssuedKeyRow({ org, entry: key }: { org: OrgRef; entry: IssuedKeyView }): JSX.Element {
+  return (
+    <tr>
+      <td data-label="#" class="key-number">
+        {key.number}
+      </td>
+      <td data-label="Holder">
+        {key.email === null ? (
+          <span class="muted" safe>
+            {key.holderId}
+          </span>
+        ) : (
+          <a href={orgKeysUrl(org.orgId, { email: key.email })} safe>
+            {key.email}
+          </a>
+        )}
+      </td>
+      <td data-label="Note" class="key-note" safe>
+        {key.note ?? ''}
+      </td>
+      <td data-label="Added">
+        <KeyDate addedAt={key.addedAt} />
+      </td>
+    </tr>
+  )
+}
+
+// The #keys region of the org's list: what the search box and the pager swap.
+export function IssuedKeysRegion({ org, q, cursor, keys, nextCursor }: IssuedKeysView): JSX.Element {
+  const nextPage = nextCursor === null ? null : orgKeysUrl(org.orgId, { q, cursor: nextCursor })
+  const firstPage = cursor === '' ? null : orgKeysUrl(org.orgId, { q })
+  if (keys.length === 0) {
+    const empty = firstPage !== null ? 'No more keys.' : q === '' ? `${org.name} has not handed out any keys yet.` : `No keys match “${q}”.`
+    return (
+      <div id="keys" aria-live="polite">
+        <p class="empty" safe>
+          {empty}
+        </p>
+        <Pager shown={0} total={null} nextPage={null} firstPage={firstPage} />
+      </div>
+    )
+  }
+  return (
+    <div id="keys" aria-live="polite">
+      <table class="keys">
+        <thead>
+          <tr>
+            <th scope="col">#</th>
+            <th scope="col">Holder</th>
+            <th scope="col">Note</th>
+            <th scope="col">Added</th>
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map((key) => (
+            <IssuedKeyRow org={org} entry={key} />
+          ))}
+        </tbody>
+      </table>
+      <Pager shown={keys.length} total={null} nextPage={nextPage} firstPage={firstPage} />
+    </div>
+  )
+}
+
+export function IssuedKeys({ view }: { view: IssuedKeysView }): JSX.Element {
+  return (
+    <section id="issued-keys" class="card inventory">
+      <h2 safe>{`Keys ${view.org.name} has handed out, newest first`}</h2>
+      <SearchBox action={orgKeysPath(view.org.orgId)} q={view.q} label="Search the notes and e-mail addresses" />
+      <IssuedKeysRegion {...view} />
+    </section>
+  )
+}
+
 export function AddKeyForm({ org, csrfToken, email, note, errors, notice }: AddKeyFormView): JSX.Element {
   const action = `${orgKeysPath(org.orgId)}/add`
   return (
@@ -228,6 +309,7 @@ export function UserPanel({ panel }: { panel: UserPanelView }): JSX.Element {
     return (
       <div id="user-panel">
         <p class="muted">Find the person by the e-mail address they signed up with to see and manage their keys.</p>
+        <IssuedKeys view={panel.issued} />
       </div>
     )
   }

@@ -12,7 +12,7 @@ import type { UserCommand } from '../../domain/user/commands'
 import { userAggregate } from '../../domain/user/decide'
 import { userStreamId } from '../../domain/user/events'
 import { findOrg, staffOrgIds } from '../../projections/orgs'
-import { findUserByEmail, getPhysicalKey } from '../../projections/users'
+import { findUserByEmail, getPhysicalKey, listIssuedKeys } from '../../projections/users'
 import { renderErrorPage } from '../../../views/pages/error'
 import {
   AddKeyForm,
@@ -20,6 +20,8 @@ import {
   ConfirmRemoveRow,
   Inventory,
   type InventoryView,
+  IssuedKeysRegion,
+  type IssuedKeysView,
   KeyRow,
   KeysRegion,
   type Notice,
@@ -28,7 +30,7 @@ import {
   UserPanel,
   type UserPanelView,
 } from '../../../views/pages/org-keys'
-import { Cursor } from '../cursor'
+import { Cursor, issuedKeyCursor } from '../cursor'
 import { eventMetadata } from '../models'
 import { AddPhysicalKeyBody } from '../physical-keys'
 import { requestInfo } from '../../request-context'
@@ -72,6 +74,16 @@ function inventoryView(
 
 function addForm(desk: Desk, user: User, note = '', errors: AddKeyFormView['errors'] = {}, notice: Notice | null = null): AddKeyFormView {
   return { org: desk.org, csrfToken: desk.csrfToken, email: user.email ?? '', note, errors, notice }
+}
+
+// A page of everything the org handed out (the panel before a user is found); `cursor` '' is the first page.
+const ISSUED_PAGE_SIZE = 50
+
+function issuedKeysView(desk: Desk, q = '', cursor = ''): IssuedKeysView {
+  const after = cursor === '' ? null : issuedKeyCursor.decode(cursor)
+  const { keys, next } = listIssuedKeys(desk.deps.db, desk.org.orgId, { q, after, limit: ISSUED_PAGE_SIZE })
+  const entries = keys.map(({ userId, number, email, note, addedAt }) => ({ number, email, holderId: userId, note, addedAt }))
+  return { org: desk.org, q, cursor, keys: entries, nextCursor: next === null ? null : issuedKeyCursor.encode(next) }
 }
 
 const foundPanel = (user: User, form: AddKeyFormView, inventory: InventoryView): UserPanelView => ({
@@ -144,9 +156,11 @@ async function takeBackKey(desk: Desk, user: User, number: number): Promise<{ no
   return { notice: { kind: 'bad', text }, status: outcome.error.status }
 }
 
-// What htmx asked for on the desk URL: one row (#key-N), the key list (#keys), or the user panel (#user-panel).
+// What htmx asked for on the desk URL: one row (#key-N), the key list (#keys: the user's, or the org's before a user
+// is found), or the user panel (#user-panel).
 async function deskFragment(desk: Desk, target: string, panel: UserPanelView, user: User | undefined, confirm: number | null) {
   const row = /^key-(\d+)$/.exec(target)
+  if (panel.kind === 'none' && target === 'keys') return IssuedKeysRegion(panel.issued)
   if (panel.kind !== 'found' || !user) return UserPanel({ panel })
   if (row) {
     const key = getPhysicalKey(desk.deps.db, user.userId, Number(row[1]))
@@ -178,7 +192,7 @@ export const orgKeysPages = (deps: Deps) =>
         const added: Notice | null = query.added ? { kind: 'ok', text: `Key #${query.added} added.` } : null
         const panel: UserPanelView = !user
           ? email === ''
-            ? { kind: 'none' }
+            ? { kind: 'none', issued: issuedKeysView(desk, query.q, query.cursor) }
             : { kind: 'missing', email }
           : foundPanel(
               user,

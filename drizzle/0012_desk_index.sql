@@ -1,0 +1,1 @@
+CREATE INDEX `physical_keys_org_added` ON `physical_keys` (`org_id`,`added_at`,`user_id`,`number`);
