@@ -273,17 +273,16 @@ export class EventStore {
 
   // The write transaction ended: carried states are committed facts now, or never were.
   settle(committed: boolean): void {
-    if (committed) for (const [streamId, carried] of this.carried) this.remember(carried, streamId, carried.version, carried.state)
+    if (committed) for (const [streamId, carried] of this.carried) this.remember(streamId, carried)
     this.carried.clear()
   }
 
-  // Only states whose events are committed belong here (the command handler calls it after the batch commits).
-  remember(aggregate: { name: string; stateVersion: number } | Cached, streamId: string, version: number, state: unknown): void {
+  // Only states whose events are committed belong here; the newest version of a stream wins.
+  private remember(streamId: string, entry: Cached): void {
     const cached = this.cache.get(streamId)
-    if (cached && cached.version > version) return
+    if (cached && cached.version > entry.version) return
     this.cache.delete(streamId)
-    const name = 'name' in aggregate ? aggregate.name : aggregate.aggregate
-    this.cache.set(streamId, { aggregate: name, stateVersion: aggregate.stateVersion, version, state })
+    this.cache.set(streamId, entry)
     if (this.cache.size > this.cacheSize) {
       const oldest = this.cache.keys().next().value
       if (oldest !== undefined) this.cache.delete(oldest)

@@ -46,6 +46,8 @@ export class ReadCache {
   }
 
   // The entry for `key`, else what `build` makes (kept unless it answers undefined: nothing to keep).
+  through<T>(key: string, now: number, build: () => Built<T>): T
+  through<T>(key: string, now: number, build: () => Built<T> | undefined): T | undefined
   through<T>(key: string, now: number, build: () => Built<T> | undefined): T | undefined {
     const cached = this.get<T>(key, now)
     if (cached !== undefined) return cached

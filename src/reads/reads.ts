@@ -70,7 +70,7 @@ export class Reads {
       const { body, stableUntil } = build()
       return { value: body, streams: [lockStreamId(lockId)], freshUntil: stableUntil, bytes: body.length }
     }
-    return this.cache.through(key, now, built) ?? build().body
+    return this.cache.through(key, now, built)
   }
 
   // A page of a user's inventory (GET /users/{id}/PhysicalKeys) as a reader with `scope` sees it, until an event of the
@@ -81,7 +81,7 @@ export class Reads {
       const body = build()
       return { value: body, streams: [userStreamId(userId)], bytes: body.length }
     }
-    return this.cache.through(inventoryKey(userId, scope, page), now, built) ?? build()
+    return this.cache.through(inventoryKey(userId, scope, page), now, built)
   }
 
   // The same page if it is kept, else undefined (the hot path, which builds nothing).
