@@ -13,6 +13,20 @@ export function KeyDate({ addedAt }: { addedAt: number }): JSX.Element {
   )
 }
 
+// The cells every key row ends with: its note and the day it was added.
+export function NoteAndDateCells({ note, addedAt }: { note: string | null; addedAt: number }): JSX.Element {
+  return (
+    <>
+      <td data-label="Note" class="key-note" safe>
+        {note ?? ''}
+      </td>
+      <td data-label="Added">
+        <KeyDate addedAt={addedAt} />
+      </td>
+    </>
+  )
+}
+
 export type SearchBoxProps = {
   // The page URL: a plain GET form without JavaScript, the same URL answering the #keys fragment to htmx.
   action: string

@@ -1,5 +1,5 @@
 // /me/keys: the signed-in user's physical-key inventory, searchable as they type; #keys is the fragment htmx swaps.
-import { KeyDate, type KeyView, Pager, type PagerProps, SearchBox } from '../components/physical-keys'
+import { type KeyView, NoteAndDateCells, Pager, type PagerProps, SearchBox } from '../components/physical-keys'
 import { Layout } from '../layout'
 import { MY_KEYS_PATH, orgKeysPath } from '../paths'
 
@@ -61,12 +61,7 @@ export function MyKeysTable({ q, keys, total, nextPage, firstPage }: MyKeysTable
                   <td data-label="Issued by" title={key.orgId} safe>
                     {key.orgName ?? key.orgId}
                   </td>
-                  <td data-label="Note" class="key-note" safe>
-                    {key.note ?? ''}
-                  </td>
-                  <td data-label="Added">
-                    <KeyDate addedAt={key.addedAt} />
-                  </td>
+                  <NoteAndDateCells note={key.note} addedAt={key.addedAt} />
                 </tr>
               ))}
             </tbody>

@@ -2,7 +2,7 @@
 // hand out a key and take one back after a confirmation. Each part is a fragment htmx swaps on its own:
 // #user-panel (find), #add-key (add; the inventory follows out of band), #inventory / #keys (search, remove), #key-N.
 // Until a user is found, the panel lists every key the org handed out (its own #keys: search and pages).
-import { KeyDate, type KeyView, Pager, SearchBox } from '../components/physical-keys'
+import { type KeyView, NoteAndDateCells, Pager, SearchBox } from '../components/physical-keys'
 import { Layout } from '../layout'
 import { orgKeysPath, orgKeysUrl } from '../paths'
 
@@ -73,12 +73,7 @@ export function KeyRow({ org, email, q, cursor, entry: key }: KeyRowView): JSX.E
       <td data-label="#" class="key-number">
         {key.number}
       </td>
-      <td data-label="Note" class="key-note" safe>
-        {key.note ?? ''}
-      </td>
-      <td data-label="Added">
-        <KeyDate addedAt={key.addedAt} />
-      </td>
+      <NoteAndDateCells note={key.note} addedAt={key.addedAt} />
       <td class="key-actions">
         <a
           class="button secondary small"
@@ -204,12 +199,7 @@ function IssuedKeyRow({ org, entry: key }: { org: OrgRef; entry: IssuedKeyView }
           </a>
         )}
       </td>
-      <td data-label="Note" class="key-note" safe>
-        {key.note ?? ''}
-      </td>
-      <td data-label="Added">
-        <KeyDate addedAt={key.addedAt} />
-      </td>
+      <NoteAndDateCells note={key.note} addedAt={key.addedAt} />
     </tr>
   )
 }
