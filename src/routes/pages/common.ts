@@ -34,8 +34,8 @@ export const describeSchedule = (schedule: Schedule | undefined): string[] =>
 
 export const emailOf = (deps: Deps, userId: string | null) => (userId === null ? null : (findUser(deps.db, userId)?.email ?? userId))
 
-// A session for a user that no longer exists counts as signed out.
-export const sessionUser = (deps: Deps, userId: string | null) => (userId !== null && findUser(deps.db, userId) ? userId : null)
+// The signed-in user's id, as signedIn decides it.
+export const sessionUser = (deps: Deps, userId: string | null) => signedIn(deps, userId)?.userId ?? null
 
 export type Viewer = { userId: string | null; csrfToken: string }
 
