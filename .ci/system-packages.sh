@@ -7,6 +7,7 @@ PACKAGES=(
   chromium  # browser tests (test/e2e/*.browser.test.ts, playwright-core drives Debian's chromium)
   mosquitto # MQTT lock driver tests against a real broker
   wrk       # benchmark harness smoke test (test/bench)
+  postgresql # PostgreSQL suites (test/pg): a throwaway cluster per test run, test/fixtures/postgres.ts
 )
 
 # Elsewhere than Debian there is nothing to ask apt for; the suites that need a missing tool say so themselves.

@@ -33,14 +33,21 @@ export const embeddedSql: Record<string, string> = {
 
 export type Migration = { tag: string; sql: string[]; bps: boolean; folderMillis: number; hash: string }
 
-export const migrations: Migration[] = journal.entries.map((entry) => {
-  const query = embeddedSql[entry.tag]
-  if (query === undefined) throw new Error(`migration ${entry.tag} is not embedded in src/db/migrations.ts`)
-  return {
-    tag: entry.tag,
-    sql: query.split('--> statement-breakpoint'),
-    bps: entry.breakpoints,
-    folderMillis: entry.when,
-    hash: createHash('sha256').update(query).digest('hex'),
-  }
-})
+type Journal = { entries: { tag: string; when: number; breakpoints: boolean }[] }
+
+// One dialect's migrations in journal order, each from its embedded text (shared with src/db/pg/migrations.ts).
+export function embeddedMigrations(journal: Journal, embedded: Record<string, string>, where: string): Migration[] {
+  return journal.entries.map((entry) => {
+    const query = embedded[entry.tag]
+    if (query === undefined) throw new Error(`migration ${entry.tag} is not embedded in ${where}`)
+    return {
+      tag: entry.tag,
+      sql: query.split('--> statement-breakpoint'),
+      bps: entry.breakpoints,
+      folderMillis: entry.when,
+      hash: createHash('sha256').update(query).digest('hex'),
+    }
+  })
+}
+
+export const migrations: Migration[] = embeddedMigrations(journal, embeddedSql, 'src/db/migrations.ts')

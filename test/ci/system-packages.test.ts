@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'bun:test'
 
 const SCRIPT = join(import.meta.dir, '../../.ci/system-packages.sh')
-const ALL = ['chromium', 'mosquitto', 'wrk']
+const ALL = ['chromium', 'mosquitto', 'wrk', 'postgresql']
 
 type Machine = { installed?: string[]; uid?: number; aptFails?: boolean; hasDpkg?: boolean }
 
@@ -43,7 +43,7 @@ describe('when every package is installed', () => {
 
 describe('when packages are missing and the user is not root', () => {
   it('should stop with the exact command that installs the missing ones, without calling apt-get', () => {
-    const result = run({ installed: ['mosquitto'], uid: 1000 })
+    const result = run({ installed: ['mosquitto', 'postgresql'], uid: 1000 })
     expect(result.exitCode).toBe(1)
     expect(result.aptCalls).toEqual([])
     expect(result.stderr).toContain('missing: chromium wrk')
@@ -53,17 +53,17 @@ describe('when packages are missing and the user is not root', () => {
 
 describe('when packages are missing and the user is root', () => {
   it('should update the package lists and install only the missing ones', () => {
-    const result = run({ installed: ['wrk'], uid: 0 })
+    const result = run({ installed: ['wrk', 'postgresql'], uid: 0 })
     expect(result.exitCode).toBe(0)
     expect(result.aptCalls).toEqual(['update -qq', 'install -y -qq --no-install-recommends chromium mosquitto'])
   })
 
-  it('should install all three on a machine that has none of them', () => {
+  it('should install all of them on a machine that has none of them', () => {
     expect(run({ uid: 0 }).aptCalls.at(-1)).toBe(`install -y -qq --no-install-recommends ${ALL.join(' ')}`)
   })
 
   it('should fail, naming the packages, when apt-get fails', () => {
-    const result = run({ installed: ['chromium', 'wrk'], uid: 0, aptFails: true })
+    const result = run({ installed: ['chromium', 'wrk', 'postgresql'], uid: 0, aptFails: true })
     expect(result.exitCode).toBe(1)
     expect(result.stderr).toContain('apt-get could not install: mosquitto')
   })

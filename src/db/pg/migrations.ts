@@ -1,0 +1,12 @@
+// The PostgreSQL migrations (drizzle/pg/), embedded as text like the SQLite ones so `bun build --compile` carries them.
+import journal from '../../../drizzle/pg/meta/_journal.json'
+import m0000 from '../../../drizzle/pg/0000_event_store.sql' with { type: 'text' }
+import m0001 from '../../../drizzle/pg/0001_append_only.sql' with { type: 'text' }
+import { embeddedMigrations, type Migration } from '../migrations'
+
+const embeddedSql: Record<string, string> = {
+  '0000_event_store': m0000,
+  '0001_append_only': m0001,
+}
+
+export const pgMigrations: Migration[] = embeddedMigrations(journal, embeddedSql, 'src/db/pg/migrations.ts')

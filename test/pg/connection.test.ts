@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'bun:test'
+import { NewerDatabaseError } from '../../src/db/connection'
+import { migratePostgres, openPostgres } from '../../src/db/pg/connection'
+import { pgMigrations } from '../../src/db/pg/migrations'
+import { freshDatabase } from '../fixtures/postgres'
+
+describe('PostgreSQL migrations', () => {
+  it('should apply every migration once when several processes start together', async () => {
+    const url = await freshDatabase()
+    const pools = [openPostgres(url), openPostgres(url), openPostgres(url)]
+    try {
+      const applied = await Promise.all(pools.map((sql) => migratePostgres(sql)))
+      expect(applied.sort()).toEqual([0, 0, pgMigrations.length])
+      const [row] = await pools[0]!<{ n: number }[]>`SELECT count(*)::int AS n FROM __drizzle_migrations`
+      expect(row?.n).toBe(pgMigrations.length)
+    } finally {
+      await Promise.all(pools.map((sql) => sql.end()))
+    }
+  })
+
+  it('should refuse a database migrated by a newer spkey', async () => {
+    const sql = openPostgres(await freshDatabase())
+    try {
+      await migratePostgres(sql)
+      await sql`INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('from-the-future', ${Date.now() + 86_400_000 * 365})`
+      await expect(migratePostgres(sql)).rejects.toBeInstanceOf(NewerDatabaseError)
+    } finally {
+      await sql.end()
+    }
+  })
+
+  it('should refuse to change or delete a stored event', async () => {
+    const sql = openPostgres(await freshDatabase())
+    try {
+      await migratePostgres(sql)
+      await sql`INSERT INTO events (stream_id, stream_version, type, data, metadata, created_at) VALUES ('s', 1, 'T', '{}', '{}', 0)`
+      await expect(sql`UPDATE events SET type = 'U'`).rejects.toThrow('append-only')
+      await expect(sql`DELETE FROM events`).rejects.toThrow('append-only')
+      await expect(sql`TRUNCATE events`).rejects.toThrow('append-only')
+    } finally {
+      await sql.end()
+    }
+  })
+})
