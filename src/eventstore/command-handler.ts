@@ -7,7 +7,13 @@ import type { Writer } from './writer'
 
 export type Handled<S, E extends Event> = { events: StoredEvent<E>[]; version: number; state: S }
 
-const MAX_ATTEMPTS = 3
+// A conflict (another writer appended first) re-decides on the new state, this many times in all.
+export const MAX_ATTEMPTS = 3
+
+// Every N events, and at once after a load that had to fold N or more (a log written without snapshots, by an import or
+// a direct append): that fold is then paid once, not after every restart or cache drop.
+export const isSnapshotDue = (version: number, newVersion: number, unsnapshotted: number, every: number) =>
+  Math.floor(newVersion / every) > Math.floor(version / every) || unsnapshotted >= every
 
 export class CommandHandler {
   constructor(
@@ -59,10 +65,7 @@ export class CommandHandler {
         let next = state
         for (const event of decided) next = aggregate.decider.evolve(next, event)
         const newVersion = version + decided.length
-        const every = this.store.snapshotEvery
-        // Every N events, and at once after a load that had to fold N or more (a log written without snapshots, by an
-        // import or a direct append): that fold is then paid once, not after every restart or cache drop.
-        if (Math.floor(newVersion / every) > Math.floor(version / every) || unsnapshotted >= every) {
+        if (isSnapshotDue(version, newVersion, unsnapshotted, this.store.snapshotEvery)) {
           this.store.saveSnapshot(streamId, newVersion, aggregate.stateVersion, next)
         }
         return { events: stored as StoredEvent<E>[], version: newVersion, state: next }

@@ -5,7 +5,19 @@ import type { Statement } from 'bun:sqlite'
 import type { Db } from '../db/connection'
 import type { AnyAggregate, Entities, Event, StoredEvent } from './types'
 
-type AnyEntities = Entities<never, Event, unknown>
+export type AnyEntities = Entities<never, Event, unknown>
+
+export const entityModels = (aggregates: readonly AnyAggregate[]): AnyEntities[] =>
+  aggregates.flatMap((aggregate) => (aggregate.entities ? [aggregate.entities as AnyEntities] : []))
+
+// The entities an appended event moves on: each model whose streams it is on, with the entity it names there.
+export function* entitiesMoved(models: readonly AnyEntities[], event: StoredEvent): Generator<[AnyEntities, string]> {
+  for (const entities of models) {
+    if (!event.streamId.startsWith(entities.streamPrefix)) continue
+    const entityId = entities.ofEvent(event)
+    if (entityId !== null) yield [entities, entityId]
+  }
+}
 
 // Stream ids of one kind share a prefix: [prefix, prefix + U+FFFF) is that kind's key range in an index.
 export const prefixRange = (prefix: string): [string, string] => [prefix, `${prefix}\uffff`]
@@ -22,7 +34,7 @@ export class DecisionRows {
   }
 
   constructor(db: Db, aggregates: readonly AnyAggregate[]) {
-    this.models = aggregates.flatMap((aggregate) => (aggregate.entities ? [aggregate.entities as AnyEntities] : []))
+    this.models = entityModels(aggregates)
     const c = db.$client
     this.q = {
       get: c.query('SELECT state FROM entity_states WHERE stream_id = ? AND entity_id = ?'),
@@ -44,10 +56,7 @@ export class DecisionRows {
 
   // Runs inside the append for every event: the entity it names moves on, or leaves decision state.
   apply(event: StoredEvent): void {
-    for (const entities of this.models) {
-      if (!event.streamId.startsWith(entities.streamPrefix)) continue
-      const entityId = entities.ofEvent(event)
-      if (entityId === null) continue
+    for (const [entities, entityId] of entitiesMoved(this.models, event)) {
       const current = this.load(event.streamId, entityId)
       const next = entities.evolve(current, event)
       if (next === current) continue
@@ -70,4 +79,4 @@ export class DecisionRows {
   }
 }
 
-const markerKey = (aggregate: { name: string }) => `decision-state:${aggregate.name}`
+export const markerKey = (aggregate: { name: string }) => `decision-state:${aggregate.name}`
