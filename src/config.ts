@@ -111,7 +111,18 @@ function lockDriver(env: Env): Config['lockDriver'] {
   return kind
 }
 
+// PostgreSQL (issue 21) has its event store but not yet its read models: a server asked to run on it refuses to start
+// rather than quietly keep its data in a SQLite file the operator did not choose.
+function refusePostgres(env: Env): void {
+  if (!env.DATABASE_URL) return
+  throw new Error(
+    'DATABASE_URL is set, but this spkey runs only on its SQLite file for now (PostgreSQL support is under way): ' +
+      'unset DATABASE_URL and use DATABASE_PATH',
+  )
+}
+
 export function loadConfig(env: Env = process.env): Config {
+  refusePostgres(env)
   const port = int(env, 'PORT', 3000)
   const host = env.HOST || '0.0.0.0'
   return {
