@@ -186,6 +186,7 @@ export class PgEventStore {
     const head = forUpdate ? await this.lockStream(streamId, tx) : await this.streamVersion(streamId, tx)
     const cached = this.cache.get(streamId)
     if (cached && cached.aggregate === aggregate.name && cached.stateVersion === aggregate.stateVersion && cached.version <= head) {
+      if (cached.version === head) return { state: cached.state as S, version: head, atHead: true, unsnapshotted: 0 }
       const loaded = await this.fold(aggregate, streamId, cached.state as S, cached.version, tx)
       return { ...loaded, atHead: true, unsnapshotted: 0 }
     }
