@@ -38,7 +38,7 @@ describe('door locks across processes', () => {
     expect(mostKeysAtOnce).toBe(2)
   })
 
-  it('should hand the lock on when its holder fails, and when the holder\'s connection dies', async () => {
+  it("should hand the lock on when its holder fails, and when the holder's connection dies", async () => {
     const a = new PgDoorLocks(pool())
     const b = new PgDoorLocks(pool())
     await expect(a.run('key-fail', async () => Promise.reject(new Error('driver down')))).rejects.toThrow('driver down')
@@ -84,7 +84,11 @@ describe('a single leader', () => {
     const { value } = await reader.read()
     expect(new TextDecoder().decode(value)).toBe('elected\n')
     let electedAt = 0
-    const here = new Leadership(pool(), 'dispatcher', { intervalMs: 200, onElected: () => (electedAt = performance.now()), onDeposed: () => {} })
+    const here = new Leadership(pool(), 'dispatcher', {
+      intervalMs: 200,
+      onElected: () => (electedAt = performance.now()),
+      onDeposed: () => {},
+    })
     await here.start()
     await Bun.sleep(500)
     expect(here.isLeader).toBe(false)
