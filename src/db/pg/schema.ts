@@ -59,3 +59,26 @@ export const consumers = pgTable('consumers', {
   owner: text('owner'),
   leaseUntil: timestamp('lease_until', { withTimezone: true }),
 })
+
+// Idempotency-Key and one-time-form outcomes shared by every process: the first to claim a token does the work, the
+// others wait for the outcome stored here (src/db/pg/once.ts).
+export const onceOutcomes = pgTable(
+  'once_outcomes',
+  {
+    token: text('token').primaryKey(),
+    claimedAt: bigint('claimed_at', { mode: 'number' }).notNull(),
+    outcome: jsonb('outcome'),
+  },
+  (t) => [index('once_outcomes_claimed_at').on(t.claimedAt)],
+)
+
+// Fixed-window attempt counters shared by every process (src/db/pg/rate-limits.ts).
+export const rateWindows = pgTable(
+  'rate_windows',
+  {
+    key: text('key').primaryKey(),
+    windowStart: bigint('window_start', { mode: 'number' }).notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [index('rate_windows_window_start').on(t.windowStart)],
+)
