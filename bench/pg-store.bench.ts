@@ -11,6 +11,7 @@ import { PgCommandHandler } from '../src/eventstore/pg-command-handler'
 import { PgEventStore } from '../src/eventstore/pg-store'
 import { EventStore } from '../src/eventstore/store'
 import { Writer } from '../src/eventstore/writer'
+import { createLockCommand } from '../test/fixtures/lock-commands'
 import { durableCluster, freshDatabase } from '../test/fixtures/postgres'
 import { rawInsertLoop } from './baseline-sqlite'
 import type { BenchOptions, Row } from './run'
@@ -24,19 +25,7 @@ const ALL = [...SPREAD, ...HOT]
 type Handler = Pick<CommandHandler, 'handle'> | Pick<PgCommandHandler, 'handle'>
 
 async function createLocks(handler: Handler): Promise<void> {
-  for (const lockId of ALL) {
-    const data = {
-      lockId,
-      index: lockId,
-      uuid: crypto.randomUUID(),
-      serialNumber: null,
-      vendorName: null,
-      ownerId: null,
-      orgId: null,
-      keys: [],
-    }
-    await handler.handle(lockAggregate, lockStreamId(lockId), { type: 'CreateLock', data, metadata: { now: Date.now() } }, {})
-  }
+  for (const lockId of ALL) await handler.handle(lockAggregate, lockStreamId(lockId), createLockCommand(lockId), {})
 }
 
 // `processes` children share the in-flight commands; their counts add up.

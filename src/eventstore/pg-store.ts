@@ -5,7 +5,7 @@
 import type { Sql, Tx } from '../db/pg/connection'
 import { type AnyEntities, entitiesMoved, entityModels, markerKey, prefixRange } from './entities'
 import { ConcurrencyError } from './errors'
-import type { LoadedHead } from './store'
+import { type LoadedHead, storedEvent } from './store'
 import type { Aggregate, AnyAggregate, Event, EventMetadata, StoredEvent } from './types'
 
 export type PgProjection = {
@@ -41,15 +41,7 @@ type EventRow = {
 
 type Cached = { aggregate: string; stateVersion: number; version: number; state: unknown }
 
-const toStored = (row: EventRow): StoredEvent => ({
-  position: row.position,
-  streamId: row.stream_id,
-  streamVersion: row.stream_version,
-  type: row.type,
-  data: row.data,
-  metadata: row.metadata,
-  createdAt: row.created_at,
-})
+const toStored = (row: EventRow): StoredEvent => storedEvent(row, row.data, row.metadata)
 
 const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === '23505'
 

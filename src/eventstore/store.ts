@@ -43,15 +43,22 @@ export type EventStoreOptions = {
 
 type Cached = { aggregate: string; stateVersion: number; version: number; state: unknown }
 
-const toStored = (row: EventRow): StoredEvent => ({
+// A row of the events table, its payload and metadata already parsed (shared with the PostgreSQL store).
+export const storedEvent = (
+  row: Pick<EventRow, 'position' | 'stream_id' | 'stream_version' | 'type' | 'created_at'>,
+  data: StoredEvent['data'],
+  metadata: EventMetadata,
+): StoredEvent => ({
   position: row.position,
   streamId: row.stream_id,
   streamVersion: row.stream_version,
   type: row.type,
-  data: JSON.parse(row.data),
-  metadata: JSON.parse(row.metadata),
+  data,
+  metadata,
   createdAt: row.created_at,
 })
+
+const toStored = (row: EventRow): StoredEvent => storedEvent(row, JSON.parse(row.data), JSON.parse(row.metadata))
 
 // What this connection itself appended: per stream, the highest version inserted (committed or not, rolled back or
 // not). Shared by every EventStore on the connection; `epoch` moves when the map is emptied to bound it, and every

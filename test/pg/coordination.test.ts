@@ -2,22 +2,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { spawn } from 'bun'
 import { join } from 'node:path'
-import { openPostgres, type Sql } from '../../src/db/pg/connection'
 import { PgDoorLocks } from '../../src/db/pg/door-locks'
 import { Leadership } from '../../src/db/pg/leadership'
-import { freshDatabase } from '../fixtures/postgres'
+import { pgProcesses } from '../fixtures/postgres'
 
-let url: string
-const pools: Sql[] = []
-const pool = () => {
-  const sql = openPostgres(url, { max: 4 })
-  pools.push(sql)
-  return sql
-}
-beforeAll(async () => {
-  url = await freshDatabase()
-})
-afterAll(() => Promise.all(pools.map((sql) => sql.end({ timeout: 1 }))))
+const db = pgProcesses({ migrate: false })
+const pool = () => db.pool()
+beforeAll(() => db.setUp())
+afterAll(() => db.closeAll())
 
 describe('door locks across processes', () => {
   it('should run one action per key at a time across three processes, and other keys beside it', async () => {
@@ -79,7 +71,7 @@ describe('a single leader', () => {
   })
 
   it('should take over within 10 s when the leading process is killed with SIGKILL', async () => {
-    const child = spawn(['bun', join(import.meta.dir, 'fixtures/leader.ts'), url], { stdout: 'pipe', stderr: 'inherit' })
+    const child = spawn(['bun', join(import.meta.dir, 'fixtures/leader.ts'), db.url()], { stdout: 'pipe', stderr: 'inherit' })
     const reader = child.stdout.getReader()
     const { value } = await reader.read()
     expect(new TextDecoder().decode(value)).toBe('elected\n')

@@ -8,6 +8,7 @@ import { lockAggregate } from '../../src/domain/lock/decide'
 import { lockStreamId } from '../../src/domain/lock/events'
 import { PgCommandHandler } from '../../src/eventstore/pg-command-handler'
 import { PgEventStore } from '../../src/eventstore/pg-store'
+import { createLockCommand } from '../fixtures/lock-commands'
 import { freshDatabase } from '../fixtures/postgres'
 
 const WRITER = join(import.meta.dir, 'fixtures/writer.ts')
@@ -32,17 +33,7 @@ it('should lose no acknowledged command and record none twice when writers are k
   await migratePostgres(sql)
   const commands = new PgCommandHandler(new PgEventStore(sql, { aggregates: [lockAggregate] }))
   for (let lockId = 1; lockId <= 4; lockId++) {
-    const data = {
-      lockId,
-      index: lockId,
-      uuid: crypto.randomUUID(),
-      serialNumber: null,
-      vendorName: null,
-      ownerId: null,
-      orgId: null,
-      keys: [],
-    }
-    await commands.handle(lockAggregate, lockStreamId(lockId), { type: 'CreateLock', data, metadata: { now: Date.now() } }, {})
+    await commands.handle(lockAggregate, lockStreamId(lockId), createLockCommand(lockId), {})
   }
   const writers = [0, 1, 2].map((i) => startWriter(url, `w${i}g0`))
   const all = [...writers]

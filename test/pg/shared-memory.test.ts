@@ -1,23 +1,14 @@
 // What processes on one PostgreSQL must remember together: one outcome per Idempotency-Key, one count per rate window.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { migratePostgres, openPostgres, type Sql } from '../../src/db/pg/connection'
 import { ClaimAbandoned, PgOnce } from '../../src/db/pg/once'
 import { createPgRateLimiter } from '../../src/db/pg/rate-limits'
 import { DomainError, NotFound, RateLimited } from '../../src/domain/errors'
-import { freshDatabase } from '../fixtures/postgres'
+import { pgProcesses } from '../fixtures/postgres'
 
-let url: string
-const pools: Sql[] = []
-const pool = () => {
-  const sql = openPostgres(url, { max: 4 })
-  pools.push(sql)
-  return sql
-}
-beforeAll(async () => {
-  url = await freshDatabase()
-  await migratePostgres(pool())
-})
-afterAll(() => Promise.all(pools.map((sql) => sql.end({ timeout: 1 }))))
+const db = pgProcesses()
+const pool = () => db.pool()
+beforeAll(() => db.setUp())
+afterAll(() => db.closeAll())
 
 const NOW = Date.parse('2026-12-05T12:00:00Z')
 
@@ -66,9 +57,7 @@ describe('rate windows across processes', () => {
 
   it('should let 5 of 20 attempts through wherever they land, then again once the window has passed', async () => {
     const processes = [createPgRateLimiter(pool(), options), createPgRateLimiter(pool(), options), createPgRateLimiter(pool(), options)]
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: 20 }, (_, i) => processes[i % 3]!.hit(['ip:192.0.2.1', 'lock:7'], NOW)),
-    )
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => processes[i % 3]!.hit(['ip:192.0.2.1', 'lock:7'], NOW)))
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(5)
     for (const o of outcomes.filter((o) => o.status === 'rejected')) {
       const error = (o as PromiseRejectedResult).reason

@@ -1,29 +1,20 @@
 // The PostgreSQL event store and command handler on a real server: the lock aggregate's own rules, several pools
 // standing in for several processes.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { migratePostgres, openPostgres, type Sql } from '../../src/db/pg/connection'
 import { lockAggregate } from '../../src/domain/lock/decide'
 import type { LockCommand } from '../../src/domain/lock/commands'
 import { lockStreamId } from '../../src/domain/lock/events'
 import { ConcurrencyError } from '../../src/eventstore/errors'
 import { PgCommandHandler } from '../../src/eventstore/pg-command-handler'
 import { LOG_START, PgEventStore } from '../../src/eventstore/pg-store'
-import { freshDatabase } from '../fixtures/postgres'
+import { createLockCommand } from '../fixtures/lock-commands'
+import { pgProcesses } from '../fixtures/postgres'
 
 const NOW = Date.parse('2026-12-05T12:00:00Z')
-let url: string
-const pools: Sql[] = []
-const pool = (max = 10) => {
-  const sql = openPostgres(url, { max })
-  pools.push(sql)
-  return sql
-}
-
-beforeAll(async () => {
-  url = await freshDatabase()
-  await migratePostgres(pool())
-})
-afterAll(() => Promise.all(pools.map((sql) => sql.end({ timeout: 1 }))))
+const db = pgProcesses()
+const pool = (max = 10) => db.pool(max)
+beforeAll(() => db.setUp())
+afterAll(() => db.closeAll())
 
 let nextLock = 1
 const command = (type: LockCommand['type'], data: object) => ({ type, data, metadata: { now: NOW } }) as LockCommand
@@ -38,17 +29,7 @@ async function lockWithKey(commands: PgCommandHandler, maxUses: number | null) {
   const lockId = nextLock++
   const streamId = lockStreamId(lockId)
   const tempKeyUuid = crypto.randomUUID()
-  const lock = {
-    lockId,
-    index: lockId,
-    uuid: crypto.randomUUID(),
-    serialNumber: null,
-    vendorName: null,
-    ownerId: 'owner',
-    orgId: null,
-    keys: [],
-  }
-  await commands.handle(lockAggregate, streamId, command('CreateLock', lock), {})
+  await commands.handle(lockAggregate, streamId, createLockCommand(lockId, NOW), {})
   const key = {
     tempKeyUuid,
     accessMode: 'public',
@@ -150,16 +131,22 @@ describe('state kept beside the log', () => {
   })
 })
 
+// An append whose transaction stays open until released: a commit that drew its position early and lands late.
+function appendHeldOpen(store: PgEventStore, streamId: string, type: string) {
+  let release = () => {}
+  const held = new Promise<void>((resolve) => (release = resolve))
+  const done = store.transaction(async (tx) => {
+    await store.append(tx, streamId, 0, [{ type, data: {} }], {}, NOW)
+    await held
+  })
+  return { release, done }
+}
+
 describe('reading the whole log', () => {
   it('should not skip an event whose transaction drew its position first and committed last', async () => {
     const { store } = process()
     const start = await store.settledHead()
-    let release = () => {}
-    const held = new Promise<void>((resolve) => (release = resolve))
-    const late = store.transaction(async (tx) => {
-      await store.append(tx, 'test-late', 0, [{ type: 'Late', data: {} }], {}, NOW)
-      await held
-    })
+    const { release, done: late } = appendHeldOpen(store, 'test-late', 'Late')
     await Bun.sleep(50)
     await store.transaction((tx) => store.append(tx, 'test-early', 0, [{ type: 'Early', data: {} }], {}, NOW))
     const before = await store.readCommitted(start, 100)
@@ -174,12 +161,7 @@ describe('reading the whole log', () => {
   it('should commit the events of one ordering key in position order, a later append waiting for the earlier', async () => {
     const store = new PgEventStore(pool(), { orderingKeys: async (_tx, streamId) => [`org:${streamId.split('-')[1]}`] })
     const head = await store.headPosition()
-    let release = () => {}
-    const held = new Promise<void>((resolve) => (release = resolve))
-    const first = store.transaction(async (tx) => {
-      await store.append(tx, 'x-acme-1', 0, [{ type: 'First', data: {} }], {}, NOW)
-      await held
-    })
+    const { release, done: first } = appendHeldOpen(store, 'x-acme-1', 'First')
     await Bun.sleep(50)
     const second = store.transaction((tx) => store.append(tx, 'x-acme-2', 0, [{ type: 'Second', data: {} }], {}, NOW))
     const otherOrg = store.transaction((tx) => store.append(tx, 'x-globex-1', 0, [{ type: 'Other', data: {} }], {}, NOW))

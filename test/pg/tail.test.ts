@@ -1,28 +1,18 @@
 // Two processes on one PostgreSQL: what A commits reaches B's tail within the 500 ms bound, also after B's listening
 // connection is killed, and B knows when it cannot promise that.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { migratePostgres, openPostgres, type Sql } from '../../src/db/pg/connection'
 import { PgEventStore } from '../../src/eventstore/pg-store'
 import { CommitSignal, LogTail } from '../../src/eventstore/pg-tail'
 import type { StoredEvent } from '../../src/eventstore/types'
-import { freshDatabase } from '../fixtures/postgres'
+import { pgProcesses } from '../fixtures/postgres'
 
-let url: string
-const pools: Sql[] = []
+const db = pgProcesses()
+const pool = () => db.pool(10)
 const tails: LogTail[] = []
-const pool = () => {
-  const sql = openPostgres(url)
-  pools.push(sql)
-  return sql
-}
-
-beforeAll(async () => {
-  url = await freshDatabase()
-  await migratePostgres(pool())
-})
+beforeAll(() => db.setUp())
 afterAll(async () => {
   await Promise.all(tails.map((tail) => tail.stop()))
-  await Promise.all(pools.map((sql) => sql.end({ timeout: 1 })))
+  await db.closeAll()
 })
 
 // Process A appends and signals after commit, as the command handler's onCommitted does.
@@ -64,10 +54,11 @@ describe('a log tail on another process', () => {
   it('should see every change within 500 ms, also after its listening connection is killed', async () => {
     const append = writer()
     const b = await reader(100)
-    const [listener] = await pools[0]!<{ pid: number }[]>`
+    const admin = db.pool(1)
+    const [listener] = await admin<{ pid: number }[]>`
       SELECT pid FROM pg_stat_activity WHERE application_name = 'spkey' AND query LIKE 'listen%'`
     expect(listener).toBeDefined()
-    await pools[0]!`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'spkey' AND query LIKE 'listen%'`
+    await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'spkey' AND query LIKE 'listen%'`
     const delays: number[] = []
     for (let i = 0; i < 10; i++) {
       await append(`tail-killed-${i}`)
