@@ -6,6 +6,7 @@ import { eventsFeedRoutes } from './routes/events-feed'
 import { healthRoutes } from './routes/health'
 import { type AppRoutes, httpBasics } from './routes/http'
 import { hotReads } from './routes/hot-reads'
+import { adminOrgPages } from './routes/pages/admin-orgs'
 import { homePages } from './routes/pages/home'
 import { setupPages } from './routes/pages/setup'
 import { myKeysPages } from './routes/pages/my-keys'
@@ -45,6 +46,7 @@ export function createApp(deps: Deps) {
     .use(authPages(deps))
     .use(homePages(deps))
     .use(setupPages(deps))
+    .use(adminOrgPages(deps))
     .use(locksRoutes(deps))
     .use(lockQueryRoutes(deps))
     .use(userLockRoutes(deps))
