@@ -7,6 +7,7 @@ import { healthRoutes } from './routes/health'
 import { type AppRoutes, httpBasics } from './routes/http'
 import { hotReads } from './routes/hot-reads'
 import { adminOrgPages } from './routes/pages/admin-orgs'
+import { adminUserPages } from './routes/pages/admin-users'
 import { homePages } from './routes/pages/home'
 import { setupPages } from './routes/pages/setup'
 import { myKeysPages } from './routes/pages/my-keys'
@@ -47,6 +48,7 @@ export function createApp(deps: Deps) {
     .use(homePages(deps))
     .use(setupPages(deps))
     .use(adminOrgPages(deps))
+    .use(adminUserPages(deps))
     .use(locksRoutes(deps))
     .use(lockQueryRoutes(deps))
     .use(userLockRoutes(deps))

@@ -155,8 +155,8 @@ const COMMANDS: Record<string, Command> = {
   'login-link': {
     flags: { user: text },
     required: ['user'],
-    async run({ deps, values }) {
-      return issueLoginLink(deps, required(values, 'user'))
+    async run({ deps, values, metadata }) {
+      return issueLoginLink(deps, required(values, 'user'), metadata)
     },
   },
   'setup-link': {

@@ -44,7 +44,7 @@ export const adminOrgKeyPath = (orgId: string) => `${adminOrgPath(orgId)}/api-ke
 export const adminOrgMembersPath = (orgId: string) => `${adminOrgPath(orgId)}/members`
 export const adminOrgMemberRemovePath = (orgId: string) => `${adminOrgPath(orgId)}/members/remove`
 export const ADMIN_USERS_PATH = '/admin/users'
-export const adminUsersUrl = (params: { cursor?: string | null }) => withQuery(ADMIN_USERS_PATH, params)
+export const adminUsersUrl = (params: { cursor?: string | null; created?: string }) => withQuery(ADMIN_USERS_PATH, params)
 export const adminUserLoginLinkPath = (userId: string) => `${ADMIN_USERS_PATH}/${encodeURIComponent(userId)}/login-link`
 export const ADMIN_LOCKS_PATH = '/admin/locks'
 export const adminLocksUrl = (params: { cursor?: number | null }) => withQuery(ADMIN_LOCKS_PATH, params)

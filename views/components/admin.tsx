@@ -3,7 +3,7 @@
 // (hx-boost: the next page is swapped in without a reload); without JavaScript they work as they are.
 import type { PropsWithChildren } from '@kitajs/html'
 import { Layout } from '../layout'
-import { ADMIN_ORGS_PATH } from '../paths'
+import { ADMIN_ORGS_PATH, ADMIN_USERS_PATH } from '../paths'
 
 export type AdminSection = 'orgs' | 'users' | 'locks' | 'webhooks'
 export type Notice = { kind: 'ok' | 'bad'; text: string }
@@ -15,6 +15,7 @@ export type AdminShellProps = PropsWithChildren<{ title: string; section: AdminS
 // The console's sections, as its own navigation and the start page's dashboard list them.
 export const ADMIN_SECTIONS: { section: AdminSection; href: string; label: string }[] = [
   { section: 'orgs', href: ADMIN_ORGS_PATH, label: 'Organisations' },
+  { section: 'users', href: ADMIN_USERS_PATH, label: 'Users' },
 ]
 
 export function AdminShell({ title, section, csrfToken, signedInAs, children }: AdminShellProps): JSX.Element {
