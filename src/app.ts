@@ -8,6 +8,7 @@ import { type AppRoutes, httpBasics } from './routes/http'
 import { hotReads } from './routes/hot-reads'
 import { adminOrgPages } from './routes/pages/admin-orgs'
 import { adminUserPages } from './routes/pages/admin-users'
+import { adminLockPages } from './routes/pages/admin-locks'
 import { homePages } from './routes/pages/home'
 import { setupPages } from './routes/pages/setup'
 import { myKeysPages } from './routes/pages/my-keys'
@@ -49,6 +50,7 @@ export function createApp(deps: Deps) {
     .use(setupPages(deps))
     .use(adminOrgPages(deps))
     .use(adminUserPages(deps))
+    .use(adminLockPages(deps))
     .use(locksRoutes(deps))
     .use(lockQueryRoutes(deps))
     .use(userLockRoutes(deps))

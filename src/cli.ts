@@ -175,7 +175,7 @@ const COMMANDS: Record<string, Command> = {
       const lockId = Number(required(values, 'lock'))
       if (!Number.isInteger(lockId) || lockId <= 0)
         throw new Invalid('--lock must be a lock id (integer > 0)', [{ field: 'lock', message: 'integer > 0' }])
-      const data = lockDriverSettings(required(values, 'driver'), option(values, 'bridge-url') ?? null)
+      const data = lockDriverSettings(required(values, 'driver'), option(values, 'bridge-url') ?? null, 'bridge-url')
       const handled = await configureLockDriver(deps, lockId, data, metadata)
       return { lockId, ...data, version: handled.version }
     },

@@ -47,6 +47,6 @@ export const ADMIN_USERS_PATH = '/admin/users'
 export const adminUsersUrl = (params: { cursor?: string | null; created?: string }) => withQuery(ADMIN_USERS_PATH, params)
 export const adminUserLoginLinkPath = (userId: string) => `${ADMIN_USERS_PATH}/${encodeURIComponent(userId)}/login-link`
 export const ADMIN_LOCKS_PATH = '/admin/locks'
-export const adminLocksUrl = (params: { cursor?: number | null }) => withQuery(ADMIN_LOCKS_PATH, params)
+export const adminLocksUrl = (params: { cursor?: number | null; registered?: number }) => withQuery(ADMIN_LOCKS_PATH, params)
 export const adminLockPath = (lockId: number) => `${ADMIN_LOCKS_PATH}/${lockId}`
 export const ADMIN_WEBHOOKS_PATH = '/admin/webhooks'

@@ -2,7 +2,7 @@
 // CLI's `lock driver`, the console's forms), each one command through the handler. Who may is the caller's business.
 import type { Deps } from '../deps'
 import { Invalid } from '../domain/errors'
-import type { CreateLock, LockCommand } from '../domain/lock/commands'
+import type { ConfigureLockDriver, CreateLock, LockCommand } from '../domain/lock/commands'
 import { lockAggregate } from '../domain/lock/decide'
 import { lockStreamId } from '../domain/lock/events'
 import type { EventMetadata } from '../eventstore/types'
@@ -27,20 +27,18 @@ const isHttpUrl = (value: string | null): value is string =>
   value !== null && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
 
 // The driver's settings as checked input: an HTTP lock needs the http(s) address of its bridge, the others none.
-export function lockDriverSettings(driver: string, bridgeUrl: string | null) {
+// bridgeUrlField: what the caller calls that input (the CLI's --bridge-url, a form's bridgeUrl).
+export function lockDriverSettings(driver: string, bridgeUrl: string | null, bridgeUrlField = 'bridgeUrl') {
   if (!isDriverKind(driver))
     throw new Invalid('driver must be simulated, http or mqtt', [{ field: 'driver', message: 'simulated, http or mqtt' }])
   if (driver === 'http' && !isHttpUrl(bridgeUrl)) {
-    throw new Invalid('bridgeUrl must be the http(s) address of the lock bridge', [{ field: 'bridgeUrl', message: 'an http(s) URL' }])
+    const message = `${bridgeUrlField} must be the http(s) address of the lock bridge`
+    throw new Invalid(message, [{ field: bridgeUrlField, message: 'an http(s) URL' }])
   }
   return { driver, bridgeUrl: driver === 'http' ? bridgeUrl : null }
 }
 
-export async function configureLockDriver(
-  deps: Deps,
-  lockId: number,
-  settings: ReturnType<typeof lockDriverSettings>,
-  metadata: EventMetadata,
-) {
+// settings.driver null: back to the server's default driver.
+export async function configureLockDriver(deps: Deps, lockId: number, settings: ConfigureLockDriver['data'], metadata: EventMetadata) {
   return handle(deps, lockId, { type: 'ConfigureLockDriver', data: settings, metadata: { now: deps.clock.now() } }, metadata)
 }
