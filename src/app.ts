@@ -9,6 +9,7 @@ import { hotReads } from './routes/hot-reads'
 import { adminOrgPages } from './routes/pages/admin-orgs'
 import { adminUserPages } from './routes/pages/admin-users'
 import { adminLockPages } from './routes/pages/admin-locks'
+import { adminWebhookPages } from './routes/pages/admin-webhooks'
 import { homePages } from './routes/pages/home'
 import { setupPages } from './routes/pages/setup'
 import { myKeysPages } from './routes/pages/my-keys'
@@ -51,6 +52,7 @@ export function createApp(deps: Deps) {
     .use(adminOrgPages(deps))
     .use(adminUserPages(deps))
     .use(adminLockPages(deps))
+    .use(adminWebhookPages(deps))
     .use(locksRoutes(deps))
     .use(lockQueryRoutes(deps))
     .use(userLockRoutes(deps))

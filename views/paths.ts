@@ -50,3 +50,4 @@ export const ADMIN_LOCKS_PATH = '/admin/locks'
 export const adminLocksUrl = (params: { cursor?: number | null; registered?: number }) => withQuery(ADMIN_LOCKS_PATH, params)
 export const adminLockPath = (lockId: number) => `${ADMIN_LOCKS_PATH}/${lockId}`
 export const ADMIN_WEBHOOKS_PATH = '/admin/webhooks'
+export const adminWebhooksUrl = (params: { offset?: number }) => withQuery(ADMIN_WEBHOOKS_PATH, params)

@@ -3,7 +3,7 @@
 // (hx-boost: the next page is swapped in without a reload); without JavaScript they work as they are.
 import type { PropsWithChildren } from '@kitajs/html'
 import { Layout } from '../layout'
-import { ADMIN_LOCKS_PATH, ADMIN_ORGS_PATH, ADMIN_USERS_PATH } from '../paths'
+import { ADMIN_LOCKS_PATH, ADMIN_ORGS_PATH, ADMIN_USERS_PATH, ADMIN_WEBHOOKS_PATH } from '../paths'
 
 export type AdminSection = 'orgs' | 'users' | 'locks' | 'webhooks'
 export type Notice = { kind: 'ok' | 'bad'; text: string }
@@ -17,6 +17,7 @@ export const ADMIN_SECTIONS: { section: AdminSection; href: string; label: strin
   { section: 'orgs', href: ADMIN_ORGS_PATH, label: 'Organisations' },
   { section: 'users', href: ADMIN_USERS_PATH, label: 'Users' },
   { section: 'locks', href: ADMIN_LOCKS_PATH, label: 'Locks' },
+  { section: 'webhooks', href: ADMIN_WEBHOOKS_PATH, label: 'Webhooks' },
 ]
 
 export function AdminShell({ title, section, csrfToken, signedInAs, children }: AdminShellProps): JSX.Element {

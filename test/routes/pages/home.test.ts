@@ -86,7 +86,7 @@ describe('GET /', () => {
     addSiteAdmin(w.ctx.deps.db, w.owner.userId, w.ctx.clock.now())
     const admin = await w.page('/', w.owner.userId)
     expect(admin.text).toContain('<h2>Administration</h2>')
-    expect(linksOf(admin.text)).toEqual(['/', '/locks', '/me/keys', '/admin/orgs', '/admin/users', '/admin/locks'])
+    expect(linksOf(admin.text)).toEqual(['/', '/locks', '/me/keys', '/admin/orgs', '/admin/users', '/admin/locks', '/admin/webhooks'])
     expect(admin.text).toContain('<a href="/admin/orgs">Admin</a>')
     const staff = await w.page('/', w.staff.userId)
     expect(staff.text).not.toContain('Administration')
