@@ -6,6 +6,10 @@ import { eventsFeedRoutes } from './routes/events-feed'
 import { healthRoutes } from './routes/health'
 import { type AppRoutes, httpBasics } from './routes/http'
 import { hotReads } from './routes/hot-reads'
+import { adminOrgPages } from './routes/pages/admin-orgs'
+import { adminUserPages } from './routes/pages/admin-users'
+import { adminLockPages } from './routes/pages/admin-locks'
+import { adminWebhookPages } from './routes/pages/admin-webhooks'
 import { homePages } from './routes/pages/home'
 import { setupPages } from './routes/pages/setup'
 import { myKeysPages } from './routes/pages/my-keys'
@@ -45,6 +49,10 @@ export function createApp(deps: Deps) {
     .use(authPages(deps))
     .use(homePages(deps))
     .use(setupPages(deps))
+    .use(adminOrgPages(deps))
+    .use(adminUserPages(deps))
+    .use(adminLockPages(deps))
+    .use(adminWebhookPages(deps))
     .use(locksRoutes(deps))
     .use(lockQueryRoutes(deps))
     .use(userLockRoutes(deps))

@@ -4,21 +4,20 @@
 import { parseArgs } from 'node:util'
 import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { MIN_PASSWORD_LENGTH, setPassword } from './auth/credentials'
 import { backupTo, restoreFrom } from './backup'
 import { issueLoginLink } from './auth/login-links'
 import { mintSetupToken, setupUrl } from './auth/site-admins'
-import { addOrgMember, createUser, issueApiKey, normalizeEmail, registerOrg } from './auth/tenants'
+import { createAccount } from './auth/accounts'
+import { addOrgMember, createOrg, issueApiKey, orgIdFromName } from './auth/tenants'
 import { type Config, parseDuration } from './config'
 import { createDeps, type Deps } from './deps'
 import { Conflict, DomainError, Invalid, NotFound } from './domain/errors'
-import { lockAggregate } from './domain/lock/decide'
-import { lockStreamId } from './domain/lock/events'
 import type { EventMetadata } from './eventstore/types'
+import { configureLockDriver, lockDriverSettings } from './locks/provisioning'
 import { createLogger } from './logger'
-import { findUser, findUserByEmail } from './projections/users'
+import { findUser } from './projections/users'
 import { envelope } from './routes/errors'
-import { Email, OrgId } from './routes/models'
+import { OrgId } from './routes/models'
 
 export const USAGE = `usage: spkey <command> [options]
 
@@ -82,16 +81,6 @@ function valid(schema: TSchema, field: string, value: string, message: string): 
 }
 
 const ORG_ID = OrgId()
-const EMAIL = Email('e-mail')
-
-// "ACME Corporation" -> "acme-corporation": the docs' orgIds look like that.
-const slug = (name: string) =>
-  name
-    .normalize('NFKD')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 64)
 
 function existingUser(deps: Deps, userId: string) {
   const user = findUser(deps.db, userId)
@@ -114,12 +103,10 @@ const COMMANDS: Record<string, Command> = {
       const orgId = valid(
         ORG_ID,
         'id',
-        option(values, 'id') ?? (slug(name) || `org-${crypto.randomUUID().slice(0, 8)}`),
+        option(values, 'id') ?? (orgIdFromName(name) || `org-${crypto.randomUUID().slice(0, 8)}`),
         'letters, digits, ".", "_" and "-" only',
       )
-      await registerOrg(deps, { orgId, orgName: name, isSuper: values.super === true }, metadata)
-      const { apiKey } = await issueApiKey(deps, orgId, { createdBy: 'cli' }, metadata)
-      return { orgId, name, apiKey }
+      return createOrg(deps, { orgId, orgName: name, isSuper: values.super === true }, 'cli', metadata)
     },
   },
   'org add-member': {
@@ -146,19 +133,8 @@ const COMMANDS: Record<string, Command> = {
     required: ['email'],
     async run(context) {
       const { deps, values, metadata } = context
-      const email = normalizeEmail(valid(EMAIL, 'email', required(values, 'email'), 'must be an e-mail address'))
-      const password = await readPassword(context)
-      // Checked before anything is written: a refused password must not leave a user behind.
-      if (password !== undefined && password.length < MIN_PASSWORD_LENGTH) {
-        const message = `must be at least ${MIN_PASSWORD_LENGTH} characters long`
-        throw new Invalid(`--password: ${message}`, [{ field: 'password', message }])
-      }
-      if (findUserByEmail(deps.db, email)) throw new Conflict('A user with this email already exists')
-      const [firstName, ...rest] = (option(values, 'name') ?? '').trim().split(/\s+/)
-      const names = { firstName: firstName || null, lastName: rest.join(' ') || null }
-      const { userId } = await createUser(deps, { email, ...names }, metadata)
-      if (password !== undefined) await setPassword(deps, userId, password, metadata)
-      return { userId, email }
+      const input = { email: required(values, 'email'), name: option(values, 'name'), password: await readPassword(context) }
+      return createAccount(deps, input, metadata)
     },
   },
   token: {
@@ -179,8 +155,8 @@ const COMMANDS: Record<string, Command> = {
   'login-link': {
     flags: { user: text },
     required: ['user'],
-    async run({ deps, values }) {
-      return issueLoginLink(deps, required(values, 'user'))
+    async run({ deps, values, metadata }) {
+      return issueLoginLink(deps, required(values, 'user'), metadata)
     },
   },
   'setup-link': {
@@ -199,19 +175,8 @@ const COMMANDS: Record<string, Command> = {
       const lockId = Number(required(values, 'lock'))
       if (!Number.isInteger(lockId) || lockId <= 0)
         throw new Invalid('--lock must be a lock id (integer > 0)', [{ field: 'lock', message: 'integer > 0' }])
-      const driver = required(values, 'driver')
-      if (!isDriverKind(driver)) {
-        throw new Invalid('--driver must be simulated, http or mqtt', [{ field: 'driver', message: 'simulated, http or mqtt' }])
-      }
-      const bridgeUrl = option(values, 'bridge-url') ?? null
-      if (driver === 'http' && (bridgeUrl === null || !URL.canParse(bridgeUrl) || !/^https?:$/.test(new URL(bridgeUrl).protocol))) {
-        throw new Invalid('--bridge-url must be the http(s) address of the lock bridge', [
-          { field: 'bridge-url', message: 'an http(s) URL' },
-        ])
-      }
-      const data = { driver, bridgeUrl: driver === 'http' ? bridgeUrl : null }
-      const command = { type: 'ConfigureLockDriver' as const, data, metadata: { now: deps.clock.now() } }
-      const handled = await deps.commands.handle(lockAggregate, lockStreamId(lockId), command, metadata)
+      const data = lockDriverSettings(required(values, 'driver'), option(values, 'bridge-url') ?? null, 'bridge-url')
+      const handled = await configureLockDriver(deps, lockId, data, metadata)
       return { lockId, ...data, version: handled.version }
     },
   },
@@ -269,9 +234,6 @@ function parse(command: Command, rest: string[]): Context['values'] {
     throw new UsageError(error instanceof Error ? error.message : String(error))
   }
 }
-
-const DRIVER_KINDS = ['simulated', 'http', 'mqtt'] as const
-const isDriverKind = (value: string): value is (typeof DRIVER_KINDS)[number] => DRIVER_KINDS.some((kind) => kind === value)
 
 const cliRequestId = () => `cli_${crypto.randomUUID().replaceAll('-', '')}`
 

@@ -2,15 +2,17 @@
 // every page shares (the brand, the signed-in user's places, sign in or out). Nothing in it varies per request but the
 // CSRF token: the guest page is cached per key and viewer as a template (reads/reads.ts guestPage).
 import type { PropsWithChildren } from '@kitajs/html'
-import { HOME_PATH, LOCKS_PATH, LOGIN_PATH, LOGOUT_PATH, MY_KEYS_PATH } from './paths'
+import { ADMIN_ORGS_PATH, HOME_PATH, LOCKS_PATH, LOGIN_PATH, LOGOUT_PATH, MY_KEYS_PATH } from './paths'
 
 // The header entry a page is: marked aria-current="page". 'none' for pages no entry names.
-export type NavPlace = 'home' | 'locks' | 'my-keys' | 'login' | 'none'
+export type NavPlace = 'home' | 'locks' | 'my-keys' | 'admin' | 'login' | 'none'
 
 export type LayoutProps = PropsWithChildren<{
   title: string
   csrfToken?: string
   signedInAs?: string
+  // A site administrator's header also leads to the administration console.
+  isAdmin?: boolean
   current?: NavPlace
   // An error page does not know who is asking (the error mapper reads no session): brand and Start only.
   viewerUnknown?: boolean
@@ -24,7 +26,7 @@ function NavLink({ href, place, current, children }: PropsWithChildren<{ href: s
   )
 }
 
-function Header({ csrfToken, signedInAs, current = 'none', viewerUnknown }: Omit<LayoutProps, 'title'>): JSX.Element {
+function Header({ csrfToken, signedInAs, isAdmin, current = 'none', viewerUnknown }: Omit<LayoutProps, 'title'>): JSX.Element {
   return (
     <header class="top">
       {/* A visitor's header has no Start entry: the brand is the start page's. */}
@@ -47,6 +49,13 @@ function Header({ csrfToken, signedInAs, current = 'none', viewerUnknown }: Omit
             <NavLink href={MY_KEYS_PATH} place="my-keys" current={current}>
               My keys
             </NavLink>
+            {isAdmin ? (
+              <NavLink href={ADMIN_ORGS_PATH} place="admin" current={current}>
+                Admin
+              </NavLink>
+            ) : (
+              ''
+            )}
             <form method="post" action={LOGOUT_PATH} class="inline sign-out">
               <span class="who" safe>
                 {signedInAs}

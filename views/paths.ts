@@ -35,3 +35,19 @@ export const orgWebhooksPath = (orgId: string) => `/orgs/${encodeURIComponent(or
 
 // The one-time link that makes the first site administrator (src/auth/site-admins.ts).
 export const setupPath = (token: string) => `/setup/${encodeURIComponent(token)}`
+
+// The administration console for site operators.
+export const ADMIN_ORGS_PATH = '/admin/orgs'
+export const adminOrgsUrl = (params: { offset?: number }) => withQuery(ADMIN_ORGS_PATH, params)
+export const adminOrgPath = (orgId: string) => `${ADMIN_ORGS_PATH}/${encodeURIComponent(orgId)}`
+export const adminOrgKeyPath = (orgId: string) => `${adminOrgPath(orgId)}/api-key`
+export const adminOrgMembersPath = (orgId: string) => `${adminOrgPath(orgId)}/members`
+export const adminOrgMemberRemovePath = (orgId: string) => `${adminOrgPath(orgId)}/members/remove`
+export const ADMIN_USERS_PATH = '/admin/users'
+export const adminUsersUrl = (params: { cursor?: string | null; created?: string }) => withQuery(ADMIN_USERS_PATH, params)
+export const adminUserLoginLinkPath = (userId: string) => `${ADMIN_USERS_PATH}/${encodeURIComponent(userId)}/login-link`
+export const ADMIN_LOCKS_PATH = '/admin/locks'
+export const adminLocksUrl = (params: { cursor?: number | null; registered?: number }) => withQuery(ADMIN_LOCKS_PATH, params)
+export const adminLockPath = (lockId: number) => `${ADMIN_LOCKS_PATH}/${lockId}`
+export const ADMIN_WEBHOOKS_PATH = '/admin/webhooks'
+export const adminWebhooksUrl = (params: { offset?: number }) => withQuery(ADMIN_WEBHOOKS_PATH, params)

@@ -1,13 +1,14 @@
 // Tenant and user provisioning shared by the admin API, the CLI and tests: each step is one command.
-import type { User } from '../db/schema'
+import type { Org, User } from '../db/schema'
 import { writeEmail, writePhoneNumber } from '../db/vault'
 import type { Deps } from '../deps'
-import { Conflict, NotFound } from '../domain/errors'
+import { Conflict, Forbidden, NotFound } from '../domain/errors'
 import { orgAggregate } from '../domain/org/decide'
 import { orgStreamId } from '../domain/org/events'
 import { userAggregate } from '../domain/user/decide'
 import { userStreamId } from '../domain/user/events'
 import type { EventMetadata } from '../eventstore/types'
+import { findOrg } from '../projections/orgs'
 import { copyEmailFromVault, findUser, findUserByEmail } from '../projections/users'
 import { generateApiKey } from './api-keys'
 
@@ -48,11 +49,55 @@ export async function issueApiKey(
   return { apiKey: key.plain, prefix: key.prefix, createdAt: issued?.data.createdAt ?? new Date(deps.clock.now()).toISOString() }
 }
 
+// "ACME Corporation" -> "acme-corporation": the docs' orgIds look like that.
+export const orgIdFromName = (name: string) =>
+  name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64)
+
+// A new organisation with its first API key (the CLI's `org create`, the console's form). A taken id is refused before
+// anything is written: registering it again would be a no-op and its key a clash.
+export async function createOrg(
+  deps: Deps,
+  input: { orgId: string; orgName: string; isSuper?: boolean },
+  createdBy: string,
+  metadata: EventMetadata = {},
+) {
+  if (findOrg(deps.db, input.orgId)) throw new Conflict(`An organisation with the id ${input.orgId} exists already`)
+  await registerOrg(deps, input, metadata)
+  const { apiKey } = await issueApiKey(deps, input.orgId, { createdBy }, metadata)
+  return { orgId: input.orgId, name: input.orgName, apiKey }
+}
+
+// Issues or rotates a tenant's key over HTTP (the Admin API, the console). docs/auth.md: super tenants are made and
+// keyed with the CLI only; a key handed out over HTTP would open any lock.
+export async function issueTenantKey(
+  deps: Deps,
+  org: Org,
+  options: { createdBy: string; expiresAt?: string | null; rotate: boolean },
+  metadata: EventMetadata = {},
+) {
+  if (org.isSuper) throw new Forbidden("A super tenant's API key is issued and rotated with the admin CLI only")
+  return issueApiKey(deps, org.orgId, options, metadata)
+}
+
 export async function addOrgMember(deps: Deps, orgId: string, userId: string, metadata: EventMetadata = {}) {
   return deps.commands.handle(
     orgAggregate,
     orgStreamId(orgId),
     { type: 'AddOrgMember', data: { userId, role: 'staff' }, metadata: { now: deps.clock.now() } },
+    metadata,
+  )
+}
+
+export async function removeOrgMember(deps: Deps, orgId: string, userId: string, metadata: EventMetadata = {}) {
+  return deps.commands.handle(
+    orgAggregate,
+    orgStreamId(orgId),
+    { type: 'RemoveOrgMember', data: { userId }, metadata: { now: deps.clock.now() } },
     metadata,
   )
 }

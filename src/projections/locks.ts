@@ -1,5 +1,5 @@
 // Read models of the lock stream: locks, programmed keys, residents and temp keys (with their use counts).
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, gt, sql } from 'drizzle-orm'
 import type { Db } from '../db/connection'
 import { lockKeys, lockResidents, locks, type TempKeyRow, tempKeys } from '../db/schema'
 import type { LockEvent } from '../domain/lock/events'
@@ -253,4 +253,17 @@ export const countOwnedLocks = (db: Db, ownerId: string): number =>
 // The programmed lock keys a user holds, across locks.
 export function listKeysHeldBy(db: Db, userId: string) {
   return db.select().from(lockKeys).where(eq(lockKeys.userId, userId)).orderBy(lockKeys.lockId, lockKeys.keyUuid).all()
+}
+
+// Every lock, by id, a page after `after` (the last id shown). One LIMIT query over the primary key.
+export function listLocks(db: Db, page: { after: number | null; limit: number }) {
+  const rows = db
+    .select()
+    .from(locks)
+    .where(page.after === null ? undefined : gt(locks.lockId, page.after))
+    .orderBy(locks.lockId)
+    .limit(page.limit + 1)
+    .all()
+  const shown = rows.slice(0, page.limit)
+  return { locks: shown, next: rows.length > page.limit ? (shown.at(-1)?.lockId ?? null) : null }
 }

@@ -1,7 +1,7 @@
 // Read models of the org stream: orgs, their API keys (hash + prefix) and staff members.
 import { and, asc, count, eq, isNull } from 'drizzle-orm'
 import type { Db } from '../db/connection'
-import { apiKeys, apiKeyUsage, orgMembers, orgs } from '../db/schema'
+import { apiKeys, apiKeyUsage, orgMembers, orgs, users } from '../db/schema'
 import type { OrgEvent } from '../domain/org/events'
 import type { Projection } from '../eventstore/projections'
 import type { StoredEvent } from '../eventstore/types'
@@ -48,8 +48,8 @@ export function findOrg(db: Db, orgId: string) {
 }
 
 // Tenants with their current (unrevoked, possibly expired) key: prefix, expiry and last use, never the hash.
-export function listTenants(db: Db, page: { limit: number; offset: number }) {
-  const rows = db
+const tenantRows = (db: Db) =>
+  db
     .select({
       org: orgs,
       apiKeyPrefix: apiKeys.prefix,
@@ -59,12 +59,26 @@ export function listTenants(db: Db, page: { limit: number; offset: number }) {
     .from(orgs)
     .leftJoin(apiKeys, and(eq(apiKeys.orgId, orgs.orgId), isNull(apiKeys.revokedAt)))
     .leftJoin(apiKeyUsage, eq(apiKeyUsage.keyHash, apiKeys.keyHash))
-    .orderBy(asc(orgs.createdAt), asc(orgs.orgId))
-    .limit(page.limit)
-    .offset(page.offset)
-    .all()
+
+export type Tenant = NonNullable<ReturnType<typeof findTenant>>
+
+export const findTenant = (db: Db, orgId: string) => tenantRows(db).where(eq(orgs.orgId, orgId)).get()
+
+export function listTenants(db: Db, page: { limit: number; offset: number }) {
+  const rows = tenantRows(db).orderBy(asc(orgs.createdAt), asc(orgs.orgId)).limit(page.limit).offset(page.offset).all()
   const total = db.select({ n: count() }).from(orgs).get()?.n ?? 0
   return { rows, total }
+}
+
+// The organisation's staff with their e-mail addresses, in the order they joined.
+export function listOrgMembers(db: Db, orgId: string) {
+  return db
+    .select({ userId: orgMembers.userId, email: users.email, addedAt: orgMembers.addedAt })
+    .from(orgMembers)
+    .leftJoin(users, eq(users.userId, orgMembers.userId))
+    .where(eq(orgMembers.orgId, orgId))
+    .orderBy(asc(orgMembers.addedAt), asc(orgMembers.userId))
+    .all()
 }
 
 // Whether an organisation has given this user something: staff membership, a physical key, or a key on, the

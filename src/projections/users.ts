@@ -76,6 +76,7 @@ function apply(db: Db, stored: StoredEvent): void {
       return
     case 'UserPhoneNumberUpdated':
     case 'UserPasswordChanged':
+    case 'LoginLinkIssued':
       return
   }
 }
@@ -240,4 +241,25 @@ export function listIssuedKeys(db: Db, orgId: string, { q, after, limit }: Issue
   const last = keys.at(-1)
   const next = rows.length > limit && last ? { addedAt: last.addedAt, userId: last.userId, number: last.number } : null
   return { keys, next }
+}
+
+// Everyone, newest first, a page after `before` (a rowid: the users table is a rowid table, rowids grow with each
+// UserCreated, and a rebuild replays them in the same order). One LIMIT query over the primary key.
+export function listUsers(db: Db, page: { before: number | null; limit: number }) {
+  const rows = db
+    .select({
+      rowid: sql<number>`rowid`,
+      userId: users.userId,
+      email: users.email,
+      firstName: users.firstName,
+      lastName: users.lastName,
+      createdAt: users.createdAt,
+    })
+    .from(users)
+    .where(page.before === null ? undefined : sql`rowid < ${page.before}`)
+    .orderBy(sql`rowid DESC`)
+    .limit(page.limit + 1)
+    .all()
+  const shown = rows.slice(0, page.limit)
+  return { users: shown, next: rows.length > page.limit ? (shown.at(-1)?.rowid ?? null) : null }
 }

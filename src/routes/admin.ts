@@ -3,10 +3,10 @@
 import { timingSafeEqual } from 'node:crypto'
 import { Type as T } from '@sinclair/typebox'
 import { Elysia, t } from 'elysia'
-import { issueApiKey, normalizeEmail, registerOrg } from '../auth/tenants'
+import { issueTenantKey, normalizeEmail, registerOrg } from '../auth/tenants'
 import type { Org } from '../db/schema'
 import type { Deps } from '../deps'
-import { Forbidden, Invalid, NotFound, Unauthorized } from '../domain/errors'
+import { Invalid, NotFound, Unauthorized } from '../domain/errors'
 import type { EventMetadata } from '../eventstore/types'
 import { findOrg, listTenants } from '../projections/orgs'
 import { sha256Hex } from '../secrets'
@@ -101,10 +101,8 @@ function expiry(deps: Deps, expiresAt: string | null | undefined): string | null
 }
 
 async function issue(deps: Deps, request: Request, org: Org, expiresAt: string | null | undefined, rotate: boolean) {
-  // docs/auth.md: super tenants are made and keyed with the CLI only; a key handed out over HTTP would open any lock.
-  if (org.isSuper) throw new Forbidden("A super tenant's API key is issued and rotated with the admin CLI only")
   const options = { createdBy: ADMIN, expiresAt: expiry(deps, expiresAt), rotate }
-  const key = await issueApiKey(deps, org.orgId, options, metadata(request))
+  const key = await issueTenantKey(deps, org, options, metadata(request))
   return {
     apiKey: key.apiKey,
     orgId: org.orgId,

@@ -12,6 +12,7 @@ import type { LockCommand } from '../domain/lock/commands'
 import { lockAggregate } from '../domain/lock/decide'
 import { lockStreamId } from '../domain/lock/events'
 import { DriverFailed, type KeyCommand } from '../locks/doors'
+import { registerLock, setLockOrganization, setLockOwner } from '../locks/provisioning'
 import { findLock } from '../projections/locks'
 import { findOrg, staffOrgIds } from '../projections/orgs'
 import { findUser, findUserByEmail } from '../projections/users'
@@ -133,7 +134,7 @@ export const locksRoutes = (deps: Deps) => {
         if (existing && !canSeeLock(deps, caller, existing)) throw new Conflict('This lock id is already in use')
         const { index, uuid, serialNumber = null, vendorName = null, keys = [] } = body
         const data = { lockId: params.id, index, uuid, serialNumber, vendorName, ...owner, keys }
-        const handled = await handle(params.id, { type: 'CreateLock', data, metadata: now() }, request, caller)
+        const handled = await registerLock(deps, data, eventMetadata(request, caller))
         if (handled.events.length > 0) set.status = 201
         return commandResponse(aggregateId(params.id), handled, {})
       },
@@ -154,7 +155,7 @@ export const locksRoutes = (deps: Deps) => {
         const caller = requireAuthenticated(principal)
         authorizeLock(deps, caller, params.id, 'manage')
         requireUserId(deps, 'userId', body.userId)
-        const handled = await handle(params.id, { type: 'SetOwner', data: body, metadata: now() }, request, caller)
+        const handled = await setLockOwner(deps, params.id, body.userId, eventMetadata(request, caller))
         return commandResponse(aggregateId(params.id), handled, {})
       },
       { params: LockIdParams, body: SetOwnerBody, response: envelope(), detail: { summary: 'Set lock owner' } },
@@ -165,7 +166,7 @@ export const locksRoutes = (deps: Deps) => {
         const caller = requireAuthenticated(principal)
         const lock = authorizeLock(deps, caller, params.id, 'manage')
         assignableOrg(deps, caller, body.orgId, lock.orgId)
-        const handled = await handle(params.id, { type: 'SetOrganization', data: body, metadata: now() }, request, caller)
+        const handled = await setLockOrganization(deps, params.id, body.orgId, eventMetadata(request, caller))
         return commandResponse(aggregateId(params.id), handled, {})
       },
       {

@@ -118,6 +118,20 @@ export function listSubscriptions(db: Db, orgId: string, page: { limit: number; 
   return { rows, total }
 }
 
+// Every organisation's subscriptions (the operators' overview), by organisation, a page at a time.
+export function listAllSubscriptions(db: Db, page: { limit: number; offset: number }, nowMs: number) {
+  const rows = db
+    .select()
+    .from(webhooks)
+    .orderBy(webhooks.orgId, webhooks.createdAt, webhooks.id)
+    .limit(page.limit)
+    .offset(page.offset)
+    .all()
+    .map((row) => forgetExpiredSecret(db, row, nowMs))
+  const total = db.select({ n: count() }).from(webhooks).get()?.n ?? 0
+  return { rows, total }
+}
+
 // Another org's id is "not found": existence is not revealed across tenants.
 export function findSubscription(db: Db, orgId: string, id: string, nowMs: number): Webhook {
   const row = db

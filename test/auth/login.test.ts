@@ -218,7 +218,7 @@ describe('one-time sign-in links', () => {
   it('should show a confirmation on GET (not spending the link) and sign in once on POST', async () => {
     const ctx = testContext()
     const user = await ctx.user()
-    const { url } = issueLoginLink(ctx.deps, user.userId)
+    const { url } = await issueLoginLink(ctx.deps, user.userId)
     const path = new URL(url).pathname + new URL(url).search
     const b = browser(ctx)
     const page = await b.get(`${path}&next=/me/keys`)
@@ -243,7 +243,7 @@ describe('one-time sign-in links', () => {
   it('should not sign in after 15 minutes, nor with an unknown token', async () => {
     const ctx = testContext()
     const user = await ctx.user()
-    const token = new URL(issueLoginLink(ctx.deps, user.userId).url).searchParams.get('token') ?? ''
+    const token = new URL((await issueLoginLink(ctx.deps, user.userId)).url).searchParams.get('token') ?? ''
     ctx.clock.advance(15 * 60_000)
     const b = browser(ctx)
     await b.get('/login')
@@ -255,16 +255,25 @@ describe('one-time sign-in links', () => {
   it('should need the CSRF token to spend a link, and leave it usable when refused', async () => {
     const ctx = testContext()
     const user = await ctx.user()
-    const token = new URL(issueLoginLink(ctx.deps, user.userId).url).searchParams.get('token') ?? ''
+    const token = new URL((await issueLoginLink(ctx.deps, user.userId)).url).searchParams.get('token') ?? ''
     const b = browser(ctx)
     await b.get('/login')
     expect((await b.postWithoutCsrf('/login/link', { token })).status).toBe(403)
     expect((await b.post('/login/link', { token })).status).toBe(303)
   })
 
-  it('should refuse a link for an unknown user', () => {
+  it('should refuse a link for an unknown user', async () => {
     const ctx = testContext()
-    expect(() => issueLoginLink(ctx.deps, crypto.randomUUID())).toThrow('User not found')
+    await expect(issueLoginLink(ctx.deps, crypto.randomUUID())).rejects.toThrow('User not found')
+  })
+
+  it('should put each link handed out on record under whoever asked, never its token', async () => {
+    const ctx = testContext()
+    const user = await ctx.user()
+    const { url, expiresAt } = await issueLoginLink(ctx.deps, user.userId, { principal: 'cli' })
+    const issued = ctx.eventsOf(`user-${user.userId}`).at(-1)
+    expect(issued).toMatchObject({ type: 'LoginLinkIssued', data: { userId: user.userId, expiresAt }, metadata: { principal: 'cli' } })
+    expect(JSON.stringify(issued)).not.toContain(new URL(url).searchParams.get('token') ?? '')
   })
 })
 

@@ -68,6 +68,23 @@ const NOT_JSON = new Set([
   'POST /locks/:id/temp-keys/:uuid/edit',
   'GET /locks/:id/temp-keys/:uuid/delete',
   'POST /locks/:id/temp-keys/:uuid/delete',
+  // The administration console: a site administrator's session (test/routes/pages/admin-*.test.ts).
+  'GET /admin/orgs',
+  'POST /admin/orgs',
+  'GET /admin/orgs/:orgId',
+  'POST /admin/orgs/:orgId/api-key',
+  'POST /admin/orgs/:orgId/members',
+  'POST /admin/orgs/:orgId/members/remove',
+  'GET /admin/users',
+  'POST /admin/users',
+  'POST /admin/users/:userId/login-link',
+  'GET /admin/locks',
+  'POST /admin/locks',
+  'GET /admin/locks/:id',
+  'POST /admin/locks/:id/owner',
+  'POST /admin/locks/:id/org',
+  'POST /admin/locks/:id/driver',
+  'GET /admin/webhooks',
 ])
 
 const ctx = testContext(

@@ -2,6 +2,7 @@
 // security headers on pages and API, stored XSS rendered escaped, and rate limits answering 429 + Retry-After.
 import { afterAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
 import { setPassword } from '../../src/auth/credentials'
+import { addSiteAdmin } from '../../src/auth/site-admins'
 import { addOrgMember } from '../../src/auth/tenants'
 import { testContext } from '../support/context'
 import { fakeDriver } from '../support/fake-driver'
@@ -26,11 +27,13 @@ function context(env: Record<string, string> = {}) {
 }
 type Ctx = ReturnType<typeof context>
 
-// A signed-in staff member of org A who also owns a lock of org A with a temp key, and a webhook of org A.
+// A signed-in staff member of org A, also a site administrator, who owns a lock of org A with a temp key, and a
+// webhook of org A.
 async function world(ctx: Ctx) {
   const org = await ctx.org()
   const staff = await ctx.user()
   await addOrgMember(ctx.deps, org.orgId, staff.userId)
+  addSiteAdmin(ctx.deps.db, staff.userId, ctx.clock.now())
   const holder = await ctx.user()
   const add = await ctx.call('POST', `/users/${holder.userId}/AddPhysicalKey`, {
     apiKey: org.apiKey,
@@ -110,6 +113,24 @@ function formPosts(w: Awaited<ReturnType<typeof world>>): FormPost[] {
       path: `/orgs/${w.org.orgId}/webhooks/${w.webhookId}/replay`,
       form: { fromPosition: '1' },
     },
+    { route: 'POST /admin/orgs', path: '/admin/orgs', form: { name: 'Forged', orgId: '' } },
+    { route: 'POST /admin/orgs/:orgId/api-key', path: `/admin/orgs/${w.org.orgId}/api-key`, form: {} },
+    { route: 'POST /admin/orgs/:orgId/members', path: `/admin/orgs/${w.org.orgId}/members`, form: { email: w.holder.email } },
+    {
+      route: 'POST /admin/orgs/:orgId/members/remove',
+      path: `/admin/orgs/${w.org.orgId}/members/remove`,
+      form: { userId: w.staff.userId },
+    },
+    { route: 'POST /admin/users', path: '/admin/users', form: { email: 'forged@example.test', name: '' } },
+    { route: 'POST /admin/users/:userId/login-link', path: `/admin/users/${w.holder.userId}/login-link`, form: {} },
+    {
+      route: 'POST /admin/locks',
+      path: '/admin/locks',
+      form: { lockId: String(w.lock.lockId + 1_000_000), uuid: crypto.randomUUID(), driver: 'simulated' },
+    },
+    { route: 'POST /admin/locks/:id/owner', path: `/admin/locks/${w.lock.lockId}/owner`, form: { ownerEmail: w.holder.email } },
+    { route: 'POST /admin/locks/:id/org', path: `/admin/locks/${w.lock.lockId}/org`, form: { orgId: w.org.orgId } },
+    { route: 'POST /admin/locks/:id/driver', path: `/admin/locks/${w.lock.lockId}/driver`, form: { driver: 'simulated' } },
   ]
 }
 

@@ -1,5 +1,6 @@
 // Debian's chromium driven by playwright-core (no browser download): headless, sandbox-free for containers/CI.
 import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { cli, type RunningServer } from './server'
 
@@ -70,4 +71,33 @@ export async function signedInPhone(browser: Browser, server: RunningServer, tok
   const host = new URL(server.url).hostname
   await context.addCookies([{ name: 'spkey_session', value: token, domain: host, path: '/', httpOnly: true, sameSite: 'Lax' }])
   return context
+}
+
+// axe-core, injected from node_modules: as an inline script, which needs a context with bypassCSP (spkey's CSP,
+// script-src 'self', would rightly refuse it).
+const AXE = join(import.meta.dir, '../../node_modules/axe-core/axe.min.js')
+const SETUP_LINK = /(http:\/\/\S+\/setup\/[A-Za-z0-9_-]{43})\s/
+
+type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: unknown }[] }
+
+// axe-core's serious and critical violations on the page as it is now, one line each.
+export async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE })
+  const violations = await page.evaluate(async () => {
+    const axe = Reflect.get(window, 'axe') as { run: () => Promise<{ violations: AxeViolation[] }> }
+    return (await axe.run()).violations
+  })
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`)
+}
+
+// The one-time setup link a fresh server printed at start.
+export async function setupLinkOf(server: RunningServer): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const link = SETUP_LINK.exec(server.stderr())?.[1]
+    if (link) return link
+    await Bun.sleep(20)
+  }
+  throw new Error(`no setup link in the server's output: ${server.stderr()}`)
 }

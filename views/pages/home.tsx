@@ -1,13 +1,15 @@
 // /: what spkey is and a way in for a visitor; for a signed-in person, the places their roles give them (their locks,
-// their keys, the key desks and webhooks of the organisations they are staff of). Links only to pages that exist.
+// their keys, the key desks and webhooks of the organisations they are staff of, the administration console for a site
+// administrator). Links only to pages that exist.
 import { Layout } from '../layout'
+import { ADMIN_SECTIONS } from '../components/admin'
 import { LOCKS_PATH, LOGIN_PATH, MY_KEYS_PATH, orgKeysPath, orgWebhooksPath } from '../paths'
 
 export type StaffOrg = { orgId: string; name: string }
 
 export type HomeView =
   | { signedIn: false; csrfToken: string }
-  | { signedIn: true; csrfToken: string; signedInAs: string; lockCount: number; staffOrgs: StaffOrg[] }
+  | { signedIn: true; csrfToken: string; signedInAs: string; isAdmin: boolean; lockCount: number; staffOrgs: StaffOrg[] }
 
 function Welcome(): JSX.Element {
   return (
@@ -26,7 +28,24 @@ function Welcome(): JSX.Element {
   )
 }
 
-function Dashboard({ lockCount, staffOrgs }: { lockCount: number; staffOrgs: StaffOrg[] }): JSX.Element {
+function Administration(): JSX.Element {
+  return (
+    <section class="card">
+      <h2>Administration</h2>
+      <ul class="places">
+        {ADMIN_SECTIONS.map((entry) => (
+          <li>
+            <a href={entry.href} safe>
+              {entry.label}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </section>
+  )
+}
+
+function Dashboard({ lockCount, staffOrgs, isAdmin }: { lockCount: number; staffOrgs: StaffOrg[]; isAdmin: boolean }): JSX.Element {
   return (
     <>
       <section class="card">
@@ -42,6 +61,7 @@ function Dashboard({ lockCount, staffOrgs }: { lockCount: number; staffOrgs: Sta
           </li>
         </ul>
       </section>
+      {isAdmin ? <Administration /> : ''}
       {staffOrgs.map((org) => (
         <section class="card">
           <h2 safe>{org.name}</h2>
@@ -61,8 +81,8 @@ function Dashboard({ lockCount, staffOrgs }: { lockCount: number; staffOrgs: Sta
 
 export function HomePage(view: HomeView): JSX.Element {
   return view.signedIn ? (
-    <Layout title="Start" csrfToken={view.csrfToken} signedInAs={view.signedInAs} current="home">
-      <Dashboard lockCount={view.lockCount} staffOrgs={view.staffOrgs} />
+    <Layout title="Start" csrfToken={view.csrfToken} signedInAs={view.signedInAs} isAdmin={view.isAdmin} current="home">
+      <Dashboard lockCount={view.lockCount} staffOrgs={view.staffOrgs} isAdmin={view.isAdmin} />
     </Layout>
   ) : (
     <Layout title="Start" csrfToken={view.csrfToken} current="home">

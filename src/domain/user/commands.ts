@@ -11,6 +11,8 @@ export type UpdatePhoneNumber = Command<'UpdatePhoneNumber', { phoneNumber: stri
 // repeat is a no-op rather than a conflict.
 export type UpdateEmail = Command<'UpdateEmail', { email: string; onFile: boolean }>
 export type ChangePassword = Command<'ChangePassword', Record<string, never>>
+// A one-time browser sign-in link handed out (by an operator): the token itself stays out of the log.
+export type IssueLoginLink = Command<'IssueLoginLink', { expiresAt: string }>
 export type AddPhysicalKey = Command<'AddPhysicalKey', { orgId: string; orgName: string | null; note: string | null }>
 // issuerScope: the orgs whose keys the caller may remove (its API key's org, or the orgs it is staff of);
 // null for a super key, which may remove any.
@@ -33,6 +35,7 @@ export type UserCommand =
   | UpdatePhoneNumber
   | UpdateEmail
   | ChangePassword
+  | IssueLoginLink
   | AddPhysicalKey
   | RemovePhysicalKey
   | AddAccessibleLock

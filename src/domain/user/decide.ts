@@ -111,6 +111,10 @@ export function decideUser(command: UserCommand, state: UserState, physicalKey: 
       return updateEmail(command, state)
     case 'ChangePassword':
       return [{ type: 'UserPasswordChanged', data: { userId: requireUser(state).userId, changedAt: iso(command.metadata.now) } }]
+    case 'IssueLoginLink': {
+      const data = { userId: requireUser(state).userId, issuedAt: iso(command.metadata.now), expiresAt: command.data.expiresAt }
+      return [{ type: 'LoginLinkIssued', data }]
+    }
     case 'AddPhysicalKey':
       return addPhysicalKey(command, state)
     case 'RemovePhysicalKey':

@@ -1,4 +1,4 @@
-// User events with the docs' names and payloads (reference/event-schemas.json); UserPasswordChanged is spkey's own.
+// User events with the docs' names and payloads (reference/event-schemas.json); UserPasswordChanged and LoginLinkIssued are spkey's own.
 import type { Event } from '../../eventstore/types'
 
 export type UserCreated = Event<
@@ -12,6 +12,8 @@ export type UserPhoneNumberUpdated = Event<
 // docs (UpdateEmail): "a masked (first-initial + domain) form — the raw address never enters the event log".
 export type UserEmailUpdated = Event<'UserEmailUpdated', { userId: string; maskedEmail: string; timestamp: string }>
 export type UserPasswordChanged = Event<'UserPasswordChanged', { userId: string; changedAt: string }>
+// spkey's own: whoever can hand out a sign-in link can be anyone, so each one is on record (never its token).
+export type LoginLinkIssued = Event<'LoginLinkIssued', { userId: string; issuedAt: string; expiresAt: string }>
 export type PhysicalKeyAdded = Event<
   'PhysicalKeyAdded',
   { userId: string; number: number; orgId: string; orgName?: string; note?: string; addedAt: number }
@@ -40,6 +42,7 @@ export type UserEvent =
   | UserPhoneNumberUpdated
   | UserEmailUpdated
   | UserPasswordChanged
+  | LoginLinkIssued
   | PhysicalKeyAdded
   | PhysicalKeyRemoved
   | AccessibleLockAdded

@@ -20,6 +20,7 @@ export function evolveUser(state: UserState, event: UserEvent): UserState {
     case 'PhysicalKeyRemoved':
     case 'UserPhoneNumberUpdated':
     case 'UserPasswordChanged':
+    case 'LoginLinkIssued':
       return state
   }
 }

@@ -1,5 +1,6 @@
 // /: the start page, for a visitor and for a signed-in person (their places, by role).
 import { Elysia } from 'elysia'
+import { isSiteAdmin } from '../../auth/site-admins'
 import type { Deps } from '../../deps'
 import { countOwnedLocks } from '../../projections/locks'
 import { HomePage } from '../../../views/pages/home'
@@ -15,6 +16,7 @@ export const homePages = (deps: Deps) =>
       signedIn: true as const,
       csrfToken,
       signedInAs: me.email ?? me.userId,
+      isAdmin: isSiteAdmin(deps.db, me.userId),
       lockCount: countOwnedLocks(deps.db, me.userId),
       staffOrgs: staffOrgsOf(deps, me.userId),
     }

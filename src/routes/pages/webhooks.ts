@@ -1,6 +1,7 @@
-// /orgs/{orgId}/webhooks for the org's staff (session cookie): subscription health, recent deliveries, and a
-// CSRF-checked replay form that rewinds a subscription's checkpoint (the same operation as POST /webhooks/{id}/replay).
+// /orgs/{orgId}/webhooks for the org's staff and the site's administrators (session cookie): subscription health,
+// recent deliveries, and a CSRF-checked replay form that rewinds a subscription's checkpoint (the same operation as POST /webhooks/{id}/replay).
 import { Elysia, t } from 'elysia'
+import { isSiteAdmin } from '../../auth/site-admins'
 import type { Deps } from '../../deps'
 import { Forbidden, Invalid, NotFound } from '../../domain/errors'
 import { findOrg, staffOrgIds } from '../../projections/orgs'
@@ -24,7 +25,7 @@ const BACKLOG_CAP = 10_000
 
 const OrgParams = t.Object({ orgId: t.String({ minLength: 1, maxLength: 128 }) })
 
-const toAttempt = (row: Delivery, eventType: string | null = null): AttemptView => ({
+export const toAttempt = (row: Delivery, eventType: string | null = null): AttemptView => ({
   id: row.id,
   webhookId: row.webhookId,
   position: row.position,
@@ -37,7 +38,7 @@ const toAttempt = (row: Delivery, eventType: string | null = null): AttemptView 
   at: row.createdAt,
 })
 
-function subscriptionView(deps: Deps, row: Webhook): SubscriptionView {
+export function subscriptionView(deps: Deps, row: Webhook): SubscriptionView {
   const { lastDelivery, lastFailure, deadLetters } = health(deps.db, row.id)
   const oldestDead = deadLetters > 0 ? listDeliveries(deps.db, row.id, { limit: 200, state: 'dead' }).at(-1) : undefined
   const backlog = deps.webhooks.feed.backlog(row.orgId, row.checkpoint, typeFilter(parseEvents(row.events)), BACKLOG_CAP + 1)
@@ -58,11 +59,14 @@ function subscriptionView(deps: Deps, row: Webhook): SubscriptionView {
   }
 }
 
-// Signed-in staff of this org only; anyone else is sent to sign in or refused.
+// Signed-in staff of this org, or a site administrator (the console's webhooks overview leads here); anyone else is
+// sent to sign in or refused.
 function staffOf(deps: Deps, orgId: string, userId: string) {
   const org = findOrg(deps.db, orgId)
   if (!org) throw new NotFound('Organisation not found')
-  if (!staffOrgIds(deps.db, userId).includes(orgId)) throw new Forbidden('Only staff of this organisation can see its webhooks')
+  if (!staffOrgIds(deps.db, userId).includes(orgId) && !isSiteAdmin(deps.db, userId)) {
+    throw new Forbidden('Only staff of this organisation can see its webhooks')
+  }
   return { orgId, name: org.name }
 }
 

@@ -1,6 +1,7 @@
 // The start page and the header every page shares, over HTTP (app.handle, cookie session): what a visitor and a
 // signed-in person see, and that every link a page shows them leads somewhere (no 404 for that viewer).
 import { describe, expect, it } from 'bun:test'
+import { addSiteAdmin } from '../../../src/auth/site-admins'
 import { addOrgMember } from '../../../src/auth/tenants'
 import { testContext } from '../../support/context'
 import { freshLockId } from '../../support/locks'
@@ -80,9 +81,16 @@ describe('GET /', () => {
     expect(staff.text).not.toContain('<i>Acme</i>')
   })
 
-  it('should not link anyone to an administration page (none exists yet)', async () => {
+  it('should lead a site administrator to the console from the dashboard and the header, and no one else', async () => {
     const w = await world()
-    expect((await w.page('/', w.staff.userId)).text).not.toContain('Administration')
+    addSiteAdmin(w.ctx.deps.db, w.owner.userId, w.ctx.clock.now())
+    const admin = await w.page('/', w.owner.userId)
+    expect(admin.text).toContain('<h2>Administration</h2>')
+    expect(linksOf(admin.text)).toEqual(['/', '/locks', '/me/keys', '/admin/orgs', '/admin/users', '/admin/locks', '/admin/webhooks'])
+    expect(admin.text).toContain('<a href="/admin/orgs">Admin</a>')
+    const staff = await w.page('/', w.staff.userId)
+    expect(staff.text).not.toContain('Administration')
+    expect(staff.text).not.toContain('/admin/')
   })
 })
 
@@ -107,9 +115,11 @@ describe('the header', () => {
 })
 
 describe('links', () => {
-  it('should lead nowhere that answers 404, for a visitor, an owner and staff', async () => {
+  it('should lead nowhere that answers 404, for a visitor, an owner, staff and a site administrator', async () => {
     const w = await world()
-    for (const viewer of [undefined, w.owner.userId, w.staff.userId, w.guest.userId]) {
+    const admin = await w.ctx.user()
+    addSiteAdmin(w.ctx.deps.db, admin.userId, w.ctx.clock.now())
+    for (const viewer of [undefined, w.owner.userId, w.staff.userId, w.guest.userId, admin.userId]) {
       const seen = await crawl(w.page, '/', viewer)
       const broken = [...seen].filter(([, status]) => status === 404)
       expect(broken).toEqual([])

@@ -1,0 +1,288 @@
+// /admin/locks: the console's locks. Registering is the API's CreateLock (registerLock) with the owner and the
+// organisation named at once, then the CLI's ConfigureLockDriver when a driver is chosen; a lock's owner,
+// organisation and driver change through SetOwner, SetOrganization and ConfigureLockDriver. Everything the form says
+// is checked before the first command, so a refused form registers nothing.
+import { Value } from '@sinclair/typebox/value'
+import { Elysia, t } from 'elysia'
+import { normalizeEmail } from '../../auth/tenants'
+import type { Lock } from '../../db/schema'
+import type { CreateLock } from '../../domain/lock/commands'
+import type { Deps } from '../../deps'
+import { DomainError, NotFound } from '../../domain/errors'
+import { configureLockDriver, lockDriverSettings, registerLock, setLockOrganization, setLockOwner } from '../../locks/provisioning'
+import { findLock, listLocks } from '../../projections/locks'
+import { findOrg } from '../../projections/orgs'
+import { findUser, findUserByEmail } from '../../projections/users'
+import type { FormErrors, Notice } from '../../../views/components/admin'
+import {
+  AdminLockPage,
+  type AdminLockView,
+  AdminLocksPage,
+  type DriverChoices,
+  type DriverOption,
+  EMPTY_REGISTRATION,
+  type LockSettingField,
+  type LockSummary,
+  type RegisterLockField,
+  type RegisterLockForm,
+} from '../../../views/pages/admin-locks'
+import { adminLockPath, adminLocksUrl } from '../../../views/paths'
+import { Uuid } from '../models'
+import { type Console, formPage, openConsole, openConsoleFor } from './admin'
+import { html, pagePlugin, redirect } from './support'
+
+const PAGE_SIZE = 50
+const UUID = Uuid()
+const TEXT_MAX = 800
+
+const summary = (deps: Deps, lock: Lock): LockSummary => ({
+  lockId: lock.lockId,
+  uuid: lock.uuid,
+  name: lock.vendorName,
+  serialNumber: lock.serialNumber,
+  owner: lock.ownerId === null ? null : (findUser(deps.db, lock.ownerId)?.email ?? lock.ownerId),
+  org: lock.orgId === null ? null : (findOrg(deps.db, lock.orgId)?.name ?? lock.orgId),
+  driver: lock.driver,
+  bridgeUrl: lock.bridgeUrl,
+})
+
+const driverChoices = (deps: Deps): DriverChoices => ({
+  defaultDriver: deps.config.lockDriver,
+  available: ['simulated', ...(deps.config.bridgeSecret ? ['http'] : []), ...(deps.config.mqttUrl ? ['mqtt'] : [])],
+})
+
+type ListOptions = { cursor?: number; form?: RegisterLockForm; errors?: FormErrors<RegisterLockField>; notice?: Notice | null }
+
+function locksPage(deps: Deps, session: Console, options: ListOptions = {}) {
+  const { locks, next } = listLocks(deps.db, { after: options.cursor ?? null, limit: PAGE_SIZE })
+  return AdminLocksPage({
+    csrfToken: session.csrfToken,
+    signedInAs: session.signedInAs,
+    locks: locks.map((lock) => summary(deps, lock)),
+    cursor: options.cursor ?? null,
+    nextCursor: next,
+    form: options.form ?? EMPTY_REGISTRATION,
+    errors: options.errors ?? {},
+    notice: options.notice ?? null,
+    drivers: driverChoices(deps),
+  })
+}
+
+function requireLock(deps: Deps, lockId: number): Lock {
+  const lock = findLock(deps.db, lockId)
+  if (!lock) throw new NotFound('No lock with this id')
+  return lock
+}
+
+type LockPageOptions = { form?: Partial<AdminLockView['form']>; errors?: FormErrors<LockSettingField>; notice?: Notice | null }
+
+function lockPage(deps: Deps, session: Console, lock: Lock, options: LockPageOptions = {}) {
+  const current = {
+    ownerEmail: lock.ownerId === null ? '' : (findUser(deps.db, lock.ownerId)?.email ?? ''),
+    orgId: lock.orgId ?? '',
+    driver: (lock.driver ?? 'default') as DriverOption,
+    bridgeUrl: lock.bridgeUrl ?? '',
+  }
+  return AdminLockPage({
+    csrfToken: session.csrfToken,
+    signedInAs: session.signedInAs,
+    lock: summary(deps, lock),
+    form: { ...current, ...options.form },
+    errors: options.errors ?? {},
+    notice: options.notice ?? null,
+    drivers: driverChoices(deps),
+  })
+}
+
+const positiveInteger = (value: string) => (/^[1-9][0-9]{0,15}$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : null)
+
+type Checked<T> = { ok: true; value: T } | { ok: false; error: string }
+
+function ownerOf(deps: Deps, email: string): Checked<string | null> {
+  if (email.trim() === '') return { ok: true, value: null }
+  const user = findUserByEmail(deps.db, normalizeEmail(email))
+  return user ? { ok: true, value: user.userId } : { ok: false, error: 'No user has this e-mail address: create the user first.' }
+}
+
+function orgOf(deps: Deps, orgId: string): Checked<string | null> {
+  if (orgId.trim() === '') return { ok: true, value: null }
+  return findOrg(deps.db, orgId.trim()) ? { ok: true, value: orgId.trim() } : { ok: false, error: 'No organisation has this id.' }
+}
+
+// The driver the form chose, as ConfigureLockDriver takes it (null: leave the server's default); one this server can
+// run, since a lock set to a driver the server lacks fails every open.
+function driverOf(
+  deps: Deps,
+  driver: string,
+  bridgeUrl: string,
+):
+  | Checked<{ driver: DriverOption; settings: ReturnType<typeof lockDriverSettings> | null }>
+  | { ok: false; field: 'driver' | 'bridgeUrl'; error: string } {
+  if (driver === 'default') return { ok: true, value: { driver, settings: null } }
+  try {
+    const settings = lockDriverSettings(driver, bridgeUrl.trim() === '' ? null : bridgeUrl.trim())
+    if (!driverChoices(deps).available.includes(settings.driver)) {
+      return { ok: false, field: 'driver', error: `This server does not run the ${settings.driver} driver.` }
+    }
+    return { ok: true, value: { driver: settings.driver, settings } }
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error
+    const field = error.details?.[0]?.field === 'bridgeUrl' ? 'bridgeUrl' : 'driver'
+    return { ok: false, field, error: field === 'bridgeUrl' ? 'Enter the http(s) address of the lock bridge.' : 'Choose a driver.' }
+  }
+}
+
+type Registration =
+  | { data: CreateLock['data']; settings: ReturnType<typeof lockDriverSettings> | null }
+  | { errors: FormErrors<RegisterLockField> }
+
+// rawDriver: the driver as sent (the form keeps a known option to show again).
+function checkRegistration(deps: Deps, form: RegisterLockForm, rawDriver: string): Registration {
+  const errors: FormErrors<RegisterLockField> = {}
+  const lockId = positiveInteger(form.lockId.trim())
+  if (lockId === null) errors.lockId = 'Enter a whole number above 0.'
+  else if (findLock(deps.db, lockId)) errors.lockId = `Lock ${lockId} is registered already.`
+  if (!Value.Check(UUID, form.uuid.trim())) errors.uuid = 'Enter a UUID like 123e4567-e89b-12d3-a456-426614174000.'
+  const index = form.index.trim() === '' ? lockId : positiveInteger(form.index.trim())
+  if (index === null && lockId !== null) errors.index = 'Enter a whole number above 0, or leave it empty.'
+  if (form.serialNumber.length > TEXT_MAX) errors.serialNumber = `Keep it to ${TEXT_MAX} characters or fewer.`
+  if (form.name.length > TEXT_MAX) errors.name = `Keep it to ${TEXT_MAX} characters or fewer.`
+  const owner = ownerOf(deps, form.ownerEmail)
+  if (!owner.ok) errors.ownerEmail = owner.error
+  const org = orgOf(deps, form.orgId)
+  if (!org.ok) errors.orgId = org.error
+  const driver = driverOf(deps, rawDriver, form.bridgeUrl)
+  if (!driver.ok) errors['field' in driver ? driver.field : 'driver'] = driver.error
+  if (lockId === null || index === null || !owner.ok || !org.ok || !driver.ok || Object.keys(errors).length > 0) return { errors }
+  const optional = (value: string) => (value.trim() === '' ? null : value.trim())
+  const data = {
+    lockId,
+    index,
+    uuid: form.uuid.trim(),
+    serialNumber: optional(form.serialNumber),
+    vendorName: optional(form.name),
+    ownerId: owner.value,
+    orgId: org.value,
+    keys: [],
+  }
+  return { data, settings: driver.value.settings }
+}
+
+const Csrf = t.Optional(t.String({ maxLength: 200 }))
+const Text = t.Optional(t.String({ maxLength: 2000 }))
+const LockParams = t.Object({ id: t.Integer({ exclusiveMinimum: 0 }) })
+
+export const adminLockPages = (deps: Deps) =>
+  new Elysia({ name: 'pages.admin-locks', prefix: '/admin/locks', detail: { hide: true } })
+    .use(pagePlugin(deps))
+    .get(
+      '',
+      async ({ query, ...context }) => {
+        const session = await openConsole(deps, context)
+        if (session instanceof Response) return session
+        const notice: Notice | null = query.registered ? { kind: 'ok', text: `Lock ${query.registered} registered.` } : null
+        return html(await locksPage(deps, session, { cursor: query.cursor, notice }))
+      },
+      {
+        query: t.Object({
+          cursor: t.Optional(t.Integer({ minimum: 1 })),
+          registered: t.Optional(t.Integer({ minimum: 1 })),
+        }),
+      },
+    )
+    .post(
+      '',
+      async ({ body, ...context }) => {
+        const session = await openConsoleFor(deps, context, body)
+        if (session instanceof Response) return session
+        const driver = (['default', 'simulated', 'http', 'mqtt'] as const).find((option) => option === body.driver) ?? 'default'
+        const form: RegisterLockForm = { ...EMPTY_REGISTRATION, ...body, driver }
+        const checked = checkRegistration(deps, form, body.driver ?? 'default')
+        if (!('data' in checked)) {
+          const status = checked.errors.lockId?.includes('registered already') ? 409 : 400
+          return formPage(context.request, await locksPage(deps, session, { form, errors: checked.errors }), status)
+        }
+        const created = await registerLock(deps, checked.data, session.metadata)
+        // Registered by someone else since the check: CreateLock was a no-op, and the driver is not ours to set.
+        if (created.events.length === 0) {
+          const errors = { lockId: `Lock ${checked.data.lockId} is registered already.` }
+          return formPage(context.request, await locksPage(deps, session, { form, errors }), 409)
+        }
+        if (checked.settings) await configureLockDriver(deps, checked.data.lockId, checked.settings, session.metadata)
+        return redirect(context.request, adminLocksUrl({ registered: checked.data.lockId }))
+      },
+      {
+        body: t.Object({
+          lockId: t.String({ maxLength: 40 }),
+          uuid: t.String({ maxLength: 100 }),
+          index: Text,
+          serialNumber: Text,
+          name: Text,
+          ownerEmail: Text,
+          orgId: Text,
+          driver: t.Optional(t.String({ maxLength: 20 })),
+          bridgeUrl: Text,
+          _csrf: Csrf,
+        }),
+      },
+    )
+    .get(
+      '/:id',
+      async ({ params, ...context }) => {
+        const session = await openConsole(deps, context)
+        if (session instanceof Response) return session
+        return html(await lockPage(deps, session, requireLock(deps, params.id)))
+      },
+      { params: LockParams },
+    )
+    .post(
+      '/:id/owner',
+      async ({ params, body, ...context }) => {
+        const session = await openConsoleFor(deps, context, body)
+        if (session instanceof Response) return session
+        const lock = requireLock(deps, params.id)
+        const owner = ownerOf(deps, body.ownerEmail)
+        if (!owner.ok || owner.value === null) {
+          const errors = { ownerEmail: owner.ok ? 'Enter the owner’s e-mail address.' : owner.error }
+          return formPage(context.request, await lockPage(deps, session, lock, { form: { ownerEmail: body.ownerEmail }, errors }), 400)
+        }
+        await setLockOwner(deps, lock.lockId, owner.value, session.metadata)
+        return redirect(context.request, adminLockPath(lock.lockId))
+      },
+      { params: LockParams, body: t.Object({ ownerEmail: t.String({ maxLength: 320 }), _csrf: Csrf }) },
+    )
+    .post(
+      '/:id/org',
+      async ({ params, body, ...context }) => {
+        const session = await openConsoleFor(deps, context, body)
+        if (session instanceof Response) return session
+        const lock = requireLock(deps, params.id)
+        const org = orgOf(deps, body.orgId)
+        if (!org.ok || org.value === null) {
+          const errors = { orgId: org.ok ? 'Enter the organisation’s id.' : org.error }
+          return formPage(context.request, await lockPage(deps, session, lock, { form: { orgId: body.orgId }, errors }), 400)
+        }
+        await setLockOrganization(deps, lock.lockId, org.value, session.metadata)
+        return redirect(context.request, adminLockPath(lock.lockId))
+      },
+      { params: LockParams, body: t.Object({ orgId: t.String({ maxLength: 200 }), _csrf: Csrf }) },
+    )
+    .post(
+      '/:id/driver',
+      async ({ params, body, ...context }) => {
+        const session = await openConsoleFor(deps, context, body)
+        if (session instanceof Response) return session
+        const lock = requireLock(deps, params.id)
+        const bridgeUrl = body.bridgeUrl ?? ''
+        const driver = driverOf(deps, body.driver ?? '', bridgeUrl)
+        if (!driver.ok) {
+          const errors = { ['field' in driver ? driver.field : 'driver']: driver.error }
+          const form = { driver: 'default' as const, bridgeUrl }
+          return formPage(context.request, await lockPage(deps, session, lock, { form, errors }), 400)
+        }
+        const settings = driver.value.settings ?? { driver: null, bridgeUrl: null }
+        await configureLockDriver(deps, lock.lockId, settings, session.metadata)
+        return redirect(context.request, adminLockPath(lock.lockId))
+      },
+      { params: LockParams, body: t.Object({ driver: t.Optional(t.String({ maxLength: 20 })), bridgeUrl: Text, _csrf: Csrf }) },
+    )
