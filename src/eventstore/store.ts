@@ -7,7 +7,8 @@ import { ConcurrencyError } from './errors'
 import type { Projection } from './projections'
 import type { Aggregate, AnyAggregate, Event, EventMetadata, StoredEvent } from './types'
 
-type EventRow = {
+// A row of the events table as bun:sqlite reads it, and the stored event it holds.
+export type EventRow = {
   position: number
   stream_id: string
   stream_version: number
@@ -43,7 +44,7 @@ export type EventStoreOptions = {
 
 type Cached = { aggregate: string; stateVersion: number; version: number; state: unknown }
 
-const toStored = (row: EventRow): StoredEvent => ({
+export const toStored = (row: EventRow): StoredEvent => ({
   position: row.position,
   streamId: row.stream_id,
   streamVersion: row.stream_version,

@@ -1,25 +1,39 @@
-// The read models on PostgreSQL against SQLite's: the same tables, columns, keys and indexes.
-import type { Database } from 'bun:sqlite'
+// The read models on PostgreSQL against SQLite's: the same tables, columns, keys and indexes, and row for row the same
+// contents after the log of a database written by an older spkey (test/fixtures/main-6ad9dde.db) replayed through both
+// sets of projections.
+import { Database } from 'bun:sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { openDatabase } from '../../src/db/connection'
+import { copyFileSync } from 'node:fs'
+import { type Db, openDatabase } from '../../src/db/connection'
 import { migratePostgres, openPostgres, type Sql } from '../../src/db/pg/connection'
+import { type EventRow, toStored } from '../../src/eventstore/store'
+import type { StoredEvent } from '../../src/eventstore/types'
 import { allProjections } from '../../src/projections'
+import { allPgProjections } from '../../src/projections/pg'
 import { freshDatabase } from '../fixtures/postgres'
+import { tempDbPath } from '../support/temp-db'
 
 const TABLES = allProjections.flatMap((projection) => projection.tables)
 // Not a read model, but the vault the users projection copies UserEmailUpdated's address from.
 const VAULT = ['user_emails']
 
+const pools: Sql[] = []
+async function freshPostgres(): Promise<Sql> {
+  const pool = openPostgres(await freshDatabase())
+  pools.push(pool)
+  await migratePostgres(pool)
+  return pool
+}
+
 let sql: Sql
 let sqlite: Database
 beforeAll(async () => {
   sqlite = openDatabase(':memory:').$client
-  sql = openPostgres(await freshDatabase())
-  await migratePostgres(sql)
+  sql = await freshPostgres()
 })
 afterAll(() => {
   sqlite.close()
-  return sql.end({ timeout: 1 })
+  return Promise.all(pools.map((pool) => pool.end({ timeout: 1 })))
 })
 
 type Shape = { columns: string[]; primaryKey: string[]; indexes: string[] }
@@ -74,4 +88,70 @@ describe('the read-model tables on PostgreSQL', () => {
       expect(shape).toEqual(sqliteShape(table))
     })
   }
+})
+
+type Row = Record<string, unknown>
+
+// Code-unit order on the primary key, the same for rows from either database (their collations may differ).
+function sortedByKey(rows: Row[], key: string[]): Row[] {
+  const compare = (a: unknown, b: unknown) => (a === b ? 0 : (a as string | number) < (b as string | number) ? -1 : 1)
+  return rows.sort((a, b) => key.reduce((order, column) => order || compare(a[column], b[column]), 0))
+}
+
+// Each read-model table of both databases, rows sorted by primary key. The one type that legitimately differs:
+// PostgreSQL's boolean is SQLite's 0/1.
+async function readModels(db: Db, pg: Sql): Promise<{ table: string; sqlite: Row[]; pg: Row[] }[]> {
+  return Promise.all(
+    TABLES.map(async (table) => {
+      const key = sqliteShape(table).primaryKey
+      const pgRows = (await pg.unsafe<Row[]>(`SELECT * FROM ${table}`)).map((row) =>
+        Object.fromEntries(Object.entries(row).map(([column, value]) => [column, typeof value === 'boolean' ? Number(value) : value])),
+      )
+      const sqliteRows = db.$client.query<Row, []>(`SELECT * FROM ${table}`).all()
+      return { table, sqlite: sortedByKey(sqliteRows, key), pg: sortedByKey(pgRows, key) }
+    }),
+  )
+}
+
+describe('the PostgreSQL projections', () => {
+  it('should list the same tables as the SQLite ones, in the same order of projections', () => {
+    expect(allPgProjections.map(({ name, tables }) => ({ name, tables }))).toEqual(
+      allProjections.map(({ name, tables }) => ({ name, tables })),
+    )
+  })
+})
+
+const FIXTURE = new URL('../fixtures/main-6ad9dde.db', import.meta.url).pathname
+
+// The fixture's log as the current store reads events, from a copy opened read-only.
+function fixtureLog(): StoredEvent[] {
+  const path = tempDbPath()
+  copyFileSync(FIXTURE, path)
+  const file = new Database(path, { readonly: true })
+  try {
+    return file.query<EventRow, []>('SELECT * FROM events ORDER BY position').all().map(toStored)
+  } finally {
+    file.close()
+  }
+}
+
+describe('the log of a database written by main at 6ad9dde, replayed event by event', () => {
+  it('should leave every read-model table the same on PostgreSQL as on SQLite', async () => {
+    const log = fixtureLog()
+    const db = openDatabase(':memory:')
+    const pg = await freshPostgres()
+    for (const event of log) {
+      db.$client.transaction(() => {
+        for (const projection of allProjections) projection.apply(db, event)
+      })()
+      await pg.begin(async (tx) => {
+        for (const projection of allPgProjections) await projection.apply(tx, event)
+      })
+    }
+    const tables = await readModels(db, pg)
+    for (const { table, sqlite, pg } of tables) expect({ table, rows: pg }).toEqual({ table, rows: sqlite })
+    const filled = tables.filter((t) => t.sqlite.length > 0).map((t) => t.table)
+    expect(filled.sort()).toEqual(['api_keys', 'locks', 'orgs', 'partner_events', 'physical_keys', 'temp_keys', 'users'])
+    db.$client.close()
+  })
 })
