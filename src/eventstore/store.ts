@@ -7,7 +7,8 @@ import { ConcurrencyError } from './errors'
 import type { Projection } from './projections'
 import type { Aggregate, AnyAggregate, Event, EventMetadata, StoredEvent } from './types'
 
-type EventRow = {
+// A row of the events table as bun:sqlite reads it, and the stored event it holds.
+export type EventRow = {
   position: number
   stream_id: string
   stream_version: number
@@ -58,7 +59,7 @@ export const storedEvent = (
   createdAt: row.created_at,
 })
 
-const toStored = (row: EventRow): StoredEvent => storedEvent(row, JSON.parse(row.data), JSON.parse(row.metadata))
+export const toStored = (row: EventRow): StoredEvent => storedEvent(row, JSON.parse(row.data), JSON.parse(row.metadata))
 
 // What this connection itself appended: per stream, the highest version inserted (committed or not, rolled back or
 // not). Shared by every EventStore on the connection; `epoch` moves when the map is emptied to bound it, and every

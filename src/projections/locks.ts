@@ -6,6 +6,7 @@ import type { LockEvent } from '../domain/lock/events'
 import type { Projection } from '../eventstore/projections'
 import type { StoredEvent } from '../eventstore/types'
 import { perDb } from './prepared'
+import { lockChanges, lockCreatedRows, lockKeyRow, residentRow, rewritesWhitelist, tempKeyChanges, tempKeyRow } from './rows'
 
 const statements = perDb((db) => ({
   findLock: db
@@ -59,60 +60,28 @@ const writes = perDb((db) => ({
   used: db.$client.query<unknown, [number, string]>('UPDATE temp_keys SET used_count = ? WHERE uuid = ?'),
 }))
 
-// Of a whitelist, the people a manager listed by e-mail on the page: this command's, and those listed so before.
-function enteredEmails(ids: string[], typed: Record<string, string> | undefined, before: string | null): string | null {
-  const known: Record<string, string> = { ...(before === null ? {} : JSON.parse(before)), ...typed }
-  const listed = ids.flatMap((id) => (known[id] === undefined ? [] : [[id, known[id]]]))
-  return listed.length > 0 ? JSON.stringify(Object.fromEntries(listed)) : null
-}
-
 function apply(db: Db, stored: StoredEvent): void {
   const event = stored as StoredEvent<LockEvent>
   const at = event.data.timestamp
-  const touch = (lockId: number, values: Partial<typeof locks.$inferInsert>) =>
-    db
-      .update(locks)
-      .set({ ...values, updatedAt: at })
-      .where(eq(locks.lockId, lockId))
-      .run()
+  // The lock row's own columns (owner, org, uuid, driver): the same for every database, see rows.ts.
+  const changed = lockChanges(event)
+  if (changed !== null) db.update(locks).set(changed).where(eq(locks.lockId, event.data.lockId)).run()
   switch (event.type) {
     case 'LockCreated': {
-      const { lockId, uuid, index, serialNumber, vendorName, ownerId, orgId, keys = [] } = event.data
-      db.insert(locks)
-        .values({
-          lockId,
-          uuid,
-          index,
-          serialNumber: serialNumber ?? null,
-          vendorName: vendorName ?? null,
-          ownerId: ownerId ?? null,
-          orgId: orgId ?? null,
-          createdAt: at,
-          updatedAt: at,
-        })
-        .run()
-      for (const key of keys) {
-        db.insert(lockKeys)
-          .values({ lockId, keyUuid: key.uuid, keyIndexNumber: key.indexNumber ?? null, userId: key.userId ?? null, addedAt: at })
-          .run()
-      }
+      const { lock, keys } = lockCreatedRows(event.data)
+      db.insert(locks).values(lock).run()
+      for (const key of keys) db.insert(lockKeys).values(key).run()
       return
     }
-    case 'OwnerSet':
-      return touch(event.data.lockId, { ownerId: event.data.userId })
-    case 'OrganizationSet':
-      return touch(event.data.lockId, { orgId: event.data.orgId })
     case 'LockUuidChanged':
       db.update(tempKeys).set({ lockUuid: event.data.newUuid }).where(eq(tempKeys.lockId, event.data.lockId)).run()
-      return touch(event.data.lockId, { uuid: event.data.newUuid })
-    case 'LockDriverConfigured':
-      return touch(event.data.lockId, { driver: event.data.driver, bridgeUrl: event.data.bridgeUrl })
+      return
     case 'KeyAdded': {
-      const { lockId, keyUuid, keyIndexNumber, userId } = event.data
-      const row = { keyIndexNumber: keyIndexNumber ?? null, userId: userId ?? null }
+      const row = lockKeyRow(event.data.lockId, event.data, at)
+      const { keyIndexNumber, userId } = row
       db.insert(lockKeys)
-        .values({ lockId, keyUuid, ...row, addedAt: at })
-        .onConflictDoUpdate({ target: [lockKeys.lockId, lockKeys.keyUuid], set: row })
+        .values(row)
+        .onConflictDoUpdate({ target: [lockKeys.lockId, lockKeys.keyUuid], set: { keyIndexNumber, userId } })
         .run()
       return
     }
@@ -121,59 +90,23 @@ function apply(db: Db, stored: StoredEvent): void {
         .where(and(eq(lockKeys.lockId, event.data.lockId), eq(lockKeys.keyUuid, event.data.keyUuid)))
         .run()
       return
-    case 'ResidentAdded': {
-      const { lockId, userId, name, email } = event.data
-      db.insert(lockResidents)
-        .values({ lockId, userId, name, email: email ?? null })
-        .onConflictDoNothing()
-        .run()
+    case 'ResidentAdded':
+      db.insert(lockResidents).values(residentRow(event.data)).onConflictDoNothing().run()
       return
-    }
     case 'ResidentRemoved':
       db.delete(lockResidents)
         .where(and(eq(lockResidents.lockId, event.data.lockId), eq(lockResidents.userId, event.data.userId)))
         .run()
       return
-    case 'TempKeyCreated': {
-      const d = event.data
-      db.insert(tempKeys)
-        .values({
-          uuid: d.tempKeyUuid,
-          lockId: d.lockId,
-          lockUuid: d.lockUuid,
-          accessMode: d.accessMode,
-          allowedUserIds: JSON.stringify(d.allowedUserIds),
-          enteredEmails: enteredEmails(d.allowedUserIds, event.metadata.enteredEmails, null),
-          validFrom: d.validFrom,
-          validUntil: d.validUntil,
-          maxUses: d.maxUses,
-          usedCount: 0,
-          schedule: d.schedule ? JSON.stringify(d.schedule) : null,
-          description: d.description ?? null,
-          createdAt: at,
-          createdBy: d.createdBy,
-          deletedAt: null,
-        })
-        .run()
+    case 'TempKeyCreated':
+      db.insert(tempKeys).values(tempKeyRow(event)).run()
       return
-    }
     case 'TempKeyUpdated': {
-      const { allowedUserIds, schedule, description, ...plain } = event.data.changes
-      const before =
-        allowedUserIds === undefined ? null : (statements(db).findTempKey.get({ uuid: event.data.tempKeyUuid })?.enteredEmails ?? null)
+      const { tempKeyUuid, changes } = event.data
+      const before = rewritesWhitelist(changes) ? (statements(db).findTempKey.get({ uuid: tempKeyUuid })?.enteredEmails ?? null) : null
       db.update(tempKeys)
-        .set({
-          ...plain,
-          ...(allowedUserIds !== undefined
-            ? {
-                allowedUserIds: JSON.stringify(allowedUserIds),
-                enteredEmails: enteredEmails(allowedUserIds, event.metadata.enteredEmails, before),
-              }
-            : {}),
-          ...(schedule !== undefined ? { schedule: schedule === null ? null : JSON.stringify(schedule) } : {}),
-          ...(description !== undefined ? { description } : {}),
-        })
-        .where(eq(tempKeys.uuid, event.data.tempKeyUuid))
+        .set(tempKeyChanges(changes, event.metadata, before))
+        .where(eq(tempKeys.uuid, tempKeyUuid))
         .run()
       return
     }
@@ -183,6 +116,9 @@ function apply(db: Db, stored: StoredEvent): void {
     case 'TempKeyUsed':
       writes(db).used.run(event.data.usedCount, event.data.tempKeyUuid)
       return
+    case 'OwnerSet':
+    case 'OrganizationSet':
+    case 'LockDriverConfigured':
     case 'LockOpenRequested':
     case 'KeyWriteRequested':
     case 'BulkAddKeysStarted':

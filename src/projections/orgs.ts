@@ -5,25 +5,22 @@ import { apiKeys, apiKeyUsage, orgMembers, orgs, users } from '../db/schema'
 import type { OrgEvent } from '../domain/org/events'
 import type { Projection } from '../eventstore/projections'
 import type { StoredEvent } from '../eventstore/types'
+import { apiKeyRow, orgMemberRow, orgRow } from './rows'
 
 function apply(db: Db, stored: StoredEvent): void {
   const event = stored as StoredEvent<OrgEvent>
   switch (event.type) {
-    case 'OrganizationRegistered': {
-      const { orgId, orgName, ownerEmail, isSuper, registeredAt } = event.data
-      db.insert(orgs).values({ orgId, name: orgName, ownerEmail, isSuper, createdAt: registeredAt }).run()
+    case 'OrganizationRegistered':
+      db.insert(orgs).values(orgRow(event.data)).run()
       return
-    }
     case 'ApiKeyIssued':
-      db.insert(apiKeys)
-        .values({ ...event.data, revokedAt: null })
-        .run()
+      db.insert(apiKeys).values(apiKeyRow(event.data)).run()
       return
     case 'ApiKeyRevoked':
       db.update(apiKeys).set({ revokedAt: event.data.revokedAt }).where(eq(apiKeys.keyHash, event.data.keyHash)).run()
       return
     case 'OrgMemberAdded':
-      db.insert(orgMembers).values(event.data).onConflictDoNothing().run()
+      db.insert(orgMembers).values(orgMemberRow(event.data)).onConflictDoNothing().run()
       return
     case 'OrgMemberRemoved':
       db.delete(orgMembers)

@@ -5,6 +5,7 @@ import type { Db } from '../db/connection'
 import type { Projection } from '../eventstore/projections'
 import type { StoredEvent } from '../eventstore/types'
 import { perDb } from './prepared'
+import { partnerRoute } from './rows'
 
 // Plain bun:sqlite statements: this runs for nearly every event appended, inside the batch transaction.
 const statements = perDb((db) => ({
@@ -15,30 +16,12 @@ const statements = perDb((db) => ({
   route: db.$client.query<unknown, [number, string, string]>('INSERT INTO partner_events (position, org_id, type) VALUES (?, ?, ?)'),
 }))
 
-const lockOrg = (db: Db, lockId: number) => (Number.isInteger(lockId) ? (statements(db).lockOrg.get(lockId)?.orgId ?? null) : null)
-
-const str = (value: unknown) => (typeof value === 'string' ? value : null)
-const num = (value: unknown) => (typeof value === 'number' ? value : Number(value))
-
+// The org the event's route names: given in the event, or read from the lock's or the key's row.
 export function partnerOf(db: Db, event: StoredEvent): string | null {
-  const data = event.data
-  if (event.streamId.startsWith('lock-')) {
-    if (event.type === 'OrganizationSet' || event.type === 'LockCreated') return str(data.orgId) ?? lockOrg(db, num(data.lockId))
-    return lockOrg(db, num(data.lockId))
-  }
-  switch (event.type) {
-    case 'PhysicalKeyAdded':
-      return str(data.orgId)
-    case 'PhysicalKeyRemoved': {
-      const row = statements(db).issuer.get(str(data.userId) ?? '', num(data.number))
-      return row?.orgId ?? null
-    }
-    case 'AccessibleLockAdded':
-    case 'AccessibleLockRemoved':
-      return lockOrg(db, num(data.lockId))
-    default:
-      return null
-  }
+  const route = partnerRoute(event)
+  if (route === null || route.from === 'event') return route?.orgId ?? null
+  const row = route.from === 'lock' ? statements(db).lockOrg.get(route.lockId) : statements(db).issuer.get(route.userId, route.number)
+  return row?.orgId ?? null
 }
 
 function apply(db: Db, event: StoredEvent): void {

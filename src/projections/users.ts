@@ -9,6 +9,7 @@ import type { StoredEvent } from '../eventstore/types'
 import { perDb } from './prepared'
 import type { EntityReader } from '../eventstore/store'
 import { physicalKeyEntities } from '../domain/user/decide'
+import { accessibleLockRow, physicalKeyRow, userRow } from './rows'
 
 // The projection's hot writes, plain bun:sqlite statements: they run inside the batch transaction for every command.
 const writes = perDb((db) => ({
@@ -41,28 +42,22 @@ const KEY_COLUMNS = 'user_id AS userId, number, org_id AS orgId, org_name AS org
 function apply(db: Db, stored: StoredEvent): void {
   const event = stored as StoredEvent<UserEvent>
   switch (event.type) {
-    case 'UserCreated': {
-      const { userId, email, firstName, lastName, status } = event.data
-      const createdAt = new Date(event.createdAt).toISOString()
-      db.insert(users)
-        .values({ userId, email, firstName: firstName ?? null, lastName: lastName ?? null, status, createdAt })
-        .run()
+    case 'UserCreated':
+      db.insert(users).values(userRow(event)).run()
       return
-    }
     case 'PhysicalKeyAdded': {
-      const { userId, number, orgId, orgName, note, addedAt } = event.data
-      writes(db).addKey.run(userId, number, orgId, orgName ?? null, note ?? null, addedAt)
+      const { userId, number, orgId, orgName, note, addedAt } = physicalKeyRow(event.data)
+      writes(db).addKey.run(userId, number, orgId, orgName, note, addedAt)
       return
     }
     case 'PhysicalKeyRemoved':
       writes(db).removeKey.run(event.data.userId, event.data.number)
       return
     case 'AccessibleLockAdded': {
-      const { userId, lockId, lockName, accessLevel, grantedBy, validFrom, validUntil, grantedAt } = event.data
-      const row = { lockName, accessLevel, grantedBy, validFrom: validFrom ?? null, validUntil: validUntil ?? null, grantedAt }
+      const { userId, lockId, ...grant } = accessibleLockRow(event.data)
       db.insert(accessibleLocks)
-        .values({ userId, lockId, ...row })
-        .onConflictDoUpdate({ target: [accessibleLocks.userId, accessibleLocks.lockId], set: row })
+        .values({ userId, lockId, ...grant })
+        .onConflictDoUpdate({ target: [accessibleLocks.userId, accessibleLocks.lockId], set: grant })
         .run()
       return
     }

@@ -3,12 +3,14 @@ import journal from '../../../drizzle/pg/meta/_journal.json'
 import m0000 from '../../../drizzle/pg/0000_event_store.sql' with { type: 'text' }
 import m0001 from '../../../drizzle/pg/0001_append_only.sql' with { type: 'text' }
 import m0002 from '../../../drizzle/pg/0002_shared_memory.sql' with { type: 'text' }
+import m0003 from '../../../drizzle/pg/0003_read_models.sql' with { type: 'text' }
 import { embeddedMigrations, type Migration } from '../migrations'
 
 const embeddedSql: Record<string, string> = {
   '0000_event_store': m0000,
   '0001_append_only': m0001,
   '0002_shared_memory': m0002,
+  '0003_read_models': m0003,
 }
 
 export const pgMigrations: Migration[] = embeddedMigrations(journal, embeddedSql, 'src/db/pg/migrations.ts')
