@@ -2,7 +2,7 @@
 // issuer read inside the append's transaction. Runs first, before the users projection deletes a removed key's row.
 import type { Tx } from '../../db/pg/connection'
 import type { PgProjection } from '../../eventstore/pg-store'
-import type { StoredEvent } from '../../eventstore/types'
+import type { Event, StoredEvent } from '../../eventstore/types'
 import { partnerRoute } from '../rows'
 
 async function partnerOf(tx: Tx, event: StoredEvent): Promise<string | null> {
@@ -13,6 +13,14 @@ async function partnerOf(tx: Tx, event: StoredEvent): Promise<string | null> {
       ? await tx<{ org_id: string | null }[]>`SELECT org_id FROM locks WHERE lock_id = ${route.lockId}`
       : await tx<{ org_id: string }[]>`SELECT org_id FROM physical_keys WHERE user_id = ${route.userId} AND number = ${route.number}`
   return row?.org_id ?? null
+}
+
+// The orgs a command's events go to, read before the events draw their positions: the store's ordering keys
+// (pg-store.ts), so each partner's events commit in position order and a feed reader following positions never
+// skips a late commit. An earlier event of the same command that moves a lock to another org names that org itself.
+export async function partnerOrderingKeys(tx: Tx, streamId: string, events: Event[]): Promise<string[]> {
+  const orgs = await Promise.all(events.map((event) => partnerOf(tx, { ...event, streamId } as StoredEvent)))
+  return orgs.flatMap((orgId) => (orgId === null ? [] : [`partner:${orgId}`]))
 }
 
 async function apply(tx: Tx, event: StoredEvent): Promise<void> {
