@@ -10,7 +10,7 @@ import { DomainError, NotFound } from '../domain/errors'
 import type { AddKey, RemoveKey, WriteKey } from '../domain/lock/commands'
 import { lockAggregate, refusalError, tempKeyRefusal } from '../domain/lock/decide'
 import { type LockEvent, lockStreamId } from '../domain/lock/events'
-import type { LockState, TempKeyState } from '../domain/lock/state'
+import { type LockEntity, type LockState, singleKey } from '../domain/lock/state'
 import type { CommandHandler, Handled } from '../eventstore/command-handler'
 import type { EventStore } from '../eventstore/store'
 import type { EventMetadata } from '../eventstore/types'
@@ -94,7 +94,7 @@ export class Doors {
       // The moment of authorisation: a key that expires while the driver works still counts this use.
       const now = clock.now()
       const { state, version } = store.load(lockAggregate, streamId)
-      const key = store.loadEntity<TempKeyState>(lockAggregate, streamId, input.tempKeyUuid)
+      const key = singleKey(store.loadEntity<LockEntity>(lockAggregate, streamId, input.tempKeyUuid))
       const lock = reads.driverTarget(lockId, version)
       if (state.status !== 'active' || !key || !lock) throw new NotFound('Temporary key not found')
       // Checked here to audit a refusal without driving the door; decide checks again when the use is recorded.
