@@ -23,6 +23,8 @@ import { lockTempKeyPages } from './routes/pages/lock-temp-keys'
 import { tempKeyPages } from './routes/pages/temp-key'
 import { tempKeyOpenRoutes } from './routes/temp-key-open'
 import { tempKeyRoutes } from './routes/temp-keys'
+import { collectiveKeyRoutes } from './routes/collective-keys'
+import { pinOpenRoutes } from './routes/pin-open'
 import { signupHookRoutes, userRoutes } from './routes/users'
 import { userLockRoutes } from './routes/user-locks'
 import { adminWebhookRoutes, webhookRoutes } from './routes/webhooks'
@@ -56,6 +58,8 @@ export function createApp(deps: Deps) {
     .use(myKeysPages(deps))
     .use(orgKeysPages(deps))
     .use(tempKeyRoutes(deps))
+    .use(collectiveKeyRoutes(deps))
+    .use(pinOpenRoutes(deps))
     .use(tempKeyOpenRoutes(deps))
     .use(tempKeyPages(deps))
     .use(lockTempKeyPages(deps))

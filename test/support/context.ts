@@ -28,7 +28,7 @@ export type CallOptions = {
 export function testContext(
   env: Record<string, string> = {},
   clock: ManualClock = manualClock(),
-  overrides: Pick<DepsOverrides, 'drivers'> = {},
+  overrides: Pick<DepsOverrides, 'drivers' | 'pinSeeds'> = {},
 ) {
   const logLines: string[] = []
   // BulkAddKeys runs without the docs' one-second pause between device commands unless a test sets one.
