@@ -115,9 +115,18 @@ describe('POST /locks/{id}/open-with-pin', () => {
       const counts = { entityReads: 0, stateReads: 0, hashes: 0 }
       const { store, pins } = ctx.deps
       const [loadEntity, load, hashOf] = [store.loadEntity.bind(store), store.load.bind(store), pins.hashOf.bind(pins)]
-      store.loadEntity = (...args) => (counts.entityReads++, loadEntity(...args))
-      store.load = (...args) => (counts.stateReads++, load(...args))
-      pins.hashOf = (value) => (counts.hashes++, hashOf(value))
+      store.loadEntity = (...args) => {
+        counts.entityReads++
+        return loadEntity(...args)
+      }
+      store.load = (...args) => {
+        counts.stateReads++
+        return load(...args)
+      }
+      pins.hashOf = (value) => {
+        counts.hashes++
+        return hashOf(value)
+      }
       const res = await enter(entrance.lockId, pin)
       Object.assign(store, { loadEntity, load })
       pins.hashOf = hashOf
