@@ -21,6 +21,7 @@ import { webhookPages } from './routes/pages/webhooks'
 import { staticRoutes } from './routes/static'
 import { lockTempKeyPages } from './routes/pages/lock-temp-keys'
 import { tempKeyPages } from './routes/pages/temp-key'
+import { collectiveKeyPages } from './routes/pages/collective-key'
 import { tempKeyOpenRoutes } from './routes/temp-key-open'
 import { tempKeyRoutes } from './routes/temp-keys'
 import { collectiveKeyRoutes } from './routes/collective-keys'
@@ -62,6 +63,7 @@ export function createApp(deps: Deps) {
     .use(pinOpenRoutes(deps))
     .use(tempKeyOpenRoutes(deps))
     .use(tempKeyPages(deps))
+    .use(collectiveKeyPages(deps))
     .use(lockTempKeyPages(deps))
   return app
 }

@@ -3,6 +3,7 @@
 // same work (locks/doors.ts openWithPin); failures are throttled, then locked out, per lock and per client address.
 import { Type as T } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
+import { authPlugin } from '../auth/principal'
 import type { Deps } from '../deps'
 import { Invalid, Unauthorized, Unavailable } from '../domain/errors'
 import { PIN_DISABLED } from '../locks/collective-keys'
@@ -26,7 +27,8 @@ const PinBody = T.Object(
 export const pinOpenRoutes = (deps: Deps) => {
   const throttle = createRateLimiter({ ...PIN_THROTTLE, message: 'Too many wrong PINs; wait a minute' })
   const lockout = createRateLimiter({ ...PIN_LOCKOUT, message: 'Too many wrong PINs; PIN access is locked for a while' })
-  return new Elysia({ name: 'routes.pin-open', detail: { tags: ['TempKey', 'Lock'] } }).post(
+  // No credentials needed; the auth plugin still refuses spoofed internal headers and credentials that fail to verify.
+  return new Elysia({ name: 'routes.pin-open', detail: { tags: ['TempKey', 'Lock'] } }).use(authPlugin(deps)).post(
     '/locks/:id/open-with-pin',
     async ({ params, body, request, server }) => {
       if (!deps.config.pinAccess) throw new Unavailable(PIN_DISABLED)
