@@ -22,6 +22,7 @@ import { staticRoutes } from './routes/static'
 import { lockTempKeyPages } from './routes/pages/lock-temp-keys'
 import { tempKeyPages } from './routes/pages/temp-key'
 import { collectiveKeyPages } from './routes/pages/collective-key'
+import { sharedKeyPages } from './routes/pages/shared-keys'
 import { tempKeyOpenRoutes } from './routes/temp-key-open'
 import { tempKeyRoutes } from './routes/temp-keys'
 import { collectiveKeyRoutes } from './routes/collective-keys'
@@ -64,6 +65,7 @@ export function createApp(deps: Deps) {
     .use(tempKeyOpenRoutes(deps))
     .use(tempKeyPages(deps))
     .use(collectiveKeyPages(deps))
+    .use(sharedKeyPages(deps))
     .use(lockTempKeyPages(deps))
   return app
 }

@@ -33,6 +33,11 @@ export const LOCKS_PATH = '/locks'
 export const lockPath = (lockId: number) => `${LOCKS_PATH}/${lockId}`
 export const tempKeysPath = (lockId: number) => `/locks/${lockId}/temp-keys`
 
+// The owner's collective keys across their locks.
+export const SHARED_KEYS_PATH = '/shared-keys'
+export const sharedKeysUrl = (params: { cursor?: string | null; done?: string }) => withQuery(SHARED_KEYS_PATH, params)
+export const sharedKeyRevokePath = (uuid: string) => `${SHARED_KEYS_PATH}/${uuid}/revoke`
+
 export const MY_KEYS_PATH = '/me/keys'
 export const myKeysUrl = (params: { q?: string; cursor?: string | null }) => withQuery(MY_KEYS_PATH, params)
 

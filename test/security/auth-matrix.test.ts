@@ -72,6 +72,9 @@ const NOT_JSON = new Set([
   'GET /collective-temp-keys/:uuid/confirmation',
   'POST /temp-keys/:uuid/doors/:doorId/open',
   'POST /collective-temp-keys/:uuid/doors/:doorId/open',
+  'GET /shared-keys',
+  'POST /shared-keys',
+  'POST /shared-keys/:uuid/revoke',
 ])
 
 const ctx = testContext(

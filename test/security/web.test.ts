@@ -112,6 +112,12 @@ function formPosts(w: Awaited<ReturnType<typeof world>>): FormPost[] {
     { route: 'POST /temp-keys/:uuid/open', path: `/temp-keys/${w.tempKeyUuid}/open`, form: {} },
     { route: 'POST /temp-keys/:uuid/doors/:doorId/open', path: `/temp-keys/${w.collectiveKeyUuid}/doors/1/open`, form: {} },
     {
+      route: 'POST /shared-keys',
+      path: '/shared-keys',
+      form: { validFrom, validUntil: '2026-06-02T09:00', lockId: String(w.lock.lockId), [`method-${w.lock.lockId}`]: 'key' },
+    },
+    { route: 'POST /shared-keys/:uuid/revoke', path: `/shared-keys/${w.collectiveKeyUuid}/revoke`, form: {} },
+    {
       route: 'POST /collective-temp-keys/:uuid/doors/:doorId/open',
       path: `/collective-temp-keys/${w.collectiveKeyUuid}/doors/1/open`,
       form: {},
