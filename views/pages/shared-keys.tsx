@@ -80,7 +80,7 @@ function LockRow({ lock }: { lock: LockChoice }): JSX.Element {
       <label for={`${id}-method`}>Opens by</label>
       <select id={`${id}-method`} name={`method-${lock.lockId}`}>
         {METHODS.map((method) => (
-          <option value={method.value} selected={method.value === lock.accessMethod}>
+          <option value={method.value} selected={method.value === lock.accessMethod} safe>
             {method.text}
           </option>
         ))}
