@@ -261,3 +261,60 @@ describe('DELETE /temp-keys/{uuid}', () => {
     expect(head()).toBe(before)
   })
 })
+
+describe('what partners and the lock see', () => {
+  it("should give each lock's organisation its own door's events in the feed, without the PIN's hash or seed", async () => {
+    const { ctx, acme, entrance, flat, create } = await setup()
+    const other = await ctx.org()
+    const theirs = await createTestLock(ctx, { orgId: other.orgId })
+    const admin = await ctx.org({ isSuper: true })
+    const created = await create(
+      {
+        validFrom: new Date(ctx.clock.now() - HOUR).toISOString(),
+        validUntil: new Date(ctx.clock.now() + HOUR).toISOString(),
+        doors: [
+          { lockId: String(entrance.lockId), accessMethod: 'code' },
+          { lockId: String(theirs.lockId), accessMethod: 'key' },
+        ],
+      },
+      { apiKey: admin.apiKey },
+    )
+    expect(created.status).toBe(201)
+    expect((await ctx.call('POST', `/locks/${entrance.lockId}/open-with-pin`, { body: { pin: created.json.pin } })).status).toBe(200)
+    const feed = await ctx.call('GET', '/events?types=CollectiveTempKeyCreated,TempKeyPinReserved,TempKeyUsed', { apiKey: acme.apiKey })
+    const mine = feed.json.events.map((e: any) => [e['detail-type'], e.detail.data.lockId])
+    expect(mine).toEqual([
+      ['CollectiveTempKeyCreated', entrance.lockId],
+      ['TempKeyPinReserved', entrance.lockId],
+      ['TempKeyUsed', entrance.lockId],
+    ])
+    expect(feed.text).not.toContain('pinHash')
+    expect(feed.text).not.toContain('pinSeed')
+    // The other organisation's feed has its own door, and not the first lock.
+    const theirsFeed = await ctx.call('GET', '/events?types=CollectiveTempKeyCreated', { apiKey: other.apiKey })
+    expect(theirsFeed.json.events.map((e: any) => e.detail.data.lockId)).toEqual([theirs.lockId])
+    expect(flat.lockId).not.toBe(theirs.lockId)
+  })
+
+  it("should keep the lock's decision state the same however many collective keys cover it, and read only the opened key's row", async () => {
+    const { ctx, create, body, entrance } = await setup()
+    const before = JSON.stringify(ctx.deps.store.load(lockAggregate, entrance.streamId).state)
+    const keys = await Promise.all(
+      Array.from({ length: 500 }, () => create(body([{ lockId: String(entrance.lockId), accessMethod: 'both' }]))),
+    )
+    ctx.deps.store.forget()
+    expect(JSON.stringify(ctx.deps.store.load(lockAggregate, entrance.streamId).state)).toBe(before)
+    const { store } = ctx.deps
+    const loadEntity = store.loadEntity.bind(store)
+    const read: string[] = []
+    store.loadEntity = (aggregate, streamId, entityId) => {
+      read.push(entityId)
+      return loadEntity(aggregate, streamId, entityId)
+    }
+    const last = keys.at(-1)?.json
+    const open = await ctx.call('POST', `/temp-keys/${last.uuid}/doors/1/open`)
+    expect(open.status).toBe(303)
+    // The door layer's check and the decision read the key's row; nothing else of the lock's 500 keys.
+    expect(read).toEqual([last.uuid, last.uuid])
+  })
+})
