@@ -5,9 +5,10 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { issueApiKey, registerOrg } from '../src/auth/tenants'
 import type { Deps } from '../src/deps'
-import { lockAggregate, tempKeyEntities } from '../src/domain/lock/decide'
+import { lockEntities } from '../src/domain/lock/collective'
+import { lockAggregate } from '../src/domain/lock/decide'
 import { lockStreamId } from '../src/domain/lock/events'
-import type { TempKeyState } from '../src/domain/lock/state'
+import type { LockEntity } from '../src/domain/lock/state'
 import { userAggregate } from '../src/domain/user/decide'
 import { userStreamId } from '../src/domain/user/events'
 import type { Event } from '../src/eventstore/types'
@@ -92,7 +93,7 @@ function seedLock(out: ReturnType<typeof batchedAppender>, orgId: string, histor
     const deleted = history.deleteEvery !== null && i % history.deleteEvery === 0
     if (deleted) {
       // The key's own state, as its decision row holds it once created.
-      const keyState = events.reduce(tempKeyEntities.evolve, null as TempKeyState | null)
+      const keyState = events.reduce(lockEntities.evolve, null as LockEntity | null)
       events.push(
         ...decide({ type: 'DeleteTempKey', data: { tempKeyUuid, deletedBy: 'bench' }, metadata: { now: at + 500 } }, base, keyState),
       )

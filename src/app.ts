@@ -25,8 +25,12 @@ import { webhookPages } from './routes/pages/webhooks'
 import { staticRoutes } from './routes/static'
 import { lockTempKeyPages } from './routes/pages/lock-temp-keys'
 import { tempKeyPages } from './routes/pages/temp-key'
+import { collectiveKeyPages } from './routes/pages/collective-key'
+import { sharedKeyPages } from './routes/pages/shared-keys'
 import { tempKeyOpenRoutes } from './routes/temp-key-open'
 import { tempKeyRoutes } from './routes/temp-keys'
+import { collectiveKeyRoutes } from './routes/collective-keys'
+import { pinOpenRoutes } from './routes/pin-open'
 import { signupHookRoutes, userRoutes } from './routes/users'
 import { userLockRoutes } from './routes/user-locks'
 import { adminWebhookRoutes, webhookRoutes } from './routes/webhooks'
@@ -64,8 +68,12 @@ export function createApp(deps: Deps) {
     .use(myKeysPages(deps))
     .use(orgKeysPages(deps))
     .use(tempKeyRoutes(deps))
+    .use(collectiveKeyRoutes(deps))
+    .use(pinOpenRoutes(deps))
     .use(tempKeyOpenRoutes(deps))
     .use(tempKeyPages(deps))
+    .use(collectiveKeyPages(deps))
+    .use(sharedKeyPages(deps))
     .use(lockTempKeyPages(deps))
   return app
 }

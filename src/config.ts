@@ -34,6 +34,10 @@ export type Config = {
   // Temp-key opens per minute, per client IP and per key (0 = no limit): guessing and hammering get 429.
   openRateLimitPerIp: number
   openRateLimitPerKey: number
+  // Entrance-panel PINs of temp keys: off answers 503 to open-with-pin and to creating a key with a code door.
+  pinAccess: boolean
+  // The HMAC secret of the PINs' hashes; generated and kept in the database when unset.
+  pinSecret: string | undefined
   // Partner webhooks: per-request timeout, retry delays after the first attempt, disable after failing this long,
   // and whether plain-HTTP endpoints are accepted (true suits self-hosting on a LAN; set false to require HTTPS).
   webhookTimeoutMs: number
@@ -154,6 +158,8 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000),
     openRateLimitPerIp: int(env, 'OPEN_RATE_LIMIT_PER_IP', 30),
     openRateLimitPerKey: int(env, 'OPEN_RATE_LIMIT_PER_KEY', 60),
+    pinAccess: oneOf(env, 'PIN_ACCESS', ['on', 'off'] as const, 'on') === 'on',
+    pinSecret: env.PIN_SECRET || undefined,
     webhookTimeoutMs: duration(env, 'WEBHOOK_TIMEOUT_MS', '15000'),
     webhookRetryScheduleMs: durations(env, 'WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,10h'),
     webhookDisableAfterMs: duration(env, 'WEBHOOK_DISABLE_AFTER', '5d'),

@@ -15,6 +15,7 @@ import type { DriverRegistry } from './locks/drivers/port'
 import { type DriverKind, driverRegistry } from './locks/drivers/registry'
 import { Doors } from './locks/doors'
 import { KeyWorkflows } from './locks/key-workflows'
+import { Pins } from './locks/pins'
 import { createLogger, type Logger } from './logger'
 import { createMetrics, type Metrics, watchReadCache } from './metrics'
 import { allProjections } from './projections'
@@ -44,6 +45,8 @@ export type Deps = {
   drivers: DriverRegistry
   // Every action on a lock's device: one per lock at a time, recorded once confirmed (see locks/doors.ts).
   doors: Doors
+  // Temp-key PINs: minted, derived again for the guest page, hashed with the PIN secret (see locks/pins.ts).
+  pins: Pins
   // BulkAddKeys runs, in the background after the answer (see locks/key-workflows.ts); `serve` stops them on shutdown.
   keyWorkflows: KeyWorkflows
   // Fires after each durable append: wakes the webhook dispatcher and live event streams.
@@ -52,7 +55,8 @@ export type Deps = {
   webhooks: WebhookDispatcher
 }
 
-export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'logger' | 'drivers'>>
+// pinSeeds: where PIN seeds come from (random by default; tests make PINs collide with a short cycle).
+export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'logger' | 'drivers'>> & { pinSeeds?: () => string }
 
 // The simulated door always; the HTTP bridge driver when BRIDGE_SECRET is set, MQTT when MQTT_URL is (it connects on
 // first use). LOCK_DRIVER picks the default; a lock's own ConfigureLockDriver choice overrides it.
@@ -128,6 +132,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     reads,
     drivers,
     doors,
+    pins: new Pins(secrets.pinSecret, overrides.pinSeeds),
     keyWorkflows,
     appended,
     webhooks: new WebhookDispatcher({ db, config, clock, logger, metrics, appended }),

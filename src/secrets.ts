@@ -4,7 +4,7 @@ import type { Config } from './config'
 import type { Db } from './db/connection'
 import { settings } from './db/schema'
 
-export type Secrets = { jwtSecret: string; adminKeyHash: string; signupHookSecret: string; csrfSecret: string }
+export type Secrets = { jwtSecret: string; adminKeyHash: string; signupHookSecret: string; csrfSecret: string; pinSecret: string }
 
 export type FirstStart = { adminApiKey?: string; signupHookSecret?: string }
 
@@ -51,5 +51,8 @@ export function loadSecrets(db: Db, config: Config): { secrets: Secrets; firstSt
     : getOrCreate(db, 'signup_hook_secret', randomSecret)
   if (hook.created) firstStart.signupHookSecret = hook.value
   const csrfSecret = getOrCreate(db, 'csrf_secret', randomSecret).value
-  return { secrets: { jwtSecret: jwt, adminKeyHash, signupHookSecret: hook.value, csrfSecret }, firstStart }
+  // Keys the temp-key PINs' hashes: kept in the database unless PIN_SECRET is set, which keeps a copied database file
+  // from revealing the PINs (a million guesses against a known key are no work).
+  const pinSecret = config.pinSecret ?? getOrCreate(db, 'pin_secret', randomSecret).value
+  return { secrets: { jwtSecret: jwt, adminKeyHash, signupHookSecret: hook.value, csrfSecret, pinSecret }, firstStart }
 }

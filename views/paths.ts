@@ -20,9 +20,23 @@ export const loginUrl = (next: string) => `${LOGIN_PATH}?next=${encodeURICompone
 export const guestPath = (uuid: string) => `/temp-keys/${uuid}`
 export const openPath = (uuid: string) => `/temp-keys/${uuid}/open`
 
+// A collective key's guest page lives at both documented addresses; the page links within the one it was opened at.
+export type KeyBase = '/temp-keys' | '/collective-temp-keys'
+export const TEMP_KEYS_PATH: KeyBase = '/temp-keys'
+export const COLLECTIVE_KEYS_PATH: KeyBase = '/collective-temp-keys'
+export const keyPagePath = (base: KeyBase, uuid: string) => `${base}/${uuid}`
+export const doorOpenPath = (base: KeyBase, uuid: string, doorId: number) => `${base}/${uuid}/doors/${doorId}/open`
+export const doorConfirmationUrl = (base: KeyBase, uuid: string, doorId: number, offline: boolean) =>
+  withQuery(`${base}/${uuid}/confirmation`, { door: doorId, offline: String(offline) })
+
 export const LOCKS_PATH = '/locks'
 export const lockPath = (lockId: number) => `${LOCKS_PATH}/${lockId}`
 export const tempKeysPath = (lockId: number) => `/locks/${lockId}/temp-keys`
+
+// The owner's collective keys across their locks.
+export const SHARED_KEYS_PATH = '/shared-keys'
+export const sharedKeysUrl = (params: { cursor?: string | null; done?: string }) => withQuery(SHARED_KEYS_PATH, params)
+export const sharedKeyRevokePath = (uuid: string) => `${SHARED_KEYS_PATH}/${uuid}/revoke`
 
 export const MY_KEYS_PATH = '/me/keys'
 export const myKeysUrl = (params: { q?: string; cursor?: string | null }) => withQuery(MY_KEYS_PATH, params)

@@ -246,6 +246,42 @@ export const tempKeys = sqliteTable(
   (t) => [index('temp_keys_lock_page').on(t.lockId, t.deletedAt, t.createdAt, t.uuid)],
 )
 
+// Collective temp keys (one credential over several locks), filled from each lock's CollectiveTempKey* events: the key
+// once, its doors one row each. pin_seed derives the PIN with the server's PIN secret (locks/pins.ts); the PIN itself
+// and its hash are never here.
+export const collectiveTempKeys = sqliteTable(
+  'collective_temp_keys',
+  {
+    uuid: text('uuid').primaryKey(),
+    description: text('description'),
+    validFrom: text('valid_from').notNull(),
+    validUntil: text('valid_until').notNull(),
+    pinSeed: text('pin_seed'),
+    createdAt: text('created_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    revokedAt: text('revoked_at'),
+  },
+  // A caller's own keys, newest first (GET /temp-keys without a lock).
+  (t) => [index('collective_temp_keys_creator').on(t.createdBy, t.createdAt, t.uuid)],
+)
+
+export const collectiveTempKeyDoors = sqliteTable(
+  'collective_temp_key_doors',
+  {
+    uuid: text('uuid').notNull(),
+    doorId: integer('door_id').notNull(),
+    lockId: integer('lock_id').notNull(),
+    lockUuid: text('lock_uuid').notNull(),
+    label: text('label'),
+    accessMethod: text('access_method').notNull(),
+  },
+  // Every key touching a lock (GET /temp-keys?lockId=).
+  (t) => [primaryKey({ columns: [t.uuid, t.doorId] }), index('collective_temp_key_doors_lock').on(t.lockId, t.uuid)],
+)
+
+export type CollectiveTempKeyRow = typeof collectiveTempKeys.$inferSelect
+export type CollectiveTempKeyDoorRow = typeof collectiveTempKeyDoors.$inferSelect
+
 // Which partner (org) receives each event: filled inline at append time (lock events -> the lock's org,
 // physical-key events -> the issuing org). The webhook dispatcher and the event feed read it by (org, position).
 export const partnerEvents = sqliteTable(

@@ -49,3 +49,10 @@ export class RateLimited extends DomainError {
     super(429, message)
   }
 }
+
+// A feature this server cannot serve now (disabled or out of a resource); not a fault of the request.
+export class Unavailable extends DomainError {
+  constructor(message: string) {
+    super(503, message)
+  }
+}

@@ -44,6 +44,28 @@ export class CommandHandler {
     return handled
   }
 
+  // One command on each of several streams (a collective key's locks), in one savepoint: every stream gets its events
+  // or none does, so a refusal on a later stream leaves nothing of the earlier ones. Batched as a write of the first.
+  async handleAcross<S, C extends { metadata: { now: number } }, E extends Event, N>(
+    aggregate: Aggregate<S, C, E, N>,
+    commands: readonly { streamId: string; command: C }[],
+    metadata: EventMetadata,
+  ): Promise<Handled<S, E>[]> {
+    const first = commands[0]
+    if (first === undefined) return []
+    const handled = await this.writer.run(first.streamId, () => {
+      const results = commands.map(({ streamId, command }) => ({
+        streamId,
+        result: this.decideAndAppend(aggregate, streamId, command, metadata),
+      }))
+      for (const { streamId, result } of results) this.store.carry(aggregate, streamId, result.version, result.state)
+      return results.map(({ result }) => result)
+    })
+    const events = handled.flatMap((result) => result.events)
+    if (events.length > 0) this.onCommitted(events)
+    return handled
+  }
+
   // Synchronous so it can run inside a batch transaction; a conflict (another process appended) re-decides.
   decideAndAppend<S, C extends { metadata: { now: number } }, E extends Event, N>(
     aggregate: Aggregate<S, C, E, N>,

@@ -8,9 +8,10 @@
 import type { Clock } from '../clock'
 import { DomainError, NotFound } from '../domain/errors'
 import type { AddKey, RemoveKey, WriteKey } from '../domain/lock/commands'
+import { collectiveRefusal, pinEntityId, takesCode } from '../domain/lock/collective'
 import { lockAggregate, refusalError, tempKeyRefusal } from '../domain/lock/decide'
-import { type LockEvent, lockStreamId } from '../domain/lock/events'
-import type { LockState, TempKeyState } from '../domain/lock/state'
+import { type LockEvent, lockStreamId, type PinRefusalReason } from '../domain/lock/events'
+import { type CollectiveKeyState, collectiveKey, type LockEntity, type LockState, pinHolder, singleKey } from '../domain/lock/state'
 import type { CommandHandler, Handled } from '../eventstore/command-handler'
 import type { EventStore } from '../eventstore/store'
 import type { EventMetadata } from '../eventstore/types'
@@ -19,6 +20,7 @@ import type { DriverTarget, Reads } from '../reads/reads'
 import { KeyedMutex } from '../support/keyed-mutex'
 import { OnceCache } from '../support/once'
 import type { DriverContext, DriverRegistry, DriverResult, LockDriver } from './drivers/port'
+import { Pins } from './pins'
 
 export class DriverFailed extends DomainError {
   constructor(reason: string) {
@@ -34,6 +36,42 @@ export type TempKeyOpen = { lockId: number; offline: boolean; handled: Pick<Reco
 export type LockOpen = { status: 'opened'; offline: boolean; handled: Recorded } | { status: 'failed'; reason: string }
 
 export type KeyCommand = AddKey | RemoveKey | WriteKey
+
+export type CollectiveDoorOpen = {
+  tempKeyUuid: string
+  lockId: number
+  doorId: number
+  requestId: string | null
+  onceToken: string | null
+}
+
+export type PinOpen = { status: 'opened'; offline: boolean } | { status: 'refused' }
+
+// What an unknown PIN is checked against, so it costs what a known one does: a key row that never exists, a hash that
+// matches nothing, a window that is never open.
+const NO_KEY = 'no-key'
+const NO_HASH = '0'.repeat(64)
+const NO_WINDOW: CollectiveKeyState = {
+  kind: 'collective',
+  uuid: NO_KEY,
+  validFrom: '1970-01-01T00:00:00.000Z',
+  validUntil: '1970-01-01T00:00:00.000Z',
+  doors: [],
+  pinHash: null,
+  usedCount: 0,
+  revoked: true,
+}
+
+// Why a PIN does not open this lock now, from the key row its PIN row named (null: none). Every part is computed every
+// time, whatever the outcome: the answer's cost does not tell a wrong PIN from an expired key's.
+function pinRefusal(key: CollectiveKeyState | null, pinHash: string, now: number): PinRefusalReason | null {
+  const matches = Pins.sameHash(key?.pinHash ?? NO_HASH, pinHash)
+  const door = key?.doors.find((candidate) => takesCode(candidate.accessMethod))
+  const refusal = collectiveRefusal(key ?? NO_WINDOW, door ?? { accessMethod: 'key' }, 'pin', now)
+  if (!matches || key === null || door === undefined) return 'no-match'
+  if (refusal === 'not-yet-valid' || refusal === 'expired') return refusal
+  return refusal === null ? null : 'no-match'
+}
 
 const KEY_ACTIONS = { AddKey: 'addKey', RemoveKey: 'removeKey', WriteKey: 'writeKey' } as const
 
@@ -94,7 +132,7 @@ export class Doors {
       // The moment of authorisation: a key that expires while the driver works still counts this use.
       const now = clock.now()
       const { state, version } = store.load(lockAggregate, streamId)
-      const key = store.loadEntity<TempKeyState>(lockAggregate, streamId, input.tempKeyUuid)
+      const key = singleKey(store.loadEntity<LockEntity>(lockAggregate, streamId, input.tempKeyUuid))
       const lock = reads.driverTarget(lockId, version)
       if (state.status !== 'active' || !key || !lock) throw new NotFound('Temporary key not found')
       // Checked here to audit a refusal without driving the door; decide checks again when the use is recorded.
@@ -117,6 +155,87 @@ export class Doors {
       )
       return { lockId, offline: result.status === 'offline', handled: { events: handled.events, version: handled.version } }
     })
+  }
+
+  // A collective key's door from its guest page: the same check -> drive -> record as a single key's open, one open
+  // (or revocation) of the key at a time.
+  openCollectiveDoor(input: CollectiveDoorOpen, metadata: EventMetadata): Promise<TempKeyOpen> {
+    const work = () => this.perTempKey.run(input.tempKeyUuid, () => this.openDoorNow(input, metadata))
+    return input.onceToken === null ? work() : this.opens.run(input.onceToken, this.deps.clock.now(), work)
+  }
+
+  private async openDoorNow(input: CollectiveDoorOpen, metadata: EventMetadata): Promise<TempKeyOpen> {
+    const { commands, store, reads, clock } = this.deps
+    const { tempKeyUuid, lockId, doorId, requestId } = input
+    const streamId = lockStreamId(lockId)
+    const now = clock.now()
+    const { state, version } = store.load(lockAggregate, streamId)
+    const key = collectiveKey(store.loadEntity<LockEntity>(lockAggregate, streamId, tempKeyUuid))
+    const lock = reads.driverTarget(lockId, version)
+    if (state.status !== 'active' || !key || !lock) throw new NotFound('Temporary key not found')
+    const door = key.doors.find((candidate) => candidate.id === doorId)
+    if (!door) throw new NotFound('Door not found')
+    const refusal = collectiveRefusal(key, door, 'page', now)
+    if (refusal) {
+      const data = { tempKeyUuid, doorId, reason: refusal }
+      await commands.handle(lockAggregate, streamId, { type: 'RefuseCollectiveDoorOpen', data, metadata: { now } }, metadata)
+      throw refusalError(refusal)
+    }
+    const reason = `temp-key:${tempKeyUuid}:door-${doorId}`
+    const result = await this.drive(lock, 'open', { requestId: requestId ?? undefined, reason }, metadata)
+    if (result.status === 'failure') throw new DriverFailed(result.reason)
+    const data = { tempKeyUuid, doorId, openedWith: 'page' as const, requestId }
+    const handled = await commands.handle(lockAggregate, streamId, { type: 'UseCollectiveDoor', data, metadata: { now } }, metadata)
+    reads.driverTargetHolds(
+      lockId,
+      version,
+      handled.version,
+      handled.events.map((event) => event.type),
+    )
+    return { lockId, offline: result.status === 'offline', handled: { events: handled.events, version: handled.version } }
+  }
+
+  // An entrance panel's PIN: the lock's PIN row names the key, whose row on this lock decides. A refusal is audited
+  // (PinOpenRefused) and answered alike whatever its reason; the caller throttles.
+  async openWithPin(input: { lockId: number; pinHash: string; requestId: string | null }, metadata: EventMetadata): Promise<PinOpen> {
+    const { commands, store, reads, clock } = this.deps
+    const streamId = lockStreamId(input.lockId)
+    const holder = pinHolder(store.loadEntity<LockEntity>(lockAggregate, streamId, pinEntityId(input.pinHash)))
+    const tempKeyUuid = holder?.tempKeyUuid ?? `${NO_KEY}:${input.lockId}`
+    return this.perTempKey.run(tempKeyUuid, async () => {
+      const now = clock.now()
+      const { state, version } = store.load(lockAggregate, streamId)
+      const key = collectiveKey(store.loadEntity<LockEntity>(lockAggregate, streamId, tempKeyUuid))
+      const refusal = pinRefusal(key, input.pinHash, now)
+      const lock = reads.driverTarget(input.lockId, version)
+      const door = key?.doors.find((candidate) => takesCode(candidate.accessMethod))
+      if (refusal !== null || state.status !== 'active' || !lock || !key || !door) {
+        // An unknown lock has no stream to audit on; its refusal looks the same to the caller.
+        if (state.status === 'active') {
+          const command = { type: 'RefusePinOpen' as const, data: { reason: refusal ?? 'no-match' }, metadata: { now } }
+          await commands.handle(lockAggregate, streamId, command, metadata)
+        }
+        return { status: 'refused' }
+      }
+      const reason = `temp-key:${key.uuid}:door-${door.id}`
+      const result = await this.drive(lock, 'open', { requestId: input.requestId ?? undefined, reason }, metadata)
+      if (result.status === 'failure') throw new DriverFailed(result.reason)
+      const data = { tempKeyUuid: key.uuid, doorId: door.id, openedWith: 'pin' as const, requestId: input.requestId }
+      const handled = await commands.handle(lockAggregate, streamId, { type: 'UseCollectiveDoor', data, metadata: { now } }, metadata)
+      reads.driverTargetHolds(
+        input.lockId,
+        version,
+        handled.version,
+        handled.events.map((event) => event.type),
+      )
+      return { status: 'opened', offline: result.status === 'offline' }
+    })
+  }
+
+  // Runs `work` (a collective key's revocation) once no open of the key is in flight, holding later opens back until it
+  // is done: after it, no open of the key is left to happen.
+  exclusivelyFor<T>(tempKeyUuid: string, work: () => Promise<T>): Promise<T> {
+    return this.perTempKey.run(tempKeyUuid, work)
   }
 
   // The docs' audit-only use (use-temp-key): no door moves, but it spends a use, so it queues behind any open of the

@@ -2,7 +2,7 @@
 // Pages are counted from the first event, so a page's content never changes once it is full.
 import type { Deps } from '../deps'
 import { NotFound } from '../domain/errors'
-import { lockStreamId } from '../domain/lock/events'
+import { lockStreamId, withoutPrivateFields } from '../domain/lock/events'
 import type { Lock } from '../db/schema'
 
 export const HISTORY_PAGE_SIZE = 10
@@ -43,7 +43,7 @@ export function lockHistory(deps: Deps, lock: Pick<Lock, 'lockId' | 'orgId'>, re
       type: event.type,
       timestamp: new Date(event.createdAt).toISOString(),
       orgId: lock.orgId ?? '',
-      event: { type: event.type, data: event.data },
+      event: { type: event.type, data: withoutPrivateFields(event.data) },
     }),
   )
   return { aggregateId, totalEvents, page, pageSize: HISTORY_PAGE_SIZE, totalPages, events }

@@ -7,6 +7,8 @@ export type RateLimiter = {
   // Throws RateLimited when any key has already used up its window, without counting: lets a caller count only
   // failures (sign-in) yet refuse every attempt, right or wrong, once the limit is reached.
   check: (keys: string[], now: number) => void
+  // Counts one attempt for each key without refusing this one: the next check refuses once a limit is reached.
+  note: (keys: string[], now: number) => void
   reset: (key: string) => void
 }
 
@@ -22,20 +24,28 @@ export function createRateLimiter(options: { limit: number; windowMs: number; me
     }
     return wait
   }
+  // Counts one attempt per key; the longest wait of a key now over its limit (0: none is).
+  const count = (keys: string[], now: number) => {
+    if (windows.size > 100_000) {
+      for (const [key, window] of windows) if (now - window.start >= options.windowMs) windows.delete(key)
+    }
+    let retryAfterMs = 0
+    for (const key of keys) {
+      const current = windows.get(key)
+      const window = current && now - current.start < options.windowMs ? current : { start: now, count: 0 }
+      window.count++
+      windows.set(key, window)
+      if (window.count > options.limit) retryAfterMs = Math.max(retryAfterMs, window.start + options.windowMs - now)
+    }
+    return retryAfterMs
+  }
   return {
     hit(keys, now) {
-      if (windows.size > 100_000) {
-        for (const [key, window] of windows) if (now - window.start >= options.windowMs) windows.delete(key)
-      }
-      let retryAfterMs = 0
-      for (const key of keys) {
-        const current = windows.get(key)
-        const window = current && now - current.start < options.windowMs ? current : { start: now, count: 0 }
-        window.count++
-        windows.set(key, window)
-        if (window.count > options.limit) retryAfterMs = Math.max(retryAfterMs, window.start + options.windowMs - now)
-      }
+      const retryAfterMs = count(keys, now)
       if (retryAfterMs > 0) throw new RateLimited(Math.max(1, Math.ceil(retryAfterMs / 1000)), options.message)
+    },
+    note(keys, now) {
+      count(keys, now)
     },
     check(keys, now) {
       const wait = usedUpForMs(keys, now)

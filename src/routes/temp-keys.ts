@@ -26,7 +26,7 @@ import { ownerPageResponse } from './pages/lock-temp-keys'
 import { prefersHtml } from './errors'
 
 // RFC 3339 with Z or an offset (seconds optional); normalised to UTC ISO before it reaches the log.
-const DateTime = (description: string) =>
+export const DateTime = (description: string) =>
   T.String({
     format: 'date-time',
     pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?([Zz]|[+-]\\d{2}:\\d{2})$',

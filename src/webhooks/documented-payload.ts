@@ -1,6 +1,7 @@
 // Partners validate payloads against the docs' event schemas, which forbid unknown properties: an event the docs
 // define is sent with exactly its documented properties (nested objects too); spkey's own events go out as they are.
 import schemas from '../../docs/reference/smartphonekey-event-schemas.json'
+import { withoutPrivateFields } from '../domain/lock/events'
 
 type Schema = { properties?: Record<string, Schema>; items?: Schema }
 
@@ -33,6 +34,6 @@ export function documentedPayload(type: string, data: Record<string, unknown>): 
   if (type === 'LockDriverConfigured' && typeof data.bridgeUrl === 'string') {
     return { ...data, bridgeUrl: withoutSecrets(data.bridgeUrl) }
   }
-  const trimmed = trim(data, eventSchemas[type])
-  return isRecord(trimmed) ? trimmed : data
+  const trimmed = trim(withoutPrivateFields(data), eventSchemas[type])
+  return isRecord(trimmed) ? trimmed : withoutPrivateFields(data)
 }

@@ -37,7 +37,9 @@ let nextLockId = 7_000
 export function createHarness() {
   const clock = manualClock(NOW)
   const driver = controllableDriver()
-  const ctx = testContext({}, clock, { drivers: driver.registry })
+  // TRUST_PROXY: PIN checks each come from their own address (X-Forwarded-For), so one check's failures never
+  // throttle another's.
+  const ctx = testContext({ TRUST_PROXY: 'true' }, clock, { drivers: driver.registry })
   let superOrg: Promise<Org> | undefined
 
   const call = (method: string, path: string, options: CallOptions = {}): Promise<Response> => ctx.call(method, path, options)

@@ -35,7 +35,11 @@ export const opKey = (method: string, path: string) => `${method.toUpperCase()} 
 export const pathShape = (path: string) => path.replace(/\{[^}]+\}/g, '{}').replace(/:[^/]+/g, '{}')
 
 // Document order: paths as listed, methods in a fixed order. The table and the report follow a sorted order instead.
-export const documentedOperations: DocOperation[] = Object.entries<Json>({ ...referenceDoc.paths, ...laterPaths })
+// A path both documents list (/temp-keys/{uuid}: GET crawl-era, DELETE later) keeps the methods of both.
+const allPaths: Record<string, Json> = { ...referenceDoc.paths }
+for (const [path, item] of Object.entries<Json>(laterPaths)) allPaths[path] = { ...allPaths[path], ...item }
+
+export const documentedOperations: DocOperation[] = Object.entries<Json>(allPaths)
   .flatMap(([path, item]) =>
     METHODS.filter((m) => item[m]).map((m) => ({ key: opKey(m, path), method: m.toUpperCase(), path, op: item[m] })),
   )

@@ -471,3 +471,35 @@ describe('when many commands arrive at once (group commit)', () => {
     expect(streams.map((streamId) => store.streamVersion(streamId))).toEqual(streams.map((_, i) => (i === 2 ? 0 : 1)))
   })
 })
+
+describe('handleAcross: one command on each of several streams', () => {
+  it('should append to every stream in one go, or, when a later stream refuses, to none of them', async () => {
+    const { handler, store } = setup()
+    const [a, b] = [uniqueId('counter'), uniqueId('counter')]
+    await handler.handle(counter, b, increment(1), {})
+    const both = await handler.handleAcross(
+      counter,
+      [
+        { streamId: a, command: increment(2) },
+        { streamId: b, command: increment(3) },
+      ],
+      {},
+    )
+    expect(both.map((handled) => handled.version)).toEqual([1, 2])
+    // b is at 4: decrementing it by 5 is refused, and a's decrement, decided first, is rolled back with it.
+    const refused = handler.handleAcross(
+      counter,
+      [
+        { streamId: a, command: decrement(1) },
+        { streamId: b, command: decrement(5) },
+      ],
+      {},
+    )
+    expect(refused).rejects.toBeInstanceOf(CounterError)
+    await refused.catch(() => {})
+    expect([store.streamVersion(a), store.streamVersion(b)]).toEqual([1, 2])
+    expect(store.load(counter, a).state).toEqual({ count: 2 })
+    // The stream decided before the refusal starts from its committed state, not the rolled-back one.
+    expect((await handler.handle(counter, a, decrement(2), {})).state).toEqual({ count: 0 })
+  })
+})

@@ -7,7 +7,7 @@ import { openDatabase } from '../../src/db/connection'
 import type { LockCommand } from '../../src/domain/lock/commands'
 import { lockAggregate } from '../../src/domain/lock/decide'
 import { type LockEvent, lockStreamId } from '../../src/domain/lock/events'
-import type { TempKeyState } from '../../src/domain/lock/state'
+import type { LockEntity } from '../../src/domain/lock/state'
 import { CommandHandler } from '../../src/eventstore/command-handler'
 import { EventStore } from '../../src/eventstore/store'
 import { Writer } from '../../src/eventstore/writer'
@@ -122,7 +122,7 @@ describe('decision rows', () => {
         const folded = given(lockAggregate, history)
         const cold = new EventStore(db, { aggregates: [lockAggregate], snapshotEvery: 3 })
         expect(cold.load(lockAggregate, streamId).state).toEqual(folded.state)
-        for (const key of KEYS) expect(cold.loadEntity<TempKeyState>(lockAggregate, streamId, key)).toEqual(folded.entity(key))
+        for (const key of KEYS) expect(cold.loadEntity<LockEntity>(lockAggregate, streamId, key)).toEqual(folded.entity(key))
         db.$client.close()
       }),
       { numRuns: 40 },

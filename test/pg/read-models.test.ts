@@ -191,6 +191,11 @@ const EVERY_EVENT_TYPE: Record<LockEvent['type'] | UserEvent['type'] | OrgEvent[
   TempKeyDeleted: true,
   TempKeyUsed: true,
   TempKeyOpenRefused: true,
+  CollectiveTempKeyCreated: true,
+  CollectiveTempKeyRevoked: true,
+  TempKeyPinReserved: true,
+  TempKeyPinReleased: true,
+  PinOpenRefused: true,
   OrganizationRegistered: true,
   ApiKeyIssued: true,
   ApiKeyRevoked: true,
@@ -239,6 +244,16 @@ const tempKey = (tempKeyUuid: string, more: object) => ({
   schedule: null,
   createdBy: 'org:acme',
   ...more,
+})
+
+// One collective key over both locks, each lock's command naming its own doors.
+const shared = (doors: { id: number; label: string | null; accessMethod: string }[]) => ({
+  tempKeyUuid: 'shared-1',
+  ...window,
+  description: 'guests',
+  createdBy: MARA,
+  doors,
+  pin: { hash: 'pin-hash-1', seed: 'pin-seed-1' },
 })
 
 // Every command whose events a projection reads, through the deciders, in an order that takes each projection branch:
@@ -335,6 +350,12 @@ const HISTORY: Step[] = [
   lock(FRONT, 'UpdateTempKey', { tempKeyUuid: 'temp-1', changes: { schedule: weekdays, accessMode: 'public' }, updatedBy: 'org:acme' }),
   lock(FRONT, 'RefuseTempKeyOpen', { tempKeyUuid: 'temp-2', reason: 'not-allowed', userId: 'user-stranger' }),
   lock(FRONT, 'DeleteTempKey', { tempKeyUuid: 'temp-3', deletedBy: 'org:acme' }),
+  lock(FRONT, 'CreateCollectiveTempKey', shared([{ id: 1, label: 'Front', accessMethod: 'both' }])),
+  lock(BACK, 'CreateCollectiveTempKey', shared([{ id: 2, label: null, accessMethod: 'code' }])),
+  lock(FRONT, 'UseCollectiveDoor', { tempKeyUuid: 'shared-1', doorId: 1, openedWith: 'page', requestId: 'req-3' }),
+  lock(BACK, 'RefuseCollectiveDoorOpen', { tempKeyUuid: 'shared-1', doorId: 2, reason: 'code-only' }),
+  lock(BACK, 'RefusePinOpen', { reason: 'no-match' }),
+  lock(BACK, 'RevokeCollectiveTempKey', { tempKeyUuid: 'shared-1', revokedBy: MARA }),
   lock(FRONT, 'ChangeLockUuid', { newUuid: 'front-uuid-2' }),
   user(MARA, 'AddPhysicalKey', { orgId: 'acme', orgName: 'Acme', note: 'blue fob' }),
   user(MARA, 'AddPhysicalKey', { orgId: 'root', orgName: null, note: null }),

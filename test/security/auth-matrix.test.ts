@@ -85,6 +85,13 @@ const NOT_JSON = new Set([
   'POST /admin/locks/:id/org',
   'POST /admin/locks/:id/driver',
   'GET /admin/webhooks',
+  'GET /collective-temp-keys/:uuid',
+  'GET /collective-temp-keys/:uuid/confirmation',
+  'POST /temp-keys/:uuid/doors/:doorId/open',
+  'POST /collective-temp-keys/:uuid/doors/:doorId/open',
+  'GET /shared-keys',
+  'POST /shared-keys',
+  'POST /shared-keys/:uuid/revoke',
 ])
 
 const ctx = testContext(
@@ -266,6 +273,12 @@ async function asOrgA(method: string, path: string, body?: unknown) {
   if (response.status >= 300) throw new Error(`setup ${method} ${path} answered ${response.status}: ${response.text}`)
   return response.json
 }
+const collectiveKeyOf = async (scene: Scene) =>
+  (await asSuper('POST', '/temp-keys', {
+    validFrom: iso(-3_600_000),
+    validUntil: iso(3_600_000),
+    doors: [{ lockId: String(scene.lock.lockId), accessMethod: 'both' }],
+  })) as { uuid: string; pin: string }
 const physicalKey = async (scene: Scene) =>
   (await asOrgA('POST', userPath(scene, 'AddPhysicalKey'), { orgId: world.orgA.orgId, note: 'front door' })).number as number
 const webhookOfOrgA = async () => (await asOrgA('POST', '/webhooks', { url: 'http://127.0.0.1:1/hook' })).id as string
@@ -405,6 +418,40 @@ const TABLE: Row[] = [
     who: [403, 403, 200, 401, 401, 401],
     overrides: { anonymous: 401 },
     input: (s) => ({ path: `/temp-keys/${s.tempKeyUuid}/open`, body: {} }),
+  },
+  // Collective keys: the caller must manage every lock of the key (the scene's lock here).
+  ...(['POST /temp-keys', 'POST /collective-temp-keys'] as const).map(
+    (route): Row => ({
+      route,
+      kind: 'api',
+      who: [201, 404, 403, 201, 404, 201],
+      input: (s) => ({
+        path: route.slice('POST '.length),
+        body: { validFrom: iso(-3_600_000), validUntil: iso(3_600_000), doors: [{ lockId: String(s.lock.lockId), accessMethod: 'both' }] },
+      }),
+    }),
+  ),
+  {
+    route: 'GET /temp-keys',
+    kind: 'api',
+    who: LOCK_MANAGE,
+    input: (s) => ({ path: '/temp-keys', query: { lockId: String(s.lock.lockId) } }),
+  },
+  ...(['DELETE /temp-keys/:uuid', 'DELETE /collective-temp-keys/:uuid'] as const).map(
+    (route): Row => ({
+      route,
+      kind: 'api',
+      who: LOCK_MANAGE,
+      input: async (s) => ({ path: route.slice('DELETE '.length).replace(':uuid', (await collectiveKeyOf(s)).uuid) }),
+    }),
+  ),
+  // Entrance panels send no credentials: the right PIN opens whoever asks; presented credentials must still be valid.
+  {
+    route: 'POST /locks/:id/open-with-pin',
+    kind: 'api',
+    who: [200, 200, 200, 200, 200, 200],
+    overrides: { anonymous: 200, adminKey: 200 },
+    input: async (s) => ({ path: lockPath(s, 'open-with-pin'), body: { pin: (await collectiveKeyOf(s)).pin } }),
   },
   // Users (the scene's owner is the user addressed).
   {
@@ -645,6 +692,8 @@ const NO_INPUT = new Set([
   'GET /users/:id/keys',
   'GET /webhooks/:id',
   'DELETE /webhooks/:id',
+  'DELETE /temp-keys/:uuid',
+  'DELETE /collective-temp-keys/:uuid',
   'POST /webhooks/:id/rotate-secret',
   'POST /webhooks/:id/test',
   'POST /webhooks/:id/deliveries/:deliveryId/retry',

@@ -41,6 +41,10 @@ async function world(ctx: Ctx) {
   })
   const lock = await createTestLock(ctx, { ownerId: staff.userId, orgId: org.orgId })
   const tempKeyUuid = await createTestTempKey(ctx, lock)
+  const collective = await ctx.call('POST', '/temp-keys', {
+    apiKey: org.apiKey,
+    body: { validFrom: '2026-05-01T00:00:00Z', validUntil: '2027-01-01T00:00:00Z', doors: [{ lockId: String(lock.lockId) }] },
+  })
   const webhook = await ctx.call('POST', '/webhooks', { apiKey: org.apiKey, body: { url: 'http://127.0.0.1:1/hook' } })
   const { session, csrf } = await ctx.browser(staff.userId)
   if (session === null) throw new Error('a signed-in browser has a session')
@@ -50,6 +54,7 @@ async function world(ctx: Ctx) {
     holder,
     lock,
     tempKeyUuid,
+    collectiveKeyUuid: collective.json.uuid as string,
     webhookId: webhook.json.id as string,
     session,
     csrf,
@@ -108,6 +113,18 @@ function formPosts(w: Awaited<ReturnType<typeof world>>): FormPost[] {
     { route: 'POST /locks/:id/temp-keys/:uuid/edit', path: `/locks/${w.lock.lockId}/temp-keys/${w.tempKeyUuid}/edit`, form: keyForm },
     { route: 'POST /locks/:id/temp-keys/:uuid/delete', path: `/locks/${w.lock.lockId}/temp-keys/${w.tempKeyUuid}/delete`, form: {} },
     { route: 'POST /temp-keys/:uuid/open', path: `/temp-keys/${w.tempKeyUuid}/open`, form: {} },
+    { route: 'POST /temp-keys/:uuid/doors/:doorId/open', path: `/temp-keys/${w.collectiveKeyUuid}/doors/1/open`, form: {} },
+    {
+      route: 'POST /shared-keys',
+      path: '/shared-keys',
+      form: { validFrom, validUntil: '2026-06-02T09:00', lockId: String(w.lock.lockId), [`method-${w.lock.lockId}`]: 'key' },
+    },
+    { route: 'POST /shared-keys/:uuid/revoke', path: `/shared-keys/${w.collectiveKeyUuid}/revoke`, form: {} },
+    {
+      route: 'POST /collective-temp-keys/:uuid/doors/:doorId/open',
+      path: `/collective-temp-keys/${w.collectiveKeyUuid}/doors/1/open`,
+      form: {},
+    },
     {
       route: 'POST /orgs/:orgId/webhooks/:id/replay',
       path: `/orgs/${w.org.orgId}/webhooks/${w.webhookId}/replay`,
@@ -140,7 +157,7 @@ describe('CSRF on form posts', () => {
     const w = await world(ctx)
     const covered = new Set(formPosts(w).map((post) => post.route))
     const jsonPosts =
-      /\/(CreateLock|SetOwner|SetOrganization|ChangeLockUuid|OpenLock|AddKey|BulkAddKeys|RemoveKey|WriteKey|AddResident|RemoveResident|AddAccessibleLock|RemoveAccessibleLock|AddPhysicalKey|RemovePhysicalKey|CreateUser|UpdatePhoneNumber|UpdateEmail|create-temp-key|update-temp-key|delete-temp-key|use-temp-key)$|^\/(webhooks|tenants|api-keys|users$)/
+      /\/(CreateLock|SetOwner|SetOrganization|ChangeLockUuid|OpenLock|AddKey|BulkAddKeys|RemoveKey|WriteKey|AddResident|RemoveResident|AddAccessibleLock|RemoveAccessibleLock|AddPhysicalKey|RemovePhysicalKey|CreateUser|UpdatePhoneNumber|UpdateEmail|create-temp-key|update-temp-key|delete-temp-key|use-temp-key|open-with-pin)$|^\/(webhooks|tenants|api-keys|users$|temp-keys$|collective-temp-keys$)/
     const pagePosts = ctx.app.routes.filter((r) => r.method === 'POST' && !jsonPosts.test(r.path)).map((r) => `POST ${r.path}`)
     expect(pagePosts.filter((route) => !covered.has(route))).toEqual([])
   })

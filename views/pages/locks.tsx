@@ -1,6 +1,6 @@
 // /locks: the locks the signed-in user owns, each linking to its page.
 import { Layout } from '../layout'
-import { lockPath } from '../paths'
+import { lockPath, SHARED_KEYS_PATH } from '../paths'
 
 export type LockListItem = { lockId: number; uuid: string; serialNumber: string | null; keysCount: number; residentCount: number }
 
@@ -38,6 +38,13 @@ export function LocksPage({ csrfToken, signedInAs, locks }: LocksView): JSX.Elem
               <LockCard lock={lock} />
             ))}
           </ul>
+        )}
+        {locks.length > 0 ? (
+          <p>
+            <a href={SHARED_KEYS_PATH}>Shared keys</a>: one guest link (and PIN) for several of your doors.
+          </p>
+        ) : (
+          ''
         )}
       </section>
     </Layout>

@@ -1,4 +1,4 @@
-// Drizzle schema of the read models on PostgreSQL: the tables of the four inline projections (src/projections/pg/),
+// Drizzle schema of the read models on PostgreSQL: the tables of the inline projections (src/projections/pg/),
 // with the names, columns and query indexes of src/db/schema.ts, so a row reads the same from either database.
 // Integers are bigint (read back as numbers, see connection.ts): SQLite's integers hold any value the API admits
 // (indexes and key numbers up to 2^53, epoch milliseconds). JSON columns stay text, as written. is_super is boolean,
@@ -149,6 +149,34 @@ export const tempKeys = pgTable(
     deletedAt: text('deleted_at'),
   },
   (t) => [index('temp_keys_lock_page').on(t.lockId, t.deletedAt, t.createdAt, t.uuid)],
+)
+
+export const collectiveTempKeys = pgTable(
+  'collective_temp_keys',
+  {
+    uuid: text('uuid').primaryKey(),
+    description: text('description'),
+    validFrom: text('valid_from').notNull(),
+    validUntil: text('valid_until').notNull(),
+    pinSeed: text('pin_seed'),
+    createdAt: text('created_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [index('collective_temp_keys_creator').on(t.createdBy, t.createdAt, t.uuid)],
+)
+
+export const collectiveTempKeyDoors = pgTable(
+  'collective_temp_key_doors',
+  {
+    uuid: text('uuid').notNull(),
+    doorId: int('door_id').notNull(),
+    lockId: int('lock_id').notNull(),
+    lockUuid: text('lock_uuid').notNull(),
+    label: text('label'),
+    accessMethod: text('access_method').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.uuid, t.doorId] }), index('collective_temp_key_doors_lock').on(t.lockId, t.uuid)],
 )
 
 export const partnerEvents = pgTable(

@@ -1,8 +1,8 @@
 // Lock commands as the docs name them; temp-key commands included (they are lock commands in the docs too).
 // Anything looked up (a resident's user id, the caller's name) is resolved before decide and travels here.
 import type { Command } from '../../eventstore/types'
-import type { LockKeySpec, RefusalReason, TempKeyChanges } from './events'
-import type { AccessMode, Schedule } from './state'
+import type { LockKeySpec, PinRefusalReason, RefusalReason, TempKeyChanges } from './events'
+import type { AccessMethod, AccessMode, Schedule } from './state'
 
 export type CreateLock = Command<
   'CreateLock',
@@ -66,6 +66,30 @@ export type UseTempKey = Command<
 >
 export type RefuseTempKeyOpen = Command<'RefuseTempKeyOpen', { tempKeyUuid: string; reason: RefusalReason; userId: string | null }>
 
+// A collective key's part on one lock (its door there). `pin`: the key's PIN as its keyed hash and the seed it is
+// derived from (locks/pins.ts), null when no door of the key takes codes.
+export type CollectiveDoorSpec = { id: number; label: string | null; accessMethod: AccessMethod }
+export type CreateCollectiveTempKey = Command<
+  'CreateCollectiveTempKey',
+  {
+    tempKeyUuid: string
+    validFrom: string
+    validUntil: string
+    description: string | null
+    createdBy: string
+    doors: CollectiveDoorSpec[]
+    pin: { hash: string; seed: string } | null
+  }
+>
+export type RevokeCollectiveTempKey = Command<'RevokeCollectiveTempKey', { tempKeyUuid: string; revokedBy: string }>
+// Issued once the driver confirmed (or queued) the open, like UseTempKey with `open`.
+export type UseCollectiveDoor = Command<
+  'UseCollectiveDoor',
+  { tempKeyUuid: string; doorId: number; openedWith: 'page' | 'pin'; requestId: string | null }
+>
+export type RefuseCollectiveDoorOpen = Command<'RefuseCollectiveDoorOpen', { tempKeyUuid: string; doorId: number; reason: RefusalReason }>
+export type RefusePinOpen = Command<'RefusePinOpen', { reason: PinRefusalReason }>
+
 export type LockCommand =
   | CreateLock
   | SetOwner
@@ -86,3 +110,8 @@ export type LockCommand =
   | DeleteTempKey
   | UseTempKey
   | RefuseTempKeyOpen
+  | CreateCollectiveTempKey
+  | RevokeCollectiveTempKey
+  | UseCollectiveDoor
+  | RefuseCollectiveDoorOpen
+  | RefusePinOpen

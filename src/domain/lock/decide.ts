@@ -1,8 +1,9 @@
 // Lock decider: lock lifecycle, programmed keys, residents and temp keys. A temp key opens only while valid,
 // within its window and uses, for an allowed user; each use counts exactly once on the lock stream. A temp-key
 // command decides on the lock's facts and that one key's state (a decision row), never on the lock's other keys.
-import type { Aggregate, Entities } from '../../eventstore/types'
-import { Conflict, type DomainError, type FieldIssue, Forbidden, Invalid, NotFound, Unauthorized } from '../errors'
+import type { Aggregate } from '../../eventstore/types'
+import { Conflict, type FieldIssue, Invalid, NotFound } from '../errors'
+import { decideCollective, lockEntities } from './collective'
 import type {
   AddKey,
   ChangeLockUuid,
@@ -18,9 +19,10 @@ import type {
   WriteKey,
 } from './commands'
 import type { LockEvent, RefusalReason, TempKeyChanges } from './events'
-import { evolveLock, evolveTempKey } from './evolve'
+import { evolveLock } from './evolve'
+import { refusalError } from './refusals'
 import { isValidTimezone } from './schedule'
-import { type ActiveLock, initialLockState, type LockState, type Schedule, type TempKeyState } from './state'
+import { type ActiveLock, initialLockState, type LockEntity, type LockState, type Schedule, singleKey, type TempKeyState } from './state'
 import { tempKeyStatus } from './temp-key-status'
 
 const iso = (now: number) => new Date(now).toISOString()
@@ -43,16 +45,7 @@ function liveTempKey(key: TempKeyState | null): TempKeyState {
   return key
 }
 
-const REFUSALS: Record<RefusalReason, () => DomainError> = {
-  'not-yet-valid': () => new Invalid('This temporary key is not valid yet'),
-  expired: () => new Invalid('This temporary key has expired'),
-  'used-up': () => new Invalid('This temporary key has been used up'),
-  deleted: () => new Invalid('This temporary key has been deleted'),
-  'sign-in-required': () => new Unauthorized('Sign in to use this temporary key'),
-  'not-allowed': () => new Forbidden('You are not allowed to use this temporary key'),
-}
-
-export const refusalError = (reason: RefusalReason) => REFUSALS[reason]()
+export { refusalError }
 
 // Why this use would be refused, or null when the key may open the door now for this user.
 export function tempKeyRefusal(key: TempKeyState, userId: string | null, now: number): RefusalReason | null {
@@ -244,8 +237,10 @@ function refuseTempKeyOpen(command: RefuseTempKeyOpen, state: LockState): LockEv
   return [{ type: 'TempKeyOpenRefused', data }]
 }
 
-export function decideLock(command: LockCommand, state: LockState, tempKey: TempKeyState | null = null): LockEvent[] {
+export function decideLock(command: LockCommand, state: LockState, entity: LockEntity | null = null): LockEvent[] {
   const now = command.metadata.now
+  // A single-key command naming a collective key (or a PIN row) finds no single key there.
+  const tempKey = singleKey(entity)
   switch (command.type) {
     case 'CreateLock':
       return createLock(command, state)
@@ -305,6 +300,12 @@ export function decideLock(command: LockCommand, state: LockState, tempKey: Temp
       return useTempKey(command, state, tempKey)
     case 'RefuseTempKeyOpen':
       return refuseTempKeyOpen(command, state)
+    case 'CreateCollectiveTempKey':
+    case 'RevokeCollectiveTempKey':
+    case 'UseCollectiveDoor':
+    case 'RefuseCollectiveDoorOpen':
+    case 'RefusePinOpen':
+      return decideCollective(command, state, entity)
     default: {
       const unknown: never = command
       throw new Error(`unknown lock command ${JSON.stringify(unknown)}`)
@@ -314,22 +315,11 @@ export function decideLock(command: LockCommand, state: LockState, tempKey: Temp
 
 export const lockDecider = { decide: decideLock, evolve: evolveLock, initialState: initialLockState }
 
-// The temp key a command or event names: every temp-key command and event carries its tempKeyUuid.
-const namedTempKey = (item: LockCommand | LockEvent): string | null =>
-  'tempKeyUuid' in item.data && typeof item.data.tempKeyUuid === 'string' ? item.data.tempKeyUuid : null
-
-export const tempKeyEntities: Entities<LockCommand, LockEvent, TempKeyState> = {
-  kind: 'temp-key',
-  streamPrefix: 'lock-',
-  ofCommand: namedTempKey,
-  ofEvent: namedTempKey,
-  evolve: evolveTempKey,
-}
-
-// State version 2: temp keys left the lock's state for decision rows (snapshots of version 1 held them all).
-export const lockAggregate: Aggregate<LockState, LockCommand, LockEvent, TempKeyState> = {
+// State version 2: temp keys left the lock's state for decision rows (snapshots of version 1 held them all). Collective
+// keys and PINs added rows of new kinds beside them (lockEntities), and no field to the lock's state.
+export const lockAggregate: Aggregate<LockState, LockCommand, LockEvent, LockEntity> = {
   name: 'lock',
   stateVersion: 2,
   decider: lockDecider,
-  entities: tempKeyEntities,
+  entities: lockEntities,
 }

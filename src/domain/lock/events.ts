@@ -1,7 +1,7 @@
 // Lock-stream events: the docs' names and payloads (reference/event-schemas.json) plus spkey's own
 // (TempKeyOpenRefused, LockDriverConfigured, the BulkAddKeys run's). Temp keys live on the lock stream so uses serialise per lock.
 import type { Event } from '../../eventstore/types'
-import type { AccessMode, Schedule } from './state'
+import type { AccessMethod, AccessMode, Schedule } from './state'
 
 type LockRef = { lockId: number; uuid: string; timestamp: string }
 type TempKeyRef = { tempKeyUuid: string; lockId: number; lockUuid: string; timestamp: string }
@@ -70,10 +70,56 @@ export type TempKeyChanges = {
 }
 export type TempKeyUpdated = Event<'TempKeyUpdated', TempKeyRef & { changes: TempKeyChanges; updatedBy: string }>
 export type TempKeyDeleted = Event<'TempKeyDeleted', TempKeyRef & { deletedBy: string }>
-export type TempKeyUsed = Event<'TempKeyUsed', TempKeyRef & { userId?: string; usedCount: number }>
-export type TempKeyOpenRefused = Event<'TempKeyOpenRefused', TempKeyRef & { reason: RefusalReason; userId?: string }>
+// doorId/openedWith (spkey's, for a collective key's door; partners get the documented fields): the lock is the door.
+export type TempKeyUsed = Event<
+  'TempKeyUsed',
+  TempKeyRef & { userId?: string; usedCount: number; doorId?: number; openedWith?: 'page' | 'pin' }
+>
+export type TempKeyOpenRefused = Event<'TempKeyOpenRefused', TempKeyRef & { reason: RefusalReason; userId?: string; doorId?: number }>
 
-export type RefusalReason = 'not-yet-valid' | 'expired' | 'used-up' | 'deleted' | 'not-allowed' | 'sign-in-required'
+// spkey's own: a collective key (one credential over several locks) lands on each lock it touches with the doors there.
+// pinHash/pinSeed (only where a door takes codes) are keyed with the server's PIN secret: neither reveals the PIN
+// without it, and neither leaves spkey (PRIVATE_FIELDS).
+export type CollectiveDoorData = { id: number; accessMethod: AccessMethod; label?: string }
+export type CollectiveTempKeyCreated = Event<
+  'CollectiveTempKeyCreated',
+  TempKeyRef & {
+    validFrom: string
+    validUntil: string
+    createdBy: string
+    description?: string
+    doors: CollectiveDoorData[]
+    pinHash?: string
+    pinSeed?: string
+  }
+>
+export type CollectiveTempKeyRevoked = Event<'CollectiveTempKeyRevoked', TempKeyRef & { revokedBy: string }>
+// The PIN's row on the lock: taken with the key, released with its revocation (or left to expire with it).
+export type TempKeyPinReserved = Event<'TempKeyPinReserved', TempKeyRef & { pinHash: string; validUntil: string }>
+export type TempKeyPinReleased = Event<'TempKeyPinReleased', TempKeyRef & { pinHash: string }>
+// An entrance panel's refused PIN (the caller always gets the same 401; the reason is for the lock's people).
+export type PinOpenRefused = Event<'PinOpenRefused', LockRef & { reason: PinRefusalReason }>
+
+export type RefusalReason =
+  | 'not-yet-valid'
+  | 'expired'
+  | 'used-up'
+  | 'deleted'
+  | 'not-allowed'
+  | 'sign-in-required'
+  // a collective key's door that opens only with the PIN, or only on the page
+  | 'code-only'
+  | 'key-only'
+
+export type PinRefusalReason = 'no-match' | 'not-yet-valid' | 'expired'
+
+// Event fields that stay inside spkey: partners (webhooks, the feed) and the lock's history never get them.
+export const PRIVATE_FIELDS: readonly string[] = ['pinHash', 'pinSeed']
+
+export function withoutPrivateFields(data: Record<string, unknown>): Record<string, unknown> {
+  if (!PRIVATE_FIELDS.some((field) => field in data)) return data
+  return Object.fromEntries(Object.entries(data).filter(([field]) => !PRIVATE_FIELDS.includes(field)))
+}
 
 export type LockEvent =
   | LockCreated
@@ -95,5 +141,10 @@ export type LockEvent =
   | TempKeyDeleted
   | TempKeyUsed
   | TempKeyOpenRefused
+  | CollectiveTempKeyCreated
+  | CollectiveTempKeyRevoked
+  | TempKeyPinReserved
+  | TempKeyPinReleased
+  | PinOpenRefused
 
 export const lockStreamId = (lockId: number) => `lock-${lockId}`

@@ -52,6 +52,11 @@ export function evolveLock(state: LockState, event: LockEvent): LockState {
     case 'TempKeyDeleted':
     case 'TempKeyUsed':
     case 'TempKeyOpenRefused':
+    case 'CollectiveTempKeyCreated':
+    case 'CollectiveTempKeyRevoked':
+    case 'TempKeyPinReserved':
+    case 'TempKeyPinReleased':
+    case 'PinOpenRefused':
       return state
   }
 }

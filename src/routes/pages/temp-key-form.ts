@@ -100,7 +100,7 @@ function parseSchedule(body: KeyFormBody, values: TempKeyFormValues): ParsedSche
 const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?$/
 
 // A datetime-local value read in the browser's time zone (UTC without JS) -> an ISO instant, or null.
-function localToIso(value: string, timezone: string): string | null {
+export function localToIso(value: string, timezone: string): string | null {
   const m = LOCAL_DATE_TIME.exec(value)
   if (!m) return null
   const [y, mo, d, h, mi] = m.slice(1).map(Number)

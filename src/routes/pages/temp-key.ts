@@ -7,7 +7,9 @@ import { statusStableUntil } from '../../domain/lock/temp-key-status'
 import { findLock } from '../../projections/locks'
 import { CSRF_MARK, fillTemplate, ONCE_MARK, type PageTemplate, toTemplate } from '../../reads/page-template'
 import { TempKeyConfirmationPage, TempKeyNotFoundPage, TempKeyPage } from '../../../views/pages/temp-key'
+import { TEMP_KEYS_PATH } from '../../../views/paths'
 import { findKey, guestView, lockLabel, OPENED_COOKIE, sessionUser } from './common'
+import { collectiveConfirmationPage, collectiveGuestPage } from './collective-key'
 import { cookie, html, pagePlugin } from './support'
 
 // The guest page is rendered once per key and viewer with markers where the per-browser CSRF token and the per-view
@@ -42,8 +44,11 @@ export const tempKeyPages = (deps: Deps) =>
         }
         const template =
           deps.reads.guestPage(params.uuid, userId, deps.clock.now()) ?? (await renderGuestPageTemplate(deps, params.uuid, userId))
-        if (!template) return html(await TempKeyNotFoundPage(), { status: 404 })
-        return html(fillTemplate(template, csrfToken))
+        if (template) return html(fillTemplate(template, csrfToken))
+        // The unified resource: a collective key's page lives at the same address.
+        return (
+          (await collectiveGuestPage(deps, TEMP_KEYS_PATH, params.uuid, csrfToken)) ?? html(await TempKeyNotFoundPage(), { status: 404 })
+        )
       },
       {
         params: t.Object({ uuid: t.String({ maxLength: 64, description: 'Temporary key UUID' }) }),
@@ -60,7 +65,10 @@ export const tempKeyPages = (deps: Deps) =>
       '/temp-keys/:uuid/confirmation',
       async ({ params, query }) => {
         const row = findKey(deps, params.uuid)
-        if (!row) return html(await TempKeyNotFoundPage(), { status: 404 })
+        if (!row) {
+          const collective = await collectiveConfirmationPage(deps, TEMP_KEYS_PATH, params.uuid, query)
+          return collective ?? html(await TempKeyNotFoundPage(), { status: 404 })
+        }
         const lock = findLock(deps.db, row.lockId)
         const offline = query.offline === 'true' || query.offline === '1'
         return html(
@@ -70,7 +78,10 @@ export const tempKeyPages = (deps: Deps) =>
       {
         params: t.Object({ uuid: t.String({ maxLength: 64, description: 'Temporary key UUID' }) }),
         query: t.Object(
-          { offline: t.Optional(t.String({ maxLength: 8, description: 'Device was offline when command was sent' })) },
+          {
+            offline: t.Optional(t.String({ maxLength: 8, description: 'Device was offline when command was sent' })),
+            door: t.Optional(t.String({ maxLength: 12, description: 'Door that was opened (a collective key)' })),
+          },
           { additionalProperties: true },
         ),
         detail: {

@@ -6,7 +6,7 @@ import type { CreateTempKey, LockCommand, RefuseTempKeyOpen, UpdateTempKey, UseT
 import { lockAggregate, tempKeyRefusal } from '../../../src/domain/lock/decide'
 import type { LockEvent } from '../../../src/domain/lock/events'
 import { inSchedule, nextWindowStart, zonedInstant } from '../../../src/domain/lock/schedule'
-import type { Schedule, TempKeyState } from '../../../src/domain/lock/state'
+import { type Schedule, singleKey, type TempKeyState } from '../../../src/domain/lock/state'
 import { statusStableUntil, tempKeyStatus, usesLeft } from '../../../src/domain/lock/temp-key-status'
 import { given } from '../../support/given-when-then'
 
@@ -171,7 +171,7 @@ describe('UpdateTempKey', () => {
       created({ schedule: TUESDAY_MORNINGS }),
       { type: 'TempKeyUpdated', data: { ...keyRef(FROM), changes: { schedule: null }, updatedBy: ALICE } },
     ])
-    expect(changed.entity(KEY)?.schedule).toBeNull()
+    expect(singleKey(changed.entity(KEY))?.schedule).toBeNull()
   })
 
   it('should leave the lock state untouched: temp keys live in their own rows', () => {

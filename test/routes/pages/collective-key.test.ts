@@ -1,0 +1,187 @@
+// The guest side of a collective key over HTTP: its page at both addresses (a single key's page unchanged), a door's
+// open (303 to the confirmation), refusals (window, code-only door, revoked, unknown door) and a revocation racing opens.
+import { describe, expect, it } from 'bun:test'
+import type { DriverRegistry, LockDriver } from '../../../src/locks/drivers/port'
+import { testContext } from '../../support/context'
+import { fakeDriver } from '../../support/fake-driver'
+import { createTestLock, createTestTempKey } from '../../support/locks'
+
+const HOUR = 3_600_000
+const HTML = { accept: 'text/html' }
+
+async function setup(drivers: DriverRegistry = fakeDriver().registry) {
+  const ctx = testContext({}, undefined, { drivers })
+  const owner = await ctx.user()
+  const entrance = await createTestLock(ctx, { ownerId: owner.userId, vendorName: 'Front door' })
+  const flat = await createTestLock(ctx, { ownerId: owner.userId })
+  const iso = (offsetMs: number) => new Date(ctx.clock.now() + offsetMs).toISOString()
+  const key = async (options: { from?: number; hours?: number } = {}) => {
+    const from = options.from ?? -HOUR
+    const res = await ctx.call('POST', '/temp-keys', {
+      token: owner.token,
+      body: {
+        validFrom: iso(from),
+        validUntil: iso(from + (options.hours ?? 24) * HOUR),
+        description: 'Harbour Flats <3>',
+        doors: [
+          { lockId: String(entrance.lockId), label: 'Street entrance', accessMethod: 'code' },
+          { lockId: String(flat.lockId), label: 'Flat 3', accessMethod: 'both' },
+        ],
+      },
+    })
+    expect(res.status).toBe(201)
+    return res.json as { uuid: string; pin: string }
+  }
+  const open = (
+    uuid: string,
+    doorId: number,
+    options: { headers?: Record<string, string>; base?: string; form?: Record<string, string> } = {},
+  ) =>
+    ctx.app.handle(
+      new Request(`http://localhost${options.base ?? '/temp-keys'}/${uuid}/doors/${doorId}/open`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...options.headers },
+        body: new URLSearchParams(options.form ?? {}).toString(),
+      }),
+    )
+  return { ctx, owner, entrance, flat, key, open }
+}
+
+describe('the collective key guest page', () => {
+  it('should show every door with its label and method, Open only for slide doors, and the PIN, at both addresses', async () => {
+    const { ctx, key } = await setup()
+    const { uuid, pin } = await key()
+    for (const base of ['/temp-keys', '/collective-temp-keys']) {
+      const page = await ctx.call('GET', `${base}/${uuid}`, { headers: HTML })
+      expect(page.status).toBe(200)
+      expect(page.text).toContain('Street entrance')
+      expect(page.text).toContain('Type the PIN at its panel')
+      expect(page.text).toContain('Flat 3')
+      expect(page.text).toContain('Open it here or type the PIN at its panel')
+      expect(page.text).toContain('Harbour Flats &lt;3&gt;')
+      expect(page.text).toContain(pin)
+      expect(page.text).not.toContain(`${base}/${uuid}/doors/1/open`)
+      expect(page.text).toContain(`action="${base}/${uuid}/doors/2/open"`)
+    }
+  })
+
+  it('should keep a single key’s page at /temp-keys/{uuid}, and answer 404 for an unknown key', async () => {
+    const { ctx, entrance } = await setup()
+    const single = await createTestTempKey(ctx, entrance)
+    const page = await ctx.call('GET', `/temp-keys/${single}`, { headers: HTML })
+    expect(page.status).toBe(200)
+    expect(page.text).toContain(`action="/temp-keys/${single}/open"`)
+    expect((await ctx.call('GET', `/temp-keys/${crypto.randomUUID()}`, { headers: HTML })).status).toBe(404)
+    expect((await ctx.call('GET', `/collective-temp-keys/${single}`, { headers: HTML })).status).toBe(404)
+  })
+
+  it('should hide the PIN and the Open buttons once the key is revoked', async () => {
+    const { ctx, owner, key } = await setup()
+    const { uuid, pin } = await key()
+    await ctx.call('DELETE', `/temp-keys/${uuid}`, { token: owner.token })
+    const page = await ctx.call('GET', `/collective-temp-keys/${uuid}`, { headers: HTML })
+    expect(page.text).toContain('This key was withdrawn')
+    expect(page.text).not.toContain(pin)
+    expect(page.text).not.toContain('/doors/2/open')
+  })
+})
+
+describe('POST /temp-keys/{uuid}/doors/{doorId}/open', () => {
+  it('should open the door’s lock, record the use with the door on that lock, and 303 to the confirmation', async () => {
+    const driver = fakeDriver()
+    const { ctx, flat, entrance, key, open } = await setup(driver.registry)
+    const { uuid } = await key()
+    const res = await open(uuid, 2, { base: '/collective-temp-keys' })
+    expect(res.status).toBe(303)
+    expect(res.headers.get('location')).toBe(`/collective-temp-keys/${uuid}/confirmation?door=2&offline=false`)
+    expect(driver.state.calls.map((call) => call.lock.lockId)).toEqual([flat.lockId])
+    expect(ctx.eventsOf(flat.streamId).at(-1)).toMatchObject({
+      type: 'TempKeyUsed',
+      data: { tempKeyUuid: uuid, doorId: 2, openedWith: 'page' },
+    })
+    expect(ctx.eventsOf(entrance.streamId).some((e) => e.type === 'TempKeyUsed')).toBe(false)
+    const confirmation = await ctx.call('GET', res.headers.get('location') ?? '', { headers: HTML })
+    expect(confirmation.status).toBe(200)
+    expect(confirmation.text).toContain('Flat 3')
+    expect(confirmation.text).toContain(`href="/collective-temp-keys/${uuid}"`)
+  })
+
+  it('should say offline on the confirmation when the lock queued the open', async () => {
+    const driver = fakeDriver()
+    const { ctx, key, open } = await setup(driver.registry)
+    const { uuid } = await key()
+    driver.state.mode = 'offline'
+    const res = await open(uuid, 2)
+    expect(res.headers.get('location')).toBe(`/temp-keys/${uuid}/confirmation?door=2&offline=true`)
+    expect((await ctx.call('GET', res.headers.get('location') ?? '', { headers: HTML })).text).toContain('The lock was offline')
+  })
+
+  it('should open once for a double submit of the same form', async () => {
+    const driver = fakeDriver()
+    const { key, open } = await setup(driver.registry)
+    const { uuid } = await key()
+    const [a, b] = await Promise.all([open(uuid, 2, { form: { _once: 'form-1' } }), open(uuid, 2, { form: { _once: 'form-1' } })])
+    expect([a.status, b.status]).toEqual([303, 303])
+    expect(driver.state.calls).toHaveLength(1)
+  })
+
+  it('should answer 400 for a code-only door and outside the window, auditing the refusal, and 404 for an unknown door or key', async () => {
+    const driver = fakeDriver()
+    const { ctx, entrance, flat, key, open } = await setup(driver.registry)
+    const { uuid } = await key()
+    const codeOnly = await open(uuid, 1, { headers: { accept: 'application/json' } })
+    expect(codeOnly.status).toBe(400)
+    expect((await codeOnly.json()).message).toContain('only with the PIN')
+    expect(ctx.eventsOf(entrance.streamId).at(-1)).toMatchObject({ type: 'TempKeyOpenRefused', data: { reason: 'code-only', doorId: 1 } })
+    const early = await key({ from: HOUR })
+    expect((await open(early.uuid, 2)).status).toBe(400)
+    const expired = await key({ from: -48 * HOUR })
+    const page = await open(expired.uuid, 2, { headers: HTML })
+    expect(page.status).toBe(400)
+    expect(await page.text()).toContain('This temporary key has expired')
+    expect(ctx.eventsOf(flat.streamId).at(-1)).toMatchObject({ type: 'TempKeyOpenRefused', data: { reason: 'expired', doorId: 2 } })
+    expect((await open(uuid, 3)).status).toBe(404)
+    expect((await open(crypto.randomUUID(), 1)).status).toBe(404)
+    expect(driver.state.calls).toEqual([])
+  })
+
+  it('should open nothing once revoked, also for an open that was waiting while the revocation ran', async () => {
+    // A driver that holds the first open until the test lets it go.
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const opened: number[] = []
+    const driver: LockDriver = {
+      name: 'simulated',
+      open: async (lock) => {
+        if (opened.length === 0) await held
+        opened.push(lock.lockId)
+        return { status: 'ok' }
+      },
+      addKey: async () => ({ status: 'ok' }),
+      removeKey: async () => ({ status: 'ok' }),
+      writeKey: async () => ({ status: 'ok' }),
+    }
+    const { ctx, owner, flat, key, open } = await setup({ forLock: () => driver })
+    const { uuid } = await key()
+    const first = open(uuid, 2)
+    await Bun.sleep(20)
+    const revoke = ctx.call('DELETE', `/temp-keys/${uuid}`, { token: owner.token })
+    await Bun.sleep(20)
+    const second = open(uuid, 2, { headers: { accept: 'application/json' } })
+    await Bun.sleep(20)
+    release()
+    const [a, r, b] = await Promise.all([first, revoke, second])
+    // The open in flight when the revocation came finished first; the one after it was refused without a driver call.
+    expect([a.status, r.status, b.status]).toEqual([303, 200, 400])
+    expect(opened).toEqual([flat.lockId])
+    const types = ctx.eventsOf(flat.streamId).map((e) => e.type)
+    expect(types.slice(-5)).toEqual([
+      'LockOpenRequested',
+      'TempKeyUsed',
+      'CollectiveTempKeyRevoked',
+      'TempKeyPinReleased',
+      'TempKeyOpenRefused',
+    ])
+    expect((await open(uuid, 2)).status).toBe(400)
+  })
+})
