@@ -77,7 +77,7 @@ function apply(db: Db, stored: StoredEvent): void {
       .run()
   switch (event.type) {
     case 'LockCreated': {
-      const { lockId, uuid, index, serialNumber, vendorName, ownerId, orgId, keys = [] } = event.data
+      const { lockId, uuid, index, serialNumber, vendorName, name, ownerId, orgId, keys = [] } = event.data
       db.insert(locks)
         .values({
           lockId,
@@ -85,6 +85,7 @@ function apply(db: Db, stored: StoredEvent): void {
           index,
           serialNumber: serialNumber ?? null,
           vendorName: vendorName ?? null,
+          name: name ?? null,
           ownerId: ownerId ?? null,
           orgId: orgId ?? null,
           createdAt: at,
@@ -249,6 +250,15 @@ export function listOwnedLocks(db: Db, ownerId: string, orgId: string | null = n
 
 export const countOwnedLocks = (db: Db, ownerId: string): number =>
   db.select({ n: sql<number>`count(*)` }).from(locks).where(eq(locks.ownerId, ownerId)).get()?.n ?? 0
+
+// The key a user holds on one lock, if any (the activity log names it for the holder's opens).
+export function findLockKeyOf(db: Db, lockId: number, userId: string) {
+  return db
+    .select()
+    .from(lockKeys)
+    .where(and(eq(lockKeys.lockId, lockId), eq(lockKeys.userId, userId)))
+    .get()
+}
 
 // The programmed lock keys a user holds, across locks.
 export function listKeysHeldBy(db: Db, userId: string) {

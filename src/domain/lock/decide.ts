@@ -94,7 +94,7 @@ function validateWindow(key: Validated): void {
 
 function createLock(command: CreateLock, state: LockState): LockEvent[] {
   if (state.status === 'active') return []
-  const { lockId, index, uuid, serialNumber, vendorName, ownerId, orgId, keys } = command.data
+  const { lockId, index, uuid, serialNumber, vendorName, name, ownerId, orgId, keys } = command.data
   const duplicate = keys.findIndex((key, i) => keys.findIndex((other) => other.uuid === key.uuid) !== i)
   if (duplicate >= 0)
     throw new Invalid('Initial keys must have distinct UUIDs', [{ field: `keys[${duplicate}].uuid`, message: 'duplicate key UUID' }])
@@ -103,6 +103,7 @@ function createLock(command: CreateLock, state: LockState): LockEvent[] {
   const optional = {
     ...(serialNumber !== null ? { serialNumber } : {}),
     ...(vendorName !== null ? { vendorName } : {}),
+    ...(name !== null ? { name } : {}),
     ...(ownerId !== null ? { ownerId } : {}),
     ...(orgId !== null ? { orgId } : {}),
     ...(keys.length > 0 ? { keys } : {}),
