@@ -22,6 +22,9 @@ export const openPath = (uuid: string) => `/temp-keys/${uuid}/open`
 
 export const LOCKS_PATH = '/locks'
 export const lockPath = (lockId: number) => `${LOCKS_PATH}/${lockId}`
+// `before`: the activity log's cursor of an older page.
+export const lockUrl = (lockId: number, params: { before?: string | null; open?: string }) => withQuery(lockPath(lockId), params)
+export const lockOpenPath = (lockId: number) => `${lockPath(lockId)}/open`
 export const tempKeysPath = (lockId: number) => `/locks/${lockId}/temp-keys`
 
 export const MY_KEYS_PATH = '/me/keys'

@@ -2,30 +2,14 @@
 // signed in on the start page and reaches My keys through the header; axe-core finds no serious or critical
 // accessibility violation on the setup page, the start page or My keys.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
-import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { launchBrowser, PHONE, watchErrors } from '../support/browser'
+import type { Browser } from 'playwright-core'
+import { launchBrowser, PHONE, seriousViolations, watchErrors } from '../support/browser'
 import { type RunningServer, startServer } from '../support/server'
 
 // A real server and chromium: generous on a loaded CI machine.
 setDefaultTimeout(60_000)
 
-const AXE = join(import.meta.dir, '../../node_modules/axe-core/axe.min.js')
 const SETUP_LINK = /(http:\/\/\S+\/setup\/[A-Za-z0-9_-]{43})\s/
-
-type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: unknown }[] }
-
-// axe-core's serious and critical violations on the page as it is now, one line each.
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE })
-  const violations = await page.evaluate(async () => {
-    const axe = Reflect.get(window, 'axe') as { run: () => Promise<{ violations: AxeViolation[] }> }
-    return (await axe.run()).violations
-  })
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`)
-}
 
 async function setupLinkOf(server: RunningServer): Promise<string> {
   for (let i = 0; i < 100; i++) {

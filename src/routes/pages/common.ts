@@ -22,8 +22,12 @@ export const OPENED_COOKIE = 'spkey_opened'
 export const findKey = (deps: Deps, uuid: string): TempKeyRow | undefined =>
   UUID.test(uuid) ? findTempKey(deps.db, normaliseKeyUuid(uuid)) : undefined
 
-export const lockLabel = (lock: Pick<Lock, 'lockId' | 'vendorName'> | undefined, lockId: number) =>
-  lock?.vendorName ? `Lock ${lockId} · ${lock.vendorName}` : `Lock ${lockId}`
+// What a lock is called on a page: its name, else its id (never its serial number, which means nothing to a person).
+export const lockTitle = (lock: Pick<Lock, 'lockId' | 'name'>) => lock.name ?? `Lock ${lock.lockId}`
+
+// A guest's lock line: its name, else its id and vendor.
+export const lockLabel = (lock: Pick<Lock, 'lockId' | 'name' | 'vendorName'> | undefined, lockId: number) =>
+  lock?.name ?? (lock?.vendorName ? `Lock ${lockId} · ${lock.vendorName}` : `Lock ${lockId}`)
 
 const DAY_NAMES: Record<string, string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' }
 
