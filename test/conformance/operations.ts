@@ -274,6 +274,10 @@ export const SWAGGER_DIFFERENCES: Record<string, DiffReason> = {
     kind: 'extension',
     reason: 'Generated when omitted (RELAXED_REQUIRED).',
   },
+  'POST /locks/{id}/CreateLock | body property `name` added by spkey': {
+    kind: 'extension',
+    reason: "The lock's display name (1-200 characters) its pages are titled by, instead of the serial number; optional.",
+  },
   'POST /locks/{id}/create-temp-key | body property `schedule` added by spkey': {
     kind: 'extension',
     reason: 'Recurring weekly windows inside validFrom..validUntil (time-zone aware), as the peers offer; optional.',
