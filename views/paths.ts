@@ -18,6 +18,8 @@ export const LOGOUT_PATH = '/logout'
 export const loginUrl = (next: string) => `${LOGIN_PATH}?next=${encodeURIComponent(next).replaceAll('%2F', '/')}`
 
 export const guestPath = (uuid: string) => `/temp-keys/${uuid}`
+// `lang`: the guest's language switch (views/i18n).
+export const guestUrl = (uuid: string, params: { lang?: string }) => withQuery(guestPath(uuid), params)
 export const openPath = (uuid: string) => `/temp-keys/${uuid}/open`
 
 export const LOCKS_PATH = '/locks'

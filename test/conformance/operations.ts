@@ -299,6 +299,14 @@ export const SWAGGER_DIFFERENCES: Record<string, DiffReason> = {
     kind: 'extension',
     reason: 'Set by the 303 after a successful open so the page shows "Door opened" once.',
   },
+  'GET /temp-keys/{uuid} | query parameter `lang` added by spkey': {
+    kind: 'extension',
+    reason: "The guest's language switch (en, el, de, fr, es, it), kept in a cookie; without it the cookie or Accept-Language decides.",
+  },
+  'GET /temp-keys/{uuid}/confirmation | query parameter `lang` added by spkey': {
+    kind: 'extension',
+    reason: "The page's language, as on the guest page; without it the cookie or Accept-Language decides.",
+  },
   'GET /locks/{id}/temp-keys | query parameter `limit` added by spkey': {
     kind: 'extension',
     reason: 'Page size (1-200); without it the answer is every key, as documented. The answer gains nextCursor (null on the last page).',

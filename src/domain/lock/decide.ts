@@ -52,7 +52,15 @@ const REFUSALS: Record<RefusalReason, () => DomainError> = {
   'not-allowed': () => new Forbidden('You are not allowed to use this temporary key'),
 }
 
-export const refusalError = (reason: RefusalReason) => REFUSALS[reason]()
+const isRefusalReason = (value: unknown): value is RefusalReason => typeof value === 'string' && Object.hasOwn(REFUSALS, value)
+
+// The error carries its reason as `refusal`: the guest page says it in the guest's language (refusalReasonOf).
+export const refusalError = (reason: RefusalReason): DomainError => Object.assign(REFUSALS[reason](), { refusal: reason })
+
+export const refusalReasonOf = (error: DomainError): RefusalReason | null => {
+  const refusal: unknown = Reflect.get(error, 'refusal')
+  return isRefusalReason(refusal) ? refusal : null
+}
 
 // Why this use would be refused, or null when the key may open the door now for this user.
 export function tempKeyRefusal(key: TempKeyState, userId: string | null, now: number): RefusalReason | null {

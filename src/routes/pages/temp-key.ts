@@ -1,5 +1,6 @@
-// The guest pages behind a shared link: the key's page (cached per viewer as a template, reads/reads.ts guestPage) and
-// the confirmation page after an open the lock queued. The open itself is routes/temp-key-open.ts.
+// The guest pages behind a shared link, in the guest's language (language.ts): the key's page (cached per viewer and
+// language as a template, reads/reads.ts guestPage) and the confirmation page after an open the lock queued. The open
+// itself is routes/temp-key-open.ts.
 import { Elysia, t } from 'elysia'
 import { cookieName, readCookie } from '../../auth/principal'
 import type { Deps } from '../../deps'
@@ -8,17 +9,19 @@ import { findLock } from '../../projections/locks'
 import { CSRF_MARK, fillTemplate, ONCE_MARK, type PageTemplate, toTemplate } from '../../reads/page-template'
 import { TempKeyConfirmationPage, TempKeyNotFoundPage, TempKeyPage } from '../../../views/pages/temp-key'
 import { findKey, guestView, lockLabel, OPENED_COOKIE, sessionUser } from './common'
+import { inLanguage, pageLanguage } from './language'
 import { cookie, html, pagePlugin } from './support'
+import { type Lang, messagesFor } from '../../../views/i18n'
 
 // The guest page is rendered once per key and viewer with markers where the per-browser CSRF token and the per-view
 // once token go (reads/page-template.ts), then kept (reads/reads.ts guestPage) and filled for each view.
-async function renderGuestPageTemplate(deps: Deps, rawUuid: string, userId: string | null): Promise<PageTemplate | null> {
+async function renderGuestPageTemplate(deps: Deps, rawUuid: string, userId: string | null, lang: Lang): Promise<PageTemplate | null> {
   const row = findKey(deps, rawUuid)
   if (!row) return null
-  const view = { ...guestView(deps, row, { userId, csrfToken: CSRF_MARK }, null), onceToken: ONCE_MARK }
+  const view = { ...guestView(deps, row, { userId, csrfToken: CSRF_MARK, lang }, null), onceToken: ONCE_MARK }
   const rendered = await TempKeyPage(view)
   const template = toTemplate(rendered)
-  deps.reads.keepGuestPage(rawUuid, userId, row.lockId, {
+  deps.reads.keepGuestPage(rawUuid, userId, lang, row.lockId, {
     template,
     stableUntil: statusStableUntil(row, deps.clock.now()),
     bytes: rendered.length,
@@ -33,22 +36,29 @@ export const tempKeyPages = (deps: Deps) =>
       '/temp-keys/:uuid',
       async ({ params, query, request, sessionUserId, csrfToken }) => {
         const userId = sessionUser(deps, sessionUserId)
+        const language = pageLanguage(deps, request, query.lang)
+        const { lang } = language
         // The flash: only right after the redirect of a successful open, never on a reload of that address.
         const openedUuid = query.opened === '1' ? readCookie(request.headers, cookieName(deps, OPENED_COOKIE)) : null
         const openedRow = openedUuid === null ? undefined : findKey(deps, params.uuid)
         if (openedRow && openedRow.uuid === openedUuid) {
-          const view = guestView(deps, openedRow, { userId, csrfToken }, { kind: 'opened' })
-          return html(await TempKeyPage(view), { headers: { 'set-cookie': cookie(deps, OPENED_COOKIE, '', 0) } })
+          const view = guestView(deps, openedRow, { userId, csrfToken, lang }, { kind: 'opened' })
+          const page = html(await TempKeyPage(view), { headers: { 'set-cookie': cookie(deps, OPENED_COOKIE, '', 0) } })
+          return inLanguage(page, language)
         }
         const template =
-          deps.reads.guestPage(params.uuid, userId, deps.clock.now()) ?? (await renderGuestPageTemplate(deps, params.uuid, userId))
-        if (!template) return html(await TempKeyNotFoundPage(), { status: 404 })
-        return html(fillTemplate(template, csrfToken))
+          deps.reads.guestPage(params.uuid, userId, lang, deps.clock.now()) ??
+          (await renderGuestPageTemplate(deps, params.uuid, userId, lang))
+        if (!template) return inLanguage(html(await TempKeyNotFoundPage({ lang }), { status: 404 }), language)
+        return inLanguage(html(fillTemplate(template, csrfToken)), language)
       },
       {
         params: t.Object({ uuid: t.String({ maxLength: 64, description: 'Temporary key UUID' }) }),
         // Shared links pick up tracking parameters (utm_*, fbclid) on the way: extra ones are ignored.
-        query: t.Object({ opened: t.Optional(t.String({ maxLength: 8 })) }, { additionalProperties: true }),
+        query: t.Object(
+          { opened: t.Optional(t.String({ maxLength: 8 })), lang: t.Optional(t.String({ maxLength: 16, description: 'Page language' })) },
+          { additionalProperties: true },
+        ),
         detail: {
           tags: ['TempKey', 'Web'],
           summary: 'Render temp key web page',
@@ -58,19 +68,23 @@ export const tempKeyPages = (deps: Deps) =>
     )
     .get(
       '/temp-keys/:uuid/confirmation',
-      async ({ params, query }) => {
+      async ({ params, query, request }) => {
+        const language = pageLanguage(deps, request, query.lang)
+        const { lang } = language
         const row = findKey(deps, params.uuid)
-        if (!row) return html(await TempKeyNotFoundPage(), { status: 404 })
+        if (!row) return inLanguage(html(await TempKeyNotFoundPage({ lang }), { status: 404 }), language)
         const lock = findLock(deps.db, row.lockId)
         const offline = query.offline === 'true' || query.offline === '1'
-        return html(
-          await TempKeyConfirmationPage({ uuid: row.uuid, lockLabel: lockLabel(lock, row.lockId), lockUuid: row.lockUuid, offline }),
-        )
+        const view = { lang, uuid: row.uuid, lockLabel: lockLabel(lock, row.lockId, messagesFor(lang)), lockUuid: row.lockUuid, offline }
+        return inLanguage(html(await TempKeyConfirmationPage(view)), language)
       },
       {
         params: t.Object({ uuid: t.String({ maxLength: 64, description: 'Temporary key UUID' }) }),
         query: t.Object(
-          { offline: t.Optional(t.String({ maxLength: 8, description: 'Device was offline when command was sent' })) },
+          {
+            offline: t.Optional(t.String({ maxLength: 8, description: 'Device was offline when command was sent' })),
+            lang: t.Optional(t.String({ maxLength: 16, description: 'Page language' })),
+          },
           { additionalProperties: true },
         ),
         detail: {
