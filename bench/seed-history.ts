@@ -65,6 +65,7 @@ function seedLock(out: ReturnType<typeof batchedAppender>, orgId: string, histor
     uuid: crypto.randomUUID(),
     serialNumber: null,
     vendorName: null,
+    name: null,
     ownerId: null,
     orgId,
     keys: [],

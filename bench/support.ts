@@ -42,7 +42,17 @@ export type Door = { lockId: number; tempKeyUuid: string }
 // A door: a lock with one public, unlimited temp key valid for a day.
 export async function createDoor(deps: Deps, lockId: number, orgId: string | null): Promise<Door> {
   const now = deps.clock.now()
-  const lock = { lockId, index: lockId, uuid: crypto.randomUUID(), serialNumber: null, vendorName: null, ownerId: null, orgId, keys: [] }
+  const lock = {
+    lockId,
+    index: lockId,
+    uuid: crypto.randomUUID(),
+    serialNumber: null,
+    vendorName: null,
+    name: null,
+    ownerId: null,
+    orgId,
+    keys: [],
+  }
   await deps.commands.handle(lockAggregate, lockStreamId(lockId), { type: 'CreateLock', data: lock, metadata: { now } }, {})
   const key = {
     tempKeyUuid: crypto.randomUUID(),

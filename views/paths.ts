@@ -18,6 +18,8 @@ export const LOGOUT_PATH = '/logout'
 export const loginUrl = (next: string) => `${LOGIN_PATH}?next=${encodeURIComponent(next).replaceAll('%2F', '/')}`
 
 export const guestPath = (uuid: string) => `/temp-keys/${uuid}`
+// `lang`: the guest's language switch (views/i18n).
+export const guestUrl = (uuid: string, params: { lang?: string }) => withQuery(guestPath(uuid), params)
 export const openPath = (uuid: string) => `/temp-keys/${uuid}/open`
 
 // A collective key's guest page lives at both documented addresses; the page links within the one it was opened at.
@@ -31,6 +33,9 @@ export const doorConfirmationUrl = (base: KeyBase, uuid: string, doorId: number,
 
 export const LOCKS_PATH = '/locks'
 export const lockPath = (lockId: number) => `${LOCKS_PATH}/${lockId}`
+// `before`: the activity log's cursor of an older page.
+export const lockUrl = (lockId: number, params: { before?: string | null; open?: string }) => withQuery(lockPath(lockId), params)
+export const lockOpenPath = (lockId: number) => `${lockPath(lockId)}/open`
 export const tempKeysPath = (lockId: number) => `/locks/${lockId}/temp-keys`
 
 // The owner's collective keys across their locks.

@@ -15,6 +15,7 @@ import m0010 from '../../drizzle/0010_user_emails.sql' with { type: 'text' }
 import m0011 from '../../drizzle/0011_site_admins.sql' with { type: 'text' }
 import m0012 from '../../drizzle/0012_desk_index.sql' with { type: 'text' }
 import m0013 from '../../drizzle/0013_collective_keys.sql' with { type: 'text' }
+import m0014 from '../../drizzle/0014_lock_name.sql' with { type: 'text' }
 
 export const embeddedSql: Record<string, string> = {
   '0000_init': m0000,
@@ -31,6 +32,7 @@ export const embeddedSql: Record<string, string> = {
   '0011_site_admins': m0011,
   '0012_desk_index': m0012,
   '0013_collective_keys': m0013,
+  '0014_lock_name': m0014,
 }
 
 export type Migration = { tag: string; sql: string[]; bps: boolean; folderMillis: number; hash: string }

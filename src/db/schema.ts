@@ -172,6 +172,8 @@ export const locks = sqliteTable(
     index: integer('index').notNull(),
     serialNumber: text('serial_number'),
     vendorName: text('vendor_name'),
+    // spkey addition: the lock's display name (LockCreated.name).
+    name: text('name'),
     ownerId: text('owner_id'),
     orgId: text('org_id'),
     // Per-lock driver override and HTTP bridge address; null = the configured default driver.

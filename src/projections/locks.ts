@@ -186,6 +186,15 @@ export function listOwnedLocks(db: Db, ownerId: string, orgId: string | null = n
 export const countOwnedLocks = (db: Db, ownerId: string): number =>
   db.select({ n: sql<number>`count(*)` }).from(locks).where(eq(locks.ownerId, ownerId)).get()?.n ?? 0
 
+// The key a user holds on one lock, if any (the activity log names it for the holder's opens).
+export function findLockKeyOf(db: Db, lockId: number, userId: string) {
+  return db
+    .select()
+    .from(lockKeys)
+    .where(and(eq(lockKeys.lockId, lockId), eq(lockKeys.userId, userId)))
+    .get()
+}
+
 // The programmed lock keys a user holds, across locks.
 export function listKeysHeldBy(db: Db, userId: string) {
   return db.select().from(lockKeys).where(eq(lockKeys.userId, userId)).orderBy(lockKeys.lockId, lockKeys.keyUuid).all()

@@ -107,13 +107,14 @@ export function lockKeyRow(lockId: number, key: Pick<KeyAdded['data'], 'keyUuid'
 }
 
 export function lockCreatedRows(data: LockCreated['data']): { lock: Lock; keys: LockKey[] } {
-  const { lockId, uuid, index, serialNumber, vendorName, ownerId, orgId, keys = [], timestamp: at } = data
+  const { lockId, uuid, index, serialNumber, vendorName, name, ownerId, orgId, keys = [], timestamp: at } = data
   const lock = {
     lockId,
     uuid,
     index,
     serialNumber: serialNumber ?? null,
     vendorName: vendorName ?? null,
+    name: name ?? null,
     ownerId: ownerId ?? null,
     orgId: orgId ?? null,
     driver: null,

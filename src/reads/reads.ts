@@ -89,20 +89,21 @@ export class Reads {
     return this.cache.get<string>(inventoryKey(userId, scope, page), now)
   }
 
-  // The guest page of a key for a viewer (null: not signed in), as a template (page-template.ts), until an event of
-  // the lock's stream (or the viewer's, whose name it shows) or the instant the key's status may change.
-  guestPage(rawUuid: string, userId: string | null, now: number): PageTemplate | undefined {
-    return this.cache.get<PageTemplate>(guestPageKey(rawUuid, userId), now)
+  // The guest page of a key for a viewer (null: not signed in) in a language, as a template (page-template.ts), until
+  // an event of the lock's stream (or the viewer's, whose name it shows) or the instant the key's status may change.
+  guestPage(rawUuid: string, userId: string | null, lang: string, now: number): PageTemplate | undefined {
+    return this.cache.get<PageTemplate>(guestPageKey(rawUuid, userId, lang), now)
   }
 
   keepGuestPage(
     rawUuid: string,
     userId: string | null,
+    lang: string,
     lockId: number,
     page: { template: PageTemplate; stableUntil: number; bytes: number },
   ): void {
     const streams = userId === null ? [lockStreamId(lockId)] : [lockStreamId(lockId), userStreamId(userId)]
-    this.cache.set(guestPageKey(rawUuid, userId), page.template, streams, { freshUntil: page.stableUntil, bytes: page.bytes })
+    this.cache.set(guestPageKey(rawUuid, userId, lang), page.template, streams, { freshUntil: page.stableUntil, bytes: page.bytes })
   }
 
   // Undefined for a key that never existed.
@@ -137,6 +138,6 @@ export class Reads {
   }
 }
 
-const guestPageKey = (rawUuid: string, userId: string | null) => `guest-page:${rawUuid.toLowerCase()}:${userId ?? ''}`
+const guestPageKey = (rawUuid: string, userId: string | null, lang: string) => `guest-page:${rawUuid.toLowerCase()}:${lang}:${userId ?? ''}`
 const inventoryKey = (userId: string, scope: readonly string[] | null, page: InventoryPage) =>
   `physical-keys:${JSON.stringify([userId, scope, page.orgId, page.orgName, page.q, page.limit, page.cursor])}`

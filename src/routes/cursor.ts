@@ -64,3 +64,11 @@ export const issuedKeyCursor = {
     return { addedAt, userId, number }
   },
 }
+
+const ActivityPosition = T.Tuple([T.Integer({ minimum: 2, maximum: Number.MAX_SAFE_INTEGER })])
+
+// A lock's activity log: the oldest stream version shown so far (the next page holds the versions below it).
+export const activityCursor = {
+  encode: (before: number) => encodeCursor([before]),
+  decode: (cursor: string) => decodeCursor(ActivityPosition, cursor)[0],
+}

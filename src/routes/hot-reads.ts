@@ -6,6 +6,8 @@ import { visibleScope } from '../auth/inventory-access'
 import { cookieName, orgPrincipal, readCookie, SESSION_COOKIE, spoofedHeaders } from '../auth/principal'
 import type { Deps } from '../deps'
 import { fillTemplate } from '../reads/page-template'
+import { LANGUAGES, type Lang } from '../../views/i18n'
+import { pageLanguage } from './pages/language'
 import { csrfFor } from './pages/support'
 import { type Replied, requestInfo, SECURITY_HEADERS, startRequest } from '../request-context'
 
@@ -35,12 +37,16 @@ export function hotReads(
     replied(request, route, 200)
     return response
   }
-  const pageHeaders = new Headers({
-    'content-type': 'text/html; charset=utf-8',
-    vary: 'HX-Request',
-    'cache-control': 'no-store',
-    ...SECURITY_HEADERS,
-  })
+  // One set per language, in the order the app's answer has them (its Content-Language comes before the security headers).
+  const pageHeadersFor = (lang: Lang) =>
+    new Headers({
+      'content-type': 'text/html; charset=utf-8',
+      vary: 'HX-Request',
+      'cache-control': 'no-store',
+      'content-language': lang,
+      ...SECURITY_HEADERS,
+    })
+  const pageHeaders = new Map(LANGUAGES.map((lang) => [lang, pageHeadersFor(lang)]))
   const jsonHeaders = new Headers({ 'content-type': 'application/json', ...SECURITY_HEADERS })
   const next = (request: Request) => app().fetch(request)
 
@@ -50,10 +56,18 @@ export function hotReads(
       GET: (request) => {
         startRequest(request)
         if (!plain(request) || readCookie(request.headers, cookieName(deps, SESSION_COOKIE)) !== null) return next(request)
-        const template = deps.reads.guestPage(request.params.uuid ?? '', null, deps.clock.now())
+        // No query, so no ?lang=: the language is the cookie's or Accept-Language's, as the app would pick it.
+        const { lang } = pageLanguage(deps, request)
+        const template = deps.reads.guestPage(request.params.uuid ?? '', null, lang, deps.clock.now())
         if (template === undefined) return next(request)
         const { csrfToken, setCookie } = csrfFor(deps, request)
-        return send(request, '/temp-keys/:uuid', fillTemplate(template, csrfToken), pageHeaders, setCookie)
+        return send(
+          request,
+          '/temp-keys/:uuid',
+          fillTemplate(template, csrfToken),
+          pageHeaders.get(lang) ?? pageHeadersFor(lang),
+          setCookie,
+        )
       },
     },
     // An inventory read with an API key alone; with a JWT (a user, or a key's acting user) the app answers.

@@ -34,6 +34,7 @@ const CreateLockBody = T.Object(
     uuid: Uuid({ description: 'Lock UUID' }),
     serialNumber: T.Optional(T.String({ maxLength: 800, description: 'Serial number' })),
     vendorName: T.Optional(T.String({ maxLength: 800, description: 'Vendor/manufacturer name' })),
+    name: T.Optional(T.String({ minLength: 1, maxLength: 200, description: 'spkey addition: the lock\'s display name ("Front door")' })),
     ownerId: T.Optional(Id('Owner user ID (a user may only name themself)')),
     keys: T.Optional(T.Array(InitialKey, { maxItems: 1000, description: 'Initial keys' })),
   },
@@ -132,8 +133,8 @@ export const locksRoutes = (deps: Deps) => {
         const existing = findLock(deps.db, params.id)
         // Lock ids are global: another tenant's lock is neither repeated nor described, the id is just taken.
         if (existing && !canSeeLock(deps, caller, existing)) throw new Conflict('This lock id is already in use')
-        const { index, uuid, serialNumber = null, vendorName = null, keys = [] } = body
-        const data = { lockId: params.id, index, uuid, serialNumber, vendorName, ...owner, keys }
+        const { index, uuid, serialNumber = null, vendorName = null, name = null, keys = [] } = body
+        const data = { lockId: params.id, index, uuid, serialNumber, vendorName, name, ...owner, keys }
         const handled = await registerLock(deps, data, eventMetadata(request, caller))
         if (handled.events.length > 0) set.status = 201
         return commandResponse(aggregateId(params.id), handled, {})

@@ -6,7 +6,8 @@ import { Elysia, t } from 'elysia'
 import { authPlugin, type Principal, principalName, resolveSessionUser } from '../auth/principal'
 import type { Deps } from '../deps'
 import { type DomainError, Invalid, NotFound, RateLimited } from '../domain/errors'
-import type { TempKeyOpen } from '../locks/doors'
+import { refusalReasonOf } from '../domain/lock/decide'
+import { DriverFailed, type TempKeyOpen } from '../locks/doors'
 import { normaliseKeyUuid } from '../locks/temp-keys'
 import { requestInfo } from '../request-context'
 import { type GuestResult, TempKeyCard, TempKeyNotFoundCard, TempKeyNotFoundPage, TempKeyPage } from '../../views/pages/temp-key'
@@ -14,7 +15,9 @@ import { guestPath } from '../../views/paths'
 import { prefersHtml } from './errors'
 import { CommandEnvelope, commandResponse, errorResponses } from './models'
 import { findKey, guestView, OPENED_COOKIE, sessionUser, settle } from './pages/common'
+import { inLanguage, pageLanguage } from './pages/language'
 import { cookie, csrfFor, html, isHtmx, redirect, verifyCsrf } from './pages/support'
+import type { GuestRefusal } from '../../views/i18n'
 import { clientIp, createRateLimiter } from './rate-limit'
 
 // Who opens: the Bearer user (or the org key's acting user), else the browser session; a cookie-authenticated
@@ -37,8 +40,17 @@ function onceTokenOf(request: Request, body: { _once?: string } | null | undefin
   return token
 }
 
+// The guest page words the refusals it knows in the guest's language; any other shows its own message.
+function refusalOf(error: DomainError): GuestRefusal | null {
+  const reason = refusalReasonOf(error)
+  if (reason !== null) return reason
+  if (error instanceof RateLimited) return 'rate-limited'
+  if (error instanceof DriverFailed) return 'lock-failed'
+  return null
+}
+
 function refusalResult(error: DomainError, requestId: string): GuestResult {
-  return { kind: 'refused', message: error.message, reference: error.status >= 500 ? requestId : null }
+  return { kind: 'refused', refusal: refusalOf(error), message: error.message, reference: error.status >= 500 ? requestId : null }
 }
 
 // POST /temp-keys/{uuid}/open: the documented endpoint, for JSON clients and browsers (form post or htmx).
@@ -84,17 +96,23 @@ export const tempKeyOpenRoutes = (deps: Deps) => {
     const status = settled.ok ? 200 : settled.error.status
     const headers: Record<string, string> =
       !settled.ok && settled.error instanceof RateLimited ? { 'retry-after': String(settled.error.retryAfter) } : {}
+    const language = pageLanguage(deps, request)
+    const { lang } = language
     const row = findKey(deps, uuid)
-    if (!row) return html(await (isHtmx(request) ? TempKeyNotFoundCard() : TempKeyNotFoundPage()), { status: 404, headers })
+    if (!row) {
+      const notFound = await (isHtmx(request) ? TempKeyNotFoundCard({ lang }) : TempKeyNotFoundPage({ lang }))
+      return inLanguage(html(notFound, { status: 404, headers }), language)
+    }
     const viewer = {
       userId: sessionUser(deps, await resolveSessionUser(deps, request.headers)),
       csrfToken: csrfFor(deps, request).csrfToken,
+      lang,
     }
     const result: GuestResult = settled.ok
       ? { kind: settled.value.offline ? 'offline' : 'opened' }
       : refusalResult(settled.error, requestId)
     const view = guestView(deps, row, viewer, result)
-    return html(await (isHtmx(request) ? TempKeyCard(view) : TempKeyPage(view)), { status, headers })
+    return inLanguage(html(await (isHtmx(request) ? TempKeyCard(view) : TempKeyPage(view)), { status, headers }), language)
   }
 
   return new Elysia({ name: 'routes.temp-key-open', detail: { tags: ['TempKey', 'Web'] } }).use(authPlugin(deps)).post(

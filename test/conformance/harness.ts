@@ -49,7 +49,7 @@ export function createHarness() {
     const uuid = crypto.randomUUID()
     const orgId = options.org?.orgId ?? null
     const ownerId = options.owner?.userId ?? null
-    const data = { lockId, index: lockId, uuid, serialNumber: null, vendorName: null, ownerId, orgId, keys: [] }
+    const data = { lockId, index: lockId, uuid, serialNumber: null, vendorName: null, name: null, ownerId, orgId, keys: [] }
     await ctx.deps.commands.handle(lockAggregate, lockStreamId(lockId), { type: 'CreateLock', data, metadata: { now: clock.now() } }, {})
     return { lockId, uuid, orgId, ownerId }
   }

@@ -304,6 +304,10 @@ export const SWAGGER_DIFFERENCES: Record<string, DiffReason> = {
     kind: 'extension',
     reason: 'Generated when omitted (RELAXED_REQUIRED).',
   },
+  'POST /locks/{id}/CreateLock | body property `name` added by spkey': {
+    kind: 'extension',
+    reason: "The lock's display name (1-200 characters) its pages are titled by, instead of the serial number; optional.",
+  },
   'POST /locks/{id}/create-temp-key | body property `schedule` added by spkey': {
     kind: 'extension',
     reason: 'Recurring weekly windows inside validFrom..validUntil (time-zone aware), as the peers offer; optional.',
@@ -346,6 +350,14 @@ export const SWAGGER_DIFFERENCES: Record<string, DiffReason> = {
   'GET /temp-keys/{uuid} | query parameter `opened` added by spkey': {
     kind: 'extension',
     reason: 'Set by the 303 after a successful open so the page shows "Door opened" once.',
+  },
+  'GET /temp-keys/{uuid} | query parameter `lang` added by spkey': {
+    kind: 'extension',
+    reason: "The guest's language switch (en, el, de, fr, es, it), kept in a cookie; without it the cookie or Accept-Language decides.",
+  },
+  'GET /temp-keys/{uuid}/confirmation | query parameter `lang` added by spkey': {
+    kind: 'extension',
+    reason: "The page's language, as on the guest page; without it the cookie or Accept-Language decides.",
   },
   'GET /locks/{id}/temp-keys | query parameter `limit` added by spkey': {
     kind: 'extension',

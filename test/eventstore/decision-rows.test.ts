@@ -95,6 +95,7 @@ describe('decision rows', () => {
             uuid: 'b0b00000-0000-4000-8000-0000000000aa',
             serialNumber: null,
             vendorName: null,
+            name: null,
             ownerId: OWNER,
             orgId: null,
             keys: [],

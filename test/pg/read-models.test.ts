@@ -290,6 +290,7 @@ const HISTORY: Step[] = [
     uuid: 'front-uuid-1',
     serialNumber: 'SN-1',
     vendorName: 'Vendor',
+    name: 'Front door',
     ownerId: MARA,
     orgId: 'acme',
     keys: [{ uuid: 'key-1', indexNumber: 1, userId: MARA }, { uuid: 'key-2' }],

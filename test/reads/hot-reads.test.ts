@@ -118,6 +118,31 @@ describe('the guest page before the app', () => {
     expect(comparable(hot.headers)).toEqual(comparable(fromRoute.headers))
   })
 
+  test('each guest gets the page in their own language, from the app and from here alike', async () => {
+    const ctx = testContext()
+    const { uuid, path } = await page(ctx)
+    const { reachedApp, get } = hotWithProbe(ctx)
+    const { cookie } = await ctx.browser(null)
+    const greekBrowser = { accept: 'text/html', 'accept-language': 'el-GR,el;q=0.9', cookie }
+    const englishBrowser = { accept: 'text/html', 'accept-language': 'en-GB', cookie }
+    const greekFromRoute = await ctx.call('GET', path, { headers: greekBrowser })
+    const englishFromRoute = await ctx.call('GET', path, { headers: englishBrowser })
+
+    const greek = await get('/temp-keys/:uuid', path, { uuid }, greekBrowser)
+    const english = await get('/temp-keys/:uuid', path, { uuid }, englishBrowser)
+    const chosen = await get('/temp-keys/:uuid', path, { uuid }, { ...greekBrowser, cookie: `${cookie}; spkey_lang=en` })
+
+    expect(reachedApp).toEqual([])
+    expect([greek.headers.get('content-language'), english.headers.get('content-language')]).toEqual(['el', 'en'])
+    expect(comparable(greek.headers)).toEqual(comparable(greekFromRoute.headers))
+    expect(comparable(english.headers)).toEqual(comparable(englishFromRoute.headers))
+    const greekHtml = await greek.text()
+    expect(greekHtml).toContain('<html lang="el">')
+    expect(greekHtml).toContain('Άνοιγμα πόρτας')
+    expect(await english.text()).toContain('<html lang="en">')
+    expect(await chosen.text()).toContain('<html lang="en">')
+  })
+
   test('a browser without a CSRF cookie is given one, and the page carries it', async () => {
     const ctx = testContext()
     const { uuid, path } = await page(ctx)

@@ -330,7 +330,7 @@ describe('stored XSS', () => {
       const lockId = 1_500_000_000 + Math.floor(Math.random() * 1e8)
       const lock = await ctx.call('POST', `/locks/${lockId}/CreateLock`, {
         token: staff.token,
-        body: { index: 1, uuid: crypto.randomUUID(), serialNumber: payload, vendorName: payload },
+        body: { index: 1, uuid: crypto.randomUUID(), serialNumber: payload, vendorName: payload, name: payload },
       })
       expect(lock.status).toBe(201)
       const resident = await ctx.call('POST', `/locks/${lockId}/AddResident`, {

@@ -47,40 +47,12 @@ export function watchErrors(page: Page): string[] {
   return errors
 }
 
-// A lock owner made with the CLI, a lock of theirs created through the API, and their session token.
-export async function ownerWithLock(server: RunningServer, name: string, vendorName: string): Promise<{ token: string; lockId: number }> {
-  const email = `owner-${crypto.randomUUID().slice(0, 8)}@example.test`
-  const user = await cli(['user', 'create', '--email', email, '--name', name], server.env)
-  if (user.exitCode !== 0) throw new Error(`user create failed: ${user.stderr}`)
-  const userId = String((user.json as { userId: string }).userId)
-  const signed = await cli(['token', '--user', userId], server.env)
-  const token = String((signed.json as { token: string }).token)
-  const lockId = 100_000 + Math.floor(Math.random() * 900_000)
-  const created = await fetch(`${server.url}/locks/${lockId}/CreateLock`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ index: lockId, uuid: crypto.randomUUID(), vendorName, ownerId: userId }),
-  })
-  if (created.status !== 201) throw new Error(`CreateLock answered ${created.status}`)
-  return { token, lockId }
-}
-
-// A phone-sized browser context in `zone`, signed in with the session cookie.
-export async function signedInPhone(browser: Browser, server: RunningServer, token: string, zone: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: PHONE, timezoneId: zone })
-  const host = new URL(server.url).hostname
-  await context.addCookies([{ name: 'spkey_session', value: token, domain: host, path: '/', httpOnly: true, sameSite: 'Lax' }])
-  return context
-}
-
-// axe-core, injected from node_modules: as an inline script, which needs a context with bypassCSP (spkey's CSP,
-// script-src 'self', would rightly refuse it).
 const AXE = join(import.meta.dir, '../../node_modules/axe-core/axe.min.js')
-const SETUP_LINK = /(http:\/\/\S+\/setup\/[A-Za-z0-9_-]{43})\s/
 
 type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: unknown }[] }
 
-// axe-core's serious and critical violations on the page as it is now, one line each.
+// axe-core's serious and critical violations on the page as it is now, one line each. axe-core is injected as an
+// inline script, which spkey's CSP (script-src 'self') would rightly refuse: the context needs bypassCSP.
 export async function seriousViolations(page: Page): Promise<string[]> {
   await page.addScriptTag({ path: AXE })
   const violations = await page.evaluate(async () => {
@@ -91,6 +63,45 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`)
 }
+
+// A lock owner made with the CLI, a lock of theirs created through the API, and their session token.
+export async function ownerWithLock(
+  server: RunningServer,
+  name: string,
+  vendorName: string,
+  lockName?: string,
+): Promise<{ token: string; lockId: number }> {
+  const email = `owner-${crypto.randomUUID().slice(0, 8)}@example.test`
+  const user = await cli(['user', 'create', '--email', email, '--name', name], server.env)
+  if (user.exitCode !== 0) throw new Error(`user create failed: ${user.stderr}`)
+  const userId = String((user.json as { userId: string }).userId)
+  const signed = await cli(['token', '--user', userId], server.env)
+  const token = String((signed.json as { token: string }).token)
+  const lockId = 100_000 + Math.floor(Math.random() * 900_000)
+  const created = await fetch(`${server.url}/locks/${lockId}/CreateLock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ index: lockId, uuid: crypto.randomUUID(), vendorName, ownerId: userId, name: lockName }),
+  })
+  if (created.status !== 201) throw new Error(`CreateLock answered ${created.status}`)
+  return { token, lockId }
+}
+
+// A phone-sized browser context in `zone`, signed in with the session cookie (bypassCSP for axe-core).
+export async function signedInPhone(
+  browser: Browser,
+  server: RunningServer,
+  token: string,
+  zone: string,
+  options: { locale?: string; bypassCSP?: boolean } = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: PHONE, timezoneId: zone, ...options })
+  const host = new URL(server.url).hostname
+  await context.addCookies([{ name: 'spkey_session', value: token, domain: host, path: '/', httpOnly: true, sameSite: 'Lax' }])
+  return context
+}
+
+const SETUP_LINK = /(http:\/\/\S+\/setup\/[A-Za-z0-9_-]{43})\s/
 
 // The one-time setup link a fresh server printed at start.
 export async function setupLinkOf(server: RunningServer): Promise<string> {

@@ -13,7 +13,14 @@ export const freshLockId = (): number => nextLockId++
 
 export type TestLock = { lockId: number; uuid: string; streamId: string }
 
-export type TestLockOptions = { ownerId?: string; orgId?: string; lockId?: number; vendorName?: string; keyHolderIds?: string[] }
+export type TestLockOptions = {
+  ownerId?: string
+  orgId?: string
+  lockId?: number
+  vendorName?: string
+  name?: string
+  keyHolderIds?: string[]
+}
 
 // A lock owned by `ownerId` and/or `orgId`; `keyHolderIds` get a programmed key each (they can see the lock).
 export async function createTestLock(ctx: HasDeps, options: TestLockOptions = {}): Promise<TestLock> {
@@ -25,6 +32,7 @@ export async function createTestLock(ctx: HasDeps, options: TestLockOptions = {}
     uuid,
     serialNumber: null,
     vendorName: options.vendorName ?? null,
+    name: options.name ?? null,
     ownerId: options.ownerId ?? null,
     orgId: options.orgId ?? null,
     keys: (options.keyHolderIds ?? []).map((userId, i) => ({ uuid: crypto.randomUUID(), indexNumber: i + 1, userId })),

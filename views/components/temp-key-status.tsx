@@ -1,18 +1,11 @@
-// A temp key's status as a badge (colour plus words, never colour alone).
+// A temp key's status as a badge (colour plus words, never colour alone), in the page's language.
 import type { TempKeyStatus } from '../../src/domain/lock/temp-key-status'
+import { DEFAULT_LANG, type Lang, messagesFor } from '../i18n'
 
-export const STATUS_LABELS: Record<TempKeyStatus, string> = {
-  valid: 'Valid',
-  'not-yet-valid': 'Not valid yet',
-  expired: 'Expired',
-  'used-up': 'Used up',
-  deleted: 'Deleted',
-}
-
-export function StatusBadge({ status }: { status: TempKeyStatus }): JSX.Element {
+export function StatusBadge({ status, lang = DEFAULT_LANG }: { status: TempKeyStatus; lang?: Lang }): JSX.Element {
   return (
     <span class={`badge ${status}`} safe>
-      {STATUS_LABELS[status]}
+      {messagesFor(lang).status[status]}
     </span>
   )
 }

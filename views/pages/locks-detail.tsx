@@ -1,22 +1,22 @@
-// /locks/{id}: one lock for a signed-in user who may use it: its details, the Open button (htmx swaps in the result
-// from OpenResult, a plain form gets a 303 back here) and, for its managers, keys, residents and recent events.
-import { LockEvents, type LockEventView } from '../components/lock-events'
+// /locks/{id}: one lock for a signed-in user who may use it: its name, details, the Open button (htmx swaps in the
+// result from OpenResult, a plain form gets a 303 back here) and, for its owner, keys, residents and the activity log.
+import { LockActivity, type ActivityView } from '../components/lock-activity'
 import { Layout } from '../layout'
-import { lockPath, LOCKS_PATH } from '../paths'
+import { lockOpenPath, LOCKS_PATH, tempKeysPath } from '../paths'
 
 export type OpenOutcome = { status: 'opened' | 'offline' | 'failed'; detail?: string }
 
 export type LockDetailView = {
   csrfToken: string
   signedInAs: string
-  lock: { lockId: number; uuid: string; serialNumber: string | null; vendorName: string | null; orgId: string | null }
+  lock: { lockId: number; name: string; uuid: string; serialNumber: string | null; vendorName: string | null; orgId: string | null }
   // How the reader relates to the lock: 'Owner' or 'Key holder'.
   access: string
-  // Keys, residents and events are shown only to the lock's managers (the history names temp-key links).
+  // Keys, residents and the activity log are shown only to the lock's managers (the log names temp-key links).
   manage: {
     keys: { uuid: string; indexNumber: number | null; userId: string | null }[]
     residents: { name: string; email: string | null }[]
-    events: LockEventView[]
+    activity: ActivityView
   } | null
   open: OpenOutcome | null
 }
@@ -48,7 +48,7 @@ export function OpenResult({ open }: { open: OpenOutcome | null }): JSX.Element 
 }
 
 function OpenForm({ lockId, csrfToken }: { lockId: number; csrfToken: string }): JSX.Element {
-  const action = `${lockPath(lockId)}/open`
+  const action = lockOpenPath(lockId)
   return (
     <form
       method="post"
@@ -91,6 +91,16 @@ function Facts({ lock, access }: Pick<LockDetailView, 'lock' | 'access'>): JSX.E
 const keyNote = (key: { indexNumber: number | null; userId: string | null }) =>
   [key.indexNumber !== null ? ` · index ${key.indexNumber}` : '', key.userId !== null ? ` · held by ${key.userId}` : ''].join('')
 
+// The owner's activity log; after an htmx open it comes again out of band, so the open shows at its top at once.
+export function ActivitySection({ activity, outOfBand = false }: { activity: ActivityView; outOfBand?: boolean }): JSX.Element {
+  return (
+    <section class="card" id="activity" aria-labelledby="activity-title" hx-swap-oob={outOfBand ? 'true' : undefined}>
+      <h2 id="activity-title">Activity</h2>
+      <LockActivity {...activity} />
+    </section>
+  )
+}
+
 function ManagerSections({ manage, lockId }: { manage: NonNullable<LockDetailView['manage']>; lockId: number }): JSX.Element {
   return (
     <>
@@ -130,13 +140,10 @@ function ManagerSections({ manage, lockId }: { manage: NonNullable<LockDetailVie
           </ul>
         )}
         <p>
-          <a href={`${lockPath(lockId)}/temp-keys`}>Temporary keys for guests</a>
+          <a href={tempKeysPath(lockId)}>Temporary keys for guests</a>
         </p>
       </section>
-      <section class="card">
-        <h2>Recent events</h2>
-        <LockEvents events={manage.events} />
-      </section>
+      <ActivitySection activity={manage.activity} />
     </>
   )
 }
@@ -144,17 +151,18 @@ function ManagerSections({ manage, lockId }: { manage: NonNullable<LockDetailVie
 export function LockDetailPage(view: LockDetailView): JSX.Element {
   const { lock } = view
   return (
-    <Layout title={lock.serialNumber ?? `Lock ${lock.lockId}`} csrfToken={view.csrfToken} signedInAs={view.signedInAs}>
+    <Layout title={lock.name} csrfToken={view.csrfToken} signedInAs={view.signedInAs}>
       <p>
         <a href={LOCKS_PATH}>← My locks</a>
       </p>
       <section class="card">
-        <h1 safe>{lock.serialNumber ?? `Lock ${lock.lockId}`}</h1>
+        <h1 safe>{lock.name}</h1>
         <Facts lock={lock} access={view.access} />
         <OpenForm lockId={lock.lockId} csrfToken={view.csrfToken} />
         <OpenResult open={view.open} />
       </section>
       {view.manage ? <ManagerSections manage={view.manage} lockId={lock.lockId} /> : ''}
+      <script src="/public/temp-keys.js" defer></script>
     </Layout>
   )
 }

@@ -2,7 +2,7 @@
 import { Layout } from '../layout'
 import { lockPath, SHARED_KEYS_PATH } from '../paths'
 
-export type LockListItem = { lockId: number; uuid: string; serialNumber: string | null; keysCount: number; residentCount: number }
+export type LockListItem = { lockId: number; name: string; keysCount: number; residentCount: number }
 
 export type LocksView = { csrfToken: string; signedInAs: string; locks: LockListItem[] }
 
@@ -10,7 +10,7 @@ function LockCard({ lock }: { lock: LockListItem }): JSX.Element {
   return (
     <li class="lock-item">
       <a href={lockPath(lock.lockId)} class="lock-link">
-        <strong safe>{lock.serialNumber ?? `Lock ${lock.lockId}`}</strong>
+        <strong safe>{lock.name}</strong>
       </a>
       <span class="muted">
         {' · '}#{lock.lockId} · {lock.keysCount} {lock.keysCount === 1 ? 'key' : 'keys'} · {lock.residentCount}{' '}

@@ -1,17 +1,20 @@
-// /login: e-mail + password sign-in, and the confirmation step of a one-time sign-in link. Plain forms (no JS
-// needed); `next` rides along in a hidden field so the reader lands back where they were.
+// /login: e-mail + password sign-in, and the confirmation step of a one-time sign-in link, in the reader's language
+// (views/i18n). Plain forms (no JS needed); `next` rides along in a hidden field so the reader lands back where they were.
+import { type Lang, messagesFor } from '../i18n'
 import { Layout } from '../layout'
 
-export type LoginView = { csrfToken: string; next: string; email: string; error: string | null }
+// failed: the e-mail and password did not match an account.
+export type LoginView = { lang: Lang; csrfToken: string; next: string; email: string; failed: boolean }
 
-export function LoginPage({ csrfToken, next, email, error }: LoginView): JSX.Element {
+export function LoginPage({ lang, csrfToken, next, email, failed }: LoginView): JSX.Element {
+  const t = messagesFor(lang).login
   return (
-    <Layout title="Sign in" csrfToken={csrfToken} current="login">
+    <Layout title={t.title} csrfToken={csrfToken} current="login" lang={lang}>
       <section class="card">
-        <h1>Sign in</h1>
-        {error ? (
+        <h1 safe>{t.title}</h1>
+        {failed ? (
           <p class="notice bad" role="alert" id="login-error" safe>
-            {error}
+            {t.wrong}
           </p>
         ) : (
           ''
@@ -19,49 +22,60 @@ export function LoginPage({ csrfToken, next, email, error }: LoginView): JSX.Ele
         <form method="post" action="/login">
           <input type="hidden" name="_csrf" value={csrfToken} />
           <input type="hidden" name="next" value={next} />
-          <label for="email">Email</label>
+          <label for="email" safe>
+            {t.email}
+          </label>
           <input id="email" name="email" type="email" autocomplete="username" required value={email} />
-          <label for="password">Password</label>
+          <label for="password" safe>
+            {t.password}
+          </label>
           <input id="password" name="password" type="password" autocomplete="current-password" required />
           <p>
-            <button type="submit" class="big">
-              Sign in
+            <button type="submit" class="big" safe>
+              {t.submit}
             </button>
           </p>
         </form>
-        <p class="muted">No password? Ask your administrator for a one-time sign-in link.</p>
+        <p class="muted" safe>
+          {t.noPassword}
+        </p>
       </section>
     </Layout>
   )
 }
 
-export type LoginLinkView = { csrfToken: string; token: string; next: string; usable: boolean }
+export type LoginLinkView = { lang: Lang; csrfToken: string; token: string; next: string; usable: boolean }
 
 // A GET never spends the link (chat apps and mail scanners open links to preview them): the button does.
-export function LoginLinkPage({ csrfToken, token, next, usable }: LoginLinkView): JSX.Element {
+export function LoginLinkPage({ lang, csrfToken, token, next, usable }: LoginLinkView): JSX.Element {
+  const t = messagesFor(lang).login
   return (
-    <Layout title="Sign in" csrfToken={csrfToken} current="login">
+    <Layout title={t.title} csrfToken={csrfToken} current="login" lang={lang}>
       <section class="card">
-        <h1>Sign in</h1>
+        <h1 safe>{t.title}</h1>
         {usable ? (
           <form method="post" action="/login/link">
             <input type="hidden" name="_csrf" value={csrfToken} />
             <input type="hidden" name="token" value={token} />
             <input type="hidden" name="next" value={next} />
-            <p>This one-time link signs you in on this device.</p>
+            <p safe>{t.linkText}</p>
             <p>
-              <button type="submit" class="big">
-                Continue
+              <button type="submit" class="big" safe>
+                {t.continue}
               </button>
             </p>
           </form>
         ) : (
           <>
-            <p class="notice bad" role="alert">
-              This sign-in link has expired or was already used.
+            <p class="notice bad" role="alert" safe>
+              {t.linkExpired}
             </p>
             <p>
-              Ask for a new link, or <a href="/login">sign in with your password</a>.
+              <span safe>{t.askNewLink}</span>{' '}
+              <a href="/login" safe>
+                {t.withPassword}
+              </a>
+              .
             </p>
           </>
         )}

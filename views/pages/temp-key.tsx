@@ -1,14 +1,20 @@
-// /temp-keys/{uuid}: the guest page behind a shared link. TempKeyCard is also the fragment htmx swaps in after an
-// open, so the inline result and the page after a redirect are one piece of markup.
+// /temp-keys/{uuid}: the guest page behind a shared link, in the guest's language (views/i18n). TempKeyCard is also
+// the fragment htmx swaps in after an open, so the inline result and the page after a redirect are one piece of markup.
 import type { TempKeyStatus } from '../../src/domain/lock/temp-key-status'
 import { LocalTime } from '../components/local-time'
 import { StatusBadge } from '../components/temp-key-status'
+import { type GuestRefusal, LANGUAGES, type Lang, type Messages, messagesFor } from '../i18n'
 import { Layout } from '../layout'
-import { openPath } from '../paths'
+import { guestPath, guestUrl, openPath } from '../paths'
 
-export type GuestResult = { kind: 'opened' } | { kind: 'offline' } | { kind: 'refused'; message: string; reference: string | null }
+// A refusal the catalogue words (`refusal`), or another error's own message (`refusal` null).
+export type GuestResult =
+  | { kind: 'opened' }
+  | { kind: 'offline' }
+  | { kind: 'refused'; refusal: GuestRefusal | null; message: string; reference: string | null }
 
 export type GuestKeyView = {
+  lang: Lang
   uuid: string
   lockLabel: string
   lockUuid: string
@@ -29,28 +35,28 @@ export type GuestKeyView = {
   result: GuestResult | null
 }
 
-function Result({ result }: { result: GuestResult | null }): JSX.Element {
+function Result({ result, t }: { result: GuestResult | null; t: Messages }): JSX.Element {
   if (!result) return ''
   if (result.kind === 'opened') {
     return (
       <p class="notice ok result" role="status" tabindex="-1">
-        <strong>Door opened.</strong> You can go in now.
+        <strong safe>{t.guest.opened}</strong> <span safe>{t.guest.openedHint}</span>
       </p>
     )
   }
   if (result.kind === 'offline') {
     return (
       <p class="notice warn result" role="status" tabindex="-1">
-        <strong>The door open command was sent.</strong> The lock is offline right now; it opens as soon as it reconnects.
+        <strong safe>{t.guest.sent}</strong> <span safe>{t.guest.offlineHint}</span>
       </p>
     )
   }
   return (
     <div class="notice bad result" role="alert" tabindex="-1">
-      <p safe>{result.message}</p>
+      <p safe>{result.refusal ? t.refusals[result.refusal] : result.message}</p>
       {result.reference ? (
         <p class="muted">
-          Reference: <code safe>{result.reference}</code>
+          <span safe>{t.guest.reference}</span> <code safe>{result.reference}</code>
         </p>
       ) : (
         ''
@@ -59,7 +65,12 @@ function Result({ result }: { result: GuestResult | null }): JSX.Element {
   )
 }
 
-function OpenForm({ uuid, csrfToken, onceToken }: Pick<GuestKeyView, 'uuid' | 'csrfToken' | 'onceToken'>): JSX.Element {
+function OpenForm({
+  uuid,
+  csrfToken,
+  onceToken,
+  t,
+}: Pick<GuestKeyView, 'uuid' | 'csrfToken' | 'onceToken'> & { t: Messages }): JSX.Element {
   const action = openPath(uuid)
   return (
     <form
@@ -73,34 +84,33 @@ function OpenForm({ uuid, csrfToken, onceToken }: Pick<GuestKeyView, 'uuid' | 'c
     >
       <input type="hidden" name="_csrf" value={csrfToken} />
       <input type="hidden" name="_once" value={onceToken} />
-      <button type="submit" class="big open-button">
-        Open the door
+      <button type="submit" class="big open-button" safe>
+        {t.guest.open}
       </button>
-      <p class="htmx-indicator muted" aria-hidden="true">
-        Opening…
+      <p class="htmx-indicator muted" aria-hidden="true" safe>
+        {t.guest.opening}
       </p>
     </form>
   )
 }
 
 // What the guest can do now, by status: the button while valid, otherwise why not.
-function Action(view: GuestKeyView): JSX.Element {
+function Action({ view, t }: { view: GuestKeyView; t: Messages }): JSX.Element {
   switch (view.status) {
     case 'valid':
-      return <OpenForm uuid={view.uuid} csrfToken={view.csrfToken} onceToken={view.onceToken} />
+      return <OpenForm uuid={view.uuid} csrfToken={view.csrfToken} onceToken={view.onceToken} t={t} />
     case 'not-yet-valid': {
       // A scheduled key waits for its next window (none left before validUntil: null); others for validFrom.
       const from = view.scheduleLines.length > 0 ? view.nextWindow : view.validFrom
       return (
         <div class="state-message warn">
-          <h2>Not valid yet</h2>
+          <h2 safe>{t.guest.notYetValid}</h2>
           {from ? (
             <p>
-              {view.scheduleLines.length > 0 ? 'The next time this key opens the door: ' : 'This key opens the door from '}
-              <LocalTime iso={from} />.
+              <span safe>{view.scheduleLines.length > 0 ? t.guest.nextWindow : t.guest.opensFrom}</span> <LocalTime iso={from} />.
             </p>
           ) : (
-            <p>This key cannot open the door right now.</p>
+            <p safe>{t.guest.cannotOpenNow}</p>
           )}
         </div>
       )
@@ -108,51 +118,51 @@ function Action(view: GuestKeyView): JSX.Element {
     case 'expired':
       return (
         <div class="state-message bad">
-          <h2>This key has expired</h2>
+          <h2 safe>{t.guest.expiredTitle}</h2>
           <p>
-            It was valid until <LocalTime iso={view.validUntil} />. Ask the person who shared it for a new link.
+            <span safe>{t.guest.validUntilWas}</span> <LocalTime iso={view.validUntil} />. <span safe>{t.guest.askForNew}</span>
           </p>
         </div>
       )
     case 'used-up':
       return (
         <div class="state-message bad">
-          <h2>This key has been used up</h2>
-          <p>It has opened the door as many times as allowed. Ask the person who shared it for a new link.</p>
+          <h2 safe>{t.guest.usedUpTitle}</h2>
+          <p safe>{`${t.guest.usedUpText} ${t.guest.askForNew}`}</p>
         </div>
       )
     case 'deleted':
       return (
         <div class="state-message bad">
-          <h2>This key was deleted</h2>
-          <p>Its owner withdrew it; it no longer opens the door.</p>
+          <h2 safe>{t.guest.deletedTitle}</h2>
+          <p safe>{t.guest.deletedText}</p>
         </div>
       )
   }
 }
 
-function Facts(view: GuestKeyView): JSX.Element {
+function Facts({ view, t }: { view: GuestKeyView; t: Messages }): JSX.Element {
   return (
     <dl class="facts">
       <div>
-        <dt>Valid from</dt>
+        <dt safe>{t.guest.validFrom}</dt>
         <dd>
           <LocalTime iso={view.validFrom} />
         </dd>
       </div>
       <div>
-        <dt>Valid until</dt>
+        <dt safe>{t.guest.validUntil}</dt>
         <dd>
           <LocalTime iso={view.validUntil} />
         </dd>
       </div>
       <div>
-        <dt>Uses left</dt>
-        <dd safe>{view.usesLeft === null ? 'Unlimited' : `${view.usesLeft} of ${view.maxUses ?? view.usesLeft}`}</dd>
+        <dt safe>{t.guest.usesLeft}</dt>
+        <dd safe>{view.usesLeft === null ? t.guest.unlimited : t.guest.usesOf(view.usesLeft, view.maxUses ?? view.usesLeft)}</dd>
       </div>
       {view.scheduleLines.length > 0 ? (
         <div>
-          <dt>Opens only</dt>
+          <dt safe>{t.guest.opensOnly}</dt>
           <dd>
             {view.scheduleLines.map((line) => (
               <span class="schedule-line" safe>
@@ -168,46 +178,66 @@ function Facts(view: GuestKeyView): JSX.Element {
   )
 }
 
-function Gate(view: GuestKeyView): JSX.Element {
+function Gate({ view, t }: { view: GuestKeyView; t: Messages }): JSX.Element {
   if (view.access === 'sign-in') {
     return (
       <div class="state-message">
-        <h2>Sign in to use this key</h2>
-        <p>This key was shared with specific people. Sign in with the account it was shared with to open the door.</p>
-        <a class="button big" href={view.signInUrl}>
-          Sign in
+        <h2 safe>{t.guest.signInTitle}</h2>
+        <p safe>{t.guest.signInText}</p>
+        <a class="button big" href={view.signInUrl} safe>
+          {t.guest.signIn}
         </a>
       </div>
     )
   }
   return (
     <div class="state-message bad">
-      <h2>This key was not shared with your account</h2>
-      <p safe>{`You are signed in as ${view.signedInAs ?? 'another user'}. Sign in with the account the key was shared with.`}</p>
-      <a class="button secondary" href={view.signInUrl}>
-        Use another account
+      <h2 safe>{t.guest.notListedTitle}</h2>
+      <p safe>{t.guest.notListedText(view.signedInAs ?? t.guest.anotherUser)}</p>
+      <a class="button secondary" href={view.signInUrl} safe>
+        {t.guest.useAnother}
       </a>
     </div>
   )
 }
 
+// Links, not a form: they work without JS, and the choice is kept in a cookie (?lang= sets it).
+function LanguageSwitch({ uuid, lang, t }: { uuid: string; lang: Lang; t: Messages }): JSX.Element {
+  return (
+    <nav class="languages" aria-label={t.language}>
+      <ul>
+        {LANGUAGES.map((code) => (
+          <li>
+            <a href={guestUrl(uuid, { lang: code })} hreflang={code} lang={code} aria-current={code === lang ? 'true' : undefined} safe>
+              {messagesFor(code).languageName}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  )
+}
+
 // The card: lock, status and what the guest can do (or why not).
 export function TempKeyCard(view: GuestKeyView): JSX.Element {
+  const t = messagesFor(view.lang)
   const granted = view.access === 'granted' || view.status === 'deleted'
   return (
     <section class="card temp-key" aria-labelledby="temp-key-title">
-      <p class="eyebrow">Temporary key</p>
+      <p class="eyebrow" safe>
+        {t.guest.eyebrow}
+      </p>
       <h1 id="temp-key-title" safe>
         {view.lockLabel}
       </h1>
       <p class="muted lock-uuid">
-        Lock <code safe>{view.lockUuid}</code>
+        <span safe>{t.guest.lock}</span> <code safe>{view.lockUuid}</code>
       </p>
-      <Result result={view.result} />
+      <Result result={view.result} t={t} />
       {granted ? (
         <>
           <p>
-            <StatusBadge status={view.status} />
+            <StatusBadge status={view.status} lang={view.lang} />
           </p>
           {view.description && view.status !== 'deleted' ? (
             <p class="description" safe>
@@ -216,11 +246,11 @@ export function TempKeyCard(view: GuestKeyView): JSX.Element {
           ) : (
             ''
           )}
-          {view.status !== 'deleted' ? <Facts {...view} /> : ''}
-          <Action {...view} />
+          {view.status !== 'deleted' ? <Facts view={view} t={t} /> : ''}
+          <Action view={view} t={t} />
         </>
       ) : (
-        <Gate {...view} />
+        <Gate view={view} t={t} />
       )}
     </section>
   )
@@ -228,65 +258,76 @@ export function TempKeyCard(view: GuestKeyView): JSX.Element {
 
 export function TempKeyPage(view: GuestKeyView): JSX.Element {
   return (
-    <Layout title={view.lockLabel} csrfToken={view.csrfToken} signedInAs={view.signedInAs ?? undefined}>
+    <Layout title={view.lockLabel} csrfToken={view.csrfToken} signedInAs={view.signedInAs ?? undefined} lang={view.lang}>
       <div id="temp-key" class="temp-key-live" data-swap-errors="">
         <TempKeyCard {...view} />
       </div>
+      <LanguageSwitch uuid={view.uuid} lang={view.lang} t={messagesFor(view.lang)} />
       <script src="/public/temp-keys.js" defer></script>
     </Layout>
   )
 }
 
 // An unknown link: 404, with no hint whether such a key ever existed elsewhere.
-export function TempKeyNotFoundCard(): JSX.Element {
+export function TempKeyNotFoundCard({ lang }: { lang: Lang }): JSX.Element {
+  const t = messagesFor(lang).notFound
   return (
     <section class="card temp-key error" aria-labelledby="temp-key-title">
-      <h1 id="temp-key-title">Key not found</h1>
-      <p>This link does not belong to any key. Check that you copied the whole link, or ask for a new one.</p>
+      <h1 id="temp-key-title" safe>
+        {t.title}
+      </h1>
+      <p safe>{t.text}</p>
     </section>
   )
 }
 
-export function TempKeyNotFoundPage(): JSX.Element {
+export function TempKeyNotFoundPage({ lang }: { lang: Lang }): JSX.Element {
   return (
-    <Layout title="Key not found">
-      <TempKeyNotFoundCard />
+    <Layout title={messagesFor(lang).notFound.title} lang={lang}>
+      <TempKeyNotFoundCard lang={lang} />
     </Layout>
   )
 }
 
-export type ConfirmationView = { uuid: string; lockLabel: string; lockUuid: string; offline: boolean }
+export type ConfirmationView = { lang: Lang; uuid: string; lockLabel: string; lockUuid: string; offline: boolean }
 
 // /temp-keys/{uuid}/confirmation: the open command was sent (queued when the lock was offline).
 export function TempKeyConfirmationPage(view: ConfirmationView): JSX.Element {
+  const t = messagesFor(view.lang)
   return (
-    <Layout title="Open command sent">
+    <Layout title={t.confirmation.title} lang={view.lang}>
       <section class="card temp-key" aria-labelledby="confirmation-title">
-        <p class="eyebrow">Temporary key</p>
-        <h1 id="confirmation-title">The door open command was sent</h1>
+        <p class="eyebrow" safe>
+          {t.guest.eyebrow}
+        </p>
+        <h1 id="confirmation-title" safe>
+          {t.confirmation.heading}
+        </h1>
         {view.offline ? (
-          <p class="notice warn" role="status">
-            The lock was offline, so the command is queued: the door opens as soon as the lock reconnects.
+          <p class="notice warn" role="status" safe>
+            {t.confirmation.queued}
           </p>
         ) : (
-          <p class="notice ok" role="status">
-            The lock received the command.
+          <p class="notice ok" role="status" safe>
+            {t.confirmation.received}
           </p>
         )}
         <dl class="facts">
           <div>
-            <dt>Lock</dt>
+            <dt safe>{t.confirmation.lock}</dt>
             <dd safe>{view.lockLabel}</dd>
           </div>
           <div>
-            <dt>Lock UUID</dt>
+            <dt safe>{t.confirmation.lockUuid}</dt>
             <dd>
               <code safe>{view.lockUuid}</code>
             </dd>
           </div>
         </dl>
         <p>
-          <a href={`/temp-keys/${view.uuid}`}>Back to the key</a>
+          <a href={guestPath(view.uuid)} safe>
+            {t.confirmation.back}
+          </a>
         </p>
       </section>
       <script src="/public/temp-keys.js" defer></script>

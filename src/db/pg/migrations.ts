@@ -5,6 +5,7 @@ import m0001 from '../../../drizzle/pg/0001_append_only.sql' with { type: 'text'
 import m0002 from '../../../drizzle/pg/0002_shared_memory.sql' with { type: 'text' }
 import m0003 from '../../../drizzle/pg/0003_read_models.sql' with { type: 'text' }
 import m0004 from '../../../drizzle/pg/0004_collective_keys.sql' with { type: 'text' }
+import m0005 from '../../../drizzle/pg/0005_lock_name.sql' with { type: 'text' }
 import { embeddedMigrations, type Migration } from '../migrations'
 
 const embeddedSql: Record<string, string> = {
@@ -13,6 +14,7 @@ const embeddedSql: Record<string, string> = {
   '0002_shared_memory': m0002,
   '0003_read_models': m0003,
   '0004_collective_keys': m0004,
+  '0005_lock_name': m0005,
 }
 
 export const pgMigrations: Migration[] = embeddedMigrations(journal, embeddedSql, 'src/db/pg/migrations.ts')

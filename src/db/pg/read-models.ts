@@ -81,6 +81,7 @@ export const locks = pgTable(
     index: int('index').notNull(),
     serialNumber: text('serial_number'),
     vendorName: text('vendor_name'),
+    name: text('name'),
     ownerId: text('owner_id'),
     orgId: text('org_id'),
     driver: text('driver'),

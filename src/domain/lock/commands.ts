@@ -12,6 +12,8 @@ export type CreateLock = Command<
     uuid: string
     serialNumber: string | null
     vendorName: string | null
+    // spkey addition: what the lock is called on its pages ("Front door").
+    name: string | null
     ownerId: string | null
     orgId: string | null
     keys: LockKeySpec[]

@@ -20,7 +20,7 @@ import type {
 } from './commands'
 import type { LockEvent, RefusalReason, TempKeyChanges } from './events'
 import { evolveLock } from './evolve'
-import { refusalError } from './refusals'
+import { refusalError, refusalReasonOf } from './refusals'
 import { isValidTimezone } from './schedule'
 import { type ActiveLock, initialLockState, type LockEntity, type LockState, type Schedule, singleKey, type TempKeyState } from './state'
 import { tempKeyStatus } from './temp-key-status'
@@ -45,7 +45,7 @@ function liveTempKey(key: TempKeyState | null): TempKeyState {
   return key
 }
 
-export { refusalError }
+export { refusalError, refusalReasonOf }
 
 // Why this use would be refused, or null when the key may open the door now for this user.
 export function tempKeyRefusal(key: TempKeyState, userId: string | null, now: number): RefusalReason | null {
@@ -87,7 +87,7 @@ function validateWindow(key: Validated): void {
 
 function createLock(command: CreateLock, state: LockState): LockEvent[] {
   if (state.status === 'active') return []
-  const { lockId, index, uuid, serialNumber, vendorName, ownerId, orgId, keys } = command.data
+  const { lockId, index, uuid, serialNumber, vendorName, name, ownerId, orgId, keys } = command.data
   const duplicate = keys.findIndex((key, i) => keys.findIndex((other) => other.uuid === key.uuid) !== i)
   if (duplicate >= 0)
     throw new Invalid('Initial keys must have distinct UUIDs', [{ field: `keys[${duplicate}].uuid`, message: 'duplicate key UUID' }])
@@ -96,6 +96,7 @@ function createLock(command: CreateLock, state: LockState): LockEvent[] {
   const optional = {
     ...(serialNumber !== null ? { serialNumber } : {}),
     ...(vendorName !== null ? { vendorName } : {}),
+    ...(name !== null ? { name } : {}),
     ...(ownerId !== null ? { ownerId } : {}),
     ...(orgId !== null ? { orgId } : {}),
     ...(keys.length > 0 ? { keys } : {}),

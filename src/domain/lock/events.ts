@@ -14,6 +14,8 @@ export type LockCreated = Event<
     index: number
     serialNumber?: string
     vendorName?: string
+    // spkey addition: the lock's display name.
+    name?: string
     ownerId?: string
     // spkey addition: the creating organisation, so the LockCreated event already reaches it.
     orgId?: string

@@ -13,4 +13,12 @@ const REFUSALS: Record<RefusalReason, () => DomainError> = {
   'key-only': () => new Invalid('This door does not open with a PIN'),
 }
 
-export const refusalError = (reason: RefusalReason) => REFUSALS[reason]()
+const isRefusalReason = (value: unknown): value is RefusalReason => typeof value === 'string' && Object.hasOwn(REFUSALS, value)
+
+// The error carries its reason as `refusal`: the guest page says it in the guest's language (refusalReasonOf).
+export const refusalError = (reason: RefusalReason): DomainError => Object.assign(REFUSALS[reason](), { refusal: reason })
+
+export const refusalReasonOf = (error: DomainError): RefusalReason | null => {
+  const refusal: unknown = Reflect.get(error, 'refusal')
+  return isRefusalReason(refusal) ? refusal : null
+}

@@ -34,11 +34,13 @@ import { html, pagePlugin, redirect } from './support'
 const PAGE_SIZE = 50
 const UUID = Uuid()
 const TEXT_MAX = 800
+// CreateLock's name, as the JSON API takes it.
+const NAME_MAX = 200
 
 const summary = (deps: Deps, lock: Lock): LockSummary => ({
   lockId: lock.lockId,
   uuid: lock.uuid,
-  name: lock.vendorName,
+  name: lock.name ?? lock.vendorName,
   serialNumber: lock.serialNumber,
   owner: lock.ownerId === null ? null : (findUser(deps.db, lock.ownerId)?.email ?? lock.ownerId),
   org: lock.orgId === null ? null : (findOrg(deps.db, lock.orgId)?.name ?? lock.orgId),
@@ -146,7 +148,7 @@ function checkRegistration(deps: Deps, form: RegisterLockForm, rawDriver: string
   const index = form.index.trim() === '' ? lockId : positiveInteger(form.index.trim())
   if (index === null && lockId !== null) errors.index = 'Enter a whole number above 0, or leave it empty.'
   if (form.serialNumber.length > TEXT_MAX) errors.serialNumber = `Keep it to ${TEXT_MAX} characters or fewer.`
-  if (form.name.length > TEXT_MAX) errors.name = `Keep it to ${TEXT_MAX} characters or fewer.`
+  if (form.name.trim().length > NAME_MAX) errors.name = `Keep it to ${NAME_MAX} characters or fewer.`
   const owner = ownerOf(deps, form.ownerEmail)
   if (!owner.ok) errors.ownerEmail = owner.error
   const org = orgOf(deps, form.orgId)
@@ -160,7 +162,8 @@ function checkRegistration(deps: Deps, form: RegisterLockForm, rawDriver: string
     index,
     uuid: form.uuid.trim(),
     serialNumber: optional(form.serialNumber),
-    vendorName: optional(form.name),
+    vendorName: null,
+    name: optional(form.name),
     ownerId: owner.value,
     orgId: org.value,
     keys: [],

@@ -23,6 +23,7 @@ import { COLLECTIVE_KEYS_PATH, doorConfirmationUrl, type KeyBase, TEMP_KEYS_PATH
 import { prefersHtml } from '../errors'
 import { clientIp, createRateLimiter } from '../rate-limit'
 import { lockLabel, settle } from './common'
+import { inLanguage, pageLanguage } from './language'
 import { csrfFor, html, pagePlugin, redirect, verifyCsrf } from './support'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -164,20 +165,24 @@ export const collectiveKeyPages = (deps: Deps) => {
     description: 'Every door with its label and how it opens, an Open button per slide-to-open door, and the PIN where a door takes codes.',
   }
 
+  // An unknown key's page in the guest's language, as the single keys' is.
+  const notFound = async (request: Request) => {
+    const language = pageLanguage(deps, request, undefined)
+    return inLanguage(html(await TempKeyNotFoundPage({ lang: language.lang }), { status: 404 }), language)
+  }
+
   return new Elysia({ name: 'pages.collective-keys' })
     .use(pagePlugin(deps))
     .get(
       '/collective-temp-keys/:uuid',
-      async ({ params, csrfToken }) =>
-        (await collectiveGuestPage(deps, COLLECTIVE_KEYS_PATH, params.uuid, csrfToken)) ??
-        html(await TempKeyNotFoundPage(), { status: 404 }),
+      async ({ params, csrfToken, request }) =>
+        (await collectiveGuestPage(deps, COLLECTIVE_KEYS_PATH, params.uuid, csrfToken)) ?? notFound(request),
       { params: UuidParams, detail: pageDetail },
     )
     .get(
       '/collective-temp-keys/:uuid/confirmation',
-      async ({ params, query }) =>
-        (await collectiveConfirmationPage(deps, COLLECTIVE_KEYS_PATH, params.uuid, query)) ??
-        html(await TempKeyNotFoundPage(), { status: 404 }),
+      async ({ params, query, request }) =>
+        (await collectiveConfirmationPage(deps, COLLECTIVE_KEYS_PATH, params.uuid, query)) ?? notFound(request),
       {
         params: UuidParams,
         query: ConfirmationQuery,

@@ -11,6 +11,8 @@ import { findOrg, staffOrgIds } from '../../projections/orgs'
 import { findUser, listPhysicalKeys } from '../../projections/users'
 import { newOnceToken } from '../../reads/page-template'
 import type { KeyView } from '../../../views/components/physical-keys'
+import { type Lang, type Messages, messagesFor } from '../../../views/i18n'
+import { en } from '../../../views/i18n/en'
 import type { GuestKeyView, GuestResult } from '../../../views/pages/temp-key'
 import { guestPath, loginUrl } from '../../../views/paths'
 import { physicalKeyCursor } from '../cursor'
@@ -22,24 +24,25 @@ export const OPENED_COOKIE = 'spkey_opened'
 export const findKey = (deps: Deps, uuid: string): TempKeyRow | undefined =>
   UUID.test(uuid) ? findTempKey(deps.db, normaliseKeyUuid(uuid)) : undefined
 
-export const lockLabel = (lock: Pick<Lock, 'lockId' | 'vendorName'> | undefined, lockId: number) =>
-  lock?.vendorName ? `Lock ${lockId} · ${lock.vendorName}` : `Lock ${lockId}`
+// What a lock is called on a page: its name, else its id (never its serial number, which means nothing to a person).
+export const lockTitle = (lock: Pick<Lock, 'lockId' | 'name'>) => lock.name ?? `Lock ${lock.lockId}`
 
-const DAY_NAMES: Record<string, string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' }
+// A guest's lock line: its name, else its id and vendor (the page's language says "Lock").
+export const lockLabel = (lock: Pick<Lock, 'lockId' | 'name' | 'vendorName'> | undefined, lockId: number, t: Messages = en) =>
+  lock?.name ?? (lock?.vendorName ? `${t.guest.lockNumber(lockId)} · ${lock.vendorName}` : t.guest.lockNumber(lockId))
 
-export const describeSchedule = (schedule: Schedule | undefined): string[] =>
-  schedule
-    ? schedule.weekly.map((w) => `${w.days.map((d) => DAY_NAMES[d] ?? d).join(', ')} ${w.from}–${w.until} (${schedule.timezone})`)
-    : []
+export const describeSchedule = (schedule: Schedule | undefined, t: Messages = en): string[] =>
+  schedule ? schedule.weekly.map((w) => `${w.days.map((d) => t.days[d]).join(', ')} ${w.from}–${w.until} (${schedule.timezone})`) : []
 
 export const emailOf = (deps: Deps, userId: string | null) => (userId === null ? null : (findUser(deps.db, userId)?.email ?? userId))
 
 // The signed-in user's id, as signedIn decides it.
 export const sessionUser = (deps: Deps, userId: string | null) => signedIn(deps, userId)?.userId ?? null
 
-export type Viewer = { userId: string | null; csrfToken: string }
+export type Viewer = { userId: string | null; csrfToken: string; lang: Lang }
 
 export function guestView(deps: Deps, row: TempKeyRow, viewer: Viewer, result: GuestResult | null): GuestKeyView {
+  const t = messagesFor(viewer.lang)
   const facts = tempKeyFacts(row, deps.clock.now())
   const lock = findLock(deps.db, row.lockId)
   const access =
@@ -49,8 +52,9 @@ export function guestView(deps: Deps, row: TempKeyRow, viewer: Viewer, result: G
         ? 'sign-in'
         : 'not-listed'
   return {
+    lang: viewer.lang,
     uuid: row.uuid,
-    lockLabel: lockLabel(lock, row.lockId),
+    lockLabel: lockLabel(lock, row.lockId, t),
     lockUuid: row.lockUuid,
     description: facts.description ?? null,
     validFrom: facts.validFrom,
@@ -58,7 +62,7 @@ export function guestView(deps: Deps, row: TempKeyRow, viewer: Viewer, result: G
     status: facts.status,
     maxUses: facts.maxUses,
     usesLeft: usesLeft(facts),
-    scheduleLines: describeSchedule(facts.schedule),
+    scheduleLines: describeSchedule(facts.schedule, t),
     nextWindow: facts.nextWindow ?? null,
     access,
     signInUrl: loginUrl(guestPath(row.uuid)),

@@ -10,6 +10,7 @@ import type { Deps } from '../../deps'
 import { findUser } from '../../projections/users'
 import { LoginLinkPage, LoginPage } from '../../../views/pages/login'
 import { clientIp, createRateLimiter } from '../rate-limit'
+import { inLanguage, pageLanguage } from './language'
 import { clearSessionCookie, html, mintCsrf, pagePlugin, redirect, sessionCookie, verifyCsrf } from './support'
 
 export const SESSION_TTL_SECONDS = 12 * 60 * 60
@@ -18,7 +19,6 @@ export const DEFAULT_NEXT = '/me/keys'
 // still works while one guesser is stopped).
 const WINDOW_MS = 15 * 60_000
 const THROTTLED = 'Too many failed sign-ins; wait a few minutes and try again'
-const WRONG = 'Wrong email or password.'
 const BASE = 'http://spkey.invalid'
 
 // Only a path on this site: anything with another origin, or that a browser could read as one ("//host",
@@ -80,7 +80,8 @@ export const authPages = (deps: Deps) => {
       async ({ query, request, sessionUserId, csrfToken }) => {
         const next = safeNext(query.next)
         if (sessionUserId !== null && findUser(deps.db, sessionUserId)) return redirect(request, next)
-        return html(await LoginPage({ csrfToken, next, email: '', error: null }))
+        const language = pageLanguage(deps, request)
+        return inLanguage(html(await LoginPage({ lang: language.lang, csrfToken, next, email: '', failed: false })), language)
       },
       { query: LoginQuery },
     )
@@ -99,7 +100,9 @@ export const authPages = (deps: Deps) => {
         if (userId === null) {
           perAccount.hit(account, deps.clock.now())
           perIp.hit(ip, deps.clock.now())
-          return html(await LoginPage({ csrfToken, next, email: body.email, error: WRONG }), { status: 401 })
+          const language = pageLanguage(deps, request)
+          const page = await LoginPage({ lang: language.lang, csrfToken, next, email: body.email, failed: true })
+          return inLanguage(html(page, { status: 401 }), language)
         }
         perAccount.reset(email)
         return signIn(deps, request, userId, next)
@@ -108,10 +111,11 @@ export const authPages = (deps: Deps) => {
     )
     .get(
       '/login/link',
-      async ({ query, csrfToken }) => {
+      async ({ query, request, csrfToken }) => {
+        const language = pageLanguage(deps, request)
         const usable = isLoginLinkUsable(deps, query.token)
-        const view = { csrfToken, token: query.token, next: safeNext(query.next), usable }
-        return html(await LoginLinkPage(view), { status: usable ? 200 : 410 })
+        const view = { lang: language.lang, csrfToken, token: query.token, next: safeNext(query.next), usable }
+        return inLanguage(html(await LoginLinkPage(view), { status: usable ? 200 : 410 }), language)
       },
       { query: LinkQuery },
     )
@@ -121,7 +125,11 @@ export const authPages = (deps: Deps) => {
         verifyCsrf(deps, request, body)
         const userId = consumeLoginLink(deps, body.token)
         const next = safeNext(body.next)
-        if (userId === null) return html(await LoginLinkPage({ csrfToken, token: '', next, usable: false }), { status: 410 })
+        if (userId === null) {
+          const language = pageLanguage(deps, request)
+          const page = await LoginLinkPage({ lang: language.lang, csrfToken, token: '', next, usable: false })
+          return inLanguage(html(page, { status: 410 }), language)
+        }
         return signIn(deps, request, userId, next)
       },
       { body: LinkForm },

@@ -1,5 +1,6 @@
-// The guest pages behind a shared link: the key's page (cached per viewer as a template, reads/reads.ts guestPage) and
-// the confirmation page after an open the lock queued. The open itself is routes/temp-key-open.ts.
+// The guest pages behind a shared link, in the guest's language (language.ts): the key's page (cached per viewer and
+// language as a template, reads/reads.ts guestPage) and the confirmation page after an open the lock queued. The open
+// itself is routes/temp-key-open.ts.
 import { Elysia, t } from 'elysia'
 import { cookieName, readCookie } from '../../auth/principal'
 import type { Deps } from '../../deps'
@@ -10,17 +11,19 @@ import { TempKeyConfirmationPage, TempKeyNotFoundPage, TempKeyPage } from '../..
 import { TEMP_KEYS_PATH } from '../../../views/paths'
 import { findKey, guestView, lockLabel, OPENED_COOKIE, sessionUser } from './common'
 import { collectiveConfirmationPage, collectiveGuestPage } from './collective-key'
+import { inLanguage, pageLanguage } from './language'
 import { cookie, html, pagePlugin } from './support'
+import { type Lang, messagesFor } from '../../../views/i18n'
 
 // The guest page is rendered once per key and viewer with markers where the per-browser CSRF token and the per-view
 // once token go (reads/page-template.ts), then kept (reads/reads.ts guestPage) and filled for each view.
-async function renderGuestPageTemplate(deps: Deps, rawUuid: string, userId: string | null): Promise<PageTemplate | null> {
+async function renderGuestPageTemplate(deps: Deps, rawUuid: string, userId: string | null, lang: Lang): Promise<PageTemplate | null> {
   const row = findKey(deps, rawUuid)
   if (!row) return null
-  const view = { ...guestView(deps, row, { userId, csrfToken: CSRF_MARK }, null), onceToken: ONCE_MARK }
+  const view = { ...guestView(deps, row, { userId, csrfToken: CSRF_MARK, lang }, null), onceToken: ONCE_MARK }
   const rendered = await TempKeyPage(view)
   const template = toTemplate(rendered)
-  deps.reads.keepGuestPage(rawUuid, userId, row.lockId, {
+  deps.reads.keepGuestPage(rawUuid, userId, lang, row.lockId, {
     template,
     stableUntil: statusStableUntil(row, deps.clock.now()),
     bytes: rendered.length,
@@ -35,25 +38,33 @@ export const tempKeyPages = (deps: Deps) =>
       '/temp-keys/:uuid',
       async ({ params, query, request, sessionUserId, csrfToken }) => {
         const userId = sessionUser(deps, sessionUserId)
+        const language = pageLanguage(deps, request, query.lang)
+        const { lang } = language
         // The flash: only right after the redirect of a successful open, never on a reload of that address.
         const openedUuid = query.opened === '1' ? readCookie(request.headers, cookieName(deps, OPENED_COOKIE)) : null
         const openedRow = openedUuid === null ? undefined : findKey(deps, params.uuid)
         if (openedRow && openedRow.uuid === openedUuid) {
-          const view = guestView(deps, openedRow, { userId, csrfToken }, { kind: 'opened' })
-          return html(await TempKeyPage(view), { headers: { 'set-cookie': cookie(deps, OPENED_COOKIE, '', 0) } })
+          const view = guestView(deps, openedRow, { userId, csrfToken, lang }, { kind: 'opened' })
+          const page = html(await TempKeyPage(view), { headers: { 'set-cookie': cookie(deps, OPENED_COOKIE, '', 0) } })
+          return inLanguage(page, language)
         }
         const template =
-          deps.reads.guestPage(params.uuid, userId, deps.clock.now()) ?? (await renderGuestPageTemplate(deps, params.uuid, userId))
-        if (template) return html(fillTemplate(template, csrfToken))
-        // The unified resource: a collective key's page lives at the same address.
+          deps.reads.guestPage(params.uuid, userId, lang, deps.clock.now()) ??
+          (await renderGuestPageTemplate(deps, params.uuid, userId, lang))
+        if (template) return inLanguage(html(fillTemplate(template, csrfToken)), language)
+        // The unified resource: a collective key's page lives at the same address (in English for now).
         return (
-          (await collectiveGuestPage(deps, TEMP_KEYS_PATH, params.uuid, csrfToken)) ?? html(await TempKeyNotFoundPage(), { status: 404 })
+          (await collectiveGuestPage(deps, TEMP_KEYS_PATH, params.uuid, csrfToken)) ??
+          inLanguage(html(await TempKeyNotFoundPage({ lang }), { status: 404 }), language)
         )
       },
       {
         params: t.Object({ uuid: t.String({ maxLength: 64, description: 'Temporary key UUID' }) }),
         // Shared links pick up tracking parameters (utm_*, fbclid) on the way: extra ones are ignored.
-        query: t.Object({ opened: t.Optional(t.String({ maxLength: 8 })) }, { additionalProperties: true }),
+        query: t.Object(
+          { opened: t.Optional(t.String({ maxLength: 8 })), lang: t.Optional(t.String({ maxLength: 16, description: 'Page language' })) },
+          { additionalProperties: true },
+        ),
         detail: {
           tags: ['TempKey', 'Web'],
           summary: 'Render temp key web page',
@@ -63,17 +74,18 @@ export const tempKeyPages = (deps: Deps) =>
     )
     .get(
       '/temp-keys/:uuid/confirmation',
-      async ({ params, query }) => {
+      async ({ params, query, request }) => {
+        const language = pageLanguage(deps, request, query.lang)
+        const { lang } = language
         const row = findKey(deps, params.uuid)
         if (!row) {
           const collective = await collectiveConfirmationPage(deps, TEMP_KEYS_PATH, params.uuid, query)
-          return collective ?? html(await TempKeyNotFoundPage(), { status: 404 })
+          return collective ?? inLanguage(html(await TempKeyNotFoundPage({ lang }), { status: 404 }), language)
         }
         const lock = findLock(deps.db, row.lockId)
         const offline = query.offline === 'true' || query.offline === '1'
-        return html(
-          await TempKeyConfirmationPage({ uuid: row.uuid, lockLabel: lockLabel(lock, row.lockId), lockUuid: row.lockUuid, offline }),
-        )
+        const view = { lang, uuid: row.uuid, lockLabel: lockLabel(lock, row.lockId, messagesFor(lang)), lockUuid: row.lockUuid, offline }
+        return inLanguage(html(await TempKeyConfirmationPage(view)), language)
       },
       {
         params: t.Object({ uuid: t.String({ maxLength: 64, description: 'Temporary key UUID' }) }),
@@ -81,6 +93,7 @@ export const tempKeyPages = (deps: Deps) =>
           {
             offline: t.Optional(t.String({ maxLength: 8, description: 'Device was offline when command was sent' })),
             door: t.Optional(t.String({ maxLength: 12, description: 'Door that was opened (a collective key)' })),
+            lang: t.Optional(t.String({ maxLength: 16, description: 'Page language' })),
           },
           { additionalProperties: true },
         ),

@@ -38,7 +38,7 @@ describe('POST /admin/locks', () => {
       uuid: form.uuid,
       index: lockId,
       serialNumber: 'SN-1',
-      vendorName: 'Front door',
+      name: 'Front door',
       ownerId: w.plain.userId,
       orgId: 'acme',
       driver: 'simulated',

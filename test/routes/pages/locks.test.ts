@@ -12,10 +12,11 @@ async function world() {
   const org = await ctx.org()
   const [owner, holder, stranger] = [await ctx.user(), await ctx.user(), await ctx.user()]
   const lockId = freshLockId()
-  const serialNumber = '<script>alert("sn")</script>'
+  const serialNumber = 'SN-0042'
+  const name = '<script>alert("sn")</script>'
   await ctx.call('POST', `/locks/${lockId}/CreateLock`, {
     apiKey: org.apiKey,
-    body: { index: 1, uuid: crypto.randomUUID(), ownerId: owner.userId, serialNumber },
+    body: { index: 1, uuid: crypto.randomUUID(), ownerId: owner.userId, serialNumber, name },
   })
   await ctx.call('POST', `/locks/${lockId}/AddKey`, {
     apiKey: org.apiKey,
@@ -52,7 +53,7 @@ describe('GET /locks', () => {
     expect(res.headers.get('location')).toBe('/login?next=/locks')
   })
 
-  it("should list the owner's locks, escaped, and no one else's", async () => {
+  it("should list the owner's locks by name, escaped, and no one else's", async () => {
     const w = await world()
     const res = await w.page('GET', '/locks', { userId: w.owner.userId })
     expect(res.status).toBe(200)
@@ -60,6 +61,7 @@ describe('GET /locks', () => {
     expect(res.text).toContain(`href="/locks/${w.lockId}"`)
     expect(res.text).toContain('&lt;script&gt;alert(&quot;sn&quot;)&lt;/script&gt;')
     expect(res.text).not.toContain('<script>alert')
+    expect(res.text).not.toContain('SN-0042')
     expect(res.text).not.toContain(`/locks/${w.otherLock}"`)
     const none = await w.page('GET', '/locks', { userId: w.holder.userId })
     expect(none.text).toContain('You do not own a lock yet.')
@@ -67,7 +69,7 @@ describe('GET /locks', () => {
 })
 
 describe('GET /locks/{id}', () => {
-  it('should show the owner the details, the Open button, keys, residents and recent events', async () => {
+  it('should show the owner the name, details, the Open button, keys, residents and the activity log', async () => {
     const w = await world()
     const res = await w.page('GET', `/locks/${w.lockId}`, { userId: w.owner.userId })
     expect(res.status).toBe(200)
@@ -77,6 +79,8 @@ describe('GET /locks/{id}', () => {
     expect(res.text).toContain(`href="/locks/${w.lockId}/temp-keys"`)
     expect(res.text).toContain('&lt;b&gt;Flat 2&lt;/b&gt;')
     expect(res.text).toContain('ResidentAdded')
+    expect(res.text).toContain('<h1>&lt;script&gt;alert(&quot;sn&quot;)&lt;/script&gt;</h1>')
+    expect(res.text).toContain('<title>&lt;script&gt;alert(&quot;sn&quot;)&lt;/script&gt; · spkey</title>')
     expect(res.text).not.toContain('<b>Flat 2</b>')
     expect(res.text).not.toContain('<script>alert')
   })
@@ -86,7 +90,7 @@ describe('GET /locks/{id}', () => {
     const res = await w.page('GET', `/locks/${w.lockId}`, { userId: w.holder.userId })
     expect(res.status).toBe(200)
     expect(res.text).toContain('Open the door')
-    expect(res.text).not.toContain('Recent events')
+    expect(res.text).not.toContain('id="activity-title"')
     expect(res.text).not.toContain('Flat 2')
   })
 

@@ -206,7 +206,7 @@ describe('POST /temp-keys/{uuid}/open from a browser', () => {
     const res = await post(`/temp-keys/${expired}/open`, { _once: 'x1' })
     expect(res.status).toBe(400)
     expect(res.headers.get('content-type')).toContain('text/html')
-    expect(res.text).toContain('This temporary key has expired')
+    expect(res.text).toContain('<p>This key has expired.</p>')
     expect(res.text).toContain('<html')
     expect(types().at(-1)).toBe('TempKeyOpenRefused')
 
@@ -214,7 +214,7 @@ describe('POST /temp-keys/{uuid}/open from a browser', () => {
     const whitelist = await createTestTempKey(ctx, lock, { accessMode: 'user-whitelist', allowedUserIds: [guest.userId] })
     const signIn = await post(`/temp-keys/${whitelist}/open`, { _once: 'x2' })
     expect(signIn.status).toBe(401)
-    expect(signIn.text).toContain('Sign in to use this temporary key')
+    expect(signIn.text).toContain('<p>Sign in to use this key.</p>')
     expect(signIn.text).toContain(`/login?next=/temp-keys/${whitelist}`)
 
     const unknown = await post(`/temp-keys/${crypto.randomUUID()}/open`, { _once: 'x3' })
@@ -225,8 +225,8 @@ describe('POST /temp-keys/{uuid}/open from a browser', () => {
     driver.state.mode = 'failure'
     const failed = await post(`/temp-keys/${ok}/open`, { _once: 'x4' })
     expect(failed.status).toBe(502)
-    expect(failed.text).toContain('The lock did not confirm the command')
-    expect(failed.text).toMatch(/Reference: <code>req_[0-9a-f]+<\/code>/)
+    expect(failed.text).toContain('The lock did not answer. Nothing was recorded; try again.')
+    expect(failed.text).toMatch(/<span>Reference:<\/span> <code>req_[0-9a-f]+<\/code>/)
   })
 
   it('should render a rate-limited open as a 429 page with Retry-After', async () => {
@@ -236,7 +236,7 @@ describe('POST /temp-keys/{uuid}/open from a browser', () => {
     const limited = await post(`/temp-keys/${uuid}/open`, { _once: 'r2' })
     expect(limited.status).toBe(429)
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
-    expect(limited.text).toContain('Too many open attempts for this key')
+    expect(limited.text).toContain('Too many tries. Wait a minute and try again.')
     expect(limited.text).toContain('name="_once"')
   })
 
@@ -266,7 +266,7 @@ describe('POST /temp-keys/{uuid}/open from a browser', () => {
     const again = await post(`/temp-keys/${uuid}/open`, { _once: 'h2' }, { htmx: true })
     expect(again.status).toBe(400)
     expect(again.text).not.toContain('<html')
-    expect(again.text).toContain('This temporary key has been used up')
+    expect(again.text).toContain('<p>This key has been used up.</p>')
   })
 })
 
