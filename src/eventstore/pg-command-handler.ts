@@ -44,6 +44,36 @@ export class PgCommandHandler {
     }
   }
 
+  // One command on each of several streams (a collective key's locks), in one transaction: every stream gets its events
+  // or none does. The streams are locked in id order, so two such commands over the same locks cannot deadlock.
+  async handleAcross<S, C extends { metadata: { now: number } }, E extends Event, N>(
+    aggregate: Aggregate<S, C, E, N>,
+    commands: readonly { streamId: string; command: C }[],
+    metadata: EventMetadata,
+  ): Promise<Handled<S, E>[]> {
+    const order = commands.map((_, i) => i).sort((a, b) => (commands[a]!.streamId < commands[b]!.streamId ? -1 : 1))
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const handled = await this.store.transaction(async (tx) => {
+          const results: Handled<S, E>[] = []
+          for (const i of order) {
+            const { streamId, command } = commands[i]!
+            results[i] = await this.decideAndAppend(aggregate, streamId, command, metadata, tx)
+          }
+          return results
+        })
+        handled.forEach((result, i) => {
+          if (result.events.length > 0) this.store.remember(aggregate, commands[i]!.streamId, result.version, result.state)
+        })
+        const events = handled.flatMap((result) => result.events)
+        if (events.length > 0) this.onCommitted(events)
+        return handled
+      } catch (error) {
+        if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) throw error
+      }
+    }
+  }
+
   private async decideAndAppend<S, C extends { metadata: { now: number } }, E extends Event, N>(
     aggregate: Aggregate<S, C, E, N>,
     streamId: string,

@@ -184,3 +184,53 @@ describe('reading the whole log', () => {
     expect((await store.readCommitted(head, 10)).events).toEqual([])
   })
 })
+
+describe('one command on each of several streams', () => {
+  const createKey = (tempKeyUuid: string) =>
+    command('CreateTempKey', {
+      tempKeyUuid,
+      accessMode: 'public',
+      allowedUserIds: [],
+      validFrom: '2026-12-01T00:00:00Z',
+      validUntil: '2026-12-31T00:00:00Z',
+      maxUses: null,
+      description: null,
+      schedule: null,
+      createdBy: 'owner',
+    })
+
+  it('should append to every stream or, when a later one refuses, to none', async () => {
+    const { store, commands } = process()
+    const [a, b] = [nextLock++, nextLock++]
+    for (const lockId of [a, b]) await commands.handle(lockAggregate, lockStreamId(lockId), createLockCommand(lockId, NOW), {})
+    const taken = crypto.randomUUID()
+    await commands.handle(lockAggregate, lockStreamId(b), createKey(taken), {})
+    const across = [
+      { streamId: lockStreamId(a), command: createKey(taken) },
+      { streamId: lockStreamId(b), command: createKey(taken) },
+    ]
+    await expect(commands.handleAcross(lockAggregate, across, {})).rejects.toThrow('already exists')
+    expect(await store.streamVersion(lockStreamId(a))).toBe(1)
+    const fresh = crypto.randomUUID()
+    const both = across.map(({ streamId }) => ({ streamId, command: createKey(fresh) }))
+    const handled = await commands.handleAcross(lockAggregate, both, {})
+    expect(handled.map((h) => h.events.map((e) => e.type))).toEqual([['TempKeyCreated'], ['TempKeyCreated']])
+  })
+
+  it('should not deadlock when commands name the same streams in opposite orders, from three processes', async () => {
+    const processes = [process(), process(), process()]
+    const [a, b] = [nextLock++, nextLock++]
+    for (const lockId of [a, b])
+      await processes[0]!.commands.handle(lockAggregate, lockStreamId(lockId), createLockCommand(lockId, NOW), {})
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) => {
+        const uuid = crypto.randomUUID()
+        const streams = i % 2 === 0 ? [a, b] : [b, a]
+        const across = streams.map((lockId) => ({ streamId: lockStreamId(lockId), command: createKey(uuid) }))
+        return processes[i % 3]!.commands.handleAcross(lockAggregate, across, {})
+      }),
+    )
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([])
+    expect(await processes[0]!.store.streamVersion(lockStreamId(a))).toBe(31)
+  })
+})
