@@ -51,20 +51,20 @@ export class PgCommandHandler {
     commands: readonly { streamId: string; command: C }[],
     metadata: EventMetadata,
   ): Promise<Handled<S, E>[]> {
-    const order = commands.map((_, i) => i).sort((a, b) => (commands[a]!.streamId < commands[b]!.streamId ? -1 : 1))
+    const inLockOrder = [...commands.entries()].sort(([, a], [, b]) => (a.streamId < b.streamId ? -1 : 1))
     for (let attempt = 1; ; attempt++) {
       try {
         const handled = await this.store.transaction(async (tx) => {
           const results: Handled<S, E>[] = []
-          for (const i of order) {
-            const { streamId, command } = commands[i]!
+          for (const [i, { streamId, command }] of inLockOrder) {
             results[i] = await this.decideAndAppend(aggregate, streamId, command, metadata, tx)
           }
           return results
         })
-        handled.forEach((result, i) => {
-          if (result.events.length > 0) this.store.remember(aggregate, commands[i]!.streamId, result.version, result.state)
-        })
+        for (const [i, { streamId }] of commands.entries()) {
+          const result = handled[i]
+          if (result && result.events.length > 0) this.store.remember(aggregate, streamId, result.version, result.state)
+        }
         const events = handled.flatMap((result) => result.events)
         if (events.length > 0) this.onCommitted(events)
         return handled
