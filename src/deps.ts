@@ -75,7 +75,7 @@ export function lockDrivers(config: Config): DriverRegistry {
 
 export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps & { firstStart: FirstStart } {
   const db = openDatabase(config.databasePath)
-  const readCache = new ReadCache(db)
+  const readCache = ReadCache.onSqlite(db)
   const store = new EventStore(db, {
     projections: [...allProjections, readCache.projection],
     aggregates: [lockAggregate, userAggregate],

@@ -100,10 +100,16 @@ export class Reads {
     userId: string | null,
     lang: string,
     lockId: number,
-    page: { template: PageTemplate; stableUntil: number; bytes: number },
+    page: { template: PageTemplate; stableUntil: number; bytes: number; builtAt: number },
   ): void {
     const streams = userId === null ? [lockStreamId(lockId)] : [lockStreamId(lockId), userStreamId(userId)]
-    this.cache.set(guestPageKey(rawUuid, userId, lang), page.template, streams, { freshUntil: page.stableUntil, bytes: page.bytes })
+    const { template, stableUntil: freshUntil, bytes, builtAt } = page
+    this.cache.set(guestPageKey(rawUuid, userId, lang), template, streams, { freshUntil, bytes, builtAt })
+  }
+
+  // Taken before reading what a page to keep is built from (see ReadCache.mark).
+  mark(): number {
+    return this.cache.mark()
   }
 
   // Undefined for a key that never existed.

@@ -27,7 +27,7 @@ const notes: Aggregate<null, never, StoredEvent> = {
 function given() {
   const path = tempDbPath()
   const db = openDatabase(path)
-  return { path, db, cache: new ReadCache(db, 1_000) }
+  return { path, db, cache: ReadCache.onSqlite(db, 1_000) }
 }
 
 describe('ReadCache', () => {
@@ -112,5 +112,44 @@ describe('ReadCache', () => {
     cache.projection.apply(db, eventOn('user-1'))
 
     expect(cache.get('k', 0)).toBe('second')
+  })
+})
+
+describe('ReadCache, when a change lands while a value is being built', () => {
+  test('a value whose stream changed during its build is answered but not kept', () => {
+    const { cache } = given()
+    const built = cache.through('page', 0, () => {
+      cache.changed('lock-1')
+      return { value: 'old page', streams: ['lock-1'] }
+    })
+    expect(built).toBe('old page')
+    expect(cache.get('page', 0)).toBeUndefined()
+    expect(cache.through('page', 0, () => ({ value: 'new page', streams: ['lock-1'] }))).toBe('new page')
+    expect(cache.get('page', 0)).toBe('new page')
+  })
+
+  test('a value set with the mark taken before its reads is not kept after a change to one of its streams', () => {
+    const { cache } = given()
+    const builtAt = cache.mark()
+    cache.changed('user-1')
+    cache.set('inventory', 'stale', ['user-1', 'user-2'], { builtAt })
+    expect(cache.get('inventory', 0)).toBeUndefined()
+    cache.changed('user-3')
+    cache.set('inventory', 'fresh', ['user-1', 'user-2'], { builtAt: cache.mark() - 1 })
+    expect(cache.get('inventory', 0)).toBe('fresh')
+  })
+})
+
+describe('ReadCache, when other processes cannot be vouched for', () => {
+  test('nothing is answered or kept while coherence is not current (a PostgreSQL tail that lags)', () => {
+    let current = true
+    const cache = new ReadCache({ current: () => current })
+    cache.set('a', 'A', ['org-1'])
+    current = false
+    expect(cache.get('a', 0)).toBeUndefined()
+    cache.set('b', 'B', ['org-1'])
+    current = true
+    expect(cache.get('b', 0)).toBeUndefined()
+    expect(cache.get('a', 0)).toBe('A')
   })
 })

@@ -18,6 +18,7 @@ import { type Lang, messagesFor } from '../../../views/i18n'
 // The guest page is rendered once per key and viewer with markers where the per-browser CSRF token and the per-view
 // once token go (reads/page-template.ts), then kept (reads/reads.ts guestPage) and filled for each view.
 async function renderGuestPageTemplate(deps: Deps, rawUuid: string, userId: string | null, lang: Lang): Promise<PageTemplate | null> {
+  const builtAt = deps.reads.mark()
   const row = findKey(deps, rawUuid)
   if (!row) return null
   const view = { ...guestView(deps, row, { userId, csrfToken: CSRF_MARK, lang }, null), onceToken: ONCE_MARK }
@@ -27,6 +28,7 @@ async function renderGuestPageTemplate(deps: Deps, rawUuid: string, userId: stri
     template,
     stableUntil: statusStableUntil(row, deps.clock.now()),
     bytes: rendered.length,
+    builtAt,
   })
   return template
 }
