@@ -5,11 +5,12 @@ import { markServing } from './backup'
 import type { Config } from './config'
 import { truncateWalWhenIdle } from './db/wal'
 import { mintSetupToken, setupUrl } from './auth/site-admins'
-import { createDeps } from './deps'
+import { createDeps, type DepsOverrides } from './deps'
 import { paceCollections } from './gc-pacing'
 
-export async function serve(config: Config): Promise<void> {
-  const deps = createDeps(config)
+// overrides: for the test entry that serves at a fixed instant (test/support/serve-at.ts); main.ts passes none.
+export async function serve(config: Config, overrides: DepsOverrides = {}): Promise<void> {
+  const deps = createDeps(config, overrides)
   const app = createApp(deps)
   app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: config.maxBodyBytes })
   deps.webhooks.start()

@@ -93,7 +93,7 @@ describe('POST /login', () => {
     expect(b.jar.get('spkey_csrf')).not.toBe(before)
   })
 
-  it('should go to /me/keys when next is missing or points off the site', async () => {
+  it('should go to the start page when next is missing or points off the site', async () => {
     const ctx = testContext()
     const user = await member(ctx)
     for (const next of [
@@ -109,7 +109,7 @@ describe('POST /login', () => {
       await b.get('/login')
       const res = await b.post('/login', { email: user.email, password: PASSWORD, next })
       expect(res.status).toBe(303)
-      expect(res.headers.get('location')).toBe('/me/keys')
+      expect(res.headers.get('location')).toBe('/')
     }
   })
 

@@ -1,14 +1,11 @@
 // The inventory pages in a real browser (Debian chromium via playwright-core) on a phone-sized viewport against the
 // real server: staff find a user, add keys, search, remove one after confirming; the user sees the kept key.
-// The same desk is then driven with JavaScript off, through plain forms and 303s. Screenshots go to docs/screenshots.
+// The same desk is then driven with JavaScript off, through plain forms and 303s.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { launchBrowser } from '../support/browser'
 import { cli, type RunningServer, startServer } from '../support/server'
 
-const SCREENSHOTS = join(import.meta.dir, '../../docs/screenshots')
 const PHONE = { width: 390, height: 844 }
 const ORG = 'harbour-flats'
 const holderEmail = 'mara.jensen@example.test'
@@ -42,7 +39,6 @@ beforeAll(async () => {
   staffToken = staff.token
   holderToken = holder.token
   browser = await launchBrowser()
-  mkdirSync(SCREENSHOTS, { recursive: true })
 }, 60_000)
 
 afterAll(async () => {
@@ -113,7 +109,6 @@ describe('the inventory pages in a browser', () => {
     await page.getByRole('link', { name: 'Remove key #2' }).waitFor()
     await page.getByRole('link', { name: 'Remove key #2' }).click()
     await page.getByRole('button', { name: 'Confirm' }).waitFor()
-    await page.screenshot({ path: join(SCREENSHOTS, 'inventory-staff-confirm.png'), fullPage: true })
     await page.getByRole('button', { name: 'Confirm' }).click()
     await page.getByText('Key #2 removed.').waitFor()
     await page.getByText('No keys match “GARAGE”.').waitFor()
@@ -121,7 +116,6 @@ describe('the inventory pages in a browser', () => {
     await search.fill('')
     await page.locator('#key-1').waitFor()
     expect(await page.locator('#key-2').count()).toBe(0)
-    await page.screenshot({ path: join(SCREENSHOTS, 'inventory-staff.png'), fullPage: true })
     expect(errors).toEqual([])
     await context.close()
 
@@ -134,7 +128,6 @@ describe('the inventory pages in a browser', () => {
     await user.page.getByLabel('Search your notes').pressSequentially('fob', { delay: 30 })
     await user.page.waitForURL(/\/me\/keys\?q=fob/)
     await row.waitFor()
-    await user.page.screenshot({ path: join(SCREENSHOTS, 'inventory-user.png'), fullPage: true })
     await user.page.getByLabel('Search your notes').fill('window')
     await user.page.getByText('No keys match “window”.').waitFor()
     expect(user.errors).toEqual([])

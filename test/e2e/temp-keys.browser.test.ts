@@ -1,14 +1,11 @@
 // The headline flow in a real browser (Debian chromium, phone viewport): the owner creates a key with maxUses 2 on
 // the owner page, a guest opens the shared link in a fresh browser context, presses Open twice and ends on the
-// used-up page. Screenshots go to docs/screenshots/.
+// used-up page.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { mkdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { launchBrowser, localInput, ownerWithLock, PHONE, signedInPhone, watchErrors } from '../support/browser'
 import { type RunningServer, startServer } from '../support/server'
 
-const SHOTS = resolve(import.meta.dir, '../../docs/screenshots')
 const ZONE = 'Europe/Athens'
 
 describe('when an owner shares a temporary key with a guest', () => {
@@ -18,7 +15,6 @@ describe('when an owner shares a temporary key with a guest', () => {
   let lockId = 0
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true })
     server = await startServer()
     browser = await launchBrowser()
     const owner = await ownerWithLock(server, 'Olga Owner', 'Garden gate')
@@ -52,7 +48,6 @@ describe('when an owner shares a temporary key with a guest', () => {
     expect(await owner.locator('img.qr').evaluate((img) => (img instanceof HTMLImageElement ? img.naturalWidth : 0))).toBeGreaterThan(0)
     const link = await owner.locator('.share-link input').inputValue()
     expect(link).toMatch(new RegExp(`^${server.url}/temp-keys/[0-9a-f-]{36}$`))
-    await owner.screenshot({ path: join(SHOTS, 'lock-temp-keys-owner.png'), fullPage: true })
     expect(ownerErrors).toEqual([])
     await ownerContext.close()
 
@@ -65,7 +60,6 @@ describe('when an owner shares a temporary key with a guest', () => {
     expect(await guest.locator('.facts dd').nth(2).textContent()).toBe('2 of 2')
     // The window in the viewer's local time, formatted by the page script (no "UTC" fallback left).
     expect(await guest.locator('.facts time').first().textContent()).not.toContain('UTC')
-    await guest.screenshot({ path: join(SHOTS, 'temp-key-guest.png'), fullPage: true })
 
     const openButton = guest.getByRole('button', { name: 'Open the door' })
     await openButton.click()
@@ -82,7 +76,6 @@ describe('when an owner shares a temporary key with a guest', () => {
     expect(await guest.locator('.badge').textContent()).toBe('Used up')
     expect(await guest.locator('.state-message h2').textContent()).toBe('This key has been used up')
     expect(await guest.locator('.notice.ok').count()).toBe(0)
-    await guest.screenshot({ path: join(SHOTS, 'temp-key-used-up.png'), fullPage: true })
     expect(guestErrors).toEqual([])
     await guestContext.close()
   }, 60_000)

@@ -1,5 +1,5 @@
 // Debian's chromium driven by playwright-core (no browser download): headless, sandbox-free for containers/CI.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { cli, type RunningServer } from './server'
@@ -34,7 +34,8 @@ export const localInput = (zone: string, ms: number) =>
 
 // Console errors include CSP violations (an inline script or style would show up here); pages under /locks/ and assets
 // must all load (the browser asks for /favicon.ico on its own, and a guest's refusals are pages with their status).
-export function watchErrors(page: Page): string[] {
+// everyResponse: any response of 400 or more counts, for a walk where nothing is meant to be refused.
+export function watchErrors(page: Page, options: { everyResponse?: boolean } = {}): string[] {
   const errors: string[] = []
   page.on('console', (message) => {
     if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text())
@@ -42,19 +43,21 @@ export function watchErrors(page: Page): string[] {
   page.on('pageerror', (error) => errors.push(error.message))
   page.on('response', (response) => {
     const path = new URL(response.url()).pathname
-    if (response.status() >= 400 && (path.startsWith('/public/') || path.startsWith('/locks/'))) errors.push(`${response.status()} ${path}`)
+    const watched = options.everyResponse || path.startsWith('/public/') || path.startsWith('/locks/')
+    if (response.status() >= 400 && watched) errors.push(`${response.status()} ${path}`)
   })
   return errors
 }
 
-const AXE = join(import.meta.dir, '../../node_modules/axe-core/axe.min.js')
+const AXE_SOURCE = readFileSync(join(import.meta.dir, '../../node_modules/axe-core/axe.min.js'), 'utf8')
 
 type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: unknown }[] }
 
-// axe-core's serious and critical violations on the page as it is now, one line each. axe-core is injected as an
-// inline script, which spkey's CSP (script-src 'self') would rightly refuse: the context needs bypassCSP.
+// axe-core's serious and critical violations on the page as it is now, one line each. axe-core runs through the
+// DevTools protocol, which spkey's CSP (script-src 'self') does not govern: no bypassCSP needed, so a page's own CSP
+// violations still reach the console.
 export async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE })
+  await page.evaluate(AXE_SOURCE)
   const violations = await page.evaluate(async () => {
     const axe = Reflect.get(window, 'axe') as { run: () => Promise<{ violations: AxeViolation[] }> }
     return (await axe.run()).violations

@@ -9,6 +9,7 @@ import { freePort } from '../fixtures/ports'
 
 const ROOT = resolve(import.meta.dir, '../..')
 const MAIN = join(ROOT, 'src/main.ts')
+const SERVE_AT = join(ROOT, 'test/support/serve-at.ts')
 
 export type Stopped = { exitCode: number; stdout: string; stderr: string }
 
@@ -44,7 +45,11 @@ const LISTENING = /spkey listening on http:\/\/[^\s:]+:(\d+)/
 
 // Starts the server and resolves once /healthz answers. `env` overrides (e.g. JWT_SECRET, PUBLIC_URL; PORT '0' lets the
 // OS pick, read back from the server's output); a name set to undefined is not passed on from this process's environment.
-export async function startServer(env: Record<string, string | undefined> = {}): Promise<RunningServer> {
+// `clockAt` (ISO 8601) stops the server's clock at that instant (test/support/serve-at.ts): every time it records is that one.
+export async function startServer(
+  env: Record<string, string | undefined> = {},
+  options: { clockAt?: string } = {},
+): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'spkey-e2e-'))
   const dbPath = env.DATABASE_PATH ?? join(dir, 'spkey.db')
   let port = env.PORT === '0' ? 0 : freePort()
@@ -53,7 +58,8 @@ export async function startServer(env: Record<string, string | undefined> = {}):
   const given = { LOG_LEVEL: 'warn', ...publicUrl, ...env, DATABASE_PATH: dbPath, PORT: String(port), HOST: '127.0.0.1' }
   const serverEnv = Object.fromEntries(Object.entries(given).filter((entry): entry is [string, string] => entry[1] !== undefined))
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !(name in given)))
-  const child = Bun.spawn(['bun', MAIN, 'serve'], {
+  const command = options.clockAt === undefined ? [MAIN, 'serve'] : [SERVE_AT, options.clockAt]
+  const child = Bun.spawn(['bun', ...command], {
     cwd: ROOT,
     env: { ...inherited, ...serverEnv },
     stdout: 'pipe',

@@ -9,12 +9,14 @@ import { normalizeEmail } from '../../auth/tenants'
 import type { Deps } from '../../deps'
 import { findUser } from '../../projections/users'
 import { LoginLinkPage, LoginPage } from '../../../views/pages/login'
+import { HOME_PATH } from '../../../views/paths'
 import { clientIp, createRateLimiter } from '../rate-limit'
 import { inLanguage, pageLanguage } from './language'
 import { clearSessionCookie, html, mintCsrf, pagePlugin, redirect, sessionCookie, verifyCsrf } from './support'
 
 export const SESSION_TTL_SECONDS = 12 * 60 * 60
-export const DEFAULT_NEXT = '/me/keys'
+// Without a page to return to, the start page: the signed-in person's dashboard.
+export const DEFAULT_NEXT = HOME_PATH
 // Failed sign-ins per 15 minutes: 5 per account (guessing one password), 20 per IP (a shared office address
 // still works while one guesser is stopped).
 const WINDOW_MS = 15 * 60_000

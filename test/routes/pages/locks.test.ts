@@ -118,6 +118,13 @@ describe('GET /locks/{id}', () => {
     expect(res.text).toContain('The lock is offline')
     expect((await w.page('GET', `/locks/${w.lockId}?open=maybe`, { userId: w.owner.userId })).status).toBe(400)
   })
+
+  it('should show no open result when nothing was opened', async () => {
+    const w = await world()
+    const res = await w.page('GET', `/locks/${w.lockId}`, { userId: w.owner.userId })
+    expect(res.text).toContain('<div id="open-result" role="status" aria-live="polite"></div>')
+    for (const text of ['The door is open.', 'The lock is offline', 'The lock did not respond']) expect(res.text).not.toContain(text)
+  })
 })
 
 describe('POST /locks/{id}/open', () => {
