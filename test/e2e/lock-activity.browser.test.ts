@@ -32,7 +32,7 @@ describe("when an owner opens the door from the lock's page on a phone", () => {
     const errors = watchErrors(page)
     await page.goto(`${server.url}/locks/${lockId}`)
     await expect(page.locator('h1').textContent()).resolves.toBe('Garden gate')
-    await expect(page.locator('.activity-item').first().locator('strong').textContent()).resolves.toBe('LockCreated')
+    await expect(page.locator('.activity-item').first().locator('strong').textContent()).resolves.toBe('Lock registered')
     expect(await seriousViolations(page)).toEqual([])
 
     await page.click('button:has-text("Open the door")')

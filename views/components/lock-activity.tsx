@@ -1,7 +1,7 @@
 // A lock's activity log, newest first: who opened the door when and with which key, refused attempts and why, and the
 // lock's other events in a line each. Times are the viewer's local time (LocalTime).
 import type { ActivityEntry, Actor, Means } from '../../src/locks/activity'
-import type { RefusalReason } from '../../src/domain/lock/events'
+import type { LockEvent, RefusalReason } from '../../src/domain/lock/events'
 import { LocalTime } from './local-time'
 
 export type ActivityView = { entries: ActivityEntry[]; olderUrl: string | null; newestUrl: string | null }
@@ -16,6 +16,36 @@ const REFUSALS: Record<RefusalReason, string> = {
   'code-only': 'this door opens only with the PIN at its panel',
   'key-only': 'this door does not open with a PIN',
 }
+
+// The lock's other events, as a person reads them (a new event type is a compile error here until it has its words).
+const EVENT_TITLES: Record<LockEvent['type'], string> = {
+  LockCreated: 'Lock registered',
+  OwnerSet: 'Owner changed',
+  OrganizationSet: 'Organisation changed',
+  LockUuidChanged: 'Device UUID changed',
+  LockOpenRequested: 'Door opened',
+  KeyAdded: 'Key programmed',
+  KeyRemoved: 'Key removed',
+  KeyWriteRequested: 'Key written',
+  BulkAddKeysStarted: 'Adding keys in bulk',
+  BulkAddKeyFailed: 'A key could not be added',
+  BulkAddKeysFinished: 'Bulk key adding finished',
+  ResidentAdded: 'Resident added',
+  ResidentRemoved: 'Resident removed',
+  LockDriverConfigured: 'Lock driver set',
+  TempKeyCreated: 'Temporary key created',
+  TempKeyUpdated: 'Temporary key changed',
+  TempKeyDeleted: 'Temporary key deleted',
+  TempKeyUsed: 'Temporary key used',
+  TempKeyOpenRefused: 'Open refused',
+  CollectiveTempKeyCreated: 'Shared key created',
+  CollectiveTempKeyRevoked: 'Shared key revoked',
+  TempKeyPinReserved: 'PIN reserved for a shared key',
+  TempKeyPinReleased: 'PIN released',
+  PinOpenRefused: 'PIN refused at the entrance panel',
+}
+
+const eventTitle = (type: string): string => (Object.hasOwn(EVENT_TITLES, type) ? EVENT_TITLES[type as LockEvent['type']] : type)
 
 function actorText(actor: Actor): string {
   switch (actor.kind) {
@@ -60,7 +90,7 @@ function headline(entry: ActivityEntry): { kind: string; title: string; detail: 
         detail: `by ${actorText(entry.actor)} · ${meansText(entry.means)}`,
       }
     case 'event':
-      return { kind: 'event', title: entry.type, detail: entry.summary }
+      return { kind: 'event', title: eventTitle(entry.type), detail: entry.summary }
   }
 }
 
