@@ -1,5 +1,6 @@
 // The guest pages of a collective key at both documented addresses (/collective-temp-keys/{uuid}, and /temp-keys/{uuid}
-// where a single key's page answers first: pages/temp-key.ts falls back here), a door's open and its confirmation.
+// where a single key's page answers first: pages/temp-key.ts falls back here), a door's open (at /temp-keys through
+// routes/temp-key-open.ts) and its confirmation.
 // Opens need no credentials (whoever holds the link); a browser signed in to spkey must send its CSRF token, as on a
 // single key's page.
 import { Elysia, t } from 'elysia'
@@ -19,7 +20,7 @@ import {
   CollectiveKeyPage,
   type GuestDoor,
 } from '../../../views/pages/collective-key'
-import { COLLECTIVE_KEYS_PATH, doorConfirmationUrl, type KeyBase, TEMP_KEYS_PATH } from '../../../views/paths'
+import { COLLECTIVE_KEYS_PATH, doorConfirmationUrl, type KeyBase } from '../../../views/paths'
 import { prefersHtml } from '../errors'
 import { clientIp, createRateLimiter } from '../rate-limit'
 import { lockLabel, settle } from './common'
@@ -88,11 +89,13 @@ export async function collectiveConfirmationPage(
 }
 
 const UuidParams = t.Object({ uuid: t.String({ maxLength: 64, description: 'Collective temporary key UUID' }) })
-const DoorParams = t.Object({
+export const DoorParams = t.Object({
   uuid: t.String({ maxLength: 64, description: 'Collective temporary key UUID' }),
   doorId: t.Integer({ exclusiveMinimum: 0, description: 'Door id within the collective key' }),
 })
-const OpenBody = t.Optional(t.Object({ _csrf: t.Optional(t.String({ maxLength: 200 })), _once: t.Optional(t.String({ maxLength: 200 })) }))
+export const OpenBody = t.Optional(
+  t.Object({ _csrf: t.Optional(t.String({ maxLength: 200 })), _once: t.Optional(t.String({ maxLength: 200 })) }),
+)
 const ConfirmationQuery = t.Object(
   {
     door: t.Optional(t.String({ maxLength: 12, description: 'Door that was opened' })),
@@ -101,7 +104,18 @@ const ConfirmationQuery = t.Object(
   { additionalProperties: true },
 )
 
-export const collectiveKeyPages = (deps: Deps) => {
+export type DoorOpenContext = {
+  params: { uuid: string; doorId: number }
+  body: { _csrf?: string; _once?: string } | null | undefined
+  request: Request
+  server: Parameters<typeof clientIp>[0]
+}
+
+// A collective key's door open, at either base: 303 to the confirmation; a refusal answers a browser with the page and
+// the refusal's status, others the envelope. One per app (app.ts), so its rate limits count opens at both addresses.
+export type CollectiveDoorOpener = (base: KeyBase, ctx: DoorOpenContext) => Promise<Response>
+
+export function collectiveDoorOpener(deps: Deps): CollectiveDoorOpener {
   const perIp = createRateLimiter({
     limit: deps.config.openRateLimitPerIp,
     windowMs: 60_000,
@@ -113,16 +127,7 @@ export const collectiveKeyPages = (deps: Deps) => {
     message: 'Too many open attempts for this key; wait a minute',
   })
 
-  // 303 to the confirmation; a refusal answers a browser with the page and the refusal's status, others the envelope.
-  const openDoor = async (
-    base: KeyBase,
-    ctx: {
-      params: { uuid: string; doorId: number }
-      body: { _csrf?: string; _once?: string } | null | undefined
-      request: Request
-      server: Parameters<typeof clientIp>[0]
-    },
-  ) => {
+  return async (base, ctx) => {
     const { params, body, request, server } = ctx
     const found = findGuestKey(deps, params.uuid)
     if (!found) throw new NotFound('Temporary key not found')
@@ -150,7 +155,9 @@ export const collectiveKeyPages = (deps: Deps) => {
     const view = guestView(deps, base, found, csrfFor(deps, request).csrfToken, settled.error.message)
     return html(await CollectiveKeyPage(view), { status: settled.error.status, headers })
   }
+}
 
+export const collectiveKeyPages = (deps: Deps, openDoor: CollectiveDoorOpener) => {
   const openDetail = {
     tags: ['TempKey', 'Collective', 'Web'],
     summary: 'Open a door via a collective key',
@@ -193,10 +200,5 @@ export const collectiveKeyPages = (deps: Deps) => {
       params: DoorParams,
       body: OpenBody,
       detail: openDetail,
-    })
-    .post('/temp-keys/:uuid/doors/:doorId/open', (ctx) => openDoor(TEMP_KEYS_PATH, ctx), {
-      params: DoorParams,
-      body: OpenBody,
-      detail: { ...openDetail, summary: 'Open a specific door via a temp key' },
     })
 }
