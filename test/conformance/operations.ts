@@ -234,9 +234,6 @@ export const NOT_PROVOKED: Record<string, Record<number, string>> = {
     503: `${PIN_OFF} Also answered when no free PIN can be drawn for one of the locks (20 draws), provoked there with a PIN source that repeats itself.`,
   },
   'POST /locks/{id}/open-with-pin': { 503: PIN_OFF },
-  'POST /temp-keys/{uuid}/doors/{doorId}/open': {
-    403: 'A collective key has no whitelist: whoever holds its link may open its doors, so no caller is refused as not allowed.',
-  },
   'POST /locks/{id}/OpenLock': {
     403: "Whoever may see a lock (its org key, a super key, the owner, a key holder) may open it; anyone else gets 404 so other tenants' lock ids are not revealed. No caller sees the lock and may not open it.",
   },
