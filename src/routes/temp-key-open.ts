@@ -8,8 +8,7 @@ import { Elysia, t } from 'elysia'
 import { authPlugin, type Principal, principalName, resolveSessionUser } from '../auth/principal'
 import type { Deps } from '../deps'
 import { type DomainError, Invalid, NotFound, RateLimited } from '../domain/errors'
-import { refusalReasonOf } from '../domain/lock/decide'
-import { DriverFailed, type TempKeyOpen } from '../locks/doors'
+import type { TempKeyOpen } from '../locks/doors'
 import { normaliseKeyUuid } from '../locks/temp-keys'
 import { requestInfo } from '../request-context'
 import { type GuestResult, TempKeyCard, TempKeyNotFoundCard, TempKeyNotFoundPage, TempKeyPage } from '../../views/pages/temp-key'
@@ -17,11 +16,10 @@ import { doorConfirmationUrl, guestPath, TEMP_KEYS_PATH } from '../../views/path
 import { SINGLE_KEY_DOOR } from '../locks/unified-temp-keys'
 import { prefersHtml } from './errors'
 import { CommandEnvelope, commandResponse, errorResponses } from './models'
-import { findKey, guestView, OPENED_COOKIE, sessionUser, settle } from './pages/common'
+import { findKey, guestRefusal, guestView, OPENED_COOKIE, sessionUser, settle } from './pages/common'
 import { type CollectiveDoorOpener, DoorParams, OpenBody } from './pages/collective-key'
 import { inLanguage, pageLanguage } from './pages/language'
 import { cookie, csrfFor, html, isHtmx, redirect, verifyCsrf } from './pages/support'
-import type { GuestRefusal } from '../../views/i18n'
 import { clientIp, createRateLimiter } from './rate-limit'
 
 // Who opens: the Bearer user (or the org key's acting user), else the browser session; a cookie-authenticated
@@ -42,17 +40,8 @@ function onceTokenOf(request: Request, body: { _once?: string } | null | undefin
   return token
 }
 
-// The guest page words the refusals it knows in the guest's language; any other shows its own message.
-function refusalOf(error: DomainError): GuestRefusal | null {
-  const reason = refusalReasonOf(error)
-  if (reason !== null) return reason
-  if (error instanceof RateLimited) return 'rate-limited'
-  if (error instanceof DriverFailed) return 'lock-failed'
-  return null
-}
-
 function refusalResult(error: DomainError, requestId: string): GuestResult {
-  return { kind: 'refused', refusal: refusalOf(error), message: error.message, reference: error.status >= 500 ? requestId : null }
+  return { kind: 'refused', refusal: guestRefusal(error), message: error.message, reference: error.status >= 500 ? requestId : null }
 }
 
 type OpenContext = {
