@@ -356,6 +356,15 @@ export const SWAGGER_DIFFERENCES: Record<string, DiffReason> = {
     kind: 'extension',
     reason: "The page's language, as on the guest page; without it the cookie or Accept-Language decides.",
   },
+  'GET /collective-temp-keys/{uuid} | query parameter `lang` added by spkey': {
+    kind: 'extension',
+    reason:
+      "The guest's language switch (en, el, de, fr, es, it), kept in a cookie, as on a single key's page; without it the cookie or Accept-Language decides.",
+  },
+  'GET /collective-temp-keys/{uuid}/confirmation | query parameter `lang` added by spkey': {
+    kind: 'extension',
+    reason: "The page's language, as on the access page; without it the cookie or Accept-Language decides.",
+  },
   'GET /locks/{id}/temp-keys | query parameter `limit` added by spkey': {
     kind: 'extension',
     reason: 'Page size (1-200); without it the answer is every key, as documented. The answer gains nextCursor (null on the last page).',
