@@ -25,7 +25,7 @@ import { webhookPages } from './routes/pages/webhooks'
 import { staticRoutes } from './routes/static'
 import { lockTempKeyPages } from './routes/pages/lock-temp-keys'
 import { tempKeyPages } from './routes/pages/temp-key'
-import { collectiveKeyPages } from './routes/pages/collective-key'
+import { collectiveDoorOpener, collectiveKeyPages } from './routes/pages/collective-key'
 import { sharedKeyPages } from './routes/pages/shared-keys'
 import { tempKeyOpenRoutes } from './routes/temp-key-open'
 import { tempKeyRoutes } from './routes/temp-keys'
@@ -41,6 +41,8 @@ export function createApp(deps: Deps) {
   // Bun's router tries the hot reads first; what they do not answer from the read cache reaches this app.
   const hot = hotReads(deps, replied, () => app)
   const routes: AppRoutes = () => app.routes
+  // A collective key's doors open at /temp-keys and /collective-temp-keys alike, counted by one set of rate limits.
+  const collectiveDoors = collectiveDoorOpener(deps)
   const app = new Elysia({ normalize: false, serve: { routes: hot } })
     .use(httpBasics(deps, replied, routes))
     .use(openApiDocs())
@@ -70,9 +72,9 @@ export function createApp(deps: Deps) {
     .use(tempKeyRoutes(deps))
     .use(collectiveKeyRoutes(deps))
     .use(pinOpenRoutes(deps))
-    .use(tempKeyOpenRoutes(deps))
+    .use(tempKeyOpenRoutes(deps, collectiveDoors))
     .use(tempKeyPages(deps))
-    .use(collectiveKeyPages(deps))
+    .use(collectiveKeyPages(deps, collectiveDoors))
     .use(sharedKeyPages(deps))
     .use(lockTempKeyPages(deps))
   return app

@@ -27,6 +27,8 @@ export type KeyBase = '/temp-keys' | '/collective-temp-keys'
 export const TEMP_KEYS_PATH: KeyBase = '/temp-keys'
 export const COLLECTIVE_KEYS_PATH: KeyBase = '/collective-temp-keys'
 export const keyPagePath = (base: KeyBase, uuid: string) => `${base}/${uuid}`
+// `lang`: the guest's language switch (views/i18n).
+export const keyPageUrl = (base: KeyBase, uuid: string, params: { lang?: string }) => withQuery(keyPagePath(base, uuid), params)
 export const doorOpenPath = (base: KeyBase, uuid: string, doorId: number) => `${base}/${uuid}/doors/${doorId}/open`
 export const doorConfirmationUrl = (base: KeyBase, uuid: string, doorId: number, offline: boolean) =>
   withQuery(`${base}/${uuid}/confirmation`, { door: doorId, offline: String(offline) })

@@ -16,6 +16,8 @@ import m0011 from '../../drizzle/0011_site_admins.sql' with { type: 'text' }
 import m0012 from '../../drizzle/0012_desk_index.sql' with { type: 'text' }
 import m0013 from '../../drizzle/0013_collective_keys.sql' with { type: 'text' }
 import m0014 from '../../drizzle/0014_lock_name.sql' with { type: 'text' }
+import m0015 from '../../drizzle/0015_unified_temp_keys.sql' with { type: 'text' }
+import m0016 from '../../drizzle/0016_backfill_door_created_at.sql' with { type: 'text' }
 
 export const embeddedSql: Record<string, string> = {
   '0000_init': m0000,
@@ -33,6 +35,8 @@ export const embeddedSql: Record<string, string> = {
   '0012_desk_index': m0012,
   '0013_collective_keys': m0013,
   '0014_lock_name': m0014,
+  '0015_unified_temp_keys': m0015,
+  '0016_backfill_door_created_at': m0016,
 }
 
 export type Migration = { tag: string; sql: string[]; bps: boolean; folderMillis: number; hash: string }

@@ -244,8 +244,13 @@ export const tempKeys = sqliteTable(
     createdBy: text('created_by').notNull(),
     deletedAt: text('deleted_at'),
   },
-  // The lock's list pages in creation order (the cursor is createdAt, uuid), deleted keys out of the way.
-  (t) => [index('temp_keys_lock_page').on(t.lockId, t.deletedAt, t.createdAt, t.uuid)],
+  // The lock's list pages in creation order (the cursor is createdAt, uuid), deleted keys out of the way; the unified
+  // GET /temp-keys pages every key of a lock, deleted ones included, and a caller's own keys, newest first.
+  (t) => [
+    index('temp_keys_lock_page').on(t.lockId, t.deletedAt, t.createdAt, t.uuid),
+    index('temp_keys_lock_created').on(t.lockId, t.createdAt, t.uuid),
+    index('temp_keys_creator').on(t.createdBy, t.createdAt, t.uuid),
+  ],
 )
 
 // Collective temp keys (one credential over several locks), filled from each lock's CollectiveTempKey* events: the key
@@ -276,9 +281,11 @@ export const collectiveTempKeyDoors = sqliteTable(
     lockUuid: text('lock_uuid').notNull(),
     label: text('label'),
     accessMethod: text('access_method').notNull(),
+    // The key's createdAt, copied here so a lock's keys page newest first from this table's index alone.
+    createdAt: text('created_at').notNull().default(''),
   },
-  // Every key touching a lock (GET /temp-keys?lockId=).
-  (t) => [primaryKey({ columns: [t.uuid, t.doorId] }), index('collective_temp_key_doors_lock').on(t.lockId, t.uuid)],
+  // Every key touching a lock, newest first (GET /temp-keys?lockId=).
+  (t) => [primaryKey({ columns: [t.uuid, t.doorId] }), index('collective_temp_key_doors_lock_created').on(t.lockId, t.createdAt, t.uuid)],
 )
 
 export type CollectiveTempKeyRow = typeof collectiveTempKeys.$inferSelect

@@ -79,12 +79,14 @@ export async function createCollectiveKey(
   for (let draw = 0; draw < PIN_DRAWS; draw++) {
     const minted = needsPin ? deps.pins.mint() : null
     const pin = minted && { hash: minted.hash, seed: minted.seed }
+    // One instant for every lock: the key's createdAt, which orders it in each lock's list.
+    const now = deps.clock.now()
     const commands = doors.map(({ lockId, ...door }) => {
       const spec: CollectiveDoorSpec = door
       const command: CreateCollectiveTempKey = {
         type: 'CreateCollectiveTempKey',
         data: { ...base, doors: [spec], pin },
-        metadata: { now: deps.clock.now() },
+        metadata: { now },
       }
       return { streamId: lockStreamId(lockId), command }
     })
@@ -113,18 +115,19 @@ export function findCollective(deps: Deps, rawUuid: string): { key: CollectiveTe
   return key && { key, doors: doorsOfKey(deps.db, uuid) }
 }
 
-// docs: the caller must be authorised for every lock the key touches; a caller who can see none of them learns
-// nothing (404, as for an unknown key), one who can see some gets 403.
-function authorizeEveryLock(deps: Deps, caller: Authenticated, doors: CollectiveTempKeyDoorRow[]): void {
+// docs: the caller must be authorised for every lock a key touches; a caller who can see none of them learns nothing
+// (404, as for an unknown key), one who can see some gets 403.
+export function authorizeKeyLocks(deps: Deps, caller: Authenticated, lockIds: number[]): void {
   const now = deps.clock.now()
-  const rows = doors.map((door) => deps.reads.lockRow(door.lockId, now))
+  const rows = lockIds.map((lockId) => deps.reads.lockRow(lockId, now))
   const seen = rows.filter((lock) => lock !== undefined && canSeeLock(deps, caller, lock))
   if (seen.length === 0) throw new NotFound('Temporary key not found')
   const managed = seen.filter((lock) => lock !== undefined && isLockManager(deps, caller, lock))
-  if (managed.length < doors.length) throw new Forbidden('Not authorized for one of the key’s locks')
+  if (managed.length < lockIds.length) throw new Forbidden('Not authorized for one of the key’s locks')
 }
 
-// alreadyRevoked: a concurrent revocation got there between this one's look-up and its write (docs).
+// alreadyRevoked: the key was revoked before, or a concurrent revocation got there between this one's look-up and its
+// write (docs: "the end-state (key gone) holds either way").
 export async function revokeCollectiveKey(
   deps: Deps,
   caller: Authenticated,
@@ -132,9 +135,14 @@ export async function revokeCollectiveKey(
   metadata: EventMetadata,
 ): Promise<{ uuid: string; alreadyRevoked: boolean }> {
   const found = findCollective(deps, rawUuid)
-  if (!found || found.key.revokedAt !== null) throw new NotFound('Temporary key not found')
-  authorizeEveryLock(deps, caller, found.doors)
+  if (!found) throw new NotFound('Temporary key not found')
+  authorizeKeyLocks(
+    deps,
+    caller,
+    found.doors.map((door) => door.lockId),
+  )
   const uuid = found.key.uuid
+  if (found.key.revokedAt !== null) return { uuid, alreadyRevoked: true }
   const lockIds = [...new Set(found.doors.map((door) => door.lockId))]
   const handled = await deps.doors.exclusivelyFor(uuid, () => {
     const now = deps.clock.now()
@@ -153,24 +161,25 @@ export async function revokeCollectiveKey(
 
 export type CollectivePage = { items: CollectiveKeyItem[]; next: CollectiveKeyPosition | null }
 
-// `url`: the guest page path the key was listed under. Doors on locks the caller cannot see are left out.
-export function listCollectiveKeys(
-  deps: Deps,
-  caller: Authenticated,
-  filter: { lockId: number } | null,
-  page: { after: CollectiveKeyPosition | null; limit: number },
-  url: (uuid: string) => string,
-): CollectivePage {
-  if (filter !== null) authorizeLock(deps, caller, filter.lockId, 'manage')
-  const rows = pageCollectiveKeys(deps.db, filter ?? { createdBy: principalName(caller) }, page.after, page.limit)
+// Whether the caller may see a lock: a listed key's doors on locks they cannot see are left out.
+export function lockVisibility(deps: Deps, caller: Authenticated): (lockId: number) => boolean {
   const now = deps.clock.now()
-  const visible = (lockId: number) => {
+  return (lockId) => {
     const lock = deps.reads.lockRow(lockId, now)
     return lock !== undefined && canSeeLock(deps, caller, lock)
   }
-  const items = rows.slice(0, page.limit).map((key) => ({
+}
+
+// A collective key as lists show it; `url`: the guest page path the key was listed under.
+export function collectiveItem(
+  deps: Deps,
+  key: CollectiveTempKeyRow,
+  url: string,
+  visible: (lockId: number) => boolean,
+): CollectiveKeyItem {
+  return {
     uuid: key.uuid,
-    url: url(key.uuid),
+    url,
     validFrom: key.validFrom,
     validUntil: key.validUntil,
     description: key.description,
@@ -180,7 +189,19 @@ export function listCollectiveKeys(
     doors: doorsOfKey(deps.db, key.uuid)
       .filter((door) => visible(door.lockId))
       .map(doorView),
-  }))
+  }
+}
+
+// The caller's own collective keys (the owner's shared-keys page), newest first.
+export function listCollectiveKeys(
+  deps: Deps,
+  caller: Authenticated,
+  page: { after: CollectiveKeyPosition | null; limit: number },
+  url: (uuid: string) => string,
+): CollectivePage {
+  const rows = pageCollectiveKeys(deps.db, { createdBy: principalName(caller) }, page.after, page.limit)
+  const visible = lockVisibility(deps, caller)
+  const items = rows.slice(0, page.limit).map((key) => collectiveItem(deps, key, url(key.uuid), visible))
   const last = items.at(-1)
   return { items, next: rows.length > page.limit && last ? { createdAt: last.createdAt, uuid: last.uuid } : null }
 }

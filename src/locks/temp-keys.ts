@@ -6,13 +6,14 @@ import type { Authenticated } from '../auth/principal'
 import { principalName } from '../auth/principal'
 import type { TempKeyRow } from '../db/schema'
 import type { Deps } from '../deps'
-import { Conflict, Invalid } from '../domain/errors'
+import { Conflict, Invalid, NotFound } from '../domain/errors'
 import { lockAggregate } from '../domain/lock/decide'
 import { lockStreamId, type TempKeyChanges } from '../domain/lock/events'
 import { nextWindowStart } from '../domain/lock/schedule'
 import type { AccessMode, Schedule } from '../domain/lock/state'
 import { statusStableUntil, tempKeyStatus, type TempKeyStatus } from '../domain/lock/temp-key-status'
 import type { EventMetadata } from '../eventstore/types'
+import { findCollectiveKey } from '../projections/collective-keys'
 import { findTempKey, scanLiveTempKeys, type TempKeyPosition } from '../projections/locks'
 
 const HH_MM = '^([01]\\d|2[0-3]):[0-5]\\d$'
@@ -109,11 +110,13 @@ export type TempKeyInput = {
 }
 
 export async function createTempKey(deps: Deps, caller: Authenticated, lockId: number, input: TempKeyInput, metadata: EventMetadata) {
-  // A supplied UUID must be new everywhere: it is the key's public link, whichever lock it opens.
-  if (input.tempKeyUuid !== undefined && findTempKey(deps.db, normaliseKeyUuid(input.tempKeyUuid))) {
+  // A supplied UUID must be new everywhere: it is the key's public link, whichever lock it opens, and names one key of
+  // the unified /temp-keys resource (collective keys included).
+  const supplied = input.tempKeyUuid === undefined ? null : normaliseKeyUuid(input.tempKeyUuid)
+  if (supplied !== null && (findTempKey(deps.db, supplied) || findCollectiveKey(deps.db, supplied))) {
     throw new Conflict('A temporary key with this tempKeyUuid already exists')
   }
-  const tempKeyUuid = input.tempKeyUuid !== undefined ? normaliseKeyUuid(input.tempKeyUuid) : crypto.randomUUID()
+  const tempKeyUuid = supplied ?? crypto.randomUUID()
   const data = {
     tempKeyUuid,
     accessMode: input.accessMode,
@@ -159,10 +162,30 @@ export function updateTempKey(
   return deps.commands.handle(lockAggregate, lockStreamId(lockId), command, metadata)
 }
 
-export function deleteTempKey(deps: Deps, caller: Authenticated, lockId: number, tempKeyUuid: string, metadata: EventMetadata) {
-  const data = { tempKeyUuid: normaliseKeyUuid(tempKeyUuid), deletedBy: principalName(caller) }
+function recordDeletion(deps: Deps, caller: Authenticated, lockId: number, tempKeyUuid: string, metadata: EventMetadata) {
+  const data = { tempKeyUuid, deletedBy: principalName(caller) }
   const command = { type: 'DeleteTempKey' as const, data, metadata: { now: deps.clock.now() } }
   return deps.commands.handle(lockAggregate, lockStreamId(lockId), command, metadata)
+}
+
+// A deletion waits for the key's opens in flight and holds later ones back (Doors.exclusivelyFor): no door moves for
+// the key once it is answered. An unknown or deleted key is a 404 (docs: delete-temp-key).
+export function deleteTempKey(deps: Deps, caller: Authenticated, lockId: number, rawUuid: string, metadata: EventMetadata) {
+  const tempKeyUuid = normaliseKeyUuid(rawUuid)
+  return deps.doors.exclusivelyFor(tempKeyUuid, () => recordDeletion(deps, caller, lockId, tempKeyUuid, metadata))
+}
+
+// The unified resource's revocation (DELETE /temp-keys/{uuid}): the same DeleteTempKey, but a key deleted before, or by
+// a deletion that got there while this one waited, answers alreadyRevoked (true) instead of 404. Every deletion of a
+// key runs under its Doors lock, so the read model's deletedAt looked at here is final.
+export function revokeTempKey(deps: Deps, caller: Authenticated, lockId: number, tempKeyUuid: string, metadata: EventMetadata) {
+  return deps.doors.exclusivelyFor(tempKeyUuid, async () => {
+    const row = findTempKey(deps.db, tempKeyUuid)
+    if (row === undefined) throw new NotFound('Temporary key not found')
+    if (row.deletedAt !== null) return true
+    await recordDeletion(deps, caller, lockId, tempKeyUuid, metadata)
+    return false
+  })
 }
 
 // The row's JSON columns, read back with the same schema that admitted them.

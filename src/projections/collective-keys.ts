@@ -1,5 +1,6 @@
-// Read model of collective temp keys: each lock's CollectiveTempKeyCreated adds the key (once) and its door there, a
-// revocation stamps the key, a lock's new UUID reaches its doors. Lists page newest first by (createdAt, uuid).
+// Read model of collective temp keys: each lock's CollectiveTempKeyCreated adds the key (once) and its door there (with
+// the key's createdAt, the lock's list order), a revocation stamps the key, a lock's new UUID reaches its doors. Lists
+// page newest first by (createdAt, uuid), each from one index: the creator's on the keys, the lock's on the doors.
 import { asc, eq } from 'drizzle-orm'
 import type { Db } from '../db/connection'
 import { type CollectiveTempKeyDoorRow, type CollectiveTempKeyRow, collectiveTempKeyDoors, collectiveTempKeys } from '../db/schema'
@@ -14,26 +15,33 @@ const KEY_COLUMNS =
 
 type PageParams = { createdAt: string; uuid: string; max: number }
 
+// A key has one door per lock, so the lock's page has each key once.
+export const COLLECTIVE_PAGE_SQL = {
+  byLock:
+    `SELECT ${KEY_COLUMNS} FROM collective_temp_key_doors d JOIN collective_temp_keys k ON k.uuid = d.uuid ` +
+    'WHERE d.lock_id = $lockId AND (d.created_at, d.uuid) < ($createdAt, $uuid) ORDER BY d.created_at DESC, d.uuid DESC LIMIT $max',
+  byCreator:
+    `SELECT ${KEY_COLUMNS} FROM collective_temp_keys k ` +
+    'WHERE k.created_by = $createdBy AND (k.created_at, k.uuid) < ($createdAt, $uuid) ORDER BY k.created_at DESC, k.uuid DESC LIMIT $max',
+}
+
 const statements = perDb((db) => ({
-  insertKey: db.$client.query<unknown, [string, string | null, string, string, string | null, string, string]>(
+  // Answers the key's createdAt as first recorded, whichever lock's event this is.
+  insertKey: db.$client.query<{ createdAt: string }, [string, string | null, string, string, string | null, string, string]>(
     'INSERT INTO collective_temp_keys (uuid, description, valid_from, valid_until, pin_seed, created_at, created_by) ' +
-      'VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(uuid) DO UPDATE SET pin_seed = coalesce(pin_seed, excluded.pin_seed)',
+      'VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(uuid) DO UPDATE SET pin_seed = coalesce(pin_seed, excluded.pin_seed) ' +
+      'RETURNING created_at AS createdAt',
   ),
-  insertDoor: db.$client.query<unknown, [string, number, number, string, string | null, string]>(
-    'INSERT INTO collective_temp_key_doors (uuid, door_id, lock_id, lock_uuid, label, access_method) VALUES (?, ?, ?, ?, ?, ?)',
+  insertDoor: db.$client.query<unknown, [string, number, number, string, string | null, string, string]>(
+    'INSERT INTO collective_temp_key_doors (uuid, door_id, lock_id, lock_uuid, label, access_method, created_at) ' +
+      'VALUES (?, ?, ?, ?, ?, ?, ?)',
   ),
   revoke: db.$client.query<unknown, [string, string]>(
     'UPDATE collective_temp_keys SET revoked_at = ? WHERE uuid = ? AND revoked_at IS NULL',
   ),
   lockUuid: db.$client.query<unknown, [string, number]>('UPDATE collective_temp_key_doors SET lock_uuid = ? WHERE lock_id = ?'),
-  byLock: db.$client.query<CollectiveTempKeyRow, [PageParams & { lockId: number }]>(
-    `SELECT ${KEY_COLUMNS} FROM collective_temp_key_doors d JOIN collective_temp_keys k ON k.uuid = d.uuid ` +
-      'WHERE d.lock_id = $lockId AND (k.created_at, k.uuid) < ($createdAt, $uuid) ORDER BY k.created_at DESC, k.uuid DESC LIMIT $max',
-  ),
-  byCreator: db.$client.query<CollectiveTempKeyRow, [PageParams & { createdBy: string }]>(
-    `SELECT ${KEY_COLUMNS} FROM collective_temp_keys k ` +
-      'WHERE k.created_by = $createdBy AND (k.created_at, k.uuid) < ($createdAt, $uuid) ORDER BY k.created_at DESC, k.uuid DESC LIMIT $max',
-  ),
+  byLock: db.$client.query<CollectiveTempKeyRow, [PageParams & { lockId: number }]>(COLLECTIVE_PAGE_SQL.byLock),
+  byCreator: db.$client.query<CollectiveTempKeyRow, [PageParams & { createdBy: string }]>(COLLECTIVE_PAGE_SQL.byCreator),
 }))
 
 function apply(db: Db, stored: StoredEvent): void {
@@ -42,8 +50,19 @@ function apply(db: Db, stored: StoredEvent): void {
   switch (event.type) {
     case 'CollectiveTempKeyCreated': {
       const d = event.data
-      q.insertKey.run(d.tempKeyUuid, d.description ?? null, d.validFrom, d.validUntil, d.pinSeed ?? null, d.timestamp, d.createdBy)
-      for (const door of d.doors) q.insertDoor.run(d.tempKeyUuid, door.id, d.lockId, d.lockUuid, door.label ?? null, door.accessMethod)
+      const key = q.insertKey.get(
+        d.tempKeyUuid,
+        d.description ?? null,
+        d.validFrom,
+        d.validUntil,
+        d.pinSeed ?? null,
+        d.timestamp,
+        d.createdBy,
+      )
+      const createdAt = key?.createdAt ?? d.timestamp
+      for (const door of d.doors) {
+        q.insertDoor.run(d.tempKeyUuid, door.id, d.lockId, d.lockUuid, door.label ?? null, door.accessMethod, createdAt)
+      }
       return
     }
     case 'CollectiveTempKeyRevoked':

@@ -55,6 +55,27 @@ const pages = perDb((db) => ({
   DESC: db.$client.query<LiveKeyRow, [LiveKeyParams]>(LIVE_KEY_PAGE_SQL.DESC),
 }))
 
+// Every key of a lock, deleted ones too, or every key a principal created, newest first below a position: the unified
+// GET /temp-keys (docs §3.1), one LIMIT query over temp_keys_lock_created or temp_keys_creator.
+const LISTED_KEY_COLUMNS =
+  'uuid, lock_id AS lockId, lock_uuid AS lockUuid, valid_from AS validFrom, valid_until AS validUntil, description, ' +
+  'created_at AS createdAt, created_by AS createdBy, deleted_at AS deletedAt'
+const keysBelow = (column: 'lock_id' | 'created_by') =>
+  `SELECT ${LISTED_KEY_COLUMNS} FROM temp_keys WHERE ${column} = $value AND (created_at, uuid) < ($createdAt, $uuid) ` +
+  'ORDER BY created_at DESC, uuid DESC LIMIT $max'
+export const TEMP_KEY_PAGE_SQL = { byLock: keysBelow('lock_id'), byCreator: keysBelow('created_by') }
+
+export type ListedTempKeyRow = Pick<
+  TempKeyRow,
+  'uuid' | 'lockId' | 'lockUuid' | 'validFrom' | 'validUntil' | 'description' | 'createdAt' | 'createdBy' | 'deletedAt'
+>
+type ListedKeyParams = { value: number | string; createdAt: string; uuid: string; max: number }
+
+const listed = perDb((db) => ({
+  byLock: db.$client.query<ListedTempKeyRow, [ListedKeyParams]>(TEMP_KEY_PAGE_SQL.byLock),
+  byCreator: db.$client.query<ListedTempKeyRow, [ListedKeyParams]>(TEMP_KEY_PAGE_SQL.byCreator),
+}))
+
 // The hot write (every open records a use), a plain bun:sqlite statement run inside the batch transaction.
 const writes = perDb((db) => ({
   used: db.$client.query<unknown, [number, string]>('UPDATE temp_keys SET used_count = ? WHERE uuid = ?'),
@@ -161,6 +182,20 @@ export function scanLiveTempKeys(db: Db, lockId: number, scan: LiveKeyScan): Ite
   const { createdAt, uuid } = scan.after ?? (scan.newestFirst ? LAST : FIRST)
   const params = { lockId, createdAt, uuid, status: scan.status, now: new Date(scan.now).toISOString(), max: scan.max ?? -1 }
   return pages(db)[scan.newestFirst ? 'DESC' : 'ASC'].iterate(params)
+}
+
+// At most `max` keys, newest first, strictly below `below` (null: from the newest).
+export function pageTempKeys(
+  db: Db,
+  filter: { lockId: number } | { createdBy: string },
+  below: TempKeyPosition | null,
+  max: number,
+): ListedTempKeyRow[] {
+  const { createdAt, uuid } = below ?? LAST
+  const q = listed(db)
+  return 'lockId' in filter
+    ? q.byLock.all({ value: filter.lockId, createdAt, uuid, max })
+    : q.byCreator.all({ value: filter.createdBy, createdAt, uuid, max })
 }
 
 export function listLockKeys(db: Db, lockId: number) {

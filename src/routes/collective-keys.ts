@@ -1,11 +1,13 @@
-// The unified /temp-keys resource for collective keys (docs §3.1): create (also at /collective-temp-keys), list by lock
-// or by creator, revoke. The PIN is in the create's answer and nowhere else in JSON.
+// The unified /temp-keys resource (docs §3.1): create a collective key (also at /collective-temp-keys), list keys of both
+// kinds by lock or by creator, revoke either kind (/collective-temp-keys/{uuid}: collective keys only). The PIN is in
+// the create's answer and nowhere else in JSON.
 import { Type as T } from '@sinclair/typebox'
 import { Elysia, t } from 'elysia'
 import { authPlugin, requireAuthenticated } from '../auth/principal'
 import type { Deps } from '../deps'
 import { Invalid } from '../domain/errors'
-import { type CollectiveKeyInput, createCollectiveKey, listCollectiveKeys, revokeCollectiveKey } from '../locks/collective-keys'
+import { type CollectiveKeyInput, createCollectiveKey, revokeCollectiveKey } from '../locks/collective-keys'
+import { listTempKeys, revokeAnyTempKey } from '../locks/unified-temp-keys'
 import { COLLECTIVE_KEYS_PATH, keyPagePath, TEMP_KEYS_PATH } from '../../views/paths'
 import { Cursor, Limit, NextCursor, tempKeyCursor } from './cursor'
 import { errorResponses, eventMetadata } from './models'
@@ -105,11 +107,12 @@ const createDetail = (summary: string) => ({
     'The key is created on every lock or on none. 503 while PIN access is disabled or when no free PIN could be drawn.',
 })
 
-const revokeDetail = (summary: string) => ({
+const revokeDetail = (summary: string, kinds: string) => ({
   summary,
   description:
-    'Revokes the key on every lock it touches (the caller must manage each: 403 otherwise). Opens in flight finish first; none ' +
-    'starts after the answer. alreadyRevoked: true when a concurrent revocation got there first.',
+    `Revokes ${kinds}; the caller must manage every lock the key touches (403 otherwise, 404 when they can see none). ` +
+    'Opens in flight finish first; none starts after the answer. alreadyRevoked: true when the key was already revoked, ' +
+    'by an earlier or a concurrent revocation.',
 })
 
 export const collectiveKeyRoutes = (deps: Deps) => {
@@ -148,8 +151,8 @@ export const collectiveKeyRoutes = (deps: Deps) => {
       ({ query, principal }) => {
         const caller = requireAuthenticated(principal)
         const after = query.cursor === undefined ? null : tempKeyCursor.decode(query.cursor)
-        const filter = query.lockId === undefined ? null : { lockId: Number(query.lockId) }
-        const { items, next } = listCollectiveKeys(deps, caller, filter, { after, limit: query.limit ?? 100 }, (uuid) =>
+        const lockId = query.lockId === undefined ? null : Number(query.lockId)
+        const { items, next } = listTempKeys(deps, caller, lockId, { after, limit: query.limit ?? 100 }, (uuid) =>
           keyPagePath(TEMP_KEYS_PATH, uuid),
         )
         return { tempKeys: items, nextCursor: next && tempKeyCursor.encode(next) }
@@ -160,7 +163,8 @@ export const collectiveKeyRoutes = (deps: Deps) => {
         detail: {
           summary: 'List temporary access keys',
           description:
-            'With lockId: every collective key touching that lock (the caller must manage it); without: the keys the caller created. ' +
+            'Single (lock-scoped) and collective keys alike; a single key lists as one slide-to-open door (id 1) on its lock. ' +
+            'With lockId: every key touching that lock (the caller must manage it); without: the keys the caller created. ' +
             'Newest first, revoked keys included (revokedAt). Pages of limit (default 100); pass nextCursor as cursor for the next. ' +
             'Doors on locks the caller cannot see are left out.',
         },
@@ -170,12 +174,15 @@ export const collectiveKeyRoutes = (deps: Deps) => {
       '/temp-keys/:uuid',
       async ({ params, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        return { success: true, ...(await revokeCollectiveKey(deps, caller, params.uuid, eventMetadata(request, principal))) }
+        return { success: true, ...(await revokeAnyTempKey(deps, caller, params.uuid, eventMetadata(request, principal))) }
       },
       {
-        params: UuidParams,
+        params: t.Object({ uuid: t.String({ maxLength: 64, description: 'Temporary key UUID (single or collective)' }) }),
         response: { 200: Revoked, ...errorResponses },
-        detail: revokeDetail('Revoke a collective / shared access key'),
+        detail: revokeDetail(
+          'Revoke a collective / shared access key',
+          "a single key (its lock's DeleteTempKey, as POST /locks/{id}/delete-temp-key) or a collective key on every lock",
+        ),
       },
     )
     .delete(
@@ -187,7 +194,7 @@ export const collectiveKeyRoutes = (deps: Deps) => {
       {
         params: UuidParams,
         response: { 200: Revoked, ...errorResponses },
-        detail: revokeDetail('Revoke a collective / shared access key'),
+        detail: revokeDetail('Revoke a collective / shared access key', 'a collective key on every lock it touches (404 for a single key)'),
       },
     )
 }

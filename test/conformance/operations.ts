@@ -234,9 +234,6 @@ export const NOT_PROVOKED: Record<string, Record<number, string>> = {
     503: `${PIN_OFF} Also answered when no free PIN can be drawn for one of the locks (20 draws), provoked there with a PIN source that repeats itself.`,
   },
   'POST /locks/{id}/open-with-pin': { 503: PIN_OFF },
-  'POST /temp-keys/{uuid}/doors/{doorId}/open': {
-    403: 'A collective key has no whitelist: whoever holds its link may open its doors, so no caller is refused as not allowed.',
-  },
   'POST /locks/{id}/OpenLock': {
     403: "Whoever may see a lock (its org key, a super key, the owner, a key holder) may open it; anyone else gets 404 so other tenants' lock ids are not revealed. No caller sees the lock and may not open it.",
   },
@@ -358,6 +355,15 @@ export const SWAGGER_DIFFERENCES: Record<string, DiffReason> = {
   'GET /temp-keys/{uuid}/confirmation | query parameter `lang` added by spkey': {
     kind: 'extension',
     reason: "The page's language, as on the guest page; without it the cookie or Accept-Language decides.",
+  },
+  'GET /collective-temp-keys/{uuid} | query parameter `lang` added by spkey': {
+    kind: 'extension',
+    reason:
+      "The guest's language switch (en, el, de, fr, es, it), kept in a cookie, as on a single key's page; without it the cookie or Accept-Language decides.",
+  },
+  'GET /collective-temp-keys/{uuid}/confirmation | query parameter `lang` added by spkey': {
+    kind: 'extension',
+    reason: "The page's language, as on the access page; without it the cookie or Accept-Language decides.",
   },
   'GET /locks/{id}/temp-keys | query parameter `limit` added by spkey': {
     kind: 'extension',

@@ -5,7 +5,8 @@ import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { physicalKeys, tempKeys } from '../../src/db/schema'
 import { FILTER_SCAN_BUDGET, pageLiveTempKeys } from '../../src/locks/temp-keys'
-import { LIVE_KEY_PAGE_SQL } from '../../src/projections/locks'
+import { COLLECTIVE_PAGE_SQL } from '../../src/projections/collective-keys'
+import { LIVE_KEY_PAGE_SQL, TEMP_KEY_PAGE_SQL } from '../../src/projections/locks'
 import { inventorySql, issuedKeysSql, listPhysicalKeys } from '../../src/projections/users'
 import { testContext } from '../support/context'
 
@@ -27,6 +28,25 @@ describe('temp-key pages', () => {
         `SEARCH temp_keys USING INDEX temp_keys_lock_page (lock_id=? AND deleted_at=? AND (created_at,uuid)${direction === 'ASC' ? '>' : '<'}(?,?))`,
       ])
     }
+  })
+
+  test('the unified GET /temp-keys pages each kind newest first from its cursor in index order: no scan, no sort', () => {
+    const { deps } = testContext()
+    const below = { createdAt: '2026-06-01T10:00:00.000Z', uuid: 'u', max: 3 }
+    const range = 'AND (created_at,uuid)<(?,?))'
+    expect(plan(deps.db, TEMP_KEY_PAGE_SQL.byLock, { ...below, value: 1 })).toEqual([
+      `SEARCH temp_keys USING INDEX temp_keys_lock_created (lock_id=? ${range}`,
+    ])
+    expect(plan(deps.db, TEMP_KEY_PAGE_SQL.byCreator, { ...below, value: 'x' })).toEqual([
+      `SEARCH temp_keys USING INDEX temp_keys_creator (created_by=? ${range}`,
+    ])
+    expect(plan(deps.db, COLLECTIVE_PAGE_SQL.byLock, { ...below, lockId: 1 })).toEqual([
+      `SEARCH d USING COVERING INDEX collective_temp_key_doors_lock_created (lock_id=? ${range}`,
+      'SEARCH k USING INDEX sqlite_autoindex_collective_temp_keys_1 (uuid=?)',
+    ])
+    expect(plan(deps.db, COLLECTIVE_PAGE_SQL.byCreator, { ...below, createdBy: 'x' })).toEqual([
+      `SEARCH k USING INDEX collective_temp_keys_creator (created_by=? ${range}`,
+    ])
   })
 
   test(`a filtered page looks at no more than ${FILTER_SCAN_BUDGET} keys and says where to go on`, () => {

@@ -219,7 +219,7 @@ describe('GET /temp-keys', () => {
 })
 
 describe('DELETE /temp-keys/{uuid}', () => {
-  it('should revoke the key on every lock, release its PIN, then answer 404 to a repeat', async () => {
+  it('should revoke the key on every lock, release its PIN, then answer alreadyRevoked to a repeat, appending nothing', async () => {
     const { ctx, create, entrance, flat, owner, types } = await setup()
     const created = await create()
     const res = await ctx.call('DELETE', `/temp-keys/${created.json.uuid}`, { token: owner.token })
@@ -231,7 +231,13 @@ describe('DELETE /temp-keys/{uuid}', () => {
     expect(ctx.deps.store.loadEntity(lockAggregate, entrance.streamId, pinEntityId(pinHash))).toBeNull()
     const listed = await ctx.call('GET', `/temp-keys?lockId=${flat.lockId}`, { token: owner.token })
     expect(listed.json.tempKeys[0].revokedAt).toEqual(expect.any(String))
-    expect((await ctx.call('DELETE', `/collective-temp-keys/${created.json.uuid}`, { token: owner.token })).status).toBe(404)
+    const before = ctx.deps.store.headPosition()
+    for (const path of [`/temp-keys/${created.json.uuid}`, `/collective-temp-keys/${created.json.uuid}`]) {
+      const repeat = await ctx.call('DELETE', path, { token: owner.token })
+      expect(repeat.status).toBe(200)
+      expect(repeat.json).toEqual({ success: true, uuid: created.json.uuid, alreadyRevoked: true })
+    }
+    expect(ctx.deps.store.headPosition()).toBe(before)
   })
 
   it('should answer alreadyRevoked to the loser of two concurrent revocations', async () => {

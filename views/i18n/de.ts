@@ -76,6 +76,23 @@ export const de: Messages = {
     lockUuid: 'Schloss-UUID',
     back: 'Zurück zum Schlüssel',
   },
+  shared: {
+    eyebrow: 'Geteilter Schlüssel',
+    yourDoors: 'Ihre Türen',
+    pin: 'PIN für das Eingangspanel',
+    doors: 'Türen',
+    door: 'Tür',
+    methods: {
+      key: 'Hier öffnen',
+      code: 'PIN am Panel der Tür eingeben',
+      both: 'Hier öffnen oder PIN am Panel der Tür eingeben',
+    },
+    open: 'Öffnen',
+    openDoor: (door) => `${door} öffnen`,
+    opensFrom: 'Dieser Schlüssel öffnet seine Türen ab',
+    withdrawnTitle: 'Dieser Schlüssel wurde zurückgezogen',
+    withdrawnText: 'Sein Besitzer hat ihn widerrufen; er öffnet keine Tür mehr.',
+  },
   login: {
     title: 'Anmelden',
     email: 'E-Mail',

@@ -1,7 +1,7 @@
-// English: the guest's pages (temp key, confirmation, not found), sign-in and the header. It defines Messages, so a
+// English: the guest's pages (temp key, shared key, confirmation, not found), sign-in and the header. It defines Messages, so a
 // key missing from another language is a compile error.
 import type { RefusalReason } from '../../src/domain/lock/events'
-import type { Weekday } from '../../src/domain/lock/state'
+import type { AccessMethod, Weekday } from '../../src/domain/lock/state'
 import type { TempKeyStatus } from '../../src/domain/lock/temp-key-status'
 
 // Why a guest's open was refused, as the guest page says it: the key's own reasons, too many tries, a silent lock.
@@ -79,6 +79,23 @@ export const en = {
     lock: 'Lock',
     lockUuid: 'Lock UUID',
     back: 'Back to the key',
+  },
+  shared: {
+    eyebrow: 'Shared key',
+    yourDoors: 'Your doors',
+    pin: 'PIN for the entrance panel',
+    doors: 'Doors',
+    door: 'Door',
+    methods: {
+      key: 'Open it here',
+      code: 'Type the PIN at its panel',
+      both: 'Open it here or type the PIN at its panel',
+    } satisfies Record<AccessMethod, string>,
+    open: 'Open',
+    openDoor: (door: string) => `Open ${door}`,
+    opensFrom: 'This key opens its doors from',
+    withdrawnTitle: 'This key was withdrawn',
+    withdrawnText: 'Its owner revoked it; it no longer opens any door.',
   },
   login: {
     title: 'Sign in',

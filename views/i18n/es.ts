@@ -76,6 +76,23 @@ export const es: Messages = {
     lockUuid: 'UUID de la cerradura',
     back: 'Volver a la llave',
   },
+  shared: {
+    eyebrow: 'Llave compartida',
+    yourDoors: 'Sus puertas',
+    pin: 'PIN para el panel de entrada',
+    doors: 'Puertas',
+    door: 'Puerta',
+    methods: {
+      key: 'Ábrala aquí',
+      code: 'Teclee el PIN en su panel',
+      both: 'Ábrala aquí o teclee el PIN en su panel',
+    },
+    open: 'Abrir',
+    openDoor: (door) => `Abrir: ${door}`,
+    opensFrom: 'Esta llave abre sus puertas a partir del',
+    withdrawnTitle: 'Esta llave fue retirada',
+    withdrawnText: 'Su propietario la revocó; ya no abre ninguna puerta.',
+  },
   login: {
     title: 'Iniciar sesión',
     email: 'Correo electrónico',

@@ -76,6 +76,23 @@ export const fr: Messages = {
     lockUuid: 'UUID de la serrure',
     back: 'Retour à la clé',
   },
+  shared: {
+    eyebrow: 'Clé partagée',
+    yourDoors: 'Vos portes',
+    pin: 'Code PIN pour le panneau d’entrée',
+    doors: 'Portes',
+    door: 'Porte',
+    methods: {
+      key: 'Ouvrez-la ici',
+      code: 'Saisissez le code PIN sur son panneau',
+      both: 'Ouvrez-la ici ou saisissez le code PIN sur son panneau',
+    },
+    open: 'Ouvrir',
+    openDoor: (door) => `Ouvrir : ${door}`,
+    opensFrom: 'Cette clé ouvre ses portes à partir du',
+    withdrawnTitle: 'Cette clé a été retirée',
+    withdrawnText: 'Son propriétaire l’a révoquée ; elle n’ouvre plus aucune porte.',
+  },
   login: {
     title: 'Connexion',
     email: 'E-mail',

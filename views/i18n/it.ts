@@ -77,6 +77,23 @@ export const it: Messages = {
     lockUuid: 'UUID della serratura',
     back: 'Torna alla chiave',
   },
+  shared: {
+    eyebrow: 'Chiave condivisa',
+    yourDoors: 'Le tue porte',
+    pin: 'PIN per il pannello d’ingresso',
+    doors: 'Porte',
+    door: 'Porta',
+    methods: {
+      key: 'Aprila da qui',
+      code: 'Digita il PIN sul suo pannello',
+      both: 'Aprila da qui o digita il PIN sul suo pannello',
+    },
+    open: 'Apri',
+    openDoor: (door) => `Apri: ${door}`,
+    opensFrom: 'Questa chiave apre le sue porte dal',
+    withdrawnTitle: 'Questa chiave è stata ritirata',
+    withdrawnText: 'Il proprietario l’ha revocata; non apre più nessuna porta.',
+  },
   login: {
     title: 'Accedi',
     email: 'Email',

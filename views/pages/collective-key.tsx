@@ -1,17 +1,20 @@
-// The guest page of a collective key (/temp-keys/{uuid} or /collective-temp-keys/{uuid}): every door with its label
-// and how it opens, an Open button per slide-to-open door (a plain form: no JavaScript needed), and the PIN where a
-// door takes codes. Also the confirmation page after a door's open.
+// The guest page of a collective key (/temp-keys/{uuid} or /collective-temp-keys/{uuid}) in the guest's language
+// (views/i18n): every door with its label and how it opens, an Open button per slide-to-open door (a plain form: no
+// JavaScript needed), and the PIN where a door takes codes. Also the confirmation page after a door's open.
 import type { AccessMethod } from '../../src/domain/lock/state'
 import { LocalTime } from '../components/local-time'
 import { StatusBadge } from '../components/temp-key-status'
+import { type Lang, messagesFor } from '../i18n'
 import { Layout } from '../layout'
-import { doorOpenPath, type KeyBase, keyPagePath } from '../paths'
+import { doorOpenPath, type KeyBase, keyPagePath, keyPageUrl } from '../paths'
+import { LanguageSwitch } from './temp-key'
 
 export type CollectiveStatus = 'valid' | 'not-yet-valid' | 'expired' | 'deleted'
 
 export type GuestDoor = { id: number; label: string; lockLabel: string; accessMethod: AccessMethod }
 
 export type CollectiveGuestView = {
+  lang: Lang
   base: KeyBase
   uuid: string
   description: string | null
@@ -23,33 +26,29 @@ export type CollectiveGuestView = {
   doors: GuestDoor[]
   csrfToken: string
   onceToken: string
+  // A refused open, already in the page's language.
   refusal: string | null
-}
-
-const METHOD_TEXT: Record<AccessMethod, string> = {
-  key: 'Open it here',
-  code: 'Type the PIN at its panel',
-  both: 'Open it here or type the PIN at its panel',
 }
 
 const slides = (method: AccessMethod) => method !== 'code'
 
 function DoorItem({ door, view }: { door: GuestDoor; view: CollectiveGuestView }): JSX.Element {
+  const t = messagesFor(view.lang).shared
   const action = doorOpenPath(view.base, view.uuid, door.id)
   return (
     <li class="door">
       <div class="door-text">
         <h3 safe>{door.label}</h3>
         <p class="muted" safe>
-          {`${door.lockLabel} · ${METHOD_TEXT[door.accessMethod]}`}
+          {`${door.lockLabel} · ${t.methods[door.accessMethod]}`}
         </p>
       </div>
       {view.status === 'valid' && slides(door.accessMethod) ? (
         <form method="post" action={action} class="open-form">
           <input type="hidden" name="_csrf" value={view.csrfToken} />
           <input type="hidden" name="_once" value={view.onceToken} />
-          <button type="submit" class="big open-button" aria-label={`Open ${door.label}`}>
-            Open
+          <button type="submit" class="big open-button" aria-label={t.openDoor(door.label)} safe>
+            {t.open}
           </button>
         </form>
       ) : (
@@ -60,45 +59,49 @@ function DoorItem({ door, view }: { door: GuestDoor; view: CollectiveGuestView }
 }
 
 function StateMessage(view: CollectiveGuestView): JSX.Element {
+  const t = messagesFor(view.lang)
   switch (view.status) {
     case 'valid':
       return ''
     case 'not-yet-valid':
       return (
         <div class="state-message warn">
-          <h2>Not valid yet</h2>
+          <h2 safe>{t.guest.notYetValid}</h2>
           <p>
-            This key opens its doors from <LocalTime iso={view.validFrom} />.
+            <span safe>{t.shared.opensFrom}</span> <LocalTime iso={view.validFrom} />.
           </p>
         </div>
       )
     case 'expired':
       return (
         <div class="state-message bad">
-          <h2>This key has expired</h2>
+          <h2 safe>{t.guest.expiredTitle}</h2>
           <p>
-            It was valid until <LocalTime iso={view.validUntil} />. Ask the person who shared it for a new link.
+            <span safe>{t.guest.validUntilWas}</span> <LocalTime iso={view.validUntil} />. <span safe>{t.guest.askForNew}</span>
           </p>
         </div>
       )
     case 'deleted':
       return (
         <div class="state-message bad">
-          <h2>This key was withdrawn</h2>
-          <p>Its owner revoked it; it no longer opens any door.</p>
+          <h2 safe>{t.shared.withdrawnTitle}</h2>
+          <p safe>{t.shared.withdrawnText}</p>
         </div>
       )
   }
 }
 
 export function CollectiveKeyPage(view: CollectiveGuestView): JSX.Element {
+  const t = messagesFor(view.lang)
   const open = view.status === 'valid' || view.status === 'not-yet-valid'
   return (
-    <Layout title={view.description ?? 'Shared key'} csrfToken={view.csrfToken}>
+    <Layout title={view.description ?? t.shared.eyebrow} csrfToken={view.csrfToken} lang={view.lang}>
       <section class="card temp-key collective-key" aria-labelledby="collective-title">
-        <p class="eyebrow">Shared key</p>
+        <p class="eyebrow" safe>
+          {t.shared.eyebrow}
+        </p>
         <h1 id="collective-title" safe>
-          {view.description ?? 'Your doors'}
+          {view.description ?? t.shared.yourDoors}
         </h1>
         {view.refusal ? (
           <div class="notice bad result" role="alert">
@@ -108,24 +111,24 @@ export function CollectiveKeyPage(view: CollectiveGuestView): JSX.Element {
           ''
         )}
         <p>
-          <StatusBadge status={view.status} />
+          <StatusBadge status={view.status} lang={view.lang} />
         </p>
         <dl class="facts">
           <div>
-            <dt>Valid from</dt>
+            <dt safe>{t.guest.validFrom}</dt>
             <dd>
               <LocalTime iso={view.validFrom} />
             </dd>
           </div>
           <div>
-            <dt>Valid until</dt>
+            <dt safe>{t.guest.validUntil}</dt>
             <dd>
               <LocalTime iso={view.validUntil} />
             </dd>
           </div>
           {view.pin !== null && open ? (
             <div>
-              <dt>PIN for the entrance panel</dt>
+              <dt safe>{t.shared.pin}</dt>
               <dd>
                 <code class="pin" safe>
                   {view.pin}
@@ -139,7 +142,7 @@ export function CollectiveKeyPage(view: CollectiveGuestView): JSX.Element {
         <StateMessage {...view} />
         {view.status !== 'deleted' ? (
           <>
-            <h2>Doors</h2>
+            <h2 safe>{t.shared.doors}</h2>
             <ul class="doors">
               {view.doors.map((door) => (
                 <DoorItem door={door} view={view} />
@@ -150,36 +153,42 @@ export function CollectiveKeyPage(view: CollectiveGuestView): JSX.Element {
           ''
         )}
       </section>
+      <LanguageSwitch urlFor={(code) => keyPageUrl(view.base, view.uuid, { lang: code })} lang={view.lang} />
     </Layout>
   )
 }
 
-export type DoorConfirmationView = { base: KeyBase; uuid: string; door: GuestDoor | null; offline: boolean }
+export type DoorConfirmationView = { lang: Lang; base: KeyBase; uuid: string; door: GuestDoor | null; offline: boolean }
 
 // .../confirmation?door=&offline=: the open command for a door was sent (queued when its lock was offline).
 export function CollectiveConfirmationPage(view: DoorConfirmationView): JSX.Element {
+  const t = messagesFor(view.lang)
   return (
-    <Layout title="Open command sent">
+    <Layout title={t.confirmation.title} lang={view.lang}>
       <section class="card temp-key" aria-labelledby="confirmation-title">
-        <p class="eyebrow">Shared key</p>
-        <h1 id="confirmation-title">The door open command was sent</h1>
+        <p class="eyebrow" safe>
+          {t.shared.eyebrow}
+        </p>
+        <h1 id="confirmation-title" safe>
+          {t.confirmation.heading}
+        </h1>
         {view.offline ? (
-          <p class="notice warn" role="status">
-            The lock was offline, so the command is queued: the door opens as soon as the lock reconnects.
+          <p class="notice warn" role="status" safe>
+            {t.confirmation.queued}
           </p>
         ) : (
-          <p class="notice ok" role="status">
-            The lock received the command.
+          <p class="notice ok" role="status" safe>
+            {t.confirmation.received}
           </p>
         )}
         {view.door ? (
           <dl class="facts">
             <div>
-              <dt>Door</dt>
+              <dt safe>{t.shared.door}</dt>
               <dd safe>{view.door.label}</dd>
             </div>
             <div>
-              <dt>Lock</dt>
+              <dt safe>{t.confirmation.lock}</dt>
               <dd safe>{view.door.lockLabel}</dd>
             </div>
           </dl>
@@ -187,7 +196,9 @@ export function CollectiveConfirmationPage(view: DoorConfirmationView): JSX.Elem
           ''
         )}
         <p>
-          <a href={keyPagePath(view.base, view.uuid)}>Back to the key</a>
+          <a href={keyPagePath(view.base, view.uuid)} safe>
+            {t.confirmation.back}
+          </a>
         </p>
       </section>
     </Layout>

@@ -201,14 +201,15 @@ function Gate({ view, t }: { view: GuestKeyView; t: Messages }): JSX.Element {
   )
 }
 
-// Links, not a form: they work without JS, and the choice is kept in a cookie (?lang= sets it).
-function LanguageSwitch({ uuid, lang, t }: { uuid: string; lang: Lang; t: Messages }): JSX.Element {
+// Links, not a form: they work without JS, and the choice is kept in a cookie (?lang= sets it). `urlFor`: the page
+// itself in another language.
+export function LanguageSwitch({ urlFor, lang }: { urlFor: (code: Lang) => string; lang: Lang }): JSX.Element {
   return (
-    <nav class="languages" aria-label={t.language}>
+    <nav class="languages" aria-label={messagesFor(lang).language}>
       <ul>
         {LANGUAGES.map((code) => (
           <li>
-            <a href={guestUrl(uuid, { lang: code })} hreflang={code} lang={code} aria-current={code === lang ? 'true' : undefined} safe>
+            <a href={urlFor(code)} hreflang={code} lang={code} aria-current={code === lang ? 'true' : undefined} safe>
               {messagesFor(code).languageName}
             </a>
           </li>
@@ -262,7 +263,7 @@ export function TempKeyPage(view: GuestKeyView): JSX.Element {
       <div id="temp-key" class="temp-key-live" data-swap-errors="">
         <TempKeyCard {...view} />
       </div>
-      <LanguageSwitch uuid={view.uuid} lang={view.lang} t={messagesFor(view.lang)} />
+      <LanguageSwitch urlFor={(code) => guestUrl(view.uuid, { lang: code })} lang={view.lang} />
       <script src="/public/temp-keys.js" defer></script>
     </Layout>
   )

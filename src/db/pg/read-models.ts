@@ -149,7 +149,11 @@ export const tempKeys = pgTable(
     createdBy: text('created_by').notNull(),
     deletedAt: text('deleted_at'),
   },
-  (t) => [index('temp_keys_lock_page').on(t.lockId, t.deletedAt, t.createdAt, t.uuid)],
+  (t) => [
+    index('temp_keys_lock_page').on(t.lockId, t.deletedAt, t.createdAt, t.uuid),
+    index('temp_keys_lock_created').on(t.lockId, t.createdAt, t.uuid),
+    index('temp_keys_creator').on(t.createdBy, t.createdAt, t.uuid),
+  ],
 )
 
 export const collectiveTempKeys = pgTable(
@@ -176,8 +180,9 @@ export const collectiveTempKeyDoors = pgTable(
     lockUuid: text('lock_uuid').notNull(),
     label: text('label'),
     accessMethod: text('access_method').notNull(),
+    createdAt: text('created_at').notNull().default(''),
   },
-  (t) => [primaryKey({ columns: [t.uuid, t.doorId] }), index('collective_temp_key_doors_lock').on(t.lockId, t.uuid)],
+  (t) => [primaryKey({ columns: [t.uuid, t.doorId] }), index('collective_temp_key_doors_lock_created').on(t.lockId, t.createdAt, t.uuid)],
 )
 
 export const partnerEvents = pgTable(

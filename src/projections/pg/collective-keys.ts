@@ -1,5 +1,5 @@
 // collective_temp_keys and their doors on PostgreSQL: the rows of ../collective-keys.ts. Each lock's
-// CollectiveTempKeyCreated adds the key (once, the first PIN seed kept) and that lock's doors.
+// CollectiveTempKeyCreated adds the key (once, the first PIN seed kept) and that lock's doors with the key's createdAt.
 import type { Tx } from '../../db/pg/connection'
 import type { LockEvent } from '../../domain/lock/events'
 import type { PgProjection } from '../../eventstore/pg-store'
@@ -10,10 +10,11 @@ async function apply(tx: Tx, stored: StoredEvent): Promise<void> {
   switch (event.type) {
     case 'CollectiveTempKeyCreated': {
       const d = event.data
-      await tx`
+      const [key] = await tx<{ created_at: string }[]>`
         INSERT INTO collective_temp_keys (uuid, description, valid_from, valid_until, pin_seed, created_at, created_by)
         VALUES (${d.tempKeyUuid}, ${d.description ?? null}, ${d.validFrom}, ${d.validUntil}, ${d.pinSeed ?? null}, ${d.timestamp}, ${d.createdBy})
-        ON CONFLICT (uuid) DO UPDATE SET pin_seed = coalesce(collective_temp_keys.pin_seed, excluded.pin_seed)`
+        ON CONFLICT (uuid) DO UPDATE SET pin_seed = coalesce(collective_temp_keys.pin_seed, excluded.pin_seed)
+        RETURNING created_at`
       const doors = d.doors.map((door) => ({
         uuid: d.tempKeyUuid,
         door_id: door.id,
@@ -21,6 +22,7 @@ async function apply(tx: Tx, stored: StoredEvent): Promise<void> {
         lock_uuid: d.lockUuid,
         label: door.label ?? null,
         access_method: door.accessMethod,
+        created_at: key?.created_at ?? d.timestamp,
       }))
       if (doors.length > 0) await tx`INSERT INTO collective_temp_key_doors ${tx(doors)}`
       return

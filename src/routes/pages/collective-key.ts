@@ -1,5 +1,6 @@
 // The guest pages of a collective key at both documented addresses (/collective-temp-keys/{uuid}, and /temp-keys/{uuid}
-// where a single key's page answers first: pages/temp-key.ts falls back here), a door's open and its confirmation.
+// where a single key's page answers first: pages/temp-key.ts falls back here), a door's open (at /temp-keys through
+// routes/temp-key-open.ts) and its confirmation.
 // Opens need no credentials (whoever holds the link); a browser signed in to spkey must send its CSRF token, as on a
 // single key's page.
 import { Elysia, t } from 'elysia'
@@ -11,6 +12,7 @@ import type { CollectiveTempKeyDoorRow, CollectiveTempKeyRow } from '../../db/sc
 import { findLock } from '../../projections/locks'
 import { newOnceToken } from '../../reads/page-template'
 import { requestInfo } from '../../request-context'
+import { type Lang, messagesFor } from '../../../views/i18n'
 import { TempKeyNotFoundPage } from '../../../views/pages/temp-key'
 import {
   type CollectiveGuestView,
@@ -19,11 +21,11 @@ import {
   CollectiveKeyPage,
   type GuestDoor,
 } from '../../../views/pages/collective-key'
-import { COLLECTIVE_KEYS_PATH, doorConfirmationUrl, type KeyBase, TEMP_KEYS_PATH } from '../../../views/paths'
+import { COLLECTIVE_KEYS_PATH, doorConfirmationUrl, type KeyBase } from '../../../views/paths'
 import { prefersHtml } from '../errors'
 import { clientIp, createRateLimiter } from '../rate-limit'
-import { lockLabel, settle } from './common'
-import { inLanguage, pageLanguage } from './language'
+import { guestRefusal, lockLabel, settle } from './common'
+import { inLanguage, type PageLanguage, pageLanguage } from './language'
 import { csrfFor, html, pagePlugin, redirect, verifyCsrf } from './support'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -39,8 +41,8 @@ function statusOf(key: CollectiveTempKeyRow, now: number): CollectiveStatus {
   return 'valid'
 }
 
-const guestDoor = (deps: Deps, door: CollectiveTempKeyDoorRow): GuestDoor => {
-  const label = lockLabel(findLock(deps.db, door.lockId), door.lockId)
+const guestDoor = (deps: Deps, door: CollectiveTempKeyDoorRow, lang: Lang): GuestDoor => {
+  const label = lockLabel(findLock(deps.db, door.lockId), door.lockId, messagesFor(lang))
   return { id: door.doorId, label: door.label ?? label, lockLabel: label, accessMethod: asAccessMethod(door.accessMethod) }
 }
 
@@ -48,11 +50,12 @@ function guestView(
   deps: Deps,
   base: KeyBase,
   found: { key: CollectiveTempKeyRow; doors: CollectiveTempKeyDoorRow[] },
-  csrfToken: string,
+  viewer: { csrfToken: string; lang: Lang },
   refusal: string | null,
 ): CollectiveGuestView {
   const { key, doors } = found
   return {
+    lang: viewer.lang,
     base,
     uuid: key.uuid,
     description: key.description,
@@ -61,17 +64,25 @@ function guestView(
     status: statusOf(key, deps.clock.now()),
     // docs: the guest page is the one place the PIN reappears (derived from its seed with the PIN secret).
     pin: key.pinSeed === null ? null : deps.pins.pinOf(key.pinSeed),
-    doors: doors.map((door) => guestDoor(deps, door)),
-    csrfToken,
+    doors: doors.map((door) => guestDoor(deps, door, viewer.lang)),
+    csrfToken: viewer.csrfToken,
     onceToken: newOnceToken(),
     refusal,
   }
 }
 
-// The page, or null for a UUID that names no collective key.
-export async function collectiveGuestPage(deps: Deps, base: KeyBase, rawUuid: string, csrfToken: string): Promise<Response | null> {
+// The page in the guest's language, or null for a UUID that names no collective key.
+export async function collectiveGuestPage(
+  deps: Deps,
+  base: KeyBase,
+  rawUuid: string,
+  csrfToken: string,
+  language: PageLanguage,
+): Promise<Response | null> {
   const found = findGuestKey(deps, rawUuid)
-  return found ? html(await CollectiveKeyPage(guestView(deps, base, found, csrfToken, null))) : null
+  if (!found) return null
+  const page = await CollectiveKeyPage(guestView(deps, base, found, { csrfToken, lang: language.lang }, null))
+  return inLanguage(html(page), language)
 }
 
 export async function collectiveConfirmationPage(
@@ -79,29 +90,49 @@ export async function collectiveConfirmationPage(
   base: KeyBase,
   rawUuid: string,
   query: { door?: string; offline?: string },
+  language: PageLanguage,
 ): Promise<Response | null> {
   const found = findGuestKey(deps, rawUuid)
   if (!found) return null
+  const { lang } = language
   const row = found.doors.find((door) => String(door.doorId) === query.door)
   const offline = query.offline === 'true' || query.offline === '1'
-  return html(await CollectiveConfirmationPage({ base, uuid: found.key.uuid, door: row ? guestDoor(deps, row) : null, offline }))
+  const door = row ? guestDoor(deps, row, lang) : null
+  return inLanguage(html(await CollectiveConfirmationPage({ lang, base, uuid: found.key.uuid, door, offline })), language)
 }
 
 const UuidParams = t.Object({ uuid: t.String({ maxLength: 64, description: 'Collective temporary key UUID' }) })
-const DoorParams = t.Object({
+export const DoorParams = t.Object({
   uuid: t.String({ maxLength: 64, description: 'Collective temporary key UUID' }),
   doorId: t.Integer({ exclusiveMinimum: 0, description: 'Door id within the collective key' }),
 })
-const OpenBody = t.Optional(t.Object({ _csrf: t.Optional(t.String({ maxLength: 200 })), _once: t.Optional(t.String({ maxLength: 200 })) }))
+export const OpenBody = t.Optional(
+  t.Object({ _csrf: t.Optional(t.String({ maxLength: 200 })), _once: t.Optional(t.String({ maxLength: 200 })) }),
+)
+const LangParam = t.Optional(t.String({ maxLength: 16, description: 'Page language' }))
+// Shared links pick up tracking parameters (utm_*, fbclid) on the way: extra ones are ignored.
+const PageQuery = t.Object({ lang: LangParam }, { additionalProperties: true })
 const ConfirmationQuery = t.Object(
   {
     door: t.Optional(t.String({ maxLength: 12, description: 'Door that was opened' })),
     offline: t.Optional(t.String({ maxLength: 8, description: 'Device was offline when command was sent' })),
+    lang: LangParam,
   },
   { additionalProperties: true },
 )
 
-export const collectiveKeyPages = (deps: Deps) => {
+export type DoorOpenContext = {
+  params: { uuid: string; doorId: number }
+  body: { _csrf?: string; _once?: string } | null | undefined
+  request: Request
+  server: Parameters<typeof clientIp>[0]
+}
+
+// A collective key's door open, at either base: 303 to the confirmation; a refusal answers a browser with the page and
+// the refusal's status, others the envelope. One per app (app.ts), so its rate limits count opens at both addresses.
+export type CollectiveDoorOpener = (base: KeyBase, ctx: DoorOpenContext) => Promise<Response>
+
+export function collectiveDoorOpener(deps: Deps): CollectiveDoorOpener {
   const perIp = createRateLimiter({
     limit: deps.config.openRateLimitPerIp,
     windowMs: 60_000,
@@ -113,16 +144,7 @@ export const collectiveKeyPages = (deps: Deps) => {
     message: 'Too many open attempts for this key; wait a minute',
   })
 
-  // 303 to the confirmation; a refusal answers a browser with the page and the refusal's status, others the envelope.
-  const openDoor = async (
-    base: KeyBase,
-    ctx: {
-      params: { uuid: string; doorId: number }
-      body: { _csrf?: string; _once?: string } | null | undefined
-      request: Request
-      server: Parameters<typeof clientIp>[0]
-    },
-  ) => {
+  return async (base, ctx) => {
     const { params, body, request, server } = ctx
     const found = findGuestKey(deps, params.uuid)
     if (!found) throw new NotFound('Temporary key not found')
@@ -147,10 +169,15 @@ export const collectiveKeyPages = (deps: Deps) => {
     const settled = await settle(open)
     if (settled.ok) return redirect(request, doorConfirmationUrl(base, uuid, door.doorId, settled.value.offline))
     const headers: Record<string, string> = settled.error instanceof RateLimited ? { 'retry-after': String(settled.error.retryAfter) } : {}
-    const view = guestView(deps, base, found, csrfFor(deps, request).csrfToken, settled.error.message)
-    return html(await CollectiveKeyPage(view), { status: settled.error.status, headers })
+    const language = pageLanguage(deps, request)
+    const reason = guestRefusal(settled.error)
+    const refusal = reason === null ? settled.error.message : messagesFor(language.lang).refusals[reason]
+    const view = guestView(deps, base, found, { csrfToken: csrfFor(deps, request).csrfToken, lang: language.lang }, refusal)
+    return inLanguage(html(await CollectiveKeyPage(view), { status: settled.error.status, headers }), language)
   }
+}
 
+export const collectiveKeyPages = (deps: Deps, openDoor: CollectiveDoorOpener) => {
   const openDetail = {
     tags: ['TempKey', 'Collective', 'Web'],
     summary: 'Open a door via a collective key',
@@ -166,23 +193,25 @@ export const collectiveKeyPages = (deps: Deps) => {
   }
 
   // An unknown key's page in the guest's language, as the single keys' is.
-  const notFound = async (request: Request) => {
-    const language = pageLanguage(deps, request, undefined)
-    return inLanguage(html(await TempKeyNotFoundPage({ lang: language.lang }), { status: 404 }), language)
-  }
+  const notFound = async (language: PageLanguage) =>
+    inLanguage(html(await TempKeyNotFoundPage({ lang: language.lang }), { status: 404 }), language)
 
   return new Elysia({ name: 'pages.collective-keys' })
     .use(pagePlugin(deps))
     .get(
       '/collective-temp-keys/:uuid',
-      async ({ params, csrfToken, request }) =>
-        (await collectiveGuestPage(deps, COLLECTIVE_KEYS_PATH, params.uuid, csrfToken)) ?? notFound(request),
-      { params: UuidParams, detail: pageDetail },
+      async ({ params, query, csrfToken, request }) => {
+        const language = pageLanguage(deps, request, query.lang)
+        return (await collectiveGuestPage(deps, COLLECTIVE_KEYS_PATH, params.uuid, csrfToken, language)) ?? notFound(language)
+      },
+      { params: UuidParams, query: PageQuery, detail: pageDetail },
     )
     .get(
       '/collective-temp-keys/:uuid/confirmation',
-      async ({ params, query, request }) =>
-        (await collectiveConfirmationPage(deps, COLLECTIVE_KEYS_PATH, params.uuid, query)) ?? notFound(request),
+      async ({ params, query, request }) => {
+        const language = pageLanguage(deps, request, query.lang)
+        return (await collectiveConfirmationPage(deps, COLLECTIVE_KEYS_PATH, params.uuid, query, language)) ?? notFound(language)
+      },
       {
         params: UuidParams,
         query: ConfirmationQuery,
@@ -193,10 +222,5 @@ export const collectiveKeyPages = (deps: Deps) => {
       params: DoorParams,
       body: OpenBody,
       detail: openDetail,
-    })
-    .post('/temp-keys/:uuid/doors/:doorId/open', (ctx) => openDoor(TEMP_KEYS_PATH, ctx), {
-      params: DoorParams,
-      body: OpenBody,
-      detail: { ...openDetail, summary: 'Open a specific door via a temp key' },
     })
 }

@@ -2,7 +2,9 @@
 // link, how a lock and a schedule read on a page, who is signed in, and the guest page's view model.
 import type { Lock, PhysicalKeyRow, TempKeyRow, User } from '../../db/schema'
 import type { Deps } from '../../deps'
-import { DomainError } from '../../domain/errors'
+import { DomainError, RateLimited } from '../../domain/errors'
+import { refusalReasonOf } from '../../domain/lock/decide'
+import { DriverFailed } from '../../locks/doors'
 import type { Schedule } from '../../domain/lock/state'
 import { usesLeft } from '../../domain/lock/temp-key-status'
 import { normaliseKeyUuid, tempKeyFacts } from '../../locks/temp-keys'
@@ -11,7 +13,7 @@ import { findOrg, staffOrgIds } from '../../projections/orgs'
 import { findUser, listPhysicalKeys } from '../../projections/users'
 import { newOnceToken } from '../../reads/page-template'
 import type { KeyView } from '../../../views/components/physical-keys'
-import { type Lang, type Messages, messagesFor } from '../../../views/i18n'
+import { type GuestRefusal, type Lang, type Messages, messagesFor } from '../../../views/i18n'
 import { en } from '../../../views/i18n/en'
 import type { GuestKeyView, GuestResult } from '../../../views/pages/temp-key'
 import { guestPath, loginUrl } from '../../../views/paths'
@@ -71,6 +73,15 @@ export function guestView(deps: Deps, row: TempKeyRow, viewer: Viewer, result: G
     onceToken: newOnceToken(),
     result,
   }
+}
+
+// The guest pages word the refusals they know in the guest's language; any other shows its own message.
+export function guestRefusal(error: DomainError): GuestRefusal | null {
+  const reason = refusalReasonOf(error)
+  if (reason !== null) return reason
+  if (error instanceof RateLimited) return 'rate-limited'
+  if (error instanceof DriverFailed) return 'lock-failed'
+  return null
 }
 
 // Domain refusals render on the page; anything else is the server's problem and goes to the error mapper.

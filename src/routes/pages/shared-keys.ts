@@ -88,7 +88,7 @@ type Extra = Pick<SharedKeysView, 'error' | 'created' | 'notice'> & { body: Crea
 
 function pageView(deps: Deps, user: User, csrfToken: string, extra: Extra): SharedKeysView {
   const after = extra.cursor === undefined ? null : tempKeyCursor.decode(extra.cursor)
-  const page = listCollectiveKeys(deps, asCaller(user), null, { after, limit: PAGE_SIZE }, (uuid) => keyPagePath(TEMP_KEYS_PATH, uuid))
+  const page = listCollectiveKeys(deps, asCaller(user), { after, limit: PAGE_SIZE }, (uuid) => keyPagePath(TEMP_KEYS_PATH, uuid))
   const now = deps.clock.now()
   return {
     csrfToken,

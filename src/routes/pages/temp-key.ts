@@ -54,9 +54,9 @@ export const tempKeyPages = (deps: Deps) =>
           deps.reads.guestPage(params.uuid, userId, lang, deps.clock.now()) ??
           (await renderGuestPageTemplate(deps, params.uuid, userId, lang))
         if (template) return inLanguage(html(fillTemplate(template, csrfToken)), language)
-        // The unified resource: a collective key's page lives at the same address (in English for now).
+        // The unified resource: a collective key's page lives at the same address.
         return (
-          (await collectiveGuestPage(deps, TEMP_KEYS_PATH, params.uuid, csrfToken)) ??
+          (await collectiveGuestPage(deps, TEMP_KEYS_PATH, params.uuid, csrfToken, language)) ??
           inLanguage(html(await TempKeyNotFoundPage({ lang }), { status: 404 }), language)
         )
       },
@@ -81,7 +81,7 @@ export const tempKeyPages = (deps: Deps) =>
         const { lang } = language
         const row = findKey(deps, params.uuid)
         if (!row) {
-          const collective = await collectiveConfirmationPage(deps, TEMP_KEYS_PATH, params.uuid, query)
+          const collective = await collectiveConfirmationPage(deps, TEMP_KEYS_PATH, params.uuid, query, language)
           return collective ?? inLanguage(html(await TempKeyNotFoundPage({ lang }), { status: 404 }), language)
         }
         const lock = findLock(deps.db, row.lockId)

@@ -1,8 +1,9 @@
 // Collective keys, entrance-panel PINs and the unified /temp-keys resource (docs §3.1, added after the crawl): create
-// at both addresses, list, revoke, the guest pages, a door's open, and open-with-pin.
+// at both addresses, list, revoke, the guest pages, a door's open, and open-with-pin; single (lock-scoped) keys through
+// the unified endpoints (listed, revoked, opened as a key with one door).
 import { type Check, HOUR, type Harness, iso, type Lock, NOW, type Org } from '../harness'
 import { pathParamChecks, requestChecks } from '../request-cases'
-import { BROWSER, has, JSON_CLIENT, keyHolderLock, orgLock } from './fixtures'
+import { BROWSER, has, JSON_CLIENT, keyHolderLock, orgLock, tempKey } from './fixtures'
 
 const CREATE = 'POST /temp-keys'
 const CREATE_ALIAS = 'POST /collective-temp-keys'
@@ -238,6 +239,113 @@ function doorOpenChecks(op: string, base: string): Check[] {
   ]
 }
 
+// A single key through the unified resource's revocation (DELETE /temp-keys/{uuid} only: the alias is collective-only).
+const singleRevokeChecks: Check[] = [
+  {
+    op: REVOKE,
+    name: "the lock's org revokes a single key",
+    kind: 'success',
+    status: 200,
+    async run(h) {
+      const { org, uuid } = await tempKey(h)
+      return h.call('DELETE', `/temp-keys/${uuid}`, { apiKey: org.apiKey })
+    },
+    verify: (res) => has(res.json?.alreadyRevoked === false, `alreadyRevoked ${res.json?.alreadyRevoked}`),
+  },
+  {
+    op: REVOKE,
+    name: 'a single key revoked before: alreadyRevoked',
+    kind: 'success',
+    status: 200,
+    async run(h) {
+      const { org, uuid } = await tempKey(h)
+      await h.call('DELETE', `/temp-keys/${uuid}`, { apiKey: org.apiKey })
+      return h.call('DELETE', `/temp-keys/${uuid}`, { apiKey: org.apiKey })
+    },
+    verify: (res) => has(res.json?.alreadyRevoked === true, `alreadyRevoked ${res.json?.alreadyRevoked}`),
+  },
+  {
+    op: REVOKE,
+    name: "a key holder of a single key's lock",
+    kind: 'error',
+    status: 403,
+    async run(h) {
+      const { org, lock, holder } = await keyHolderLock(h)
+      const { uuid } = await tempKey(h, { org, lock })
+      return h.call('DELETE', `/temp-keys/${uuid}`, { token: holder.token })
+    },
+  },
+  {
+    op: REVOKE,
+    name: "another tenant's single key",
+    kind: 'error',
+    status: 404,
+    async run(h) {
+      const { uuid } = await tempKey(h)
+      const stranger = await h.org()
+      return h.call('DELETE', `/temp-keys/${uuid}`, { apiKey: stranger.apiKey })
+    },
+  },
+  {
+    op: REVOKE_ALIAS,
+    name: 'a single key is no collective key',
+    kind: 'error',
+    status: 404,
+    async run(h) {
+      const { org, uuid } = await tempKey(h)
+      return h.call('DELETE', `/collective-temp-keys/${uuid}`, { apiKey: org.apiKey })
+    },
+  },
+]
+
+// A single key's one door (1) through the unified resource's door open.
+const singleDoorOpenChecks: Check[] = [
+  {
+    op: DOOR_OPEN,
+    name: "a single key's door 1: 303 to the confirmation",
+    kind: 'success',
+    status: 303,
+    async run(h) {
+      const { uuid } = await tempKey(h)
+      return h.call('POST', `/temp-keys/${uuid}/doors/1/open`)
+    },
+    verify: (res) =>
+      has(/\/confirmation\?door=1&offline=false$/.test(res.headers.get('location') ?? ''), `location ${res.headers.get('location')}`),
+  },
+  {
+    op: DOOR_OPEN,
+    name: 'a whitelisted single key and a user not on its list',
+    kind: 'error',
+    status: 403,
+    async run(h) {
+      const listed = await h.user()
+      const outsider = await h.user()
+      const { uuid } = await tempKey(h, { body: { accessMode: 'user-whitelist', allowedUserIds: [listed.userId] } })
+      return h.call('POST', `/temp-keys/${uuid}/doors/1/open`, { token: outsider.token, headers: JSON_CLIENT })
+    },
+  },
+  {
+    op: DOOR_OPEN,
+    name: 'a single key outside its validity window',
+    kind: 'error',
+    status: 400,
+    async run(h) {
+      const { uuid } = await tempKey(h, { body: { validFrom: iso(NOW + HOUR), validUntil: iso(NOW + 2 * HOUR) } })
+      return h.call('POST', `/temp-keys/${uuid}/doors/1/open`, { headers: JSON_CLIENT })
+    },
+  },
+  {
+    op: DOOR_OPEN,
+    name: "a single key's door 2",
+    kind: 'error',
+    status: 404,
+    async run(h) {
+      const { uuid } = await tempKey(h)
+      return h.call('POST', `/temp-keys/${uuid}/doors/2/open`, { headers: JSON_CLIENT })
+    },
+  },
+]
+
 export const collectiveKeyChecks: Check[] = [
   ...createChecks(CREATE, '/temp-keys'),
   ...createChecks(CREATE_ALIAS, '/collective-temp-keys'),
@@ -267,6 +375,43 @@ export const collectiveKeyChecks: Check[] = [
     },
     verify: (res) => has(res.json?.tempKeys?.length === 1, `${res.json?.tempKeys?.length} keys`),
   },
+  {
+    op: LIST,
+    name: 'single and collective keys touching a lock, newest first',
+    kind: 'success',
+    status: 200,
+    async run(h) {
+      const { org, flat } = await collectiveKey(h)
+      h.clock.advance(1000)
+      await tempKey(h, { org, lock: flat })
+      return h.call('GET', `/temp-keys?lockId=${flat.lockId}`, { apiKey: org.apiKey })
+    },
+    verify: (res) => {
+      const [single, collective] = res.json?.tempKeys ?? []
+      return [
+        ...has(res.json?.tempKeys?.length === 2, `${res.json?.tempKeys?.length} keys`),
+        ...has(
+          single?.doors?.length === 1 && single.doors[0].id === 1 && single.doors[0].accessMethod === 'key',
+          `single key doors ${JSON.stringify(single?.doors)}`,
+        ),
+        ...has(single?.url === `/temp-keys/${single?.uuid}` && single?.revokedAt === null, `single key ${JSON.stringify(single)}`),
+        ...has(collective?.doors?.length === 2, `collective key doors ${JSON.stringify(collective?.doors)}`),
+      ]
+    },
+  },
+  {
+    op: LIST,
+    name: "the caller's own single keys",
+    kind: 'success',
+    status: 200,
+    async run(h) {
+      const { org } = await tempKey(h)
+      await tempKey(h)
+      return h.call('GET', '/temp-keys', { apiKey: org.apiKey })
+    },
+    verify: (res) =>
+      has(res.json?.tempKeys?.length === 1 && res.json.tempKeys[0].doors?.[0]?.id === 1, `own keys ${JSON.stringify(res.json?.tempKeys)}`),
+  },
   { op: LIST, name: 'no credentials', kind: 'error', status: 401, run: (h) => h.call('GET', '/temp-keys') },
   {
     op: LIST,
@@ -292,6 +437,7 @@ export const collectiveKeyChecks: Check[] = [
   // --- revoke
   ...revokeChecks(REVOKE, '/temp-keys'),
   ...revokeChecks(REVOKE_ALIAS, '/collective-temp-keys'),
+  ...singleRevokeChecks,
 
   // --- guest pages
   {
@@ -331,6 +477,7 @@ export const collectiveKeyChecks: Check[] = [
     run: (h) => h.call('GET', `/collective-temp-keys/${crypto.randomUUID()}/confirmation?door=1`, { headers: BROWSER }),
   },
   ...doorOpenChecks(DOOR_OPEN, '/temp-keys'),
+  ...singleDoorOpenChecks,
   ...doorOpenChecks(DOOR_OPEN_ALIAS, '/collective-temp-keys'),
 
   // --- open-with-pin

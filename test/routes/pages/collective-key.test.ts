@@ -138,7 +138,7 @@ describe('POST /temp-keys/{uuid}/doors/{doorId}/open', () => {
     const expired = await key({ from: -48 * HOUR })
     const page = await open(expired.uuid, 2, { headers: HTML })
     expect(page.status).toBe(400)
-    expect(await page.text()).toContain('This temporary key has expired')
+    expect(await page.text()).toContain('This key has expired.')
     expect(ctx.eventsOf(flat.streamId).at(-1)).toMatchObject({ type: 'TempKeyOpenRefused', data: { reason: 'expired', doorId: 2 } })
     expect((await open(uuid, 3)).status).toBe(404)
     expect((await open(crypto.randomUUID(), 1)).status).toBe(404)
@@ -183,5 +183,52 @@ describe('POST /temp-keys/{uuid}/doors/{doorId}/open', () => {
       'TempKeyOpenRefused',
     ])
     expect((await open(uuid, 2)).status).toBe(400)
+  })
+})
+
+describe('the collective key guest pages in the guest’s language', () => {
+  it('should speak Greek to a Greek phone at both addresses, its lock lines and state too, and keep a ?lang= choice', async () => {
+    const { ctx, key, entrance, flat } = await setup()
+    const { uuid, pin } = await key({ from: HOUR })
+    const greek = { ...HTML, 'accept-language': 'el-GR,el;q=0.9,en;q=0.5' }
+    for (const base of ['/temp-keys', '/collective-temp-keys']) {
+      const page = await ctx.call('GET', `${base}/${uuid}`, { headers: greek })
+      expect(page.status).toBe(200)
+      expect(page.headers.get('content-language')).toBe('el')
+      expect(page.text).toContain('<html lang="el">')
+      for (const text of ['Κοινόχρηστο κλειδί', 'PIN για το πάνελ εισόδου', 'Πληκτρολογήστε το PIN στο πάνελ της', 'Δεν ισχύει ακόμη']) {
+        expect(page.text).toContain(text)
+      }
+      expect(page.text).toContain(`Κλειδαριά ${entrance.lockId} · Front door`)
+      expect(page.text).toContain(`Κλειδαριά ${flat.lockId}`)
+      expect(page.text).toContain(pin)
+      expect(page.text).not.toContain('Shared key')
+      // The language switch links to this page at this address.
+      expect(page.text).toContain(`href="${base}/${uuid}?lang=en"`)
+    }
+    const chosen = await ctx.call('GET', `/collective-temp-keys/${uuid}?lang=de`, { headers: greek })
+    expect(chosen.headers.get('content-language')).toBe('de')
+    expect(chosen.headers.get('set-cookie')).toContain('spkey_lang=de')
+    expect(chosen.text).toContain('Geteilter Schlüssel')
+  })
+
+  it('should word a refused open and the confirmation in Greek', async () => {
+    const { ctx, key, open } = await setup()
+    const { uuid } = await key()
+    const greek = { ...HTML, 'accept-language': 'el' }
+    const refused = await open(uuid, 1, { headers: greek })
+    expect(refused.status).toBe(400)
+    expect(refused.headers.get('content-language')).toBe('el')
+    const text = await refused.text()
+    expect(text).toContain('Αυτή η πόρτα')
+    expect(text).not.toContain('opens only with the PIN')
+    const opened = await open(uuid, 2, { headers: greek })
+    expect(opened.status).toBe(303)
+    const confirmation = await ctx.call('GET', opened.headers.get('location') ?? '', { headers: greek })
+    expect(confirmation.status).toBe(200)
+    expect(confirmation.headers.get('content-language')).toBe('el')
+    expect(confirmation.text).toContain('Η κλειδαριά έλαβε την εντολή.')
+    expect(confirmation.text).toContain('Πόρτα')
+    expect(confirmation.text).toContain('Πίσω στο κλειδί')
   })
 })
