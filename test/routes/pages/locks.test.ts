@@ -78,7 +78,7 @@ describe('GET /locks/{id}', () => {
     expect(res.text).toContain(`name="_csrf" value="${res.csrf}"`)
     expect(res.text).toContain(`href="/locks/${w.lockId}/temp-keys"`)
     expect(res.text).toContain('&lt;b&gt;Flat 2&lt;/b&gt;')
-    expect(res.text).toContain('ResidentAdded')
+    expect(res.text).toContain('<strong>Resident added</strong>')
     expect(res.text).toContain('<h1>&lt;script&gt;alert(&quot;sn&quot;)&lt;/script&gt;</h1>')
     expect(res.text).toContain('<title>&lt;script&gt;alert(&quot;sn&quot;)&lt;/script&gt; · spkey</title>')
     expect(res.text).not.toContain('<b>Flat 2</b>')
