@@ -5,8 +5,10 @@
 // PostgreSQL database sorts text as en-US does by default, so an order that is not byte order shows. A SQLite read
 // without a PostgreSQL twin fails the first test; a page statement that scans or sorts fails the last.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import postgres from 'postgres'
 import type { Db } from '../../src/db/connection'
-import type { Sql } from '../../src/db/pg/connection'
+import { migratePostgres, openPostgres, type Sql } from '../../src/db/pg/connection'
+import { pgMigrations } from '../../src/db/pg/migrations'
 import * as pgCollectiveKeys from '../../src/projections/pg/collective-keys-queries'
 import * as pgLocks from '../../src/projections/pg/locks-queries'
 import * as pgOrgs from '../../src/projections/pg/orgs-queries'
@@ -35,6 +37,7 @@ import {
   user,
   window,
 } from '../fixtures/history'
+import { freshDatabase } from '../fixtures/postgres'
 
 type Kind = 'read' | 'projection' | 'write' | 'decision reader' | 'SQL text' | 'shared helper' | 'constant'
 
@@ -312,6 +315,36 @@ describe('every read on the same history', () => {
     expect(await pgUsers.listUsers(pg, { before: 1, limit: 5 })).toEqual(users.listUsers(db, { before: 1, limit: 5 }))
   })
 
+  it('should give users projected before migration 0006 the positions of their UserCreated', async () => {
+    const old = openPostgres(await freshDatabase())
+    try {
+      await old.begin(async (tx) => {
+        await tx`CREATE TABLE __drizzle_migrations (id serial PRIMARY KEY, hash text NOT NULL, created_at bigint)`
+        for (const migration of pgMigrations.filter((m) => m.tag < '0006')) {
+          for (const statement of migration.sql) if (statement.trim()) await tx.unsafe(statement)
+          await tx`INSERT INTO __drizzle_migrations (hash, created_at) VALUES (${migration.hash}, ${migration.folderMillis})`
+        }
+        for (const [stream, type] of [
+          ['user-b', 'UserCreated'],
+          ['lock-1', 'LockCreated'],
+          ['user-a', 'UserCreated'],
+          ['user-a', 'UserPasswordChanged'],
+        ] as const) {
+          await tx`INSERT INTO events (stream_id, stream_version, type, data, metadata, created_at)
+            VALUES (${stream}, (SELECT count(*) + 1 FROM events WHERE stream_id = ${stream}), ${type}, '{}', '{}', 0)`
+        }
+        await tx`INSERT INTO users (user_id, status, created_at) VALUES ('b', 'active', '2026'), ('a', 'active', '2026')`
+      })
+      expect(await migratePostgres(old)).toBeGreaterThan(0)
+      expect([...(await old`SELECT user_id, position FROM users ORDER BY position`)]).toEqual([
+        { user_id: 'b', position: 1 },
+        { user_id: 'a', position: 3 },
+      ])
+    } finally {
+      await old.end({ timeout: 1 })
+    }
+  })
+
   it('should answer the locks’ reads the same', async () => {
     for (const lockId of LOCK_IDS) {
       await both('locks', 'findLock', lockId)
@@ -414,4 +447,120 @@ describe('every read on the same history', () => {
     const reads = (Object.keys(MODULES) as ModuleName[]).flatMap((module) => readsOf(module).map((name) => `${module}.${name}`))
     expect([...called].sort()).toEqual(reads.sort())
   })
+})
+
+// The statements each read runs, on tables grown large enough that the planner's choice is the one production gets:
+// every page and lookup whose SQLite original is an indexed LIMIT or lookup walks an index here too (no Seq Scan, no
+// Sort). The others sort one lock's, user's or org's rows, as SQLite does (findLockKeyOf: a user's keys on one lock).
+describe('the page statements on large tables', () => {
+  type Statement = { query: string; parameters: unknown[] }
+  let big: Sql
+  let captured: Statement[] = []
+  let spy: Sql
+  beforeAll(async () => {
+    const url = await freshDatabase()
+    big = openPostgres(url)
+    await migratePostgres(big)
+    await big.unsafe(`
+      INSERT INTO orgs (org_id, name, owner_email, is_super, created_at) SELECT 'org-' || i, 'Org ' || i, NULL, false, to_char(i, 'FM000000') FROM generate_series(1, 2000) i;
+      INSERT INTO users (user_id, email, first_name, last_name, status, created_at, position) SELECT 'user-' || i, 'u' || i || '@example.test', NULL, NULL, 'active', '2026', i FROM generate_series(1, 20000) i;
+      INSERT INTO physical_keys (user_id, number, org_id, org_name, note, added_at)
+        SELECT CASE WHEN i % 3 = 0 THEN 'user-7' ELSE 'user-' || (i % 20000) END, i, 'org-' || (i % 50), NULL, 'note ' || i, i
+        FROM generate_series(1, 60000) i;
+      INSERT INTO api_keys (key_hash, org_id, prefix, created_at, created_by) SELECT 'hash-' || i, 'org-' || i, 'pre', '2026', 'admin'
+        FROM generate_series(1, 2000) i;
+      INSERT INTO api_key_usage (key_hash, last_used_at) SELECT 'hash-' || i, i FROM generate_series(1, 2000) i;
+      INSERT INTO org_members (org_id, user_id, role, added_at) SELECT 'org-' || (i % 2000), 'user-' || i, 'staff', '2026'
+        FROM generate_series(1, 20000) i;
+      INSERT INTO lock_residents (lock_id, user_id, email, name) SELECT i % 5000, 'user-' || i, NULL, 'R' FROM generate_series(1, 20000) i;
+      INSERT INTO locks (lock_id, uuid, index, owner_id, org_id, created_at, updated_at)
+        SELECT i, 'uuid-' || i, i, 'user-' || (i % 3000), 'org-' || (i % 50), '2026', '2026'
+        FROM generate_series(1, 5000) i;
+      INSERT INTO lock_keys (lock_id, key_uuid, key_index_number, user_id, added_at) SELECT i % 5000, 'key-' || i, NULL, 'user-' || (i % 20000), '2026' FROM generate_series(1, 20000) i;
+      INSERT INTO temp_keys (uuid, lock_id, lock_uuid, access_mode, allowed_user_ids, valid_from, valid_until, used_count, created_at, created_by)
+        SELECT 'tk-' || i, CASE WHEN i % 2 = 0 THEN 7 ELSE i % 50 END, 'uuid', 'public', '[]', '2026-01-01', '2027-01-01', 0, to_char(i, 'FM000000'), 'org-1' FROM generate_series(1, 40000) i;
+      INSERT INTO collective_temp_keys (uuid, valid_from, valid_until, created_at, created_by)
+        SELECT 'ck-' || i, '2026-01-01', '2027-01-01', to_char(i, 'FM000000'), 'user-' || (i % 100) FROM generate_series(1, 20000) i;
+      INSERT INTO collective_temp_key_doors (uuid, door_id, lock_id, lock_uuid, label, access_method) SELECT 'ck-' || i, 1, i % 5000, 'uuid', NULL, 'both' FROM generate_series(1, 20000) i;
+      INSERT INTO events (stream_id, stream_version, type, data, metadata, created_at)
+        SELECT 'lock-' || i, 1, 'LockCreated', '{}', '{}', i FROM generate_series(1, 30000) i;
+      INSERT INTO partner_events (position, org_id, type) SELECT i, 'org-' || (i % 50), 'LockCreated' FROM generate_series(1, 30000) i;
+      ANALYZE;`)
+    spy = postgres(url, {
+      max: 1,
+      onnotice: () => {},
+      debug: (_connection, query, parameters) => {
+        captured.push({ query, parameters })
+      },
+    })
+    // The client reads the server's types on its first statement: not a read's.
+    await spy`SELECT 1`
+  }, 60_000)
+  afterAll(() => Promise.all([spy?.end({ timeout: 1 }), big?.end({ timeout: 1 })]))
+
+  // The plan's node types, each statement a read ran.
+  async function plans(read: (sql: Sql) => unknown): Promise<string[][]> {
+    captured = []
+    await settle(read(spy))
+    const statements = captured
+    return Promise.all(
+      statements.map(async ({ query, parameters }) => {
+        const [row] = await big.unsafe<{ 'QUERY PLAN': { Plan: PlanNode }[] }[]>(`EXPLAIN (FORMAT JSON) ${query}`, parameters as never[])
+        const nodes: string[] = []
+        const walk = (node: PlanNode) => {
+          nodes.push(node['Index Name'] ? `${node['Node Type']} ${node['Index Name']}` : node['Node Type'])
+          for (const child of node.Plans ?? []) walk(child)
+        }
+        const plan = row?.['QUERY PLAN'][0]?.Plan
+        if (plan) walk(plan)
+        return nodes
+      }),
+    )
+  }
+  type PlanNode = { 'Node Type': string; 'Index Name'?: string; Plans?: PlanNode[] }
+
+  const after = { createdAt: '020000', uuid: 'tk-20000' }
+  // [read, its statements, the first one that must walk an index (a total before its page counts every match, as on
+  // SQLite)]. isRelatedToOrg is not here: its last checks walk the org's locks, on SQLite too.
+  const FLAT: [string, (sql: Sql) => unknown, number?][] = [
+    ['findOrg', (sql) => pgOrgs.findOrg(sql, 'org-7')],
+    ['findTenant', (sql) => pgOrgs.findTenant(sql, 'org-7')],
+    ['findUser', (sql) => pgUsers.findUser(sql, 'user-7')],
+    ['findUserByEmail', (sql) => pgUsers.findUserByEmail(sql, 'U7@example.test')],
+    ['getPhysicalKey', (sql) => pgUsers.getPhysicalKey(sql, 'user-7', 20007)],
+    ['listPhysicalKeys', (sql) => pgUsers.listPhysicalKeys(sql, 'user-7', { orgIds: null }, { after: 1, limit: 2 }), 1],
+    ['listPhysicalKeys scoped', (sql) => pgUsers.listPhysicalKeys(sql, 'user-7', { orgIds: ['org-7'] }, { after: 1, limit: 2 }), 1],
+    ['listIssuedKeys', (sql) => pgUsers.listIssuedKeys(sql, 'org-7', { q: '', after: null, limit: 50 })],
+    [
+      'listIssuedKeys after',
+      (sql) => pgUsers.listIssuedKeys(sql, 'org-7', { q: '', after: { addedAt: 30007, userId: 'user-10007', number: 30007 }, limit: 50 }),
+    ],
+    ['listIssuedKeys searched', (sql) => pgUsers.listIssuedKeys(sql, 'org-7', { q: 'note', after: null, limit: 50 })],
+    ['listUsers', (sql) => pgUsers.listUsers(sql, { before: null, limit: 50 })],
+    ['listUsers before', (sql) => pgUsers.listUsers(sql, { before: 10000, limit: 50 })],
+    ['findLock', (sql) => pgLocks.findLock(sql, 7)],
+    ['findTempKey', (sql) => pgLocks.findTempKey(sql, 'tk-7')],
+    ['listLocks', (sql) => pgLocks.listLocks(sql, { after: 2500, limit: 50 })],
+    ['scanLiveTempKeys', (sql) => pgLocks.scanLiveTempKeys(sql, 7, { after: null, newestFirst: false, status: null, now: NOW, max: 51 })],
+    [
+      'scanLiveTempKeys newest',
+      (sql) => pgLocks.scanLiveTempKeys(sql, 7, { after, newestFirst: true, status: 'valid', now: NOW, max: 51 }),
+    ],
+    ['findCollectiveKey', (sql) => pgCollectiveKeys.findCollectiveKey(sql, 'ck-7')],
+    ['pageCollectiveKeys by creator', (sql) => pgCollectiveKeys.pageCollectiveKeys(sql, { createdBy: 'user-7' }, null, 20)],
+    ['feed read', (sql) => new PgPartnerFeed(sql).read('org-7', 100, 50, ['LockCreated'])],
+    ['feed event', (sql) => new PgPartnerFeed(sql).event('org-7', 107)],
+    ['feed backlog', (sql) => new PgPartnerFeed(sql).backlog('org-7', 100, null, 1000)],
+    ['feed head', (sql) => new PgPartnerFeed(sql).head('org-7')],
+  ]
+  for (const [name, read, from = 0] of FLAT) {
+    it(`should run ${name} over an index, without a scan or a sort`, async () => {
+      const statements = (await plans(read)).slice(from)
+      expect(statements.length).toBeGreaterThan(0)
+      for (const nodes of statements) {
+        expect({ name, scansAndSorts: nodes.filter((node) => node === 'Seq Scan' || node === 'Sort') }).toEqual({ name, scansAndSorts: [] })
+        expect({ name, nodes }).toEqual({ name, nodes: expect.arrayContaining([expect.stringContaining('Index')]) })
+      }
+    })
+  }
 })

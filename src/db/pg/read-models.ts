@@ -7,9 +7,10 @@ import { bigint, boolean, customType, index, pgTable, primaryKey, text, uniqueIn
 
 const int = (name: string) => bigint(name, { mode: 'number' })
 
-// Text the list pages order by or compare with a cursor (src/projections/pg/*-queries.ts): byte order, as SQLite's
-// BINARY collation, whatever the database's locale. In the column, so the indexes over it serve those orders; a
-// COLLATE "C" in a query over a column of another collation would sort every matching row instead.
+// Text the list pages order by or compare with a cursor (src/projections/pg/*-queries.ts), and the columns joined to
+// such text: byte order, as SQLite's BINARY collation, whatever the database's locale. In the column, so the indexes
+// over it serve those orders; a COLLATE "C" in a query over a column of another collation would sort every matching
+// row instead, and a join of two collations uses neither side's index.
 const bytewise = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' })
 
 export const orgs = pgTable('orgs', {
@@ -24,7 +25,7 @@ export const apiKeys = pgTable(
   'api_keys',
   {
     keyHash: text('key_hash').primaryKey(),
-    orgId: text('org_id').notNull(),
+    orgId: bytewise('org_id').notNull(),
     prefix: text('prefix').notNull(),
     createdAt: text('created_at').notNull(),
     createdBy: text('created_by').notNull(),

@@ -41,7 +41,9 @@ const candidate = (sql: Sql | Tx, status: string | null, now: string) => sql`(CA
 const SCAN_CHUNK = 1000
 
 // The live keys after a position over temp_keys_lock_page, as ../locks.ts's scanLiveTempKeys, one LIMIT statement
-// per chunk from the last row's position: a caller that stops early has read no more than that chunk.
+// per chunk from the last row's position: a caller that stops early has read no more than that chunk. deleted_at
+// (NULL in every row here) leads the order so that the index gives it: PostgreSQL does not take IS NULL as fixing a
+// column, as it takes `=`.
 export async function* scanLiveTempKeys(sql: Sql | Tx, lockId: number, scan: LiveKeyScan): AsyncGenerator<LiveKeyRow> {
   let position: TempKeyPosition = scan.after ?? (scan.newestFirst ? SCAN_START.newest : SCAN_START.oldest)
   let left = scan.max ?? Number.POSITIVE_INFINITY
@@ -53,8 +55,8 @@ export async function* scanLiveTempKeys(sql: Sql | Tx, lockId: number, scan: Liv
       SELECT ${sql.unsafe(LIVE_KEY_COLUMNS)}, ${candidate(sql, scan.status, now)} FROM temp_keys
       WHERE lock_id = ${lockId} AND deleted_at IS NULL AND ${
         scan.newestFirst
-          ? sql`(created_at, uuid) < (${createdAt}, ${uuid}) ORDER BY created_at DESC, uuid DESC`
-          : sql`(created_at, uuid) > (${createdAt}, ${uuid}) ORDER BY created_at, uuid`
+          ? sql`(created_at, uuid) < (${createdAt}, ${uuid}) ORDER BY deleted_at DESC, created_at DESC, uuid DESC`
+          : sql`(created_at, uuid) > (${createdAt}, ${uuid}) ORDER BY deleted_at, created_at, uuid`
       } LIMIT ${chunk}`
     yield* rows
     const last = rows.at(-1)
