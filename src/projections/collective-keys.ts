@@ -98,7 +98,7 @@ export function doorsOfKey(db: Db, uuid: string): CollectiveTempKeyDoorRow[] {
 export type CollectiveKeyPosition = { createdAt: string; uuid: string }
 
 // Above every ISO instant: where a newest-first page without a cursor starts.
-const TOP: CollectiveKeyPosition = { createdAt: '\u{10FFFF}', uuid: '' }
+export const TOP: CollectiveKeyPosition = { createdAt: '\u{10FFFF}', uuid: '' }
 
 // One page newest first, plus one row more than `limit` to tell whether another page follows.
 export function pageCollectiveKeys(

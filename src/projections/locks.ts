@@ -29,11 +29,12 @@ const statements = perDb((db) => ({
 // The lock's live keys after a position, in creation order or newest first, over temp_keys_lock_page. `candidate` is
 // the status filter on the time and use columns alone, 1 for no filter: it may admit a scheduled key outside its
 // window (exact status needs the schedule, in code) but never leaves out a key that has the status.
-const LIVE_KEY_COLUMNS =
-  'uuid, lock_id AS lockId, lock_uuid AS lockUuid, access_mode AS accessMode, allowed_user_ids AS allowedUserIds, ' +
-  'valid_from AS validFrom, valid_until AS validUntil, max_uses AS maxUses, used_count AS usedCount, schedule, description, ' +
-  'created_at AS createdAt, created_by AS createdBy, deleted_at AS deletedAt'
-const USES_LEFT = '(max_uses IS NULL OR used_count < max_uses)'
+// Both plain SQL for either database (aliases quoted, as PostgreSQL keeps their case only so).
+export const LIVE_KEY_COLUMNS =
+  'uuid, lock_id AS "lockId", lock_uuid AS "lockUuid", access_mode AS "accessMode", allowed_user_ids AS "allowedUserIds", ' +
+  'valid_from AS "validFrom", valid_until AS "validUntil", max_uses AS "maxUses", used_count AS "usedCount", schedule, description, ' +
+  'created_at AS "createdAt", created_by AS "createdBy", deleted_at AS "deletedAt"'
+export const USES_LEFT = '(max_uses IS NULL OR used_count < max_uses)'
 const CANDIDATE = `CASE $status
     WHEN 'valid' THEN valid_from <= $now AND valid_until > $now AND ${USES_LEFT}
     WHEN 'not-yet-valid' THEN valid_from > $now OR (valid_until > $now AND ${USES_LEFT} AND schedule IS NOT NULL)
@@ -174,12 +175,14 @@ export type TempKeyPosition = { createdAt: string; uuid: string }
 export type LiveKeyScan = { after: TempKeyPosition | null; newestFirst: boolean; status: string | null; now: number; max: number | null }
 
 // Where a scan without a cursor starts: below every ISO instant, or (newest first) above every one.
-const FIRST: TempKeyPosition = { createdAt: '', uuid: '' }
-const LAST: TempKeyPosition = { createdAt: '\u{10FFFF}', uuid: '' }
+export const SCAN_START: { oldest: TempKeyPosition; newest: TempKeyPosition } = {
+  oldest: { createdAt: '', uuid: '' },
+  newest: { createdAt: '\u{10FFFF}', uuid: '' },
+}
 
 // Rows come one at a time, so a caller that stops early has read only what it looked at.
 export function scanLiveTempKeys(db: Db, lockId: number, scan: LiveKeyScan): IterableIterator<LiveKeyRow> {
-  const { createdAt, uuid } = scan.after ?? (scan.newestFirst ? LAST : FIRST)
+  const { createdAt, uuid } = scan.after ?? (scan.newestFirst ? SCAN_START.newest : SCAN_START.oldest)
   const params = { lockId, createdAt, uuid, status: scan.status, now: new Date(scan.now).toISOString(), max: scan.max ?? -1 }
   return pages(db)[scan.newestFirst ? 'DESC' : 'ASC'].iterate(params)
 }
@@ -191,7 +194,7 @@ export function pageTempKeys(
   below: TempKeyPosition | null,
   max: number,
 ): ListedTempKeyRow[] {
-  const { createdAt, uuid } = below ?? LAST
+  const { createdAt, uuid } = below ?? SCAN_START.newest
   const q = listed(db)
   return 'lockId' in filter
     ? q.byLock.all({ value: filter.lockId, createdAt, uuid, max })
@@ -202,8 +205,9 @@ export function listLockKeys(db: Db, lockId: number) {
   return db.select().from(lockKeys).where(eq(lockKeys.lockId, lockId)).orderBy(lockKeys.addedAt, lockKeys.keyUuid).all()
 }
 
+// By name, residents of one name by user id: an order PostgreSQL gives too (its rows have no insertion order).
 export function listLockResidents(db: Db, lockId: number) {
-  return db.select().from(lockResidents).where(eq(lockResidents.lockId, lockId)).orderBy(lockResidents.name).all()
+  return db.select().from(lockResidents).where(eq(lockResidents.lockId, lockId)).orderBy(lockResidents.name, lockResidents.userId).all()
 }
 
 // A user's locks with their key and resident counts; `orgId` narrows them to one organisation's locks.

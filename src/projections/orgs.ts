@@ -82,14 +82,14 @@ export function listOrgMembers(db: Db, orgId: string) {
 // ownership of or a residency at one of its locks. Only such users' personal data (profile, phone) is the org's to
 // read and change (docs/auth.md).
 export function isRelatedToOrg(db: Db, orgId: string, userId: string): boolean {
-  const related = db.$client
-    .query<{ related: number }, [string, string]>(
-      'SELECT EXISTS (SELECT 1 FROM org_members WHERE org_id = ?1 AND user_id = ?2) ' +
-        'OR EXISTS (SELECT 1 FROM physical_keys WHERE user_id = ?2 AND org_id = ?1) ' +
-        'OR EXISTS (SELECT 1 FROM lock_keys k JOIN locks l ON l.lock_id = k.lock_id WHERE k.user_id = ?2 AND l.org_id = ?1) ' +
-        'OR EXISTS (SELECT 1 FROM locks WHERE owner_id = ?2 AND org_id = ?1) ' +
-        'OR EXISTS (SELECT 1 FROM lock_residents r JOIN locks l ON l.lock_id = r.lock_id WHERE r.user_id = ?2 AND l.org_id = ?1) AS related',
-    )
-    .get(orgId, userId)
+  const related = db.$client.query<{ related: number }, [string, string]>(RELATED_TO_ORG_SQL).get(orgId, userId)
   return related?.related === 1
 }
+
+// Plain SQL either database runs (PostgreSQL's twin numbers the parameters $1, $2): ?1 the org, ?2 the user.
+export const RELATED_TO_ORG_SQL =
+  'SELECT EXISTS (SELECT 1 FROM org_members WHERE org_id = ?1 AND user_id = ?2) ' +
+  'OR EXISTS (SELECT 1 FROM physical_keys WHERE user_id = ?2 AND org_id = ?1) ' +
+  'OR EXISTS (SELECT 1 FROM lock_keys k JOIN locks l ON l.lock_id = k.lock_id WHERE k.user_id = ?2 AND l.org_id = ?1) ' +
+  'OR EXISTS (SELECT 1 FROM locks WHERE owner_id = ?2 AND org_id = ?1) ' +
+  'OR EXISTS (SELECT 1 FROM lock_residents r JOIN locks l ON l.lock_id = r.lock_id WHERE r.user_id = ?2 AND l.org_id = ?1) AS related'

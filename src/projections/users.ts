@@ -102,7 +102,7 @@ export const PHYSICAL_KEYS_CAP = 100
 // notes whose toLowerCase() contains q's, as when q is ASCII without i or k (only İ and the Kelvin sign lower-case
 // into ASCII, to i and k). Otherwise i, k and every non-ASCII character become `_` (one character): the pattern
 // still admits every match, and code decides. A combining dot above (İ lower-cases into two characters) gets none.
-function notePattern(needle: string): { pattern: string; exact: boolean } | null {
+export function notePattern(needle: string): { pattern: string; exact: boolean } | null {
   if (needle.includes('\u0307')) return null
   let exact = true
   const body = [...needle].map((ch) => {
@@ -208,7 +208,7 @@ export type IssuedKeyPosition = { addedAt: number; userId: string; number: numbe
 export type IssuedKeyPageQuery = { q: string; after: IssuedKeyPosition | null; limit: number }
 
 // LIKE's own wildcards and escape, matched literally.
-const likeContaining = (q: string) => `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`
+export const likeContaining = (q: string) => `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`
 
 // The desk's page statement: physical_keys_org_added walked backwards from the cursor, each key joined to its holder
 // by primary key (CROSS JOIN keeps that order: SQLite never drives from users), stopping at the page's LIMIT. q is

@@ -8,6 +8,8 @@ import m0004 from '../../../drizzle/pg/0004_collective_keys.sql' with { type: 't
 import m0005 from '../../../drizzle/pg/0005_lock_name.sql' with { type: 'text' }
 import m0006 from '../../../drizzle/pg/0006_unified_temp_keys.sql' with { type: 'text' }
 import m0007 from '../../../drizzle/pg/0007_backfill_door_created_at.sql' with { type: 'text' }
+import m0008 from '../../../drizzle/pg/0008_query_order.sql' with { type: 'text' }
+import m0009 from '../../../drizzle/pg/0009_door_order.sql' with { type: 'text' }
 import { embeddedMigrations, type Migration } from '../migrations'
 
 const embeddedSql: Record<string, string> = {
@@ -19,6 +21,8 @@ const embeddedSql: Record<string, string> = {
   '0005_lock_name': m0005,
   '0006_unified_temp_keys': m0006,
   '0007_backfill_door_created_at': m0007,
+  '0008_query_order': m0008,
+  '0009_door_order': m0009,
 }
 
 export const pgMigrations: Migration[] = embeddedMigrations(journal, embeddedSql, 'src/db/pg/migrations.ts')

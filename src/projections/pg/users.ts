@@ -1,4 +1,5 @@
-// users, physical_keys and accessible_locks on PostgreSQL: the rows of ../users.ts (rows.ts builds them).
+// users, physical_keys and accessible_locks on PostgreSQL: the rows of ../users.ts (rows.ts builds them), each user
+// with its UserCreated's position where SQLite has its rowid.
 import type { Tx } from '../../db/pg/connection'
 import { accessibleLocks, physicalKeys, users } from '../../db/pg/read-models'
 import type { UserEvent } from '../../domain/user/events'
@@ -11,7 +12,7 @@ async function apply(tx: Tx, stored: StoredEvent): Promise<void> {
   const event = stored as StoredEvent<UserEvent>
   switch (event.type) {
     case 'UserCreated':
-      await tx`INSERT INTO users ${tx(named(users, userRow(event)))}`
+      await tx`INSERT INTO users ${tx(named(users, { ...userRow(event), position: event.position }))}`
       return
     case 'PhysicalKeyAdded':
       await tx`INSERT INTO physical_keys ${tx(named(physicalKeys, physicalKeyRow(event.data)))}`

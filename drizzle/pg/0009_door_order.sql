@@ -1,0 +1,2 @@
+ALTER TABLE "collective_temp_key_doors" ALTER COLUMN "created_at" SET DATA TYPE text COLLATE "C";--> statement-breakpoint
+ALTER TABLE "collective_temp_key_doors" ALTER COLUMN "created_at" SET DEFAULT '';
