@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { copyFileSync } from 'node:fs'
 import { type Db, openDatabase } from '../../src/db/connection'
 import { migratePostgres, openPostgres, type Sql } from '../../src/db/pg/connection'
+import { writeEmail as writePgEmail } from '../../src/db/pg/vault'
 import { writeEmail } from '../../src/db/vault'
 import { lockAggregate } from '../../src/domain/lock/decide'
 import { type LockEvent, lockStreamId } from '../../src/domain/lock/events'
@@ -378,7 +379,7 @@ async function onPostgres(): Promise<{ pg: Sql; log: StoredEvent[] }> {
     const command = { type: step.type, data: step.data, metadata: { now: NOW + i * 1000 } }
     await commands.handle(AGGREGATES[step.stream], streamOf(step), command as never, step.metadata ?? {}, async ({ events }, tx) => {
       if (step.type !== 'UpdateEmail' || events.length === 0) return
-      await tx`INSERT INTO user_emails (user_id, email) VALUES (${step.id}, ${(step.data as { email: string }).email})`
+      await writePgEmail(tx, step.id, (step.data as { email: string }).email)
       await copyPgEmailFromVault(tx, step.id)
     })
   }
