@@ -25,7 +25,7 @@ export function sha256Hex(value: string): string {
   return Bun.SHA256.hash(value, 'hex')
 }
 
-const randomSecret = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
+export const randomSecret = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
 
 function getOrCreate(db: Db, key: string, create: () => string): { value: string; created: boolean } {
   const existing = db.select().from(settings).where(eq(settings.key, key)).get()

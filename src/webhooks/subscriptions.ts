@@ -83,8 +83,15 @@ export const tenantExists = (db: Db, orgId: string) =>
 
 // A new subscription starts at the head of the log (no history flood) unless `fromPosition` asks for older events.
 export function createSubscription(db: Db, config: Config, orgId: string, input: SubscriptionInput, head: number, nowMs: number) {
+  const row = newSubscription(config, orgId, input, head, nowMs)
+  db.insert(webhooks).values(row).run()
+  return row
+}
+
+// The row a new subscription is stored as (also by the PostgreSQL twin), its input checked.
+export function newSubscription(config: Config, orgId: string, input: SubscriptionInput, head: number, nowMs: number): Webhook {
   const secret = input.secret === undefined ? generateSecret() : checkSecret(input.secret)
-  const row: Webhook = {
+  return {
     id: crypto.randomUUID(),
     orgId,
     url: checkUrl(config, input.url),
@@ -100,8 +107,6 @@ export function createSubscription(db: Db, config: Config, orgId: string, input:
     createdAt: iso(nowMs),
     updatedAt: iso(nowMs),
   }
-  db.insert(webhooks).values(row).run()
-  return row
 }
 
 export function listSubscriptions(db: Db, orgId: string, page: { limit: number; offset: number }, nowMs: number) {
@@ -144,6 +149,13 @@ export function findSubscription(db: Db, orgId: string, id: string, nowMs: numbe
 }
 
 export function updateSubscription(db: Db, config: Config, current: Webhook, changes: SubscriptionChanges, nowMs: number): Webhook {
+  const set = subscriptionChanges(config, current, changes, nowMs)
+  db.update(webhooks).set(set).where(eq(webhooks.id, current.id)).run()
+  return { ...current, ...set }
+}
+
+// The columns a change sets (also on PostgreSQL), checked.
+export function subscriptionChanges(config: Config, current: Webhook, changes: SubscriptionChanges, nowMs: number): Partial<Webhook> {
   const set: Partial<Webhook> = { updatedAt: iso(nowMs) }
   if (changes.url !== undefined) {
     set.url = checkUrl(config, changes.url)
@@ -159,8 +171,7 @@ export function updateSubscription(db: Db, config: Config, current: Webhook, cha
   if (changes.status === 'active' && current.status === 'disabled') {
     Object.assign(set, { status: 'active', disabledReason: null, failingSince: null })
   }
-  db.update(webhooks).set(set).where(eq(webhooks.id, current.id)).run()
-  return { ...current, ...set }
+  return set
 }
 
 export function deleteSubscription(db: Db, id: string): void {
@@ -206,12 +217,16 @@ function replaceSecret(current: Webhook, secret: string, overlapMs: number, nowM
 
 // The new secret (to show once) and until when the old one still signs (null: it stopped at once).
 export function rotateSecret(db: Db, config: Pick<Config, 'webhookSecretOverlapMs'>, current: Webhook, nowMs: number) {
+  const { set, answer } = rotation(config, current, nowMs)
+  db.update(webhooks).set(set).where(eq(webhooks.id, current.id)).run()
+  return answer
+}
+
+// A rotation's columns and its answer (also on PostgreSQL).
+export function rotation(config: Pick<Config, 'webhookSecretOverlapMs'>, current: Webhook, nowMs: number) {
   const set = replaceSecret(current, generateSecret(), config.webhookSecretOverlapMs, nowMs)
-  db.update(webhooks)
-    .set({ ...set, updatedAt: iso(nowMs) })
-    .where(eq(webhooks.id, current.id))
-    .run()
-  return { secret: set.secret, previousSecretValidUntil: set.previousSecretExpiresAt === null ? null : iso(set.previousSecretExpiresAt) }
+  const previousSecretValidUntil = set.previousSecretExpiresAt === null ? null : iso(set.previousSecretExpiresAt)
+  return { set: { ...set, updatedAt: iso(nowMs) }, answer: { secret: set.secret, previousSecretValidUntil } }
 }
 
 // Replay: events with position >= fromPosition are sent again (same ids); pending retries are abandoned.

@@ -55,3 +55,10 @@ export async function migratePostgres(sql: Sql): Promise<number> {
     return pending.length
   })
 }
+
+// Work that commits as one: a transaction of its own on a pool, a savepoint inside the caller's transaction (as
+// bun:sqlite nests one). A transaction's handle also has `begin`, which would take another connection: told apart
+// by its `savepoint`.
+export function atomically<T>(q: Sql | Tx, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return ('savepoint' in q ? q.savepoint(work) : q.begin(work)) as Promise<T>
+}

@@ -10,6 +10,7 @@ import m0006 from '../../../drizzle/pg/0006_unified_temp_keys.sql' with { type: 
 import m0007 from '../../../drizzle/pg/0007_backfill_door_created_at.sql' with { type: 'text' }
 import m0008 from '../../../drizzle/pg/0008_query_order.sql' with { type: 'text' }
 import m0009 from '../../../drizzle/pg/0009_door_order.sql' with { type: 'text' }
+import m0010 from '../../../drizzle/pg/0010_operational.sql' with { type: 'text' }
 import { embeddedMigrations, type Migration } from '../migrations'
 
 const embeddedSql: Record<string, string> = {
@@ -23,6 +24,7 @@ const embeddedSql: Record<string, string> = {
   '0007_backfill_door_created_at': m0007,
   '0008_query_order': m0008,
   '0009_door_order': m0009,
+  '0010_operational': m0010,
 }
 
 export const pgMigrations: Migration[] = embeddedMigrations(journal, embeddedSql, 'src/db/pg/migrations.ts')

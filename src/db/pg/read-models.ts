@@ -35,13 +35,6 @@ export const apiKeys = pgTable(
   (t) => [index('api_keys_org').on(t.orgId)],
 )
 
-// Not a read model: when each API key was last used, written by the key lookup (to the minute), joined by the
-// console's tenant list. Here beside api_keys for that join.
-export const apiKeyUsage = pgTable('api_key_usage', {
-  keyHash: text('key_hash').primaryKey(),
-  lastUsedAt: int('last_used_at').notNull(),
-})
-
 export const orgMembers = pgTable(
   'org_members',
   {

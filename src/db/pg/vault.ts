@@ -1,0 +1,47 @@
+// The PII and credential vaults on PostgreSQL, as ../vault.ts: raw phone numbers, e-mails set after creation and
+// password hashes, never in the log. Writers take the command's transaction (PgCommandHandler `alongside`), so the
+// vault and its audit event commit together.
+import type { Sql, Tx } from './connection'
+import { users } from '../schema'
+import { keyed } from './rows'
+
+export async function writePhoneNumber(sql: Sql | Tx, userId: string, phoneNumber: string | null): Promise<void> {
+  if (phoneNumber === null) {
+    await sql`DELETE FROM user_phone_numbers WHERE user_id = ${userId}`
+    return
+  }
+  await sql`
+    INSERT INTO user_phone_numbers (user_id, phone_number) VALUES (${userId}, ${phoneNumber})
+    ON CONFLICT (user_id) DO UPDATE SET phone_number = excluded.phone_number`
+}
+
+export async function phoneNumberOf(sql: Sql | Tx, userId: string): Promise<string | null> {
+  const [row] = await sql<{ phone_number: string }[]>`SELECT phone_number FROM user_phone_numbers WHERE user_id = ${userId}`
+  return row?.phone_number ?? null
+}
+
+// Exact match; several users may share a number (a family landline): the earliest-created one answers. Ids in code-unit
+// order, as SQLite compares text.
+export async function findUserByPhoneNumber(sql: Sql | Tx, phoneNumber: string) {
+  const [row] = await sql<(Record<string, unknown> & { vault_phone_number: string })[]>`
+    SELECT u.*, p.phone_number AS vault_phone_number FROM user_phone_numbers p JOIN users u ON u.user_id = p.user_id
+    WHERE p.phone_number = ${phoneNumber}
+    ORDER BY u.created_at COLLATE "C", u.user_id COLLATE "C" LIMIT 1`
+  return row && { user: keyed(users, row), phoneNumber: row.vault_phone_number }
+}
+
+// Set once per user (UpdateEmail refuses a user who has an e-mail), unique across users.
+export async function writeEmail(sql: Sql | Tx, userId: string, email: string): Promise<void> {
+  await sql`INSERT INTO user_emails (user_id, email) VALUES (${userId}, ${email})`
+}
+
+export async function writePasswordHash(sql: Sql | Tx, userId: string, passwordHash: string, now: number): Promise<void> {
+  await sql`
+    INSERT INTO user_credentials (user_id, password_hash, updated_at) VALUES (${userId}, ${passwordHash}, ${now})
+    ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at`
+}
+
+export async function passwordHashOf(sql: Sql | Tx, userId: string): Promise<string | null> {
+  const [row] = await sql<{ password_hash: string }[]>`SELECT password_hash FROM user_credentials WHERE user_id = ${userId}`
+  return row?.password_hash ?? null
+}
