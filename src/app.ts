@@ -27,6 +27,7 @@ import { lockTempKeyPages } from './routes/pages/lock-temp-keys'
 import { tempKeyPages } from './routes/pages/temp-key'
 import { collectiveDoorOpener, collectiveKeyPages } from './routes/pages/collective-key'
 import { sharedKeyPages } from './routes/pages/shared-keys'
+import { openLimits } from './routes/rate-limit'
 import { tempKeyOpenRoutes } from './routes/temp-key-open'
 import { tempKeyRoutes } from './routes/temp-keys'
 import { collectiveKeyRoutes } from './routes/collective-keys'
@@ -42,7 +43,9 @@ export function createApp(deps: Deps) {
   const hot = hotReads(deps, replied, () => app)
   const routes: AppRoutes = () => app.routes
   // A collective key's doors open at /temp-keys and /collective-temp-keys alike, counted by one set of rate limits.
-  const collectiveDoors = collectiveDoorOpener(deps)
+  // One budget of guest opens per address and per key, whichever of the open addresses is used.
+  const limitOpens = openLimits(deps.config)
+  const collectiveDoors = collectiveDoorOpener(deps, limitOpens)
   const app = new Elysia({ normalize: false, serve: { routes: hot } })
     .use(httpBasics(deps, replied, routes))
     .use(openApiDocs())
@@ -72,7 +75,7 @@ export function createApp(deps: Deps) {
     .use(tempKeyRoutes(deps))
     .use(collectiveKeyRoutes(deps))
     .use(pinOpenRoutes(deps))
-    .use(tempKeyOpenRoutes(deps, collectiveDoors))
+    .use(tempKeyOpenRoutes(deps, collectiveDoors, limitOpens))
     .use(tempKeyPages(deps))
     .use(collectiveKeyPages(deps, collectiveDoors))
     .use(sharedKeyPages(deps))

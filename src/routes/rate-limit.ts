@@ -71,3 +71,24 @@ export function clientIp(
   }
   return server?.requestIP(request)?.address ?? 'unknown'
 }
+
+// The guest opens' limits, per client address and per key: one pair per app (app.ts), shared by every open address
+// (a single key's, a collective key's doors at /temp-keys and /collective-temp-keys), so no address adds to the budget.
+export type OpenLimits = (request: Request, server: Parameters<typeof clientIp>[0], uuid: string, now: number) => void
+
+export function openLimits(config: { openRateLimitPerIp: number; openRateLimitPerKey: number; trustedProxyHops: number }): OpenLimits {
+  const perIp = createRateLimiter({
+    limit: config.openRateLimitPerIp,
+    windowMs: 60_000,
+    message: 'Too many open attempts from this address; wait a minute',
+  })
+  const perKey = createRateLimiter({
+    limit: config.openRateLimitPerKey,
+    windowMs: 60_000,
+    message: 'Too many open attempts for this key; wait a minute',
+  })
+  return (request, server, uuid, now) => {
+    if (config.openRateLimitPerIp > 0) perIp.hit([`ip:${clientIp(server, request, config.trustedProxyHops)}`], now)
+    if (config.openRateLimitPerKey > 0) perKey.hit([`key:${uuid}`], now)
+  }
+}

@@ -20,7 +20,7 @@ import { findKey, guestRefusal, guestView, OPENED_COOKIE, sessionUser, settle } 
 import { type CollectiveDoorOpener, DoorParams, OpenBody } from './pages/collective-key'
 import { inLanguage, pageLanguage } from './pages/language'
 import { cookie, csrfFor, html, isHtmx, redirect, verifyCsrf } from './pages/support'
-import { clientIp, createRateLimiter } from './rate-limit'
+import type { clientIp, OpenLimits } from './rate-limit'
 
 // Who opens: the Bearer user (or the org key's acting user), else the browser session; a cookie-authenticated
 // post must carry the CSRF token, since the browser sends the cookie on its own.
@@ -54,22 +54,9 @@ type OpenContext = {
 
 // The documented opens, for JSON clients and browsers (form post or htmx); `openCollectiveDoor` answers a collective
 // key's doors at /temp-keys (app.ts shares it with the /collective-temp-keys pages).
-export const tempKeyOpenRoutes = (deps: Deps, openCollectiveDoor: CollectiveDoorOpener) => {
-  const perIp = createRateLimiter({
-    limit: deps.config.openRateLimitPerIp,
-    windowMs: 60_000,
-    message: 'Too many open attempts from this address; wait a minute',
-  })
-  const perKey = createRateLimiter({
-    limit: deps.config.openRateLimitPerKey,
-    windowMs: 60_000,
-    message: 'Too many open attempts for this key; wait a minute',
-  })
-  const limit = (request: Request, server: Parameters<typeof clientIp>[0], uuid: string) => {
-    const now = deps.clock.now()
-    if (deps.config.openRateLimitPerIp > 0) perIp.hit([`ip:${clientIp(server, request, deps.config.trustedProxyHops)}`], now)
-    if (deps.config.openRateLimitPerKey > 0) perKey.hit([`key:${uuid}`], now)
-  }
+export const tempKeyOpenRoutes = (deps: Deps, openCollectiveDoor: CollectiveDoorOpener, openLimit: OpenLimits) => {
+  const limit = (request: Request, server: Parameters<typeof clientIp>[0], uuid: string) =>
+    openLimit(request, server, uuid, deps.clock.now())
 
   // JSON clients that ask for it get the command envelope; any other client (curl, fetch: no Accept or */*) gets the
   // documented 303. Refusals reach both as the JSON error envelope.

@@ -345,3 +345,17 @@ describe('POST /temp-keys/{uuid}/doors/1/open on a single key', () => {
     expect(anonymous.text).toContain('Sign in to use this key')
   })
 })
+
+describe('the guest opens’ rate limits', () => {
+  it('should count a client address once across every open address (single key, /temp-keys doors, /collective-temp-keys doors)', async () => {
+    const { ctx, lock, single, collective } = await setup({ OPEN_RATE_LIMIT_PER_IP: '3' })
+    const [a, b, c] = [await single(lock.lockId), await collective([lock.lockId]), await collective([lock.lockId])]
+    const opens = [
+      () => ctx.call('POST', `/temp-keys/${a}/open`),
+      () => ctx.call('POST', `/temp-keys/${b}/doors/1/open`),
+      () => ctx.call('POST', `/collective-temp-keys/${c}/doors/1/open`),
+    ]
+    for (const open of opens) expect((await open()).status).toBe(303)
+    for (const open of opens) expect((await open()).status).toBe(429)
+  })
+})

@@ -23,7 +23,7 @@ import {
 } from '../../../views/pages/collective-key'
 import { COLLECTIVE_KEYS_PATH, doorConfirmationUrl, type KeyBase } from '../../../views/paths'
 import { prefersHtml } from '../errors'
-import { clientIp, createRateLimiter } from '../rate-limit'
+import type { clientIp, OpenLimits } from '../rate-limit'
 import { guestRefusal, lockLabel, settle } from './common'
 import { inLanguage, type PageLanguage, pageLanguage } from './language'
 import { csrfFor, html, pagePlugin, redirect, verifyCsrf } from './support'
@@ -132,18 +132,7 @@ export type DoorOpenContext = {
 // the refusal's status, others the envelope. One per app (app.ts), so its rate limits count opens at both addresses.
 export type CollectiveDoorOpener = (base: KeyBase, ctx: DoorOpenContext) => Promise<Response>
 
-export function collectiveDoorOpener(deps: Deps): CollectiveDoorOpener {
-  const perIp = createRateLimiter({
-    limit: deps.config.openRateLimitPerIp,
-    windowMs: 60_000,
-    message: 'Too many open attempts from this address; wait a minute',
-  })
-  const perKey = createRateLimiter({
-    limit: deps.config.openRateLimitPerKey,
-    windowMs: 60_000,
-    message: 'Too many open attempts for this key; wait a minute',
-  })
-
+export function collectiveDoorOpener(deps: Deps, openLimit: OpenLimits): CollectiveDoorOpener {
   return async (base, ctx) => {
     const { params, body, request, server } = ctx
     const found = findGuestKey(deps, params.uuid)
@@ -153,9 +142,7 @@ export function collectiveDoorOpener(deps: Deps): CollectiveDoorOpener {
     const uuid = found.key.uuid
     const requestId = requestInfo(request).requestId
     const open = async () => {
-      const now = deps.clock.now()
-      if (deps.config.openRateLimitPerIp > 0) perIp.hit([`ip:${clientIp(server, request, deps.config.trustedProxyHops)}`], now)
-      if (deps.config.openRateLimitPerKey > 0) perKey.hit([`key:${uuid}`], now)
+      openLimit(request, server, uuid, deps.clock.now())
       if ((await resolveSessionUser(deps, request.headers)) !== null) verifyCsrf(deps, request, body)
       const token = body?._once ?? request.headers.get('idempotency-key')
       const onceToken = token ? `${uuid}:${door.doorId}:${token}` : null
