@@ -7,7 +7,7 @@ import { StatusBadge } from '../components/temp-key-status'
 import { type Lang, messagesFor } from '../i18n'
 import { Layout } from '../layout'
 import { doorOpenPath, type KeyBase, keyPagePath, keyPageUrl } from '../paths'
-import { LanguageSwitch } from './temp-key'
+import { ConfirmationCard, LanguageSwitch } from './temp-key'
 
 export type CollectiveStatus = 'valid' | 'not-yet-valid' | 'expired' | 'deleted'
 
@@ -165,22 +165,7 @@ export function CollectiveConfirmationPage(view: DoorConfirmationView): JSX.Elem
   const t = messagesFor(view.lang)
   return (
     <Layout title={t.confirmation.title} lang={view.lang}>
-      <section class="card temp-key" aria-labelledby="confirmation-title">
-        <p class="eyebrow" safe>
-          {t.shared.eyebrow}
-        </p>
-        <h1 id="confirmation-title" safe>
-          {t.confirmation.heading}
-        </h1>
-        {view.offline ? (
-          <p class="notice warn" role="status" safe>
-            {t.confirmation.queued}
-          </p>
-        ) : (
-          <p class="notice ok" role="status" safe>
-            {t.confirmation.received}
-          </p>
-        )}
+      <ConfirmationCard lang={view.lang} eyebrow={t.shared.eyebrow} offline={view.offline} backHref={keyPagePath(view.base, view.uuid)}>
         {view.door ? (
           <dl class="facts">
             <div>
@@ -195,12 +180,7 @@ export function CollectiveConfirmationPage(view: DoorConfirmationView): JSX.Elem
         ) : (
           ''
         )}
-        <p>
-          <a href={keyPagePath(view.base, view.uuid)} safe>
-            {t.confirmation.back}
-          </a>
-        </p>
-      </section>
+      </ConfirmationCard>
     </Layout>
   )
 }

@@ -1,5 +1,6 @@
 // /temp-keys/{uuid}: the guest page behind a shared link, in the guest's language (views/i18n). TempKeyCard is also
 // the fragment htmx swaps in after an open, so the inline result and the page after a redirect are one piece of markup.
+import type { PropsWithChildren } from '@kitajs/html'
 import type { TempKeyStatus } from '../../src/domain/lock/temp-key-status'
 import { LocalTime } from '../components/local-time'
 import { StatusBadge } from '../components/temp-key-status'
@@ -292,27 +293,49 @@ export function TempKeyNotFoundPage({ lang }: { lang: Lang }): JSX.Element {
 
 export type ConfirmationView = { lang: Lang; uuid: string; lockLabel: string; lockUuid: string; offline: boolean }
 
+// The card both confirmation pages show: the command was sent (or queued: the lock was offline), the facts of what was
+// opened, the way back to the key's page.
+export function ConfirmationCard({
+  lang,
+  eyebrow,
+  offline,
+  backHref,
+  children,
+}: PropsWithChildren<{ lang: Lang; eyebrow: string; offline: boolean; backHref: string }>): JSX.Element {
+  const t = messagesFor(lang)
+  return (
+    <section class="card temp-key" aria-labelledby="confirmation-title">
+      <p class="eyebrow" safe>
+        {eyebrow}
+      </p>
+      <h1 id="confirmation-title" safe>
+        {t.confirmation.heading}
+      </h1>
+      {offline ? (
+        <p class="notice warn" role="status" safe>
+          {t.confirmation.queued}
+        </p>
+      ) : (
+        <p class="notice ok" role="status" safe>
+          {t.confirmation.received}
+        </p>
+      )}
+      {children}
+      <p>
+        <a href={backHref} safe>
+          {t.confirmation.back}
+        </a>
+      </p>
+    </section>
+  )
+}
+
 // /temp-keys/{uuid}/confirmation: the open command was sent (queued when the lock was offline).
 export function TempKeyConfirmationPage(view: ConfirmationView): JSX.Element {
   const t = messagesFor(view.lang)
   return (
     <Layout title={t.confirmation.title} lang={view.lang}>
-      <section class="card temp-key" aria-labelledby="confirmation-title">
-        <p class="eyebrow" safe>
-          {t.guest.eyebrow}
-        </p>
-        <h1 id="confirmation-title" safe>
-          {t.confirmation.heading}
-        </h1>
-        {view.offline ? (
-          <p class="notice warn" role="status" safe>
-            {t.confirmation.queued}
-          </p>
-        ) : (
-          <p class="notice ok" role="status" safe>
-            {t.confirmation.received}
-          </p>
-        )}
+      <ConfirmationCard lang={view.lang} eyebrow={t.guest.eyebrow} offline={view.offline} backHref={guestPath(view.uuid)}>
         <dl class="facts">
           <div>
             <dt safe>{t.confirmation.lock}</dt>
@@ -325,12 +348,7 @@ export function TempKeyConfirmationPage(view: ConfirmationView): JSX.Element {
             </dd>
           </div>
         </dl>
-        <p>
-          <a href={guestPath(view.uuid)} safe>
-            {t.confirmation.back}
-          </a>
-        </p>
-      </section>
+      </ConfirmationCard>
       <script src="/public/temp-keys.js" defer></script>
     </Layout>
   )
