@@ -4,8 +4,8 @@
 // and axe-core finds no serious or critical violation on any console page.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
 import type { Browser, Page } from 'playwright-core'
-import { launchBrowser, PHONE, seriousViolations, setupLinkOf, watchErrors } from '../support/browser'
-import { type RunningServer, startServer } from '../support/server'
+import { closeSite, PHONE, openSite, seriousViolations, setupLinkOf, watchErrors } from '../support/browser'
+import type { RunningServer } from '../support/server'
 
 // A real server and chromium: generous on a loaded CI machine.
 setDefaultTimeout(90_000)
@@ -22,16 +22,8 @@ async function type(page: Page, label: string, text: string) {
 describe('when a site administrator sets up an organisation, a user and a lock on a phone', () => {
   let server: RunningServer
   let browser: Browser
-
-  beforeAll(async () => {
-    server = await startServer()
-    browser = await launchBrowser()
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-  })
+  beforeAll(async () => ({ server, browser } = await openSite()))
+  afterAll(() => closeSite(server, browser))
 
   it('should create them through the console, and the lock should appear with its owner and organisation', async () => {
     const link = await setupLinkOf(server)

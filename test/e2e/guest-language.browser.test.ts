@@ -3,8 +3,8 @@
 // it English, and the owner sees the guest's open at the top of the lock's activity log.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
 import type { Browser } from 'playwright-core'
-import { launchBrowser, ownerWithLock, PHONE, seriousViolations, signedInPhone, watchErrors } from '../support/browser'
-import { type RunningServer, startServer } from '../support/server'
+import { closeSite, PHONE, openSite, ownerWithLock, seriousViolations, signedInPhone, watchErrors } from '../support/browser'
+import type { RunningServer } from '../support/server'
 
 // A real server and chromium: generous on a loaded CI machine.
 setDefaultTimeout(60_000)
@@ -15,16 +15,8 @@ const GREEK_DATE = new Intl.DateTimeFormat('el-GR', { dateStyle: 'medium', timeS
 describe('when a guest with a Greek phone opens the door', () => {
   let server: RunningServer
   let browser: Browser
-
-  beforeAll(async () => {
-    server = await startServer()
-    browser = await launchBrowser()
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-  })
+  beforeAll(async () => ({ server, browser } = await openSite()))
+  afterAll(() => closeSite(server, browser))
 
   it('should show the guest page in Greek, open the door, and show the open to the owner', async () => {
     const { token, lockId } = await ownerWithLock(server, 'Olga Owner', 'Acme', 'Κήπος')

@@ -3,8 +3,8 @@
 // violation before or after.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
 import type { Browser } from 'playwright-core'
-import { launchBrowser, ownerWithLock, seriousViolations, signedInPhone, watchErrors } from '../support/browser'
-import { type RunningServer, startServer } from '../support/server'
+import { closeSite, openSite, ownerWithLock, seriousViolations, signedInPhone, watchErrors } from '../support/browser'
+import type { RunningServer } from '../support/server'
 
 // A real server and chromium: generous on a loaded CI machine.
 setDefaultTimeout(60_000)
@@ -14,16 +14,8 @@ const ZONE = 'Europe/Athens'
 describe("when an owner opens the door from the lock's page on a phone", () => {
   let server: RunningServer
   let browser: Browser
-
-  beforeAll(async () => {
-    server = await startServer()
-    browser = await launchBrowser()
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-  })
+  beforeAll(async () => ({ server, browser } = await openSite()))
+  afterAll(() => closeSite(server, browser))
 
   it('should show the open at the top of the activity log', async () => {
     const { token, lockId } = await ownerWithLock(server, 'Olga Owner', 'Acme', 'Garden gate')

@@ -3,8 +3,8 @@
 // accessibility violation on the setup page, the start page or My keys.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
 import type { Browser } from 'playwright-core'
-import { launchBrowser, PHONE, seriousViolations, setupLinkOf, watchErrors } from '../support/browser'
-import { type RunningServer, startServer } from '../support/server'
+import { closeSite, PHONE, openSite, seriousViolations, setupLinkOf, watchErrors } from '../support/browser'
+import type { RunningServer } from '../support/server'
 
 // A real server and chromium: generous on a loaded CI machine.
 setDefaultTimeout(60_000)
@@ -12,16 +12,8 @@ setDefaultTimeout(60_000)
 describe('when the first administrator sets up a fresh server on a phone', () => {
   let server: RunningServer
   let browser: Browser
-
-  beforeAll(async () => {
-    server = await startServer()
-    browser = await launchBrowser()
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-  })
+  beforeAll(async () => ({ server, browser } = await openSite()))
+  afterAll(() => closeSite(server, browser))
 
   it('should go from the setup link to the start page, signed in, and on to My keys through the header', async () => {
     const link = await setupLinkOf(server)

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-import { cli, type RunningServer } from './server'
+import { cli, type RunningServer, startServer } from './server'
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
@@ -114,4 +114,15 @@ export async function setupLinkOf(server: RunningServer): Promise<string> {
     await Bun.sleep(20)
   }
   throw new Error(`no setup link in the server's output: ${server.stderr()}`)
+}
+
+// A fresh server and a browser for a describe block's tests (beforeAll), and their end (afterAll).
+export async function openSite(env: Record<string, string> = {}): Promise<{ server: RunningServer; browser: Browser }> {
+  const server = await startServer(env)
+  return { server, browser: await launchBrowser() }
+}
+
+export async function closeSite(server: RunningServer | undefined, browser: Browser | undefined): Promise<void> {
+  await browser?.close()
+  await server?.stop()
 }
