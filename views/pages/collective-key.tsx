@@ -7,7 +7,7 @@ import { StatusBadge } from '../components/temp-key-status'
 import { type Lang, messagesFor } from '../i18n'
 import { Layout } from '../layout'
 import { doorOpenPath, type KeyBase, keyPagePath, keyPageUrl } from '../paths'
-import { ConfirmationCard, LanguageSwitch } from './temp-key'
+import { ConfirmationCard, ExpiredNotice, LanguageSwitch } from './temp-key'
 
 export type CollectiveStatus = 'valid' | 'not-yet-valid' | 'expired' | 'deleted'
 
@@ -73,14 +73,7 @@ function StateMessage(view: CollectiveGuestView): JSX.Element {
         </div>
       )
     case 'expired':
-      return (
-        <div class="state-message bad">
-          <h2 safe>{t.guest.expiredTitle}</h2>
-          <p>
-            <span safe>{t.guest.validUntilWas}</span> <LocalTime iso={view.validUntil} />. <span safe>{t.guest.askForNew}</span>
-          </p>
-        </div>
-      )
+      return <ExpiredNotice t={t} validUntil={view.validUntil} />
     case 'deleted':
       return (
         <div class="state-message bad">

@@ -117,14 +117,7 @@ function Action({ view, t }: { view: GuestKeyView; t: Messages }): JSX.Element {
       )
     }
     case 'expired':
-      return (
-        <div class="state-message bad">
-          <h2 safe>{t.guest.expiredTitle}</h2>
-          <p>
-            <span safe>{t.guest.validUntilWas}</span> <LocalTime iso={view.validUntil} />. <span safe>{t.guest.askForNew}</span>
-          </p>
-        </div>
-      )
+      return <ExpiredNotice t={t} validUntil={view.validUntil} />
     case 'used-up':
       return (
         <div class="state-message bad">
@@ -292,6 +285,18 @@ export function TempKeyNotFoundPage({ lang }: { lang: Lang }): JSX.Element {
 }
 
 export type ConfirmationView = { lang: Lang; uuid: string; lockLabel: string; lockUuid: string; offline: boolean }
+
+// What an expired key's page says, single or collective.
+export function ExpiredNotice({ t, validUntil }: { t: Messages; validUntil: string }): JSX.Element {
+  return (
+    <div class="state-message bad">
+      <h2 safe>{t.guest.expiredTitle}</h2>
+      <p>
+        <span safe>{t.guest.validUntilWas}</span> <LocalTime iso={validUntil} />. <span safe>{t.guest.askForNew}</span>
+      </p>
+    </div>
+  )
+}
 
 // The card both confirmation pages show: the command was sent (or queued: the lock was offline), the facts of what was
 // opened, the way back to the key's page.
