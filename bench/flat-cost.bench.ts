@@ -7,9 +7,9 @@ import type { BenchOptions, Row } from './run'
 import type { HistorySpec, SeededHistory } from './seed-history'
 import { type ChildServer, type LoadOptions, type LoadResult, load, startChild, tempDir } from './support'
 
-type Sizes = { bigKeys: number; heavyUsers: number; heavyKeys: number; spreadUsers: number }
-const FULL: Sizes = { bigKeys: 50_000, heavyUsers: 20, heavyKeys: 3_000, spreadUsers: 10_000 }
-const QUICK: Sizes = { bigKeys: 200, heavyUsers: 4, heavyKeys: 50, spreadUsers: 200 }
+type Sizes = { bigKeys: number; collectiveKeys: number; heavyUsers: number; heavyKeys: number; spreadUsers: number }
+const FULL: Sizes = { bigKeys: 50_000, collectiveKeys: 5_000, heavyUsers: 20, heavyKeys: 3_000, spreadUsers: 10_000 }
+const QUICK: Sizes = { bigKeys: 200, collectiveKeys: 100, heavyUsers: 4, heavyKeys: 50, spreadUsers: 200 }
 const SMALL_KEYS = 10
 // Issue 18's load: 32 connections (fewer when --connections says so).
 const CONNECTIONS = 32
@@ -21,6 +21,9 @@ const OPEN_SMALL = 2
 // A fresh 10-key lock for each round of creates on the small side, so it stays small while it is measured.
 const CREATE_SMALL = [3, 4]
 const NOISY_SMALL = 5
+// Issue 22: a lock covered by thousands of collective keys, and one covered by 10.
+const COLLECTIVE_BIG = 6
+const COLLECTIVE_SMALL = 7
 const RAW = 'raw sqlite 1 insert/tx FULL'
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits
@@ -149,6 +152,8 @@ export async function flatCost(options: BenchOptions): Promise<Row[]> {
     locks: [
       { lockId: BIG, keys: sizes.bigKeys, deleteEvery: 2 },
       ...[OPEN_SMALL, ...CREATE_SMALL, NOISY_SMALL].map((lockId) => ({ lockId, keys: SMALL_KEYS, deleteEvery: null })),
+      { lockId: COLLECTIVE_BIG, keys: sizes.collectiveKeys, deleteEvery: null, collective: true },
+      { lockId: COLLECTIVE_SMALL, keys: SMALL_KEYS, deleteEvery: null, collective: true },
     ],
     users: [
       { users: sizes.heavyUsers, keysEach: sizes.heavyKeys },
@@ -176,12 +181,13 @@ export async function flatCost(options: BenchOptions): Promise<Row[]> {
     description: 'bench',
   })
   const openPath = (uuid: string) => `/temp-keys/${uuid}/open`
+  const doorPath = (uuid: string) => `/temp-keys/${uuid}/doors/1/open`
   const opensOn = (server: ChildServer, lockId: number, extra: Partial<LoadOptions> = {}): LoadOptions => ({
     url: server.url,
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     body: '{}',
-    paths: liveKeys(lockId).map(openPath),
+    paths: liveKeys(lockId).map(lockId === COLLECTIVE_BIG || lockId === COLLECTIVE_SMALL ? doorPath : openPath),
     connections,
     durationSec,
     timeoutSec: TIMEOUT_SEC,
@@ -240,6 +246,21 @@ export async function flatCost(options: BenchOptions): Promise<Row[]> {
         `temp-key open, ${big} (half deleted)`,
         opens.big,
         { label: `open, ${SMALL_KEYS}-key lock`, result: opens.small },
+        server.rssPeakMb(),
+        '>= 0.9',
+      ),
+    )
+
+    const doors = await inTurns(
+      () => load(opensOn(server, COLLECTIVE_SMALL)),
+      () => load(opensOn(server, COLLECTIVE_BIG)),
+    )
+    await settle(server)
+    rows.push(
+      pairRow(
+        `collective door open, lock covered by ${thousands(sizes.collectiveKeys)} collective keys`,
+        doors.big,
+        { label: `the same on a lock covered by ${SMALL_KEYS}`, result: doors.small },
         server.rssPeakMb(),
         '>= 0.9',
       ),

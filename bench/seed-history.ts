@@ -14,8 +14,9 @@ import { userStreamId } from '../src/domain/user/events'
 import type { Event } from '../src/eventstore/types'
 import { seed } from './support'
 
-// `deleteEvery`: every such key (the 2nd, 4th, ... for 2) is deleted right after it is created.
-export type LockHistory = { lockId: number; keys: number; deleteEvery: number | null }
+// `deleteEvery`: every such key (the 2nd, 4th, ... for 2) is deleted right after it is created. `collective`: the keys
+// are collective keys with one door on this lock (slide or PIN, each its own PIN) instead of single keys.
+export type LockHistory = { lockId: number; keys: number; deleteEvery: number | null; collective?: boolean }
 export type UserHistory = { users: number; keysEach: number }
 export type HistorySpec = { databasePath: string; orgId: string; locks: LockHistory[]; users: UserHistory[] }
 // Per lock, live (public, unlimited, valid for 30 days) key uuids spread over its history; per user group, the ids.
@@ -54,6 +55,16 @@ function batchedAppender(deps: Deps) {
   }
 }
 
+// A collective key over one door of the lock being seeded, its PIN's hash unique per key.
+const collectiveKey = (tempKeyUuid: string, window: { validFrom: string; validUntil: string }, i: number) => ({
+  tempKeyUuid,
+  ...window,
+  description: `bench shared key ${i}`,
+  createdBy: 'bench',
+  doors: [{ id: 1, label: null, accessMethod: 'both' as const }],
+  pin: { hash: `bench-pin-${i}-${tempKeyUuid}`, seed: `seed-${i}` },
+})
+
 function seedLock(out: ReturnType<typeof batchedAppender>, orgId: string, history: LockHistory, now: number) {
   const { decide, evolve, initialState } = lockAggregate.decider
   const streamId = lockStreamId(history.lockId)
@@ -90,7 +101,9 @@ function seedLock(out: ReturnType<typeof batchedAppender>, orgId: string, histor
       schedule: null,
       createdBy: 'bench',
     }
-    const events = decide({ type: 'CreateTempKey', data: key, metadata: { now: at } }, base, null)
+    const events = history.collective
+      ? decide({ type: 'CreateCollectiveTempKey', data: collectiveKey(tempKeyUuid, window, i), metadata: { now: at } }, base, null)
+      : decide({ type: 'CreateTempKey', data: key, metadata: { now: at } }, base, null)
     const deleted = history.deleteEvery !== null && i % history.deleteEvery === 0
     if (deleted) {
       // The key's own state, as its decision row holds it once created.

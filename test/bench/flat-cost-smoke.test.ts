@@ -18,6 +18,7 @@ describe('the flat-cost benchmark', () => {
       'create-temp-key, 200-key lock',
       'temp-key open, 10-key lock, while 4 creates hit the 200-key lock',
       'AddPhysicalKey, 4 users of 50+ keys, vs 200 users',
+      'collective door open, lock covered by 100 collective keys',
     ]
     for (const prefix of pairs) {
       const pair = row(prefix)
