@@ -27,6 +27,7 @@ export type LockRef = { lockId: number; lockLabel: string; lockUuid: string }
 export type LockTempKeysView = LockRef & {
   csrfToken: string
   signedInAs: string | null
+  isAdmin?: boolean
   // One page of the live keys, newest first; nextPage: the link to the following one (null on the last).
   keys: OwnerKeyView[]
   isFirstPage: boolean
@@ -176,7 +177,12 @@ function LockHeading(view: LockRef): JSX.Element {
 export function LockTempKeysPage(view: LockTempKeysView): JSX.Element {
   const action = tempKeysPath(view.lockId)
   return (
-    <Layout title={`Temporary keys · ${view.lockLabel}`} csrfToken={view.csrfToken} signedInAs={view.signedInAs ?? undefined}>
+    <Layout
+      title={`Temporary keys · ${view.lockLabel}`}
+      csrfToken={view.csrfToken}
+      signedInAs={view.signedInAs ?? undefined}
+      isAdmin={view.isAdmin}
+    >
       <LockHeading {...view} />
       <h1>Temporary keys</h1>
       {view.notice ? (
@@ -205,6 +211,7 @@ export function LockTempKeysPage(view: LockTempKeysView): JSX.Element {
 export type EditTempKeyView = LockRef & {
   csrfToken: string
   signedInAs: string | null
+  isAdmin?: boolean
   uuid: string
   values: TempKeyFormValues
   errors: FormErrors
@@ -214,7 +221,7 @@ export type EditTempKeyView = LockRef & {
 export function EditTempKeyPage(view: EditTempKeyView): JSX.Element {
   const back = tempKeysPath(view.lockId)
   return (
-    <Layout title="Edit temporary key" csrfToken={view.csrfToken} signedInAs={view.signedInAs ?? undefined}>
+    <Layout title="Edit temporary key" csrfToken={view.csrfToken} signedInAs={view.signedInAs ?? undefined} isAdmin={view.isAdmin}>
       <LockHeading {...view} />
       <section class="card" aria-labelledby="edit-title">
         <h1 id="edit-title">Edit temporary key</h1>
@@ -241,6 +248,7 @@ export function EditTempKeyPage(view: EditTempKeyView): JSX.Element {
 export type DeleteTempKeyView = LockRef & {
   csrfToken: string
   signedInAs: string | null
+  isAdmin?: boolean
   uuid: string
   description: string | null
 }
@@ -248,7 +256,7 @@ export type DeleteTempKeyView = LockRef & {
 export function DeleteTempKeyPage(view: DeleteTempKeyView): JSX.Element {
   const back = tempKeysPath(view.lockId)
   return (
-    <Layout title="Delete temporary key" csrfToken={view.csrfToken} signedInAs={view.signedInAs ?? undefined}>
+    <Layout title="Delete temporary key" csrfToken={view.csrfToken} signedInAs={view.signedInAs ?? undefined} isAdmin={view.isAdmin}>
       <LockHeading {...view} />
       <section class="card" aria-labelledby="delete-title">
         <h1 id="delete-title">Delete this temporary key?</h1>

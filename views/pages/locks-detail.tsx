@@ -9,6 +9,7 @@ export type OpenOutcome = { status: 'opened' | 'offline' | 'failed'; detail?: st
 export type LockDetailView = {
   csrfToken: string
   signedInAs: string
+  isAdmin?: boolean
   lock: { lockId: number; name: string; uuid: string; serialNumber: string | null; vendorName: string | null; orgId: string | null }
   // How the reader relates to the lock: 'Owner' or 'Key holder'.
   access: string
@@ -151,7 +152,7 @@ function ManagerSections({ manage, lockId }: { manage: NonNullable<LockDetailVie
 export function LockDetailPage(view: LockDetailView): JSX.Element {
   const { lock } = view
   return (
-    <Layout title={lock.name} csrfToken={view.csrfToken} signedInAs={view.signedInAs}>
+    <Layout title={lock.name} csrfToken={view.csrfToken} signedInAs={view.signedInAs} isAdmin={view.isAdmin}>
       <p>
         <a href={LOCKS_PATH}>← My locks</a>
       </p>

@@ -4,7 +4,7 @@ import { lockPath, SHARED_KEYS_PATH } from '../paths'
 
 export type LockListItem = { lockId: number; name: string; keysCount: number; residentCount: number }
 
-export type LocksView = { csrfToken: string; signedInAs: string; locks: LockListItem[] }
+export type LocksView = { csrfToken: string; signedInAs: string; isAdmin?: boolean; locks: LockListItem[] }
 
 function LockCard({ lock }: { lock: LockListItem }): JSX.Element {
   return (
@@ -20,9 +20,9 @@ function LockCard({ lock }: { lock: LockListItem }): JSX.Element {
   )
 }
 
-export function LocksPage({ csrfToken, signedInAs, locks }: LocksView): JSX.Element {
+export function LocksPage({ csrfToken, signedInAs, isAdmin, locks }: LocksView): JSX.Element {
   return (
-    <Layout title="My locks" csrfToken={csrfToken} signedInAs={signedInAs} current="locks">
+    <Layout title="My locks" csrfToken={csrfToken} signedInAs={signedInAs} isAdmin={isAdmin} current="locks">
       <section class="card">
         <h1>My locks</h1>
         {locks.length === 0 ? (

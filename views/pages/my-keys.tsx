@@ -9,6 +9,7 @@ export type MyKeysTableView = { q: string; keys: KeyView[]; total: number } & Pi
 export type MyKeysView = MyKeysTableView & {
   csrfToken: string
   signedInAs: string
+  isAdmin?: boolean
   // Organisations the user is staff of: links to their key desks.
   staffOrgs: { orgId: string; name: string }[]
 }
@@ -75,7 +76,7 @@ export function MyKeysTable({ q, keys, total, nextPage, firstPage }: MyKeysTable
 
 export function MyKeysPage(view: MyKeysView): JSX.Element {
   return (
-    <Layout title="My keys" csrfToken={view.csrfToken} signedInAs={view.signedInAs} current="my-keys">
+    <Layout title="My keys" csrfToken={view.csrfToken} signedInAs={view.signedInAs} isAdmin={view.isAdmin} current="my-keys">
       <section class="card inventory">
         <h1>My keys</h1>
         <p class="muted">The physical keys, cards and fobs organisations have handed you.</p>

@@ -51,7 +51,7 @@ export type UserPanelView =
   | { kind: 'missing'; email: string }
   | { kind: 'found'; email: string; form: AddKeyFormView; inventory: InventoryView }
 
-export type OrgKeysView = { org: OrgRef; csrfToken: string; signedInAs: string; email: string; panel: UserPanelView }
+export type OrgKeysView = { org: OrgRef; csrfToken: string; signedInAs: string; isAdmin?: boolean; email: string; panel: UserPanelView }
 
 function NoticeBox({ notice }: { notice: Notice | null }): JSX.Element {
   if (!notice) return ''
@@ -323,7 +323,7 @@ export function UserPanel({ panel }: { panel: UserPanelView }): JSX.Element {
 export function OrgKeysPage(view: OrgKeysView): JSX.Element {
   const path = orgKeysPath(view.org.orgId)
   return (
-    <Layout title={`Keys · ${view.org.name}`} csrfToken={view.csrfToken} signedInAs={view.signedInAs}>
+    <Layout title={`Keys · ${view.org.name}`} csrfToken={view.csrfToken} signedInAs={view.signedInAs} isAdmin={view.isAdmin}>
       <section class="card">
         <h1 safe>{`Keys issued by ${view.org.name}`}</h1>
         <form

@@ -23,6 +23,7 @@ export type LockChoice = { lockId: number; lockLabel: string; chosen: boolean; l
 export type SharedKeysView = {
   csrfToken: string
   signedInAs: string
+  isAdmin?: boolean
   keys: SharedKeyView[]
   nextPage: string | null
   locks: LockChoice[]
@@ -176,7 +177,7 @@ function KeyItem({ item, csrfToken }: { item: SharedKeyView; csrfToken: string }
 
 export function SharedKeysPage(view: SharedKeysView): JSX.Element {
   return (
-    <Layout title="Shared keys" csrfToken={view.csrfToken} signedInAs={view.signedInAs}>
+    <Layout title="Shared keys" csrfToken={view.csrfToken} signedInAs={view.signedInAs} isAdmin={view.isAdmin}>
       <section class="card">
         <h1>Shared keys</h1>
         <p class="muted">One link for several doors: a building entrance, a floor, a flat.</p>

@@ -37,6 +37,7 @@ export type WebhooksPageView = {
   org: { orgId: string; name: string }
   csrfToken: string
   signedInAs: string
+  isAdmin?: boolean
   subscriptions: SubscriptionView[]
   attempts: AttemptView[]
   notice: string | null
@@ -159,9 +160,9 @@ function Attempts({ attempts }: { attempts: AttemptView[] }): JSX.Element {
 }
 
 export function renderWebhooksPage(view: WebhooksPageView): JSX.Element {
-  const { org, csrfToken, signedInAs, subscriptions, attempts, notice } = view
+  const { org, csrfToken, signedInAs, isAdmin, subscriptions, attempts, notice } = view
   return (
-    <Layout title={`Webhooks · ${org.name}`} csrfToken={csrfToken} signedInAs={signedInAs}>
+    <Layout title={`Webhooks · ${org.name}`} csrfToken={csrfToken} signedInAs={signedInAs} isAdmin={isAdmin}>
       <h1 safe>{`${org.name}: webhooks`}</h1>
       {notice ? (
         <p class="notice ok" role="status" safe>

@@ -11,6 +11,7 @@ import { normaliseKeyUuid, tempKeyFacts } from '../../locks/temp-keys'
 import { findLock, findTempKey } from '../../projections/locks'
 import { findOrg, staffOrgIds } from '../../projections/orgs'
 import { findUser, listPhysicalKeys } from '../../projections/users'
+import { isSiteAdmin } from '../../auth/site-admins'
 import { newOnceToken } from '../../reads/page-template'
 import type { KeyView } from '../../../views/components/physical-keys'
 import { type GuestRefusal, type Lang, type Messages, messagesFor } from '../../../views/i18n'
@@ -37,6 +38,12 @@ export const describeSchedule = (schedule: Schedule | undefined, t: Messages = e
   schedule ? schedule.weekly.map((w) => `${w.days.map((d) => t.days[d]).join(', ')} ${w.from}–${w.until} (${schedule.timezone})`) : []
 
 export const emailOf = (deps: Deps, userId: string | null) => (userId === null ? null : (findUser(deps.db, userId)?.email ?? userId))
+
+// What the header shows a signed-in user: who they are, and the console's entry when they are a site administrator.
+export const headerFor = (deps: Deps, userId: string) => ({
+  signedInAs: emailOf(deps, userId) ?? userId,
+  isAdmin: isSiteAdmin(deps.db, userId),
+})
 
 // The signed-in user's id, as signedIn decides it.
 export const sessionUser = (deps: Deps, userId: string | null) => signedIn(deps, userId)?.userId ?? null

@@ -28,7 +28,7 @@ import {
   parseKeyForm,
   whitelistLabels,
 } from './temp-key-form'
-import { describeSchedule, emailOf, findKey, lockLabel, sessionUser, settle } from './common'
+import { describeSchedule, findKey, headerFor, lockLabel, sessionUser, settle } from './common'
 import { guestPath, loginUrl, tempKeysPath } from '../../../views/paths'
 
 // The pages' caller for a lock: its owner acts as themself, its organisation's staff act for the organisation
@@ -100,7 +100,7 @@ export async function ownerPageResponse(
     lockLabel: lockLabel(lock, lockId),
     lockUuid: lock.uuid,
     csrfToken,
-    signedInAs: emailOf(deps, userId),
+    ...(userId === null ? { signedInAs: null } : headerFor(deps, userId)),
     keys: await Promise.all(page.items.map((item) => ownerKeyView(deps, item, whitelistOf(item)))),
     isFirstPage: after === null,
     nextPage: page.next && `${tempKeysPath(lockId)}?cursor=${tempKeyCursor.encode(page.next)}`,
@@ -154,7 +154,15 @@ export const lockTempKeyPages = (deps: Deps) => {
         const { ref, row, facts } = managedKey(userId, params.id, params.uuid)
         const utc = { validFrom: facts.validFrom, validUntil: facts.validUntil }
         const values = editValues(facts, whitelistLabels(row, facts.allowedUserIds))
-        const view = { ...ref, csrfToken, signedInAs: emailOf(deps, userId), uuid: facts.uuid, values, errors: {}, utc }
+        const view = {
+          ...ref,
+          csrfToken,
+          ...(userId === null ? { signedInAs: null } : headerFor(deps, userId)),
+          uuid: facts.uuid,
+          values,
+          errors: {},
+          utc,
+        }
         return html(await EditTempKeyPage(view))
       },
       { params: KeyParams, detail: { hide: true } },
@@ -171,7 +179,7 @@ export const lockTempKeyPages = (deps: Deps) => {
           const view = {
             ...ref,
             csrfToken,
-            signedInAs: emailOf(deps, userId),
+            ...(userId === null ? { signedInAs: null } : headerFor(deps, userId)),
             uuid: facts.uuid,
             values: formValues(body),
             errors,
@@ -194,7 +202,13 @@ export const lockTempKeyPages = (deps: Deps) => {
         const userId = sessionUser(deps, sessionUserId)
         if (userId === null) return redirect(request, loginUrl(`${tempKeysPath(params.id)}/${params.uuid}/delete`))
         const { ref, facts } = managedKey(userId, params.id, params.uuid)
-        const view = { ...ref, csrfToken, signedInAs: emailOf(deps, userId), uuid: facts.uuid, description: facts.description ?? null }
+        const view = {
+          ...ref,
+          csrfToken,
+          ...(userId === null ? { signedInAs: null } : headerFor(deps, userId)),
+          uuid: facts.uuid,
+          description: facts.description ?? null,
+        }
         return html(await DeleteTempKeyPage(view))
       },
       { params: KeyParams, detail: { hide: true } },

@@ -14,7 +14,7 @@ import { ActivitySection, LockDetailPage, type LockDetailView, type OpenOutcome,
 import { LocksPage } from '../../../views/pages/locks'
 import { activityCursor, Cursor } from '../cursor'
 import { eventMetadata, LockIdParams } from '../models'
-import { lockTitle, signedIn } from './common'
+import { headerFor, lockTitle, signedIn } from './common'
 import { html, isHtmx, pagePlugin, redirect, verifyCsrf } from './support'
 import { lockPath, lockUrl, LOCKS_PATH, loginUrl } from '../../../views/paths'
 
@@ -49,7 +49,7 @@ function detailView(deps: Deps, { me, csrfToken, cursor }: Reader, lock: Lock, o
   const { lockId, uuid, serialNumber, vendorName, orgId } = lock
   const access = manages ? 'Owner' : 'Key holder'
   const facts = { lockId, name: lockTitle(lock), uuid, serialNumber, vendorName, orgId }
-  return { csrfToken, signedInAs: me.email ?? me.userId, lock: facts, access, manage, open }
+  return { csrfToken, ...headerFor(deps, me.userId), lock: facts, access, manage, open }
 }
 
 const outcomeOf = (result: DeviceResult): OpenOutcome =>
@@ -67,7 +67,7 @@ export const lockPages = (deps: Deps) =>
         keysCount,
         residentCount,
       }))
-      return html(await LocksPage({ csrfToken, signedInAs: me.email ?? me.userId, locks }))
+      return html(await LocksPage({ csrfToken, ...headerFor(deps, me.userId), locks }))
     })
     .get(
       `${LOCKS_PATH}/:id`,

@@ -5,7 +5,7 @@ import type { Deps } from '../../deps'
 import { MyKeysPage, MyKeysTable } from '../../../views/pages/my-keys'
 import { loginUrl, MY_KEYS_PATH, myKeysUrl } from '../../../views/paths'
 import { Cursor } from '../cursor'
-import { here, keysPage, signedIn, staffOrgsOf } from './common'
+import { headerFor, here, keysPage, signedIn, staffOrgsOf } from './common'
 import { html, isHtmx, pagePlugin, redirect } from './support'
 
 const Search = t.Optional(t.String({ maxLength: 500 }))
@@ -26,7 +26,7 @@ export const myKeysPages = (deps: Deps) =>
         firstPage: cursor === '' ? null : myKeysUrl({ q }),
       }
       if (isHtmx(request)) return html(await MyKeysTable(table))
-      return html(await MyKeysPage({ ...table, csrfToken, signedInAs: me.email ?? me.userId, staffOrgs: staffOrgsOf(deps, me.userId) }))
+      return html(await MyKeysPage({ ...table, csrfToken, ...headerFor(deps, me.userId), staffOrgs: staffOrgsOf(deps, me.userId) }))
     },
     { query: t.Object({ q: Search, cursor: t.Optional(Cursor) }) },
   )

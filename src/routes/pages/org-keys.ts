@@ -34,7 +34,7 @@ import { Cursor, issuedKeyCursor } from '../cursor'
 import { eventMetadata } from '../models'
 import { AddPhysicalKeyBody } from '../physical-keys'
 import { requestInfo } from '../../request-context'
-import { here, keysPage, signedIn, toKeyView } from './common'
+import { headerFor, here, keysPage, signedIn, toKeyView } from './common'
 import { html, isHtmx, pagePlugin, redirect, verifyCsrf } from './support'
 import { loginUrl, orgKeysPath, orgKeysUrl } from '../../../views/paths'
 
@@ -109,8 +109,7 @@ async function openDeskFor(
 }
 
 async function deskPage(desk: Desk, email: string, panel: UserPanelView, status = 200): Promise<Response> {
-  const signedInAs = desk.staff.email ?? desk.staff.userId
-  const page = await OrgKeysPage({ org: desk.org, csrfToken: desk.csrfToken, signedInAs, email, panel })
+  const page = await OrgKeysPage({ org: desk.org, csrfToken: desk.csrfToken, ...headerFor(desk.deps, desk.staff.userId), email, panel })
   return html(page, { status, headers: DESK_HEADERS })
 }
 

@@ -19,7 +19,7 @@ import { requestInfo } from '../../request-context'
 import { type LockChoice, type SharedKeysView, SharedKeysPage } from '../../../views/pages/shared-keys'
 import { keyPagePath, loginUrl, SHARED_KEYS_PATH, sharedKeysUrl, TEMP_KEYS_PATH } from '../../../views/paths'
 import { tempKeyCursor } from '../cursor'
-import { lockLabel, settle, signedIn } from './common'
+import { headerFor, lockLabel, settle, signedIn } from './common'
 import { html, pagePlugin, redirect, verifyCsrf } from './support'
 import { localToIso } from './temp-key-form'
 
@@ -92,7 +92,7 @@ function pageView(deps: Deps, user: User, csrfToken: string, extra: Extra): Shar
   const now = deps.clock.now()
   return {
     csrfToken,
-    signedInAs: user.email ?? user.userId,
+    ...headerFor(deps, user.userId),
     keys: page.items.map((item) => keyView(deps, item, now)),
     nextPage: page.next && sharedKeysUrl({ cursor: tempKeyCursor.encode(page.next) }),
     locks: lockChoices(deps, user, extra.body),

@@ -5,7 +5,6 @@ import { isSiteAdmin } from '../../auth/site-admins'
 import type { Deps } from '../../deps'
 import { Forbidden, Invalid, NotFound } from '../../domain/errors'
 import { findOrg, staffOrgIds } from '../../projections/orgs'
-import { findUser } from '../../projections/users'
 import { typeFilter } from '../../webhooks/feed'
 import {
   type Delivery,
@@ -20,6 +19,7 @@ import {
 import { type AttemptView, renderWebhooksPage, type SubscriptionView } from '../../../views/pages/webhooks'
 import { html, pagePlugin, redirect, verifyCsrf } from './support'
 import { orgWebhooksPath } from '../../../views/paths'
+import { headerFor } from './common'
 
 const BACKLOG_CAP = 10_000
 
@@ -89,7 +89,7 @@ export const webhookPages = (deps: Deps) =>
         const page = await renderWebhooksPage({
           org,
           csrfToken,
-          signedInAs: findUser(deps.db, sessionUserId)?.email ?? sessionUserId,
+          ...headerFor(deps, sessionUserId),
           subscriptions: rows.map((row) => subscriptionView(deps, row)),
           attempts,
           notice: replayed ? `Replaying ${replayed.url} from position ${replayed.checkpoint + 1}.` : null,

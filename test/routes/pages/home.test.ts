@@ -127,3 +127,22 @@ describe('links', () => {
     }
   })
 })
+
+describe('the header’s Admin entry', () => {
+  it('should be on every page a site administrator reaches, and on none for anyone else', async () => {
+    const w = await world()
+    addSiteAdmin(w.ctx.deps.db, w.owner.userId, w.ctx.clock.now())
+    await addOrgMember(w.ctx.deps, w.acme.orgId, w.owner.userId)
+    const ADMIN_ENTRY = '<a href="/admin/orgs">Admin</a>'
+    const seen = await crawl(w.page, '/', w.owner.userId, 60)
+    const pages = [...seen].filter(([path, status]) => status === 200 && !path.startsWith('/temp-keys/'))
+    const paths = pages.map(([path]) => path)
+    for (const expected of ['/locks', '/me/keys', `/orgs/${w.acme.orgId}/keys`]) expect(paths).toContain(expected)
+    for (const [path] of pages) {
+      const text = (await w.page(path, w.owner.userId)).text
+      if (!text.includes('class="top"')) continue
+      expect({ path, admin: text.includes(ADMIN_ENTRY) || text.includes('aria-current="page">Admin</a>') }).toEqual({ path, admin: true })
+    }
+    for (const path of ['/', '/locks', '/me/keys']) expect((await w.page(path, w.staff.userId)).text).not.toContain('>Admin</a>')
+  })
+})
