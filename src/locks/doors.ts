@@ -7,7 +7,7 @@
 // fail-fast: offline or failed, nothing is recorded (docs: "if the device can't be reached ... no key is recorded").
 import type { Clock } from '../clock'
 import { DomainError, NotFound } from '../domain/errors'
-import type { AddKey, RemoveKey, WriteKey } from '../domain/lock/commands'
+import type { AddKey, LockCommand, RemoveKey, WriteKey } from '../domain/lock/commands'
 import { collectiveRefusal, pinEntityId, takesCode } from '../domain/lock/collective'
 import { lockAggregate, refusalError, tempKeyRefusal } from '../domain/lock/decide'
 import { type LockEvent, lockStreamId, type PinRefusalReason } from '../domain/lock/events'
@@ -143,17 +143,10 @@ export class Doors {
         throw refusalError(refusal)
       }
       const context = { requestId: input.requestId ?? undefined, reason: `temp-key:${key.uuid}`, userId: input.userId ?? undefined }
-      const result = await this.drive(lock, 'open', context, metadata)
-      if (result.status === 'failure') throw new DriverFailed(result.reason)
       const data = { tempKeyUuid: key.uuid, userId: input.userId, open: { requestId: input.requestId, reason: null } }
-      const handled = await commands.handle(lockAggregate, streamId, { type: 'UseTempKey', data, metadata: { now } }, metadata)
-      reads.driverTargetHolds(
-        lockId,
-        version,
-        handled.version,
-        handled.events.map((event) => event.type),
-      )
-      return { lockId, offline: result.status === 'offline', handled: { events: handled.events, version: handled.version } }
+      const use: LockCommand = { type: 'UseTempKey', data, metadata: { now } }
+      const { offline, handled } = await this.openThenRecord(lock, version, context, use, metadata)
+      return { lockId, offline, handled: { events: handled.events, version: handled.version } }
     })
   }
 
@@ -181,18 +174,10 @@ export class Doors {
       await commands.handle(lockAggregate, streamId, { type: 'RefuseCollectiveDoorOpen', data, metadata: { now } }, metadata)
       throw refusalError(refusal)
     }
-    const reason = `temp-key:${tempKeyUuid}:door-${doorId}`
-    const result = await this.drive(lock, 'open', { requestId: requestId ?? undefined, reason }, metadata)
-    if (result.status === 'failure') throw new DriverFailed(result.reason)
-    const data = { tempKeyUuid, doorId, openedWith: 'page' as const, requestId }
-    const handled = await commands.handle(lockAggregate, streamId, { type: 'UseCollectiveDoor', data, metadata: { now } }, metadata)
-    reads.driverTargetHolds(
-      lockId,
-      version,
-      handled.version,
-      handled.events.map((event) => event.type),
-    )
-    return { lockId, offline: result.status === 'offline', handled: { events: handled.events, version: handled.version } }
+    const context = { requestId: requestId ?? undefined, reason: `temp-key:${tempKeyUuid}:door-${doorId}` }
+    const use: LockCommand = { type: 'UseCollectiveDoor', data: { tempKeyUuid, doorId, openedWith: 'page', requestId }, metadata: { now } }
+    const { offline, handled } = await this.openThenRecord(lock, version, context, use, metadata)
+    return { lockId, offline, handled: { events: handled.events, version: handled.version } }
   }
 
   // An entrance panel's PIN: the lock's PIN row names the key, whose row on this lock decides. A refusal is audited
@@ -217,18 +202,11 @@ export class Doors {
         }
         return { status: 'refused' }
       }
-      const reason = `temp-key:${key.uuid}:door-${door.id}`
-      const result = await this.drive(lock, 'open', { requestId: input.requestId ?? undefined, reason }, metadata)
-      if (result.status === 'failure') throw new DriverFailed(result.reason)
+      const context = { requestId: input.requestId ?? undefined, reason: `temp-key:${key.uuid}:door-${door.id}` }
       const data = { tempKeyUuid: key.uuid, doorId: door.id, openedWith: 'pin' as const, requestId: input.requestId }
-      const handled = await commands.handle(lockAggregate, streamId, { type: 'UseCollectiveDoor', data, metadata: { now } }, metadata)
-      reads.driverTargetHolds(
-        input.lockId,
-        version,
-        handled.version,
-        handled.events.map((event) => event.type),
-      )
-      return { status: 'opened', offline: result.status === 'offline' }
+      const use: LockCommand = { type: 'UseCollectiveDoor', data, metadata: { now } }
+      const { offline } = await this.openThenRecord(lock, version, context, use, metadata)
+      return { status: 'opened', offline }
     })
   }
 
@@ -299,6 +277,28 @@ export class Doors {
     const lock = this.deps.reads.lockRow(lockId, this.deps.clock.now())
     if (!lock) throw new NotFound('Lock not found')
     return lock
+  }
+
+  // A key's open once it was authorised: the door driven, then its use recorded (decide checks the key again), nothing
+  // recorded when the device failed; the lock's cached driver target is kept when those events leave it as it was.
+  private async openThenRecord(
+    lock: DriverTarget,
+    version: number,
+    context: DriverContext,
+    use: LockCommand,
+    metadata: EventMetadata,
+  ): Promise<{ offline: boolean; handled: Recorded }> {
+    const result = await this.drive(lock, 'open', context, metadata)
+    if (result.status === 'failure') throw new DriverFailed(result.reason)
+    const streamId = lockStreamId(lock.lockId)
+    const handled = await this.deps.commands.handle(lockAggregate, streamId, use, metadata)
+    this.deps.reads.driverTargetHolds(
+      lock.lockId,
+      version,
+      handled.version,
+      handled.events.map((event) => event.type),
+    )
+    return { offline: result.status === 'offline', handled }
   }
 
   // The one call to a device. A driver that throws (misconfigured, bridge down, an adapter bug) failed like any other.
