@@ -26,22 +26,13 @@ export class PgCommandHandler {
     // Writes outside the log (the vaults) that must commit with the events, or not at all.
     alongside?: (handled: Handled<S, E>, tx: Tx) => Promise<void>,
   ): Promise<Handled<S, E>> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const handled = await this.store.transaction(async (tx) => {
-          const result = await this.decideAndAppend(aggregate, streamId, command, metadata, tx)
-          await alongside?.(result, tx)
-          return result
-        })
-        if (handled.events.length > 0) {
-          this.store.remember(aggregate, streamId, handled.version, handled.state)
-          this.onCommitted(handled.events)
-        }
-        return handled
-      } catch (error) {
-        if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) throw error
-      }
-    }
+    const [handled] = await this.commit(aggregate, [streamId], async (tx) => {
+      const result = await this.decideAndAppend(aggregate, streamId, command, metadata, tx)
+      await alongside?.(result, tx)
+      return [result]
+    })
+    // One command, one result.
+    return handled as Handled<S, E>
   }
 
   // One command on each of several streams (a collective key's locks), in one transaction: every stream gets its events
@@ -52,16 +43,27 @@ export class PgCommandHandler {
     metadata: EventMetadata,
   ): Promise<Handled<S, E>[]> {
     const inLockOrder = [...commands.entries()].sort(([, a], [, b]) => (a.streamId < b.streamId ? -1 : 1))
+    const streamIds = commands.map(({ streamId }) => streamId)
+    return this.commit(aggregate, streamIds, async (tx) => {
+      const results: Handled<S, E>[] = []
+      for (const [i, { streamId, command }] of inLockOrder) {
+        results[i] = await this.decideAndAppend(aggregate, streamId, command, metadata, tx)
+      }
+      return results
+    })
+  }
+
+  // `work` in one transaction, run again from scratch when a racing writer or a deadlock aborted it (isRetryable). Once
+  // committed, each stream's new state (results[i] is streamIds[i]'s) is remembered and the events are announced.
+  private async commit<S, E extends Event>(
+    aggregate: { name: string; stateVersion: number },
+    streamIds: readonly string[],
+    work: (tx: Tx) => Promise<Handled<S, E>[]>,
+  ): Promise<Handled<S, E>[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const handled = await this.store.transaction(async (tx) => {
-          const results: Handled<S, E>[] = []
-          for (const [i, { streamId, command }] of inLockOrder) {
-            results[i] = await this.decideAndAppend(aggregate, streamId, command, metadata, tx)
-          }
-          return results
-        })
-        for (const [i, { streamId }] of commands.entries()) {
+        const handled = await this.store.transaction(work)
+        for (const [i, streamId] of streamIds.entries()) {
           const result = handled[i]
           if (result && result.events.length > 0) this.store.remember(aggregate, streamId, result.version, result.state)
         }
