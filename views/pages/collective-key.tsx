@@ -7,7 +7,7 @@ import { StatusBadge } from '../components/temp-key-status'
 import { type Lang, messagesFor } from '../i18n'
 import { Layout } from '../layout'
 import { doorOpenPath, type KeyBase, keyPagePath, keyPageUrl } from '../paths'
-import { ConfirmationCard, ExpiredNotice, LanguageSwitch } from './temp-key'
+import { ConfirmationCard, ExpiredNotice, LanguageSwitch, ValidityFacts } from './temp-key'
 
 export type CollectiveStatus = 'valid' | 'not-yet-valid' | 'expired' | 'deleted'
 
@@ -107,18 +107,7 @@ export function CollectiveKeyPage(view: CollectiveGuestView): JSX.Element {
           <StatusBadge status={view.status} lang={view.lang} />
         </p>
         <dl class="facts">
-          <div>
-            <dt safe>{t.guest.validFrom}</dt>
-            <dd>
-              <LocalTime iso={view.validFrom} />
-            </dd>
-          </div>
-          <div>
-            <dt safe>{t.guest.validUntil}</dt>
-            <dd>
-              <LocalTime iso={view.validUntil} />
-            </dd>
-          </div>
+          <ValidityFacts t={t} validFrom={view.validFrom} validUntil={view.validUntil} />
           {view.pin !== null && open ? (
             <div>
               <dt safe>{t.shared.pin}</dt>

@@ -135,21 +135,30 @@ function Action({ view, t }: { view: GuestKeyView; t: Messages }): JSX.Element {
   }
 }
 
-function Facts({ view, t }: { view: GuestKeyView; t: Messages }): JSX.Element {
+// A key's window as the guest pages list it, single or collective.
+export function ValidityFacts({ t, validFrom, validUntil }: { t: Messages; validFrom: string; validUntil: string }): JSX.Element {
   return (
-    <dl class="facts">
+    <>
       <div>
         <dt safe>{t.guest.validFrom}</dt>
         <dd>
-          <LocalTime iso={view.validFrom} />
+          <LocalTime iso={validFrom} />
         </dd>
       </div>
       <div>
         <dt safe>{t.guest.validUntil}</dt>
         <dd>
-          <LocalTime iso={view.validUntil} />
+          <LocalTime iso={validUntil} />
         </dd>
       </div>
+    </>
+  )
+}
+
+function Facts({ view, t }: { view: GuestKeyView; t: Messages }): JSX.Element {
+  return (
+    <dl class="facts">
+      <ValidityFacts t={t} validFrom={view.validFrom} validUntil={view.validUntil} />
       <div>
         <dt safe>{t.guest.usesLeft}</dt>
         <dd safe>{view.usesLeft === null ? t.guest.unlimited : t.guest.usesOf(view.usesLeft, view.maxUses ?? view.usesLeft)}</dd>
