@@ -3,7 +3,7 @@
 import type { TempKeyStatus } from '../../src/domain/lock/temp-key-status'
 import { LocalTime } from '../components/local-time'
 import { type FormErrors, TempKeyForm, type TempKeyFormValues } from '../components/temp-key-form'
-import { StatusBadge } from '../components/temp-key-status'
+import { OwnerKeyHead, ValidFact } from '../components/owner-key'
 import { Layout } from '../layout'
 import { tempKeysPath } from '../paths'
 
@@ -40,24 +40,11 @@ function KeyItem({ lockId, item }: { lockId: number; item: OwnerKeyView }): JSX.
   const base = `${tempKeysPath(lockId)}/${item.uuid}`
   return (
     <li class="card owner-key" id={`key-${item.uuid}`}>
-      <div class="owner-key-head">
-        <StatusBadge status={item.status} />
+      <OwnerKeyHead status={item.status} description={item.description}>
         <span class="muted">{item.accessMode === 'public' ? 'Anyone with the link' : 'Listed people only'}</span>
-      </div>
-      {item.description ? (
-        <p class="description" safe>
-          {item.description}
-        </p>
-      ) : (
-        ''
-      )}
+      </OwnerKeyHead>
       <dl class="facts">
-        <div>
-          <dt>Valid</dt>
-          <dd>
-            <LocalTime iso={item.validFrom} /> – <LocalTime iso={item.validUntil} />
-          </dd>
-        </div>
+        <ValidFact validFrom={item.validFrom} validUntil={item.validUntil} />
         <div>
           <dt>Uses</dt>
           <dd safe>{item.uses}</dd>

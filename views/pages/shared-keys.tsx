@@ -2,8 +2,7 @@
 // and how it opens, the window), the keys they created with their doors and a Revoke button, and right after a create
 // the key's PIN, shown this once. Plain forms; no JavaScript needed (with it, times are in the browser's zone).
 import type { AccessMethod } from '../../src/domain/lock/state'
-import { LocalTime } from '../components/local-time'
-import { StatusBadge } from '../components/temp-key-status'
+import { OwnerKeyHead, ValidFact } from '../components/owner-key'
 import { Layout } from '../layout'
 import { SHARED_KEYS_PATH, sharedKeyRevokePath } from '../paths'
 import type { CollectiveStatus } from './collective-key'
@@ -125,23 +124,9 @@ function CreateForm(view: SharedKeysView): JSX.Element {
 function KeyItem({ item, csrfToken }: { item: SharedKeyView; csrfToken: string }): JSX.Element {
   return (
     <li class="card owner-key" id={`key-${item.uuid}`}>
-      <div class="owner-key-head">
-        <StatusBadge status={item.status} />
-      </div>
-      {item.description ? (
-        <p class="description" safe>
-          {item.description}
-        </p>
-      ) : (
-        ''
-      )}
+      <OwnerKeyHead status={item.status} description={item.description} />
       <dl class="facts">
-        <div>
-          <dt>Valid</dt>
-          <dd>
-            <LocalTime iso={item.validFrom} /> – <LocalTime iso={item.validUntil} />
-          </dd>
-        </div>
+        <ValidFact validFrom={item.validFrom} validUntil={item.validUntil} />
         <div>
           <dt>Doors</dt>
           <dd>
