@@ -26,7 +26,7 @@ export type LockRef = { lockId: number; lockLabel: string; lockUuid: string }
 
 export type LockTempKeysView = LockRef & {
   csrfToken: string
-  signedInAs: string | null
+  signedInAs: string
   isAdmin?: boolean
   // One page of the live keys, newest first; nextPage: the link to the following one (null on the last).
   keys: OwnerKeyView[]
@@ -197,7 +197,7 @@ export function LockTempKeysPage(view: LockTempKeysView): JSX.Element {
 
 export type EditTempKeyView = LockRef & {
   csrfToken: string
-  signedInAs: string | null
+  signedInAs: string
   isAdmin?: boolean
   uuid: string
   values: TempKeyFormValues
@@ -208,7 +208,7 @@ export type EditTempKeyView = LockRef & {
 export function EditTempKeyPage(view: EditTempKeyView): JSX.Element {
   const back = tempKeysPath(view.lockId)
   return (
-    <Layout title="Edit temporary key" csrfToken={view.csrfToken} signedInAs={view.signedInAs ?? undefined} isAdmin={view.isAdmin}>
+    <Layout title="Edit temporary key" csrfToken={view.csrfToken} signedInAs={view.signedInAs} isAdmin={view.isAdmin}>
       <LockHeading {...view} />
       <section class="card" aria-labelledby="edit-title">
         <h1 id="edit-title">Edit temporary key</h1>
@@ -234,7 +234,7 @@ export function EditTempKeyPage(view: EditTempKeyView): JSX.Element {
 
 export type DeleteTempKeyView = LockRef & {
   csrfToken: string
-  signedInAs: string | null
+  signedInAs: string
   isAdmin?: boolean
   uuid: string
   description: string | null
@@ -243,7 +243,7 @@ export type DeleteTempKeyView = LockRef & {
 export function DeleteTempKeyPage(view: DeleteTempKeyView): JSX.Element {
   const back = tempKeysPath(view.lockId)
   return (
-    <Layout title="Delete temporary key" csrfToken={view.csrfToken} signedInAs={view.signedInAs ?? undefined} isAdmin={view.isAdmin}>
+    <Layout title="Delete temporary key" csrfToken={view.csrfToken} signedInAs={view.signedInAs} isAdmin={view.isAdmin}>
       <LockHeading {...view} />
       <section class="card" aria-labelledby="delete-title">
         <h1 id="delete-title">Delete this temporary key?</h1>

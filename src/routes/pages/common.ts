@@ -41,7 +41,7 @@ export const emailOf = (deps: Deps, userId: string | null) => (userId === null ?
 
 // What the header shows a signed-in user: who they are, and the console's entry when they are a site administrator.
 export const headerFor = (deps: Deps, userId: string) => ({
-  signedInAs: emailOf(deps, userId) ?? userId,
+  signedInAs: findUser(deps.db, userId)?.email ?? userId,
   isAdmin: isSiteAdmin(deps.db, userId),
 })
 

@@ -100,7 +100,7 @@ export async function ownerPageResponse(
     lockLabel: lockLabel(lock, lockId),
     lockUuid: lock.uuid,
     csrfToken,
-    ...(userId === null ? { signedInAs: null } : headerFor(deps, userId)),
+    ...headerFor(deps, userId),
     keys: await Promise.all(page.items.map((item) => ownerKeyView(deps, item, whitelistOf(item)))),
     isFirstPage: after === null,
     nextPage: page.next && `${tempKeysPath(lockId)}?cursor=${tempKeyCursor.encode(page.next)}`,
@@ -157,7 +157,7 @@ export const lockTempKeyPages = (deps: Deps) => {
         const view = {
           ...ref,
           csrfToken,
-          ...(userId === null ? { signedInAs: null } : headerFor(deps, userId)),
+          ...headerFor(deps, userId),
           uuid: facts.uuid,
           values,
           errors: {},
@@ -179,7 +179,7 @@ export const lockTempKeyPages = (deps: Deps) => {
           const view = {
             ...ref,
             csrfToken,
-            ...(userId === null ? { signedInAs: null } : headerFor(deps, userId)),
+            ...headerFor(deps, userId),
             uuid: facts.uuid,
             values: formValues(body),
             errors,
@@ -205,7 +205,7 @@ export const lockTempKeyPages = (deps: Deps) => {
         const view = {
           ...ref,
           csrfToken,
-          ...(userId === null ? { signedInAs: null } : headerFor(deps, userId)),
+          ...headerFor(deps, userId),
           uuid: facts.uuid,
           description: facts.description ?? null,
         }
