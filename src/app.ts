@@ -44,7 +44,7 @@ export function createApp(deps: Deps) {
   const routes: AppRoutes = () => app.routes
   // A collective key's doors open at /temp-keys and /collective-temp-keys alike, counted by one set of rate limits.
   // One budget of guest opens per address and per key, whichever of the open addresses is used.
-  const limitOpens = openLimits(deps.config)
+  const limitOpens = openLimits(deps.config, deps.rateLimiters)
   const collectiveDoors = collectiveDoorOpener(deps, limitOpens)
   const app = new Elysia({ normalize: false, serve: { routes: hot } })
     .use(httpBasics(deps, replied, routes))

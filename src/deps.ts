@@ -1,9 +1,11 @@
 // Wires the real dependencies from a config; tests pass overrides (clock, logger, drivers).
-import { ApiKeyLookup } from './auth/api-keys'
+import { ApiKeyLookup, sqliteApiKeys } from './auth/api-keys'
 import { createJwtService, type JwtService } from './auth/jwt'
 import { SessionRevocations } from './auth/sessions'
 import { type Clock, systemClock } from './clock'
 import type { Config } from './config'
+import type { Commands, Data, Deliveries, Exclusive, Feed, Log, Once, Sessions } from './data/port'
+import { sqliteCommands, sqliteData, sqliteDeliveries, sqliteFeed, sqliteLog } from './data/sqlite'
 import { type Db, openDatabase } from './db/connection'
 import { lockAggregate } from './domain/lock/decide'
 import { userAggregate } from './domain/user/decide'
@@ -13,7 +15,7 @@ import { Writer } from './eventstore/writer'
 import { createDriver, type DriverSettings, type LockDriver } from './locks/drivers'
 import type { DriverRegistry } from './locks/drivers/port'
 import { type DriverKind, driverRegistry } from './locks/drivers/registry'
-import { Doors } from './locks/doors'
+import { Doors, type TempKeyOpen } from './locks/doors'
 import { KeyWorkflows } from './locks/key-workflows'
 import { Pins } from './locks/pins'
 import { createLogger, type Logger } from './logger'
@@ -22,26 +24,34 @@ import { allProjections } from './projections'
 import { physicalKeyDecisions } from './projections/users'
 import { ReadCache } from './reads/cache'
 import { Reads } from './reads/reads'
+import { memoryRateLimiters, type RateLimiters } from './routes/rate-limit'
 import { type FirstStart, loadSecrets, type Secrets } from './secrets'
+import { KeyedMutex } from './support/keyed-mutex'
+import { OnceCache } from './support/once'
 import { WebhookDispatcher } from './webhooks/dispatcher'
 import { AppendSignal } from './webhooks/signal'
 
+// What every route, page and service is given: the same on both databases (data/port.ts), so none of them knows which.
 export type Deps = {
   config: Config
-  db: Db
-  store: EventStore
-  commands: CommandHandler
+  // Which database this process runs on; only wiring, readiness and operations tell them apart.
+  backend: 'sqlite' | 'postgres'
+  data: Data
+  log: Log
+  commands: Commands
+  feed: Feed
   clock: Clock
   logger: Logger
   metrics: Metrics
   secrets: Secrets
   jwt: JwtService
   // Session JWTs ended by sign-out; jwt.verify refuses them.
-  sessions: SessionRevocations
+  sessions: Sessions
   apiKeys: ApiKeyLookup
   // Hot read answers, dropped when their streams change (see reads/cache.ts); `reads` names every one of them.
   readCache: ReadCache
   reads: Reads
+  rateLimiters: RateLimiters
   drivers: DriverRegistry
   // Every action on a lock's device: one per lock at a time, recorded once confirmed (see locks/doors.ts).
   doors: Doors
@@ -54,6 +64,10 @@ export type Deps = {
   // Partner fan-out; constructed idle: `serve` starts it (tests start it when they want deliveries).
   webhooks: WebhookDispatcher
 }
+
+// On one SQLite file: the connection and the event store beside the shared deps (the CLI's backup and rebuild, the
+// WAL's truncation, tests that look at rows).
+export type SqliteDeps = Deps & { backend: 'sqlite'; db: Db; store: EventStore; handler: CommandHandler }
 
 // pinSeeds: where PIN seeds come from (random by default; tests make PINs collide with a short cycle).
 export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'logger' | 'drivers'>> & { pinSeeds?: () => string }
@@ -73,7 +87,7 @@ export function lockDrivers(config: Config): DriverRegistry {
   return driverRegistry(drivers, config.lockDriver)
 }
 
-export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps & { firstStart: FirstStart } {
+export function createDeps(config: Config, overrides: DepsOverrides = {}): SqliteDeps & { firstStart: FirstStart } {
   const db = openDatabase(config.databasePath)
   const readCache = ReadCache.onSqlite(db)
   const store = new EventStore(db, {
@@ -83,14 +97,50 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     snapshotEvery: config.snapshotEvery,
   })
   const metrics = createMetrics()
-  watchReadCache(metrics, readCache)
   const appended = new AppendSignal()
-  const commands = new CommandHandler(store, new Writer(db), (events) => {
+  const handler = new CommandHandler(store, new Writer(db), (events) => {
     for (const event of events) metrics.eventsAppended.inc({ type: event.type })
     appended.notify()
   })
   const { secrets, firstStart } = loadSecrets(db, config)
-  const sessions = new SessionRevocations(db)
+  const logger = overrides.logger ?? createLogger(config.logLevel, undefined, process.stdout.isTTY === true)
+  const upgraded = store.upgrade()
+  if (upgraded.length > 0) logger.info('decision state rebuilt from the log in its current shape', { aggregates: upgraded })
+  const data = sqliteData(db)
+  const reads = new Reads(data, readCache)
+  const shared = assemble(config, overrides, {
+    backend: 'sqlite',
+    data,
+    log: sqliteLog(store),
+    commands: sqliteCommands(handler, db),
+    feed: sqliteFeed(db),
+    deliveries: sqliteDeliveries(db),
+    metrics,
+    logger,
+    secrets,
+    sessions: new SessionRevocations(db),
+    apiKeys: new ApiKeyLookup(sqliteApiKeys(db), reads),
+    readCache,
+    reads,
+    rateLimiters: memoryRateLimiters,
+    exclusive: new KeyedMutex(),
+    opens: new OnceCache<TempKeyOpen>(),
+    appended,
+  })
+  return { ...shared, backend: 'sqlite', db, store, handler, firstStart }
+}
+
+// The parts that are the same on both databases, made from the database's own.
+export type BackendParts = Pick<
+  Deps,
+  'backend' | 'data' | 'log' | 'commands' | 'feed' | 'metrics' | 'logger' | 'secrets' | 'sessions' | 'apiKeys' | 'readCache'
+> &
+  Pick<Deps, 'reads' | 'rateLimiters' | 'appended'> & { deliveries: Deliveries; exclusive: Exclusive; opens: Once<TempKeyOpen> }
+
+export function assemble(config: Config, overrides: DepsOverrides, parts: BackendParts): Deps {
+  const { deliveries, exclusive, opens, ...rest } = parts
+  const { data, log, commands, feed, metrics, logger, secrets, sessions, reads, readCache, appended } = parts
+  watchReadCache(metrics, readCache)
   const jwt = createJwtService({
     secret: secrets.jwtSecret,
     issuer: config.jwtIssuer,
@@ -102,12 +152,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     isRevoked: sessions.isRevoked,
   })
   const clock = overrides.clock ?? systemClock
-  const logger = overrides.logger ?? createLogger(config.logLevel, undefined, process.stdout.isTTY === true)
-  const upgraded = store.upgrade()
-  if (upgraded.length > 0) logger.info('decision state rebuilt from the log in its current shape', { aggregates: upgraded })
-  const reads = new Reads(db, readCache)
   const drivers = overrides.drivers ?? lockDrivers(config)
-  const doors = new Doors({ drivers, commands, store, reads, clock, logger })
+  const doors = new Doors({ drivers, commands, log, reads, clock, logger, exclusive, opens })
   const keyWorkflows = new KeyWorkflows({
     doors,
     commands,
@@ -117,25 +163,14 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     attempts: config.bulkAddKeysAttempts,
   })
   return {
+    ...rest,
     config,
-    db,
-    store,
-    commands,
     clock,
-    logger,
-    metrics,
-    secrets,
     jwt,
-    sessions,
-    apiKeys: new ApiKeyLookup(db, reads),
-    readCache,
-    reads,
     drivers,
     doors,
     pins: new Pins(secrets.pinSecret, overrides.pinSeeds),
     keyWorkflows,
-    appended,
-    webhooks: new WebhookDispatcher({ db, config, clock, logger, metrics, appended }),
-    firstStart,
+    webhooks: new WebhookDispatcher({ data, feed, deliveries, config, clock, logger, metrics, appended }),
   }
 }

@@ -17,7 +17,7 @@ export type JwtOptions = {
   externalAudience?: string
   // Signed-out sessions (auth/sessions.ts): consulted on every verify, before the cache, so a revoked token fails on
   // the very next request even if it was verified moments ago.
-  isRevoked?: (token: string) => boolean
+  isRevoked?: (token: string) => boolean | Promise<boolean>
 }
 
 // verifiedEmail: only on an external provider's tokens, the address it vouches for (`email` with `email_verified:
@@ -90,7 +90,7 @@ export function createJwtService(options: JwtOptions): JwtService {
     sign: (userId, ttlSeconds, claims = {}) => own.sign({ ...claims, sub: userId, exp: `${ttlSeconds}s` }),
 
     async verify(token) {
-      if (options.isRevoked?.(token)) return null
+      if (await options.isRevoked?.(token)) return null
       const cached = cache.get(token)
       if (cached) {
         if (cached.exp * 1000 > Date.now()) return cached

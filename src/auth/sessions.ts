@@ -23,7 +23,7 @@ export class SessionRevocations {
   readonly isRevoked = (token: string): boolean => this.revoked.size > 0 && this.revoked.has(sha256Hex(token))
 
   // `expiresAt` (ms) is the token's `exp`; each revocation also sweeps out the ones that no longer matter.
-  revoke(token: string, expiresAt: number): void {
+  async revoke(token: string, expiresAt: number): Promise<void> {
     const tokenHash = sha256Hex(token)
     this.purge()
     this.db.insert(revokedSessions).values({ tokenHash, expiresAt, revokedAt: this.now() }).onConflictDoNothing().run()

@@ -133,6 +133,19 @@ export class PgEventStore {
     return stored
   }
 
+  async readStreamRange(streamId: string, fromVersion: number, toVersion: number): Promise<StoredEvent[]> {
+    const rows = await this.sql<EventRow[]>`
+      SELECT * FROM events WHERE stream_id = ${streamId} AND stream_version BETWEEN ${fromVersion} AND ${toVersion}
+      ORDER BY stream_version`
+    return rows.map(toStored)
+  }
+
+  // A stream's state at its head for a read (a lock's settings for a device command), outside any command.
+  async load<S, C, E extends Event>(aggregate: Aggregate<S, C, E, unknown>, streamId: string): Promise<{ state: S; version: number }> {
+    const { state, version } = await this.loadHead(aggregate, streamId, this.sql)
+    return { state, version }
+  }
+
   async readStream(streamId: string, fromVersion = 1): Promise<StoredEvent[]> {
     const rows = await this.sql<EventRow[]>`
       SELECT * FROM events WHERE stream_id = ${streamId} AND stream_version >= ${fromVersion} ORDER BY stream_version`
@@ -172,10 +185,11 @@ export class PgEventStore {
   async loadHead<S, C, E extends Event>(
     aggregate: Aggregate<S, C, E, unknown>,
     streamId: string,
-    tx: Tx,
+    // A transaction when `forUpdate`.
+    tx: Sql | Tx,
     forUpdate = false,
   ): Promise<LoadedHead<S>> {
-    const head = forUpdate ? await this.lockStream(streamId, tx) : await this.streamVersion(streamId, tx)
+    const head = forUpdate ? await this.lockStream(streamId, tx as Tx) : await this.streamVersion(streamId, tx)
     const cached = this.cache.get(streamId)
     if (cached && cached.aggregate === aggregate.name && cached.stateVersion === aggregate.stateVersion && cached.version <= head) {
       if (cached.version === head) return { state: cached.state as S, version: head, atHead: true, unsnapshotted: 0 }
@@ -190,7 +204,7 @@ export class PgEventStore {
     return { ...loaded, atHead: true, unsnapshotted: loaded.version - from }
   }
 
-  private async fold<S, C, E extends Event>(aggregate: Aggregate<S, C, E, unknown>, streamId: string, state: S, version: number, tx: Tx) {
+  private async fold<S, C, E extends Event>(aggregate: Aggregate<S, C, E, unknown>, streamId: string, state: S, version: number, tx: Sql | Tx) {
     const { evolve } = aggregate.decider
     const rows = await tx<{ stream_version: number; type: string; data: E['data'] }[]>`
       SELECT stream_version, type, data FROM events WHERE stream_id = ${streamId} AND stream_version > ${version}
@@ -203,7 +217,7 @@ export class PgEventStore {
     return { state, version }
   }
 
-  async loadEntity<N>(streamId: string, entityId: string, tx: Tx): Promise<N | null> {
+  async loadEntity<N>(streamId: string, entityId: string, tx: Sql | Tx): Promise<N | null> {
     const [row] = await tx<{ state: N }[]>`SELECT state FROM entity_states WHERE stream_id = ${streamId} AND entity_id = ${entityId}`
     return row?.state ?? null
   }

@@ -12,13 +12,11 @@ import { collectiveRefusal, pinEntityId, takesCode } from '../domain/lock/collec
 import { lockAggregate, refusalError, tempKeyRefusal } from '../domain/lock/decide'
 import { type LockEvent, lockStreamId, type PinRefusalReason } from '../domain/lock/events'
 import { type CollectiveKeyState, collectiveKey, type LockEntity, type LockState, pinHolder, singleKey } from '../domain/lock/state'
-import type { CommandHandler, Handled } from '../eventstore/command-handler'
-import type { EventStore } from '../eventstore/store'
+import type { Commands, Exclusive, Log, Once } from '../data/port'
+import type { Handled } from '../eventstore/command-handler'
 import type { EventMetadata } from '../eventstore/types'
 import type { Logger } from '../logger'
 import type { DriverTarget, Reads } from '../reads/reads'
-import { KeyedMutex } from '../support/keyed-mutex'
-import { OnceCache } from '../support/once'
 import type { DriverContext, DriverRegistry, DriverResult, LockDriver } from './drivers/port'
 import { Pins } from './pins'
 
@@ -79,11 +77,14 @@ type Action = 'open' | (typeof KEY_ACTIONS)[keyof typeof KEY_ACTIONS]
 
 export type DoorsDeps = {
   drivers: DriverRegistry
-  commands: CommandHandler
-  store: EventStore
+  commands: Commands
+  log: Log
   reads: Reads
   clock: Clock
   logger: Logger
+  // One action per key at a time: across processes on PostgreSQL (a session advisory lock), in memory on SQLite.
+  exclusive: Exclusive
+  opens: Once<TempKeyOpen>
 }
 
 // What the device is told: the key as the lock will record it (a RemoveKey by index names its UUID here).
@@ -100,15 +101,19 @@ function keyContext(event: LockEvent): DriverContext {
 }
 
 export class Doors {
-  private readonly perLock = new KeyedMutex()
-  private readonly perTempKey = new KeyedMutex()
-  private readonly opens = new OnceCache<TempKeyOpen>()
-
   constructor(private readonly deps: DoorsDeps) {}
 
   // Undefined for a key that never existed (the open's early 404, before credentials are looked at).
-  lockOfKey(tempKeyUuid: string): number | undefined {
+  lockOfKey(tempKeyUuid: string): Promise<number | undefined> {
     return this.deps.reads.lockOfKey(tempKeyUuid)
+  }
+
+  private perTempKey<T>(tempKeyUuid: string, work: () => Promise<T>): Promise<T> {
+    return this.deps.exclusive.run(`temp-key:${tempKeyUuid}`, work)
+  }
+
+  private perLock<T>(streamId: string, work: () => Promise<T>): Promise<T> {
+    return this.deps.exclusive.run(`lock:${streamId}`, work)
   }
 
   // `onceToken`: the form's one-time token or an Idempotency-Key, already scoped to the caller.
@@ -117,23 +122,23 @@ export class Doors {
     metadata: EventMetadata,
   ): Promise<TempKeyOpen> {
     const work = () => this.openOnce(input, metadata)
-    return input.onceToken === null ? work() : this.opens.run(input.onceToken, this.deps.clock.now(), work)
+    return input.onceToken === null ? work() : this.deps.opens.run(input.onceToken, this.deps.clock.now(), work)
   }
 
   private async openOnce(
     input: { tempKeyUuid: string; userId: string | null; requestId: string | null },
     metadata: EventMetadata,
   ): Promise<TempKeyOpen> {
-    const { commands, store, reads, clock } = this.deps
-    const lockId = reads.lockOfKey(input.tempKeyUuid)
+    const { commands, log, reads, clock } = this.deps
+    const lockId = await reads.lockOfKey(input.tempKeyUuid)
     if (lockId === undefined) throw new NotFound('Temporary key not found')
     const streamId = lockStreamId(lockId)
-    return this.perTempKey.run(input.tempKeyUuid, async () => {
+    return this.perTempKey(input.tempKeyUuid, async () => {
       // The moment of authorisation: a key that expires while the driver works still counts this use.
       const now = clock.now()
-      const { state, version } = store.load(lockAggregate, streamId)
-      const key = singleKey(store.loadEntity<LockEntity>(lockAggregate, streamId, input.tempKeyUuid))
-      const lock = reads.driverTarget(lockId, version)
+      const { state, version } = await log.load(lockAggregate, streamId)
+      const key = singleKey(await log.loadEntity<LockEntity>(lockAggregate, streamId, input.tempKeyUuid))
+      const lock = await reads.driverTarget(lockId, version)
       if (state.status !== 'active' || !key || !lock) throw new NotFound('Temporary key not found')
       // Checked here to audit a refusal without driving the door; decide checks again when the use is recorded.
       const refusal = tempKeyRefusal(key, input.userId, now)
@@ -153,18 +158,18 @@ export class Doors {
   // A collective key's door from its guest page: the same check -> drive -> record as a single key's open, one open
   // (or revocation) of the key at a time.
   openCollectiveDoor(input: CollectiveDoorOpen, metadata: EventMetadata): Promise<TempKeyOpen> {
-    const work = () => this.perTempKey.run(input.tempKeyUuid, () => this.openDoorNow(input, metadata))
-    return input.onceToken === null ? work() : this.opens.run(input.onceToken, this.deps.clock.now(), work)
+    const work = () => this.perTempKey(input.tempKeyUuid, () => this.openDoorNow(input, metadata))
+    return input.onceToken === null ? work() : this.deps.opens.run(input.onceToken, this.deps.clock.now(), work)
   }
 
   private async openDoorNow(input: CollectiveDoorOpen, metadata: EventMetadata): Promise<TempKeyOpen> {
-    const { commands, store, reads, clock } = this.deps
+    const { commands, log, reads, clock } = this.deps
     const { tempKeyUuid, lockId, doorId, requestId } = input
     const streamId = lockStreamId(lockId)
     const now = clock.now()
-    const { state, version } = store.load(lockAggregate, streamId)
-    const key = collectiveKey(store.loadEntity<LockEntity>(lockAggregate, streamId, tempKeyUuid))
-    const lock = reads.driverTarget(lockId, version)
+    const { state, version } = await log.load(lockAggregate, streamId)
+    const key = collectiveKey(await log.loadEntity<LockEntity>(lockAggregate, streamId, tempKeyUuid))
+    const lock = await reads.driverTarget(lockId, version)
     if (state.status !== 'active' || !key || !lock) throw new NotFound('Temporary key not found')
     const door = key.doors.find((candidate) => candidate.id === doorId)
     if (!door) throw new NotFound('Door not found')
@@ -183,16 +188,16 @@ export class Doors {
   // An entrance panel's PIN: the lock's PIN row names the key, whose row on this lock decides. A refusal is audited
   // (PinOpenRefused) and answered alike whatever its reason; the caller throttles.
   async openWithPin(input: { lockId: number; pinHash: string; requestId: string | null }, metadata: EventMetadata): Promise<PinOpen> {
-    const { commands, store, reads, clock } = this.deps
+    const { commands, log, reads, clock } = this.deps
     const streamId = lockStreamId(input.lockId)
-    const holder = pinHolder(store.loadEntity<LockEntity>(lockAggregate, streamId, pinEntityId(input.pinHash)))
+    const holder = pinHolder(await log.loadEntity<LockEntity>(lockAggregate, streamId, pinEntityId(input.pinHash)))
     const tempKeyUuid = holder?.tempKeyUuid ?? `${NO_KEY}:${input.lockId}`
-    return this.perTempKey.run(tempKeyUuid, async () => {
+    return this.perTempKey(tempKeyUuid, async () => {
       const now = clock.now()
-      const { state, version } = store.load(lockAggregate, streamId)
-      const key = collectiveKey(store.loadEntity<LockEntity>(lockAggregate, streamId, tempKeyUuid))
+      const { state, version } = await log.load(lockAggregate, streamId)
+      const key = collectiveKey(await log.loadEntity<LockEntity>(lockAggregate, streamId, tempKeyUuid))
       const refusal = pinRefusal(key, input.pinHash, now)
-      const lock = reads.driverTarget(input.lockId, version)
+      const lock = await reads.driverTarget(input.lockId, version)
       const door = key?.doors.find((candidate) => takesCode(candidate.accessMethod))
       if (refusal !== null || state.status !== 'active' || !lock || !key || !door) {
         // An unknown lock has no stream to audit on; its refusal looks the same to the caller.
@@ -213,14 +218,14 @@ export class Doors {
   // Runs `work` (a collective key's revocation) once no open of the key is in flight, holding later opens back until it
   // is done: after it, no open of the key is left to happen.
   exclusivelyFor<T>(tempKeyUuid: string, work: () => Promise<T>): Promise<T> {
-    return this.perTempKey.run(tempKeyUuid, work)
+    return this.perTempKey(tempKeyUuid, work)
   }
 
   // The docs' audit-only use (use-temp-key): no door moves, but it spends a use, so it queues behind any open of the
   // same key that is waiting for its driver (that open must still find its use available).
   recordTempKeyUse(lockId: number, input: { tempKeyUuid: string; userId: string | null }, metadata: EventMetadata): Promise<Recorded> {
     const streamId = lockStreamId(lockId)
-    return this.perTempKey.run(input.tempKeyUuid, () => {
+    return this.perTempKey(input.tempKeyUuid, () => {
       const data = { tempKeyUuid: input.tempKeyUuid, userId: input.userId, open: null }
       const command = { type: 'UseTempKey' as const, data, metadata: { now: this.deps.clock.now() } }
       return this.deps.commands.handle(lockAggregate, streamId, command, metadata)
@@ -234,14 +239,14 @@ export class Doors {
     metadata: EventMetadata,
   ): Promise<LockOpen> {
     const streamId = lockStreamId(lockId)
-    return this.perLock.run(streamId, async () => {
+    return this.perLock(streamId, async () => {
       const now = this.deps.clock.now()
       const context = {
         requestId: input.requestId ?? metadata.requestId,
         reason: input.reason ?? undefined,
         userId: input.userId ?? undefined,
       }
-      const result = await this.drive(this.target(lockId), 'open', context, metadata)
+      const result = await this.drive(await this.target(lockId), 'open', context, metadata)
       if (result.status === 'failure') return { status: 'failed', reason: result.reason }
       const data = { requestId: input.requestId, reason: input.reason }
       const handled = await this.deps.commands.handle(
@@ -256,14 +261,14 @@ export class Doors {
 
   programKey(lockId: number, command: KeyCommand, metadata: EventMetadata): Promise<Recorded> {
     const streamId = lockStreamId(lockId)
-    return this.perLock.run(streamId, async () => {
+    return this.perLock(streamId, async () => {
       // Decide before driving: a command the lock refuses (unknown key, no identifier) never reaches the device,
       // and a repeat that changes nothing is answered without it.
-      const { state, version } = this.deps.store.load(lockAggregate, streamId)
+      const { state, version } = await this.deps.log.load(lockAggregate, streamId)
       const [planned] = lockAggregate.decider.decide(command, state, null)
       if (!planned) return { events: [], version, state }
       const result = await this.drive(
-        this.target(lockId),
+        await this.target(lockId),
         KEY_ACTIONS[command.type],
         { ...keyContext(planned), requestId: metadata.requestId },
         metadata,
@@ -273,8 +278,8 @@ export class Doors {
     })
   }
 
-  private target(lockId: number): DriverTarget {
-    const lock = this.deps.reads.lockRow(lockId, this.deps.clock.now())
+  private async target(lockId: number): Promise<DriverTarget> {
+    const lock = await this.deps.reads.lockRow(lockId, this.deps.clock.now())
     if (!lock) throw new NotFound('Lock not found')
     return lock
   }

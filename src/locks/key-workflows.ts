@@ -7,14 +7,14 @@ import type { Clock } from '../clock'
 import type { BulkKey, LockCommand } from '../domain/lock/commands'
 import { lockAggregate } from '../domain/lock/decide'
 import { lockStreamId } from '../domain/lock/events'
-import type { CommandHandler } from '../eventstore/command-handler'
+import type { Commands } from '../data/port'
 import type { EventMetadata } from '../eventstore/types'
 import type { Logger } from '../logger'
 import { DriverFailed, type Doors } from './doors'
 
 export type KeyWorkflowsDeps = {
   doors: Doors
-  commands: CommandHandler
+  commands: Commands
   clock: Clock
   logger: Logger
   intervalMs: number

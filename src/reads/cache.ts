@@ -73,14 +73,15 @@ export class ReadCache {
     return undefined
   }
 
-  // The entry for `key`, else what `build` makes (kept unless it answers undefined: nothing to keep).
-  through<T>(key: string, now: number, build: () => Built<T>): T
-  through<T>(key: string, now: number, build: () => Built<T> | undefined): T | undefined
-  through<T>(key: string, now: number, build: () => Built<T> | undefined): T | undefined {
+  // The entry for `key`, else what `build` makes (kept unless it answers undefined: nothing to keep, or one of its
+  // streams changed while it was being built).
+  async through<T>(key: string, now: number, build: () => Promise<Built<T>>): Promise<T>
+  async through<T>(key: string, now: number, build: () => Promise<Built<T> | undefined>): Promise<T | undefined>
+  async through<T>(key: string, now: number, build: () => Promise<Built<T> | undefined>): Promise<T | undefined> {
     const cached = this.get<T>(key, now)
     if (cached !== undefined) return cached
     const builtAt = this.mark()
-    const built = build()
+    const built = await build()
     if (built === undefined) return undefined
     this.set(key, built.value, built.streams, { freshUntil: built.freshUntil, bytes: built.bytes, builtAt })
     return built.value

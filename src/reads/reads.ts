@@ -6,12 +6,11 @@
 // Outside this file: the event store's cache of aggregate states (eventstore/store.ts), the write side's own, checked
 // against the log's head on every load; no read may use it. Also not answers: rate-limit windows and the door layer's
 // in-flight opens (locks/doors.ts), which are state, not copies of the database.
-import type { Db } from '../db/connection'
+import type { Data } from '../data/port'
 import type { Lock as LockRow } from '../db/schema'
 import { lockStreamId } from '../domain/lock/events'
 import { orgStreamId } from '../domain/org/events'
 import { userStreamId } from '../domain/user/events'
-import { findLock, findTempKey } from '../projections/locks'
 import type { Built, ReadCache } from './cache'
 import type { PageTemplate } from './page-template'
 
@@ -40,34 +39,34 @@ export class Reads {
   private readonly driverTargets = new Map<number, { version: number; target: DriverTarget }>()
 
   constructor(
-    private readonly db: Db,
+    private readonly data: Data,
     readonly cache: ReadCache,
   ) {}
 
   // The lock row every lock route authorises against, until an event of the lock's stream (its only writer). A missing
   // lock is not cached: guessed ids cannot crowd the cache.
-  lockRow(lockId: number, now: number): Readonly<LockRow> | undefined {
-    return this.cache.through<LockRow>(`lock-row:${lockId}`, now, () => {
-      const lock = findLock(this.db, lockId)
+  lockRow(lockId: number, now: number): Promise<Readonly<LockRow> | undefined> {
+    return this.cache.through<LockRow>(`lock-row:${lockId}`, now, async () => {
+      const lock = await this.data.findLock(lockId)
       return lock && { value: lock, streams: [lockStreamId(lockId)] }
     })
   }
 
   // An API key (by hash) until its org's stream changes: issue, rotation, revocation. Unknown keys are not cached.
-  apiKey(keyHash: string, now: number, load: () => KnownKey | null): KnownKey | null {
-    const built = (): Built<KnownKey> | undefined => {
-      const known = load()
+  async apiKey(keyHash: string, now: number, load: () => Promise<KnownKey | null>): Promise<KnownKey | null> {
+    const built = async (): Promise<Built<KnownKey> | undefined> => {
+      const known = await load()
       return known === null ? undefined : { value: known, streams: [orgStreamId(known.orgId)] }
     }
-    return this.cache.through(`api-key:${keyHash}`, now, built) ?? null
+    return (await this.cache.through(`api-key:${keyHash}`, now, built)) ?? null
   }
 
   // A page of a lock's temp-key list (GET /locks/{id}/temp-keys), until an event of the lock's stream or the first
   // instant a status among the keys the page looked at may change.
-  tempKeyListPage(lockId: number, page: unknown, now: number, build: () => TimedBody): string {
+  tempKeyListPage(lockId: number, page: unknown, now: number, build: () => Promise<TimedBody>): Promise<string> {
     const key = `lock-temp-keys:${JSON.stringify([lockId, page])}`
-    const built = (): Built<string> => {
-      const { body, stableUntil } = build()
+    const built = async (): Promise<Built<string>> => {
+      const { body, stableUntil } = await build()
       return { value: body, streams: [lockStreamId(lockId)], freshUntil: stableUntil, bytes: body.length }
     }
     return this.cache.through(key, now, built)
@@ -76,9 +75,15 @@ export class Reads {
   // A page of a user's inventory (GET /users/{id}/PhysicalKeys) as a reader with `scope` sees it, until an event of the
   // user's stream. The scope (the issuers whose keys this reader may see: an org key's org, a staff member's orgs, or
   // all) is part of the key instead of a second stream to watch: a change of staff makes the reader's key another one.
-  inventoryPage(userId: string, scope: readonly string[] | null, page: InventoryPage, now: number, build: () => string): string {
-    const built = (): Built<string> => {
-      const body = build()
+  inventoryPage(
+    userId: string,
+    scope: readonly string[] | null,
+    page: InventoryPage,
+    now: number,
+    build: () => Promise<string>,
+  ): Promise<string> {
+    const built = async (): Promise<Built<string>> => {
+      const body = await build()
       return { value: body, streams: [userStreamId(userId)], bytes: body.length }
     }
     return this.cache.through(inventoryKey(userId, scope, page), now, built)
@@ -113,10 +118,10 @@ export class Reads {
   }
 
   // Undefined for a key that never existed.
-  lockOfKey(tempKeyUuid: string): number | undefined {
+  async lockOfKey(tempKeyUuid: string): Promise<number | undefined> {
     const known = this.keyLocks.get(tempKeyUuid)
     if (known !== undefined) return known
-    const row = findTempKey(this.db, tempKeyUuid)
+    const row = await this.data.findTempKey(tempKeyUuid)
     if (!row) return undefined
     if (this.keyLocks.size >= MEMO_CAP) this.keyLocks.clear()
     this.keyLocks.set(tempKeyUuid, row.lockId)
@@ -124,10 +129,10 @@ export class Reads {
   }
 
   // The lock's driver settings when its stream is at `version` (the version the caller just loaded).
-  driverTarget(lockId: number, version: number): DriverTarget | undefined {
+  async driverTarget(lockId: number, version: number): Promise<DriverTarget | undefined> {
     const known = this.driverTargets.get(lockId)
     if (known !== undefined && known.version === version) return known.target
-    const lock = findLock(this.db, lockId)
+    const lock = await this.data.findLock(lockId)
     if (!lock) return undefined
     const target = { lockId: lock.lockId, uuid: lock.uuid, driver: lock.driver, bridgeUrl: lock.bridgeUrl }
     if (this.driverTargets.size >= MEMO_CAP) this.driverTargets.clear()

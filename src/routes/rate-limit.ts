@@ -1,18 +1,27 @@
-// Fixed-window counters in memory (one process serves a site): guessing and hammering get 429 + Retry-After.
+// Fixed-window counters: guessing and hammering get 429 + Retry-After. In memory when one process serves the site
+// (SQLite); in the database when several do (PostgreSQL, src/db/pg/rate-limits.ts), so the load balancer's spread
+// adds nothing to anyone's budget.
 import { RateLimited } from '../domain/errors'
 
 export type RateLimiter = {
-  // Counts one attempt for each key; throws RateLimited when any of them is over its limit.
-  hit: (keys: string[], now: number) => void
-  // Throws RateLimited when any key has already used up its window, without counting: lets a caller count only
+  // Counts one attempt for each key; rejects with RateLimited when any of them is over its limit.
+  hit: (keys: string[], now: number) => Promise<void>
+  // Rejects with RateLimited when any key has already used up its window, without counting: lets a caller count only
   // failures (sign-in) yet refuse every attempt, right or wrong, once the limit is reached.
-  check: (keys: string[], now: number) => void
+  check: (keys: string[], now: number) => Promise<void>
   // Counts one attempt for each key without refusing this one: the next check refuses once a limit is reached.
-  note: (keys: string[], now: number) => void
-  reset: (key: string) => void
+  note: (keys: string[], now: number) => Promise<void>
+  reset: (key: string) => Promise<void>
 }
 
-export function createRateLimiter(options: { limit: number; windowMs: number; message?: string }): RateLimiter {
+export type RateLimitOptions = { limit: number; windowMs: number; message?: string }
+
+// A limiter per use, by a name unique among them (its windows are its own wherever they are kept).
+export type RateLimiters = (name: string, options: RateLimitOptions) => RateLimiter
+
+export const memoryRateLimiters: RateLimiters = (_name, options) => createRateLimiter(options)
+
+export function createRateLimiter(options: RateLimitOptions): RateLimiter {
   const windows = new Map<string, { start: number; count: number }>()
   const usedUpForMs = (keys: string[], now: number) => {
     let wait = 0
@@ -40,18 +49,18 @@ export function createRateLimiter(options: { limit: number; windowMs: number; me
     return retryAfterMs
   }
   return {
-    hit(keys, now) {
+    async hit(keys, now) {
       const retryAfterMs = count(keys, now)
       if (retryAfterMs > 0) throw new RateLimited(Math.max(1, Math.ceil(retryAfterMs / 1000)), options.message)
     },
-    note(keys, now) {
+    async note(keys, now) {
       count(keys, now)
     },
-    check(keys, now) {
+    async check(keys, now) {
       const wait = usedUpForMs(keys, now)
       if (wait > 0) throw new RateLimited(Math.max(1, Math.ceil(wait / 1000)), options.message)
     },
-    reset(key) {
+    async reset(key) {
       windows.delete(key)
     },
   }
@@ -74,21 +83,24 @@ export function clientIp(
 
 // The guest opens' limits, per client address and per key: one pair per app (app.ts), shared by every open address
 // (a single key's, a collective key's doors at /temp-keys and /collective-temp-keys), so no address adds to the budget.
-export type OpenLimits = (request: Request, server: Parameters<typeof clientIp>[0], uuid: string, now: number) => void
+export type OpenLimits = (request: Request, server: Parameters<typeof clientIp>[0], uuid: string, now: number) => Promise<void>
 
-export function openLimits(config: { openRateLimitPerIp: number; openRateLimitPerKey: number; trustedProxyHops: number }): OpenLimits {
-  const perIp = createRateLimiter({
+export function openLimits(
+  config: { openRateLimitPerIp: number; openRateLimitPerKey: number; trustedProxyHops: number },
+  limiters: RateLimiters,
+): OpenLimits {
+  const perIp = limiters('opens-per-ip', {
     limit: config.openRateLimitPerIp,
     windowMs: 60_000,
     message: 'Too many open attempts from this address; wait a minute',
   })
-  const perKey = createRateLimiter({
+  const perKey = limiters('opens-per-key', {
     limit: config.openRateLimitPerKey,
     windowMs: 60_000,
     message: 'Too many open attempts for this key; wait a minute',
   })
-  return (request, server, uuid, now) => {
-    if (config.openRateLimitPerIp > 0) perIp.hit([`ip:${clientIp(server, request, config.trustedProxyHops)}`], now)
-    if (config.openRateLimitPerKey > 0) perKey.hit([`key:${uuid}`], now)
+  return async (request, server, uuid, now) => {
+    if (config.openRateLimitPerIp > 0) await perIp.hit([`ip:${clientIp(server, request, config.trustedProxyHops)}`], now)
+    if (config.openRateLimitPerKey > 0) await perKey.hit([`key:${uuid}`], now)
   }
 }

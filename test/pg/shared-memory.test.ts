@@ -56,7 +56,7 @@ describe('rate windows across processes', () => {
   const options = { limit: 5, windowMs: 60_000 }
 
   it('should let 5 of 20 attempts through wherever they land, then again once the window has passed', async () => {
-    const processes = [createPgRateLimiter(pool(), options), createPgRateLimiter(pool(), options), createPgRateLimiter(pool(), options)]
+    const processes = [createPgRateLimiter(pool(), 'test', options), createPgRateLimiter(pool(), 'test', options), createPgRateLimiter(pool(), 'test', options)]
     const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => processes[i % 3]!.hit(['ip:192.0.2.1', 'lock:7'], NOW)))
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(5)
     for (const o of outcomes.filter((o) => o.status === 'rejected')) {
@@ -68,7 +68,7 @@ describe('rate windows across processes', () => {
   })
 
   it('should refuse on check without counting, and forget a key on reset', async () => {
-    const limiter = createPgRateLimiter(pool(), options)
+    const limiter = createPgRateLimiter(pool(), 'test', options)
     for (let i = 0; i < 5; i++) await limiter.check(['user:ada'], NOW)
     for (let i = 0; i < 5; i++) await limiter.hit(['user:ada'], NOW)
     await expect(limiter.check(['user:ada'], NOW + 1)).rejects.toBeInstanceOf(RateLimited)

@@ -1,6 +1,10 @@
 // The PII and credential vaults on PostgreSQL, as ../vault.ts: raw phone numbers, e-mails set after creation and
-// password hashes, never in the log. Writers take the command's transaction (PgCommandHandler `alongside`), so the
+// password hashes, never in the log. Writers take the command's transaction (applyVaultWrites, below), so the
 // vault and its audit event commit together.
+import type { VaultWrite } from '../../data/port'
+import { Conflict } from '../../domain/errors'
+import { copyEmailFromVault } from '../../projections/pg/users'
+import { findUserByEmail } from '../../projections/pg/users-queries'
 import type { Sql, Tx } from './connection'
 import { users } from '../schema'
 import { keyed } from './rows'
@@ -44,4 +48,32 @@ export async function writePasswordHash(sql: Sql | Tx, userId: string, passwordH
 export async function passwordHashOf(sql: Sql | Tx, userId: string): Promise<string | null> {
   const [row] = await sql<{ password_hash: string }[]>`SELECT password_hash FROM user_credentials WHERE user_id = ${userId}`
   return row?.password_hash ?? null
+}
+
+// A command's writes beside its events (data/port.ts VaultWrite), in its transaction, as ../vault.ts applies them.
+export async function applyVaultWrites(tx: Tx, writes: readonly VaultWrite[]): Promise<void> {
+  for (const write of writes) {
+    switch (write.kind) {
+      case 'phone-number':
+        await writePhoneNumber(tx, write.userId, write.phoneNumber)
+        break
+      case 'email': {
+        const owner = await findUserByEmail(tx, write.email)
+        if (owner && owner.userId !== write.userId) throw new Conflict('This email belongs to another user')
+        await writeEmail(tx, write.userId, write.email)
+        await copyEmailFromVault(tx, write.userId)
+        break
+      }
+      case 'password-hash':
+        await writePasswordHash(tx, write.userId, write.passwordHash, write.now)
+        break
+      case 'login-link':
+        // Expired links are worthless: each issue sweeps them out.
+        await tx`DELETE FROM login_links WHERE expires_at < ${write.now}`
+        await tx`
+          INSERT INTO login_links (token_hash, user_id, created_at, expires_at, used_at)
+          VALUES (${write.tokenHash}, ${write.userId}, ${write.now}, ${write.expiresAt}, NULL)`
+        break
+    }
+  }
 }
