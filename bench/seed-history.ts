@@ -4,7 +4,7 @@
 // on a minimal state, and go in through store.append only, thousands per transaction, with every inline projection.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { issueApiKey, registerOrg } from '../src/auth/tenants'
-import type { Deps } from '../src/deps'
+import type { SqliteDeps } from '../src/deps'
 import { lockEntities } from '../src/domain/lock/collective'
 import { lockAggregate } from '../src/domain/lock/decide'
 import { lockStreamId } from '../src/domain/lock/events'
@@ -27,7 +27,7 @@ const LIVE_SAMPLE = 16
 const DAY = 86_400_000
 
 // Collects appends and commits them EVENTS_PER_TRANSACTION events at a time.
-function batchedAppender(deps: Deps) {
+function batchedAppender(deps: SqliteDeps) {
   let pending: (() => void)[] = []
   let pendingEvents = 0
   let total = 0

@@ -6,16 +6,15 @@ import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { backupTo, restoreFrom } from './backup'
 import { issueLoginLink } from './auth/login-links'
-import { mintSetupToken, setupUrl } from './auth/site-admins'
+import { setupUrl } from './auth/site-admins'
 import { createAccount } from './auth/accounts'
 import { addOrgMember, createOrg, issueApiKey, orgIdFromName } from './auth/tenants'
 import { type Config, parseDuration } from './config'
-import { createDeps, type Deps } from './deps'
+import { createDeps, type Deps, type SqliteDeps } from './deps'
 import { Conflict, DomainError, Invalid, NotFound } from './domain/errors'
 import type { EventMetadata } from './eventstore/types'
 import { configureLockDriver, lockDriverSettings } from './locks/provisioning'
 import { createLogger } from './logger'
-import { findUser } from './projections/users'
 import { envelope } from './routes/errors'
 import { OrgId } from './routes/models'
 
@@ -52,7 +51,8 @@ const processIo: CliIo = {
 class UsageError extends Error {}
 
 type Flag = { type: 'string' } | { type: 'boolean' }
-type Context = { deps: Deps; io: CliIo; metadata: EventMetadata; values: Record<string, string | boolean | undefined> }
+// The CLI runs on the SQLite file: backup and rebuild need its connection and event store, the rest only the ports.
+type Context = { deps: SqliteDeps; io: CliIo; metadata: EventMetadata; values: Record<string, string | boolean | undefined> }
 type Offline = { config: Config; values: Context['values'] }
 // `offline` commands must not hold the database open themselves (restore replaces the file; healthcheck asks the server).
 type Command = { flags: Record<string, Flag>; required: string[] } & (
@@ -82,8 +82,8 @@ function valid(schema: TSchema, field: string, value: string, message: string): 
 
 const ORG_ID = OrgId()
 
-function existingUser(deps: Deps, userId: string) {
-  const user = findUser(deps.db, userId)
+async function existingUser(deps: Deps, userId: string) {
+  const user = await deps.data.findUser(userId)
   if (!user) throw new NotFound('User not found')
   return user
 }
@@ -114,7 +114,7 @@ const COMMANDS: Record<string, Command> = {
     required: ['org', 'user'],
     async run({ deps, values, metadata }) {
       const orgId = required(values, 'org')
-      const userId = existingUser(deps, required(values, 'user')).userId
+      const { userId } = await existingUser(deps, required(values, 'user'))
       await addOrgMember(deps, orgId, userId, metadata)
       return { orgId, userId }
     },
@@ -141,7 +141,7 @@ const COMMANDS: Record<string, Command> = {
     flags: { user: text, ttl: text },
     required: ['user'],
     async run({ deps, values }) {
-      const userId = existingUser(deps, required(values, 'user')).userId
+      const { userId } = await existingUser(deps, required(values, 'user'))
       const raw = option(values, 'ttl') ?? '1h'
       const ttlMs = parseDuration(raw)
       if (ttlMs === null || ttlMs < 1000 || ttlMs > MAX_TTL_MS) {
@@ -163,7 +163,7 @@ const COMMANDS: Record<string, Command> = {
     flags: {},
     required: [],
     async run({ deps }) {
-      const token = mintSetupToken(deps.db)
+      const token = await deps.data.mintSetupToken()
       if (token === null) throw new Conflict('An administrator exists already: sign in, or ask them for a sign-in link')
       return { url: setupUrl(deps.config.publicUrl, token) }
     },

@@ -3,6 +3,10 @@ export type Config = {
   port: number
   host: string
   databasePath: string
+  // PostgreSQL instead of the SQLite file at databasePath when set.
+  databaseUrl: string | null
+  // Connections this process opens to PostgreSQL (commands in flight, the log tail, door locks, the leader lease).
+  pgPoolSize: number
   publicUrl: string
   jwtSecret: string | undefined
   jwtIssuer: string
@@ -115,24 +119,24 @@ function lockDriver(env: Env): Config['lockDriver'] {
   return kind
 }
 
-// PostgreSQL (issue 21) has its event store but not yet its read models: a server asked to run on it refuses to start
-// rather than quietly keep its data in a SQLite file the operator did not choose.
-function refusePostgres(env: Env): void {
-  if (!env.DATABASE_URL) return
-  throw new Error(
-    'DATABASE_URL is set, but this spkey runs only on its SQLite file for now (PostgreSQL support is under way): ' +
-      'unset DATABASE_URL and use DATABASE_PATH',
-  )
+// DATABASE_URL selects PostgreSQL (several processes on one database); without it spkey keeps its SQLite file. A URL
+// of another scheme is refused rather than quietly ignored in favour of a file the operator did not choose.
+function databaseUrl(env: Env): string | null {
+  const url = env.DATABASE_URL?.trim()
+  if (!url) return null
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error('DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/db)')
+  return url
 }
 
 export function loadConfig(env: Env = process.env): Config {
-  refusePostgres(env)
   const port = int(env, 'PORT', 3000)
   const host = env.HOST || '0.0.0.0'
   return {
     port,
     host,
     databasePath: env.DATABASE_PATH || './data/spkey.db',
+    databaseUrl: databaseUrl(env),
+    pgPoolSize: int(env, 'PG_POOL_SIZE', 20),
     publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/$/, ''),
     jwtSecret: env.JWT_SECRET || undefined,
     jwtIssuer: env.JWT_ISSUER || 'spkey',

@@ -6,7 +6,8 @@ import { type Clock, systemClock } from './clock'
 import type { Config } from './config'
 import type { Commands, Data, Deliveries, Exclusive, Feed, Log, Once, Sessions } from './data/port'
 import { sqliteCommands, sqliteData, sqliteDeliveries, sqliteFeed, sqliteLog } from './data/sqlite'
-import { type Db, openDatabase } from './db/connection'
+import { type Db, migrationsCurrent, openDatabase } from './db/connection'
+import { truncateWalWhenIdle } from './db/wal'
 import { lockAggregate } from './domain/lock/decide'
 import { userAggregate } from './domain/user/decide'
 import { CommandHandler } from './eventstore/command-handler'
@@ -63,6 +64,27 @@ export type Deps = {
   appended: AppendSignal
   // Partner fan-out; constructed idle: `serve` starts it (tests start it when they want deliveries).
   webhooks: WebhookDispatcher
+  // What /readyz reports: the database reachable and writable, its migrations current, and on PostgreSQL how far
+  // behind the log tail is and whether this process delivers webhooks.
+  readiness: () => Promise<Readiness>
+  // The background work of a serving process (`serve` starts it; tests do not) and the database's close.
+  lifecycle: Lifecycle
+}
+
+export type Readiness = {
+  database: 'sqlite' | 'postgres'
+  migrations: boolean
+  writable: boolean
+  // PostgreSQL: the log tail's lag (caches answer only while it is within the bound) and the webhook leader role.
+  tail?: { lagMs: number; fresh: boolean }
+  webhookLeader?: boolean
+}
+
+export type Lifecycle = {
+  // Webhook delivery (on PostgreSQL: by whichever process holds the lease) and housekeeping.
+  start(): Promise<void>
+  stopBackground(): Promise<void>
+  close(): Promise<void>
 }
 
 // On one SQLite file: the connection and the event store beside the shared deps (the CLI's backup and rebuild, the
@@ -127,7 +149,30 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Sqlit
     opens: new OnceCache<TempKeyOpen>(),
     appended,
   })
-  return { ...shared, backend: 'sqlite', db, store, handler, firstStart }
+  let stopWalTruncation = () => {}
+  const lifecycle: Lifecycle = {
+    async start() {
+      shared.webhooks.start()
+      stopWalTruncation = truncateWalWhenIdle(db, handler.writer)
+    },
+    async stopBackground() {
+      stopWalTruncation()
+      await shared.webhooks.stop()
+    },
+    async close() {
+      db.$client.close()
+    },
+  }
+  const readiness = async (): Promise<Readiness> => {
+    let writable = true
+    try {
+      db.$client.exec('BEGIN IMMEDIATE; ROLLBACK')
+    } catch {
+      writable = false
+    }
+    return { database: 'sqlite', migrations: migrationsCurrent(db), writable }
+  }
+  return { ...shared, backend: 'sqlite', db, store, handler, readiness, lifecycle, firstStart }
 }
 
 // The parts that are the same on both databases, made from the database's own.
@@ -137,7 +182,7 @@ export type BackendParts = Pick<
 > &
   Pick<Deps, 'reads' | 'rateLimiters' | 'appended'> & { deliveries: Deliveries; exclusive: Exclusive; opens: Once<TempKeyOpen> }
 
-export function assemble(config: Config, overrides: DepsOverrides, parts: BackendParts): Deps {
+export function assemble(config: Config, overrides: DepsOverrides, parts: BackendParts): Omit<Deps, 'readiness' | 'lifecycle'> {
   const { deliveries, exclusive, opens, ...rest } = parts
   const { data, log, commands, feed, metrics, logger, secrets, sessions, reads, readCache, appended } = parts
   watchReadCache(metrics, readCache)

@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client): requests and latency per route, events appended, driver errors; the webhook
 // dispatcher adds its own lag and failure gauges to the same registry.
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
 export type Metrics = ReturnType<typeof createMetrics>
 
@@ -105,6 +105,27 @@ export function watchReadCache(metrics: Metrics, cache: { hits: number; misses: 
       this.reset()
       this.inc({ result: 'hit' }, cache.hits)
       this.inc({ result: 'miss' }, cache.misses)
+    },
+  })
+}
+
+// Several processes on PostgreSQL: how far behind this process's log tail is (caches stop answering past the bound),
+// and whether this process holds the webhook delivery lease.
+export function watchScaleOut(metrics: Metrics, tail: { lagMs(): number }, leadership: { isLeader: boolean }): void {
+  new Gauge({
+    name: 'spkey_log_tail_lag_seconds',
+    help: "Time since this process's log tail last had every committed event (PostgreSQL)",
+    registers: [metrics.registry],
+    collect() {
+      this.set(tail.lagMs() / 1000)
+    },
+  })
+  new Gauge({
+    name: 'spkey_webhook_leader',
+    help: '1 when this process delivers webhooks (holds the lease), 0 otherwise (PostgreSQL)',
+    registers: [metrics.registry],
+    collect() {
+      this.set(leadership.isLeader ? 1 : 0)
     },
   })
 }

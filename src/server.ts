@@ -3,26 +3,25 @@ import pkg from '../package.json'
 import { createApp } from './app'
 import { markServing } from './backup'
 import type { Config } from './config'
-import { truncateWalWhenIdle } from './db/wal'
-import { mintSetupToken, setupUrl } from './auth/site-admins'
-import { createDeps, type DepsOverrides } from './deps'
+import { setupUrl } from './auth/site-admins'
+import type { DepsOverrides } from './deps'
+import { openDeps } from './deps-pg'
 import { paceCollections } from './gc-pacing'
 
 // overrides: for the test entry that serves at a fixed instant (test/support/serve-at.ts); main.ts passes none.
 export async function serve(config: Config, overrides: DepsOverrides = {}): Promise<void> {
-  const deps = createDeps(config, overrides)
+  const deps = await openDeps(config, overrides)
   const app = createApp(deps)
   app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: config.maxBodyBytes })
-  deps.webhooks.start()
+  await deps.lifecycle.start()
   const stopPacing = paceCollections()
-  const stopWalTruncation = truncateWalWhenIdle(deps.db, deps.commands.writer)
-  const unmark = config.databasePath === ':memory:' ? () => {} : markServing(config.databasePath)
+  const unmark = deps.backend === 'postgres' || config.databasePath === ':memory:' ? () => {} : markServing(config.databasePath)
   const url = `http://localhost:${app.server?.port ?? config.port}`
   deps.logger.info('spkey started', {
     version: pkg.version,
     url,
     port: app.server?.port,
-    databasePath: config.databasePath,
+    database: deps.backend === 'postgres' ? 'postgres' : config.databasePath,
     driver: config.lockDriver,
   })
   // The admin key is shown once (only its hash is stored); the hook secret goes into the identity provider's config.
@@ -33,7 +32,7 @@ export async function serve(config: Config, overrides: DepsOverrides = {}): Prom
     process.stderr.write(`Sign-up hook secret (POST /users, Authorization: Bearer):\n  ${deps.firstStart.signupHookSecret}\n\n`)
   }
   // Until someone has used it, each start replaces the setup link (only its hash is stored, so it cannot be shown again).
-  const setupToken = mintSetupToken(deps.db)
+  const setupToken = await deps.data.mintSetupToken()
   if (setupToken) {
     process.stderr.write(
       `\nSet up spkey: open this one-time link to create the administrator account:\n  ${setupUrl(config.publicUrl, setupToken)}\n\n`,
@@ -54,13 +53,12 @@ export async function serve(config: Config, overrides: DepsOverrides = {}): Prom
     // Live event streams end first (app.stop waits for open responses); requests to partners still in flight are
     // abandoned unrecorded and re-sent, with the same webhook-id, on the next start.
     stopPacing()
-    stopWalTruncation()
     deps.appended.close()
-    await deps.webhooks.stop()
+    await deps.lifecycle.stopBackground()
     await app.stop(false)
     await deps.keyWorkflows.stop()
     await deps.drivers.close?.()
-    deps.db.$client.close()
+    await deps.lifecycle.close()
     unmark()
     clearTimeout(forced)
     deps.logger.info('stopped')

@@ -47,7 +47,7 @@ describe('org create', () => {
     const out = await ok(['org', 'create', '--name', 'Operator', '--id', 'root', '--super'], db.env)
     expect(out.orgId).toBe('root')
     const ctx = db.open()
-    expect(ctx.deps.apiKeys.resolve(out.apiKey ?? '', Date.now())).toMatchObject({ orgId: 'root', isSuper: true })
+    expect(await ctx.deps.apiKeys.resolve(out.apiKey ?? '', Date.now())).toMatchObject({ orgId: 'root', isSuper: true })
   })
 
   it('should fail with 409 when the organisation already has a key', async () => {
@@ -172,7 +172,7 @@ describe('login-link', () => {
     const out = await ok(['login-link', '--user', userId], db.env)
     expect(out.url).toStartWith(`${PUBLIC_URL}/login/link?token=`)
     const token = new URL(out.url ?? '').searchParams.get('token') ?? ''
-    expect(isLoginLinkUsable(db.open().deps, token)).toBe(true)
+    expect(await isLoginLinkUsable(db.open().deps, token)).toBe(true)
   })
 })
 

@@ -4,7 +4,6 @@ import { Value } from '@sinclair/typebox/value'
 import type { Deps } from '../deps'
 import { Conflict, Invalid } from '../domain/errors'
 import type { EventMetadata } from '../eventstore/types'
-import { findUserByEmail } from '../projections/users'
 import { Email } from '../routes/models'
 import { MIN_PASSWORD_LENGTH, setPassword } from './credentials'
 import { createUser, normalizeEmail } from './tenants'
@@ -27,7 +26,7 @@ export async function createAccount(deps: Deps, input: AccountInput, metadata: E
     const message = `must be at least ${MIN_PASSWORD_LENGTH} characters long`
     throw new Invalid(`password: ${message}`, [{ field: 'password', message }])
   }
-  if (findUserByEmail(deps.db, email)) throw new Conflict('A user with this email already exists')
+  if (await deps.data.findUserByEmail(email)) throw new Conflict('A user with this email already exists')
   const { userId } = await createUser(deps, { email, ...names(input.name) }, metadata)
   if (input.password !== undefined) await setPassword(deps, userId, input.password, metadata)
   return { userId, email }

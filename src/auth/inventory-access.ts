@@ -2,24 +2,22 @@
 // key, or its staff signed in) sees and removes the keys it issued; a super key any.
 import type { Deps } from '../deps'
 import { Forbidden, NotFound } from '../domain/errors'
-import { staffOrgIds } from '../projections/orgs'
-import { findUser } from '../projections/users'
 import type { Authenticated } from './principal'
 
 // The orgs whose keys this caller may remove; null = any (a super key). Only issuers remove: an org key or the
 // org's staff, never the key holder alone, or a user could erase an organisation's record of what it handed out.
-export function removerScope(deps: Deps, caller: Authenticated): string[] | null {
+export async function removerScope(deps: Deps, caller: Authenticated): Promise<string[] | null> {
   if (caller.kind === 'org') return caller.isSuper ? null : [caller.orgId]
-  return staffOrgIds(deps.db, caller.userId)
+  return deps.data.staffOrgIds(caller.userId)
 }
 
 // The orgs whose keys this caller may see; null = all of them (a super key, or the user's own inventory).
-export const visibleScope = (deps: Deps, caller: Authenticated, userId: string): string[] | null =>
+export const visibleScope = async (deps: Deps, caller: Authenticated, userId: string): Promise<string[] | null> =>
   caller.kind === 'user' && caller.userId === userId ? null : removerScope(deps, caller)
 
 // A reader with this scope may read the user's inventory at all. Refused before the user is looked up: to a user who
 // may see no one else's keys, an unknown id and another user's look the same (403, docs/auth.md), revealing no accounts.
-export function requireReadable(deps: Deps, userId: string, scope: string[] | null): void {
+export async function requireReadable(deps: Deps, userId: string, scope: string[] | null): Promise<void> {
   if (scope?.length === 0) throw new Forbidden()
-  if (!findUser(deps.db, userId)) throw new NotFound('User not found')
+  if (!(await deps.data.findUser(userId))) throw new NotFound('User not found')
 }

@@ -28,8 +28,8 @@ const bearer = (headers: Headers) => {
 export const spoofedHeaders = (headers: Headers) => INTERNAL_HEADERS.filter((name) => headers.has(name))
 
 // The organisation an API key speaks for; null for an unknown, revoked or expired key.
-export function orgPrincipal(deps: Deps, apiKey: string, actingUserId: string | null): Authenticated | null {
-  const owner = deps.apiKeys.resolve(apiKey, deps.clock.now())
+export async function orgPrincipal(deps: Deps, apiKey: string, actingUserId: string | null): Promise<Authenticated | null> {
+  const owner = await deps.apiKeys.resolve(apiKey, deps.clock.now())
   return owner && { kind: 'org', orgId: owner.orgId, isSuper: owner.isSuper, actingUserId }
 }
 
@@ -46,7 +46,7 @@ export async function resolvePrincipal(deps: Deps, headers: Headers): Promise<Pr
   if (token !== null && verified === null) throw new Unauthorized('Invalid or expired token')
   const apiKey = headers.get('x-api-key')
   if (apiKey !== null) {
-    const org = orgPrincipal(deps, apiKey, verified?.userId ?? null)
+    const org = await orgPrincipal(deps, apiKey, verified?.userId ?? null)
     if (!org) throw new Unauthorized('Invalid, revoked or expired API key')
     return org
   }

@@ -1,6 +1,5 @@
 // Tenant and user provisioning shared by the admin API, the CLI and tests: each step is one command.
 import type { Org, User } from '../db/schema'
-import { writeEmail, writePhoneNumber } from '../db/vault'
 import type { Deps } from '../deps'
 import { Conflict, Forbidden, NotFound } from '../domain/errors'
 import { orgAggregate } from '../domain/org/decide'
@@ -8,8 +7,6 @@ import { orgStreamId } from '../domain/org/events'
 import { userAggregate } from '../domain/user/decide'
 import { userStreamId } from '../domain/user/events'
 import type { EventMetadata } from '../eventstore/types'
-import { findOrg } from '../projections/orgs'
-import { copyEmailFromVault, findUser, findUserByEmail } from '../projections/users'
 import { generateApiKey } from './api-keys'
 
 export type RegisterOrgInput = { orgId: string; orgName: string; ownerEmail?: string | null; isSuper?: boolean }
@@ -66,7 +63,7 @@ export async function createOrg(
   createdBy: string,
   metadata: EventMetadata = {},
 ) {
-  if (findOrg(deps.db, input.orgId)) throw new Conflict(`An organisation with the id ${input.orgId} exists already`)
+  if (await deps.data.findOrg(input.orgId)) throw new Conflict(`An organisation with the id ${input.orgId} exists already`)
   await registerOrg(deps, input, metadata)
   const { apiKey } = await issueApiKey(deps, input.orgId, { createdBy }, metadata)
   return { orgId: input.orgId, name: input.orgName, apiKey }
@@ -123,11 +120,10 @@ export async function createUser(deps: Deps, input: CreateUserInput, metadata: E
     userStreamId(userId),
     { type: 'CreateUser', data, metadata: { now: deps.clock.now() } },
     metadata,
-    ({ events }) => {
-      if (phoneNumber !== null && events.some((event) => event.type === 'UserPhoneNumberUpdated')) {
-        writePhoneNumber(deps.db, userId, phoneNumber)
-      }
-    },
+    ({ events }) =>
+      phoneNumber !== null && events.some((event) => event.type === 'UserPhoneNumberUpdated')
+        ? [{ kind: 'phone-number', userId, phoneNumber }]
+        : [],
   )
   return { userId, handled }
 }
@@ -136,19 +132,13 @@ export async function createUser(deps: Deps, input: CreateUserInput, metadata: E
 // another user has it is checked inside the command's transaction, so two users racing for one address cannot both win.
 export async function updateEmail(deps: Deps, userId: string, rawEmail: string, metadata: EventMetadata = {}) {
   const email = normalizeEmail(rawEmail)
-  const onFile = findUser(deps.db, userId)?.email === email
+  const onFile = (await deps.data.findUser(userId))?.email === email
   return deps.commands.handle(
     userAggregate,
     userStreamId(userId),
     { type: 'UpdateEmail', data: { email, onFile }, metadata: { now: deps.clock.now() } },
     metadata,
-    ({ events }) => {
-      if (events.length === 0) return
-      const owner = findUserByEmail(deps.db, email)
-      if (owner && owner.userId !== userId) throw new Conflict('This email belongs to another user')
-      writeEmail(deps.db, userId, email)
-      copyEmailFromVault(deps.db, userId)
-    },
+    ({ events }) => (events.length === 0 ? [] : [{ kind: 'email', userId, email }]),
   )
 }
 
@@ -159,12 +149,12 @@ export async function findOrCreateUserByEmail(
   metadata: EventMetadata = {},
 ): Promise<{ user: User; created: boolean }> {
   const email = normalizeEmail(input.email)
-  const found = findUserByEmail(deps.db, email)
+  const found = await deps.data.findUserByEmail(email)
   if (found) return { user: found, created: false }
   if (input.searchOnly) throw new NotFound('No user with this email')
-  if (input.uuid !== undefined && findUser(deps.db, input.uuid)) throw new Conflict('This uuid belongs to another user')
+  if (input.uuid !== undefined && (await deps.data.findUser(input.uuid))) throw new Conflict('This uuid belongs to another user')
   const { userId } = await createUser(deps, { userId: input.uuid, email }, metadata)
-  const user = findUser(deps.db, userId)
+  const user = await deps.data.findUser(userId)
   if (!user) throw new Error(`user ${userId} missing from the read model after CreateUser`)
   return { user, created: true }
 }

@@ -204,7 +204,13 @@ export class PgEventStore {
     return { ...loaded, atHead: true, unsnapshotted: loaded.version - from }
   }
 
-  private async fold<S, C, E extends Event>(aggregate: Aggregate<S, C, E, unknown>, streamId: string, state: S, version: number, tx: Sql | Tx) {
+  private async fold<S, C, E extends Event>(
+    aggregate: Aggregate<S, C, E, unknown>,
+    streamId: string,
+    state: S,
+    version: number,
+    tx: Sql | Tx,
+  ) {
     const { evolve } = aggregate.decider
     const rows = await tx<{ stream_version: number; type: string; data: E['data'] }[]>`
       SELECT stream_version, type, data FROM events WHERE stream_id = ${streamId} AND stream_version > ${version}

@@ -14,7 +14,7 @@ import { lockAggregate } from '../domain/lock/decide'
 import { lockStreamId } from '../domain/lock/events'
 import type { AccessMethod } from '../domain/lock/state'
 import type { EventMetadata } from '../eventstore/types'
-import { type CollectiveKeyPosition, doorsOfKey, findCollectiveKey, pageCollectiveKeys } from '../projections/collective-keys'
+import type { CollectiveKeyPosition } from '../projections/collective-keys'
 import { normaliseDateTime, normaliseKeyUuid } from './temp-keys'
 
 // Draws of a PIN before giving up with 503: with a million PINs a lock would need most of them live to exhaust this.
@@ -65,7 +65,7 @@ export async function createCollectiveKey(
   const validUntil = normaliseDateTime('validUntil', input.validUntil)
   doorIssues(input.doors)
   // docs: 404 for a lock that does not exist (or that the caller cannot see), 403 for one they may not manage.
-  const locks = input.doors.map((door) => authorizeLock(deps, caller, door.lockId, 'manage'))
+  const locks = await Promise.all(input.doors.map((door) => authorizeLock(deps, caller, door.lockId, 'manage')))
   const doors = input.doors.map((door, i) => ({
     id: i + 1,
     lockId: door.lockId,
@@ -109,21 +109,25 @@ export async function createCollectiveKey(
 }
 
 // The key and its doors as the read model holds them, or undefined for a UUID that names none.
-export function findCollective(deps: Deps, rawUuid: string): { key: CollectiveTempKeyRow; doors: CollectiveTempKeyDoorRow[] } | undefined {
+export async function findCollective(
+  deps: Deps,
+  rawUuid: string,
+): Promise<{ key: CollectiveTempKeyRow; doors: CollectiveTempKeyDoorRow[] } | undefined> {
   const uuid = normaliseKeyUuid(rawUuid)
-  const key = findCollectiveKey(deps.db, uuid)
-  return key && { key, doors: doorsOfKey(deps.db, uuid) }
+  const key = await deps.data.findCollectiveKey(uuid)
+  return key && { key, doors: await deps.data.doorsOfKey(uuid) }
 }
 
 // docs: the caller must be authorised for every lock a key touches; a caller who can see none of them learns nothing
 // (404, as for an unknown key), one who can see some gets 403.
-export function authorizeKeyLocks(deps: Deps, caller: Authenticated, lockIds: number[]): void {
+export async function authorizeKeyLocks(deps: Deps, caller: Authenticated, lockIds: number[]): Promise<void> {
   const now = deps.clock.now()
-  const rows = lockIds.map((lockId) => deps.reads.lockRow(lockId, now))
-  const seen = rows.filter((lock) => lock !== undefined && canSeeLock(deps, caller, lock))
-  if (seen.length === 0) throw new NotFound('Temporary key not found')
-  const managed = seen.filter((lock) => lock !== undefined && isLockManager(deps, caller, lock))
-  if (managed.length < lockIds.length) throw new Forbidden('Not authorized for one of the key’s locks')
+  const rows = await Promise.all(lockIds.map((lockId) => deps.reads.lockRow(lockId, now)))
+  const locks = rows.filter((lock) => lock !== undefined)
+  const seen = await Promise.all(locks.map((lock) => canSeeLock(deps, caller, lock)))
+  if (!seen.includes(true)) throw new NotFound('Temporary key not found')
+  const managed = await Promise.all(locks.map((lock) => isLockManager(deps, caller, lock)))
+  if (managed.filter(Boolean).length < lockIds.length) throw new Forbidden('Not authorized for one of the key’s locks')
 }
 
 // alreadyRevoked: the key was revoked before, or a concurrent revocation got there between this one's look-up and its
@@ -134,9 +138,9 @@ export async function revokeCollectiveKey(
   rawUuid: string,
   metadata: EventMetadata,
 ): Promise<{ uuid: string; alreadyRevoked: boolean }> {
-  const found = findCollective(deps, rawUuid)
+  const found = await findCollective(deps, rawUuid)
   if (!found) throw new NotFound('Temporary key not found')
-  authorizeKeyLocks(
+  await authorizeKeyLocks(
     deps,
     caller,
     found.doors.map((door) => door.lockId),
@@ -162,21 +166,23 @@ export async function revokeCollectiveKey(
 export type CollectivePage = { items: CollectiveKeyItem[]; next: CollectiveKeyPosition | null }
 
 // Whether the caller may see a lock: a listed key's doors on locks they cannot see are left out.
-export function lockVisibility(deps: Deps, caller: Authenticated): (lockId: number) => boolean {
+export function lockVisibility(deps: Deps, caller: Authenticated): (lockId: number) => Promise<boolean> {
   const now = deps.clock.now()
-  return (lockId) => {
-    const lock = deps.reads.lockRow(lockId, now)
-    return lock !== undefined && canSeeLock(deps, caller, lock)
+  return async (lockId) => {
+    const lock = await deps.reads.lockRow(lockId, now)
+    return lock !== undefined && (await canSeeLock(deps, caller, lock))
   }
 }
 
 // A collective key as lists show it; `url`: the guest page path the key was listed under.
-export function collectiveItem(
+export async function collectiveItem(
   deps: Deps,
   key: CollectiveTempKeyRow,
   url: string,
-  visible: (lockId: number) => boolean,
-): CollectiveKeyItem {
+  visible: (lockId: number) => Promise<boolean>,
+): Promise<CollectiveKeyItem> {
+  const doors = await deps.data.doorsOfKey(key.uuid)
+  const shown = await Promise.all(doors.map((door) => visible(door.lockId)))
   return {
     uuid: key.uuid,
     url,
@@ -186,22 +192,20 @@ export function collectiveItem(
     createdBy: key.createdBy,
     createdAt: key.createdAt,
     revokedAt: key.revokedAt,
-    doors: doorsOfKey(deps.db, key.uuid)
-      .filter((door) => visible(door.lockId))
-      .map(doorView),
+    doors: doors.filter((_, i) => shown[i]).map(doorView),
   }
 }
 
 // The caller's own collective keys (the owner's shared-keys page), newest first.
-export function listCollectiveKeys(
+export async function listCollectiveKeys(
   deps: Deps,
   caller: Authenticated,
   page: { after: CollectiveKeyPosition | null; limit: number },
   url: (uuid: string) => string,
-): CollectivePage {
-  const rows = pageCollectiveKeys(deps.db, { createdBy: principalName(caller) }, page.after, page.limit)
+): Promise<CollectivePage> {
+  const rows = await deps.data.pageCollectiveKeys({ createdBy: principalName(caller) }, page.after, page.limit)
   const visible = lockVisibility(deps, caller)
-  const items = rows.slice(0, page.limit).map((key) => collectiveItem(deps, key, url(key.uuid), visible))
+  const items = await Promise.all(rows.slice(0, page.limit).map((key) => collectiveItem(deps, key, url(key.uuid), visible)))
   const last = items.at(-1)
   return { items, next: rows.length > page.limit && last ? { createdAt: last.createdAt, uuid: last.uuid } : null }
 }

@@ -27,15 +27,15 @@ export type HistoryPage = {
 }
 
 // `orgId` is the lock's organisation now ("" when it has none): the history is read by whoever holds the lock.
-export function lockHistory(deps: Deps, lock: Pick<Lock, 'lockId' | 'orgId'>, requested: number | undefined): HistoryPage {
+export async function lockHistory(deps: Deps, lock: Pick<Lock, 'lockId' | 'orgId'>, requested: number | undefined): Promise<HistoryPage> {
   const streamId = lockStreamId(lock.lockId)
-  const totalEvents = deps.store.streamVersion(streamId)
+  const totalEvents = await deps.log.streamVersion(streamId)
   const totalPages = Math.max(1, Math.ceil(totalEvents / HISTORY_PAGE_SIZE))
   const page = requested ?? totalPages
   if (page > totalPages) throw new NotFound(`Page ${page} does not exist: the history has ${totalPages} page(s)`)
   const from = (page - 1) * HISTORY_PAGE_SIZE + 1
   const aggregateId = String(lock.lockId)
-  const events = deps.store.readStreamRange(streamId, from, page * HISTORY_PAGE_SIZE).map(
+  const events = (await deps.log.readStreamRange(streamId, from, page * HISTORY_PAGE_SIZE)).map(
     (event): HistoryEntry => ({
       aggregateType: 'lock',
       aggregateId,

@@ -13,8 +13,7 @@ import { nextWindowStart } from '../domain/lock/schedule'
 import type { AccessMode, Schedule } from '../domain/lock/state'
 import { statusStableUntil, tempKeyStatus, type TempKeyStatus } from '../domain/lock/temp-key-status'
 import type { EventMetadata } from '../eventstore/types'
-import { findCollectiveKey } from '../projections/collective-keys'
-import { findTempKey, scanLiveTempKeys, type TempKeyPosition } from '../projections/locks'
+import type { TempKeyPosition } from '../projections/locks'
 
 const HH_MM = '^([01]\\d|2[0-3]):[0-5]\\d$'
 
@@ -113,8 +112,9 @@ export async function createTempKey(deps: Deps, caller: Authenticated, lockId: n
   // A supplied UUID must be new everywhere: it is the key's public link, whichever lock it opens, and names one key of
   // the unified /temp-keys resource (collective keys included).
   const supplied = input.tempKeyUuid === undefined ? null : normaliseKeyUuid(input.tempKeyUuid)
-  if (supplied !== null && (findTempKey(deps.db, supplied) || findCollectiveKey(deps.db, supplied))) {
-    throw new Conflict('A temporary key with this tempKeyUuid already exists')
+  if (supplied !== null) {
+    const [single, collective] = await Promise.all([deps.data.findTempKey(supplied), deps.data.findCollectiveKey(supplied)])
+    if (single || collective) throw new Conflict('A temporary key with this tempKeyUuid already exists')
   }
   const tempKeyUuid = supplied ?? crypto.randomUUID()
   const data = {
@@ -180,7 +180,7 @@ export function deleteTempKey(deps: Deps, caller: Authenticated, lockId: number,
 // key runs under its Doors lock, so the read model's deletedAt looked at here is final.
 export function revokeTempKey(deps: Deps, caller: Authenticated, lockId: number, tempKeyUuid: string, metadata: EventMetadata) {
   return deps.doors.exclusivelyFor(tempKeyUuid, async () => {
-    const row = findTempKey(deps.db, tempKeyUuid)
+    const row = await deps.data.findTempKey(tempKeyUuid)
     if (row === undefined) throw new NotFound('Temporary key not found')
     if (row.deletedAt !== null) return true
     await recordDeletion(deps, caller, lockId, tempKeyUuid, metadata)
@@ -251,17 +251,17 @@ const positionOf = (key: { createdAt: string; uuid: string }): TempKeyPosition =
 
 // The lock's live keys as the docs list them (deleted keys are gone), one page at a time: SQL narrows by the time
 // and use columns, tempKeyStatus decides.
-export function pageLiveTempKeys(deps: Deps, lockId: number, query: TempKeyPageQuery): TempKeyPage {
+export async function pageLiveTempKeys(deps: Deps, lockId: number, query: TempKeyPageQuery): Promise<TempKeyPage> {
   const { limit, status, now } = query
   const budget = limit !== null && status !== null ? FILTER_SCAN_BUDGET : null
   // One row past what the page may use tells whether another page follows.
   const max = limit === null ? null : (budget ?? limit) + 1
-  const rows = scanLiveTempKeys(deps.db, lockId, { after: query.after, newestFirst: query.newestFirst ?? false, status, now, max })
+  const rows = deps.data.scanLiveTempKeys(lockId, { after: query.after, newestFirst: query.newestFirst ?? false, status, now, max })
   const items: TempKeyItem[] = []
   let stableUntil = Number.POSITIVE_INFINITY
   let scanned = 0
   let last: TempKeyPosition | null = null
-  for (const row of rows) {
+  for await (const row of rows) {
     if (scanned === budget) return { items, next: last, stableUntil }
     scanned++
     last = positionOf(row)

@@ -6,8 +6,7 @@ import type { Authenticated } from '../auth/principal'
 import { principalName } from '../auth/principal'
 import type { Deps } from '../deps'
 import type { EventMetadata } from '../eventstore/types'
-import { pageCollectiveKeys } from '../projections/collective-keys'
-import { findTempKey, type ListedTempKeyRow, pageTempKeys, type TempKeyPosition } from '../projections/locks'
+import type { ListedTempKeyRow, TempKeyPosition } from '../projections/locks'
 import { guestPath } from '../../views/paths'
 import { authorizeLock } from '../auth/lock-access'
 import { authorizeKeyLocks, type CollectiveKeyItem, collectiveItem, lockVisibility, revokeCollectiveKey } from './collective-keys'
@@ -18,7 +17,7 @@ export const SINGLE_KEY_DOOR = 1
 
 export type TempKeyListItem = CollectiveKeyItem
 
-const singleItem = (key: ListedTempKeyRow, visible: (lockId: number) => boolean): TempKeyListItem => ({
+const singleItem = async (key: ListedTempKeyRow, visible: (lockId: number) => Promise<boolean>): Promise<TempKeyListItem> => ({
   uuid: key.uuid,
   url: guestPath(key.uuid),
   validFrom: key.validFrom,
@@ -27,7 +26,7 @@ const singleItem = (key: ListedTempKeyRow, visible: (lockId: number) => boolean)
   createdBy: key.createdBy,
   createdAt: key.createdAt,
   revokedAt: key.deletedAt,
-  doors: visible(key.lockId)
+  doors: (await visible(key.lockId))
     ? [{ id: SINGLE_KEY_DOOR, lockId: String(key.lockId), lockUuid: key.lockUuid, label: null, accessMethod: 'key' }]
     : [],
 })
@@ -39,18 +38,20 @@ export type TempKeyListPage = { items: TempKeyListItem[]; next: TempKeyPosition 
 
 // With a lock: every key touching it (the caller must manage it: 404 / 403). Without: the keys the caller created, as
 // both kinds record their creator (principalName: the user, an org key's acting user, else `org:<id>`).
-export function listTempKeys(
+export async function listTempKeys(
   deps: Deps,
   caller: Authenticated,
   lockId: number | null,
   page: { after: TempKeyPosition | null; limit: number },
   collectiveUrl: (uuid: string) => string,
-): TempKeyListPage {
-  if (lockId !== null) authorizeLock(deps, caller, lockId, 'manage')
+): Promise<TempKeyListPage> {
+  if (lockId !== null) await authorizeLock(deps, caller, lockId, 'manage')
   const filter = lockId === null ? { createdBy: principalName(caller) } : { lockId }
   // Each query answers one more than the page, so the merge knows whether another page follows.
-  const singles = pageTempKeys(deps.db, filter, page.after, page.limit + 1)
-  const collectives = pageCollectiveKeys(deps.db, filter, page.after, page.limit)
+  const [singles, collectives] = await Promise.all([
+    deps.data.pageTempKeys(filter, page.after, page.limit + 1),
+    deps.data.pageCollectiveKeys(filter, page.after, page.limit),
+  ])
   const merged = [
     ...singles.map((row) => ({ kind: 'single' as const, row })),
     ...collectives.map((row) => ({ kind: 'collective' as const, row })),
@@ -58,11 +59,13 @@ export function listTempKeys(
     .sort((a, b) => newestFirst(a.row, b.row))
     .slice(0, page.limit + 1)
   const visible = lockVisibility(deps, caller)
-  const items = merged
-    .slice(0, page.limit)
-    .map((entry) =>
-      entry.kind === 'single' ? singleItem(entry.row, visible) : collectiveItem(deps, entry.row, collectiveUrl(entry.row.uuid), visible),
-    )
+  const items = await Promise.all(
+    merged
+      .slice(0, page.limit)
+      .map((entry) =>
+        entry.kind === 'single' ? singleItem(entry.row, visible) : collectiveItem(deps, entry.row, collectiveUrl(entry.row.uuid), visible),
+      ),
+  )
   const last = items.at(-1)
   return { items, next: merged.length > page.limit && last ? { createdAt: last.createdAt, uuid: last.uuid } : null }
 }
@@ -76,8 +79,8 @@ export async function revokeAnyTempKey(
   metadata: EventMetadata,
 ): Promise<{ uuid: string; alreadyRevoked: boolean }> {
   const uuid = normaliseKeyUuid(rawUuid)
-  const single = findTempKey(deps.db, uuid)
+  const single = await deps.data.findTempKey(uuid)
   if (!single) return revokeCollectiveKey(deps, caller, rawUuid, metadata)
-  authorizeKeyLocks(deps, caller, [single.lockId])
+  await authorizeKeyLocks(deps, caller, [single.lockId])
   return { uuid, alreadyRevoked: await revokeTempKey(deps, caller, single.lockId, uuid, metadata) }
 }

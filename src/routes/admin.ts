@@ -8,7 +8,6 @@ import type { Org } from '../db/schema'
 import type { Deps } from '../deps'
 import { Invalid, NotFound, Unauthorized } from '../domain/errors'
 import type { EventMetadata } from '../eventstore/types'
-import { findOrg, listTenants } from '../projections/orgs'
 import { sha256Hex } from '../secrets'
 import { Email, ErrorEnvelope, errorResponses, OrgId } from './models'
 import { requestInfo } from '../request-context'
@@ -85,8 +84,8 @@ const registered = (org: Org) => ({
   createdAt: org.createdAt,
 })
 
-function requireTenant(deps: Deps, orgId: string): Org {
-  const org = findOrg(deps.db, orgId)
+async function requireTenant(deps: Deps, orgId: string): Promise<Org> {
+  const org = await deps.data.findOrg(orgId)
   if (!org) throw new NotFound('Tenant not registered')
   return org
 }
@@ -123,7 +122,7 @@ export const adminRoutes = (deps: Deps) =>
         const handled = await registerOrg(deps, input, metadata(request))
         // Not in the docs: the same registration again is a 200 no-op; other details under a taken id, 409.
         set.status = handled.events.length > 0 ? 201 : 200
-        return registered(requireTenant(deps, params.orgId))
+        return registered(await requireTenant(deps, params.orgId))
       },
       {
         params: t.Object({ orgId: OrgId() }),
@@ -134,8 +133,8 @@ export const adminRoutes = (deps: Deps) =>
     )
     .get(
       '/tenants',
-      ({ query }) => {
-        const { rows, total } = listTenants(deps.db, { limit: query.limit ?? 100, offset: query.offset ?? 0 })
+      async ({ query }) => {
+        const { rows, total } = await deps.data.listTenants({ limit: query.limit ?? 100, offset: query.offset ?? 0 })
         const tenants = rows.map(({ org, apiKeyPrefix, apiKeyExpiresAt, apiKeyLastUsedAt }) => {
           const { success: _, ...tenant } = registered(org)
           const lastUsed = apiKeyLastUsedAt === null ? null : new Date(apiKeyLastUsedAt).toISOString()
@@ -152,7 +151,7 @@ export const adminRoutes = (deps: Deps) =>
     .post(
       '/api-keys',
       async ({ body, request, set }) => {
-        const org = requireTenant(deps, body.orgId)
+        const org = await requireTenant(deps, body.orgId)
         if (body.orgName !== org.name) {
           throw new Invalid('orgName does not match the registered tenant', [{ field: 'orgName', message: `must be "${org.name}"` }])
         }
@@ -169,7 +168,7 @@ export const adminRoutes = (deps: Deps) =>
     .post(
       '/api-keys/rotate',
       async ({ body, request, set }) => {
-        const issued = await issue(deps, request, requireTenant(deps, body.orgId), body.expiresAt, true)
+        const issued = await issue(deps, request, await requireTenant(deps, body.orgId), body.expiresAt, true)
         set.status = 201
         return issued
       },

@@ -148,11 +148,11 @@ export const collectiveKeyRoutes = (deps: Deps) => {
     )
     .get(
       '/temp-keys',
-      ({ query, principal }) => {
+      async ({ query, principal }) => {
         const caller = requireAuthenticated(principal)
         const after = query.cursor === undefined ? null : tempKeyCursor.decode(query.cursor)
         const lockId = query.lockId === undefined ? null : Number(query.lockId)
-        const { items, next } = listTempKeys(deps, caller, lockId, { after, limit: query.limit ?? 100 }, (uuid) =>
+        const { items, next } = await listTempKeys(deps, caller, lockId, { after, limit: query.limit ?? 100 }, (uuid) =>
           keyPagePath(TEMP_KEYS_PATH, uuid),
         )
         return { tempKeys: items, nextCursor: next && tempKeyCursor.encode(next) }

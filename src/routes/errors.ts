@@ -1,6 +1,7 @@
 // The one error mapper: every 4xx/5xx answers the superset envelope (JSON) or an HTML page with the same status.
 import { SQLiteError } from 'bun:sqlite'
 import { Elysia, ValidationError } from 'elysia'
+import postgres from 'postgres'
 import { DomainError, RateLimited, type FieldIssue } from '../domain/errors'
 import type { Logger } from '../logger'
 import { renderErrorPage } from '../../views/pages/error'
@@ -111,20 +112,53 @@ function classify(code: string | number, error: unknown, allowedMethods: string[
     return { status: 404 }
   }
   if (code === 'INVALID_COOKIE_SIGNATURE') return { status: 400, message: 'Invalid cookie' }
-  if (error instanceof SQLiteError) return storageFailure(error)
+  const fault = storageFault(error)
+  if (fault !== null) return storageReply(fault)
   const status = typeof error === 'object' && error && 'status' in error ? Number(error.status) : 500
   if (status === 413) return { status: 413 }
   return { status: 500 }
 }
 
-// Storage trouble is the server's, but temporary (disk full, read-only, locked): 503 so clients retry; a unique
-// violation is a lost race between two creates: 409. Nothing was committed in either case.
-const UNAVAILABLE = ['SQLITE_FULL', 'SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN']
+// Storage trouble is the server's, but temporary (disk full, read-only, locked, the database out of reach): 503 so
+// clients retry; a unique violation is a lost race between two creates: 409. Nothing was committed in either case.
+type StorageFault = 'conflict' | 'unavailable' | 'other'
 
-function storageFailure(error: SQLiteError): Reply {
-  const code = String(error.code ?? '')
-  if (code.startsWith('SQLITE_CONSTRAINT')) return { status: 409, message: 'This resource already exists' }
-  if (UNAVAILABLE.some((prefix) => code.startsWith(prefix))) {
+const SQLITE_UNAVAILABLE = ['SQLITE_FULL', 'SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN']
+// SQLSTATE prefixes: connection (08), resources such as a full disk or too many connections (53), shutting down or
+// starting (57P0), a read-only standby (25006), a serialization failure or deadlock (40001, 40P01), a lock not
+// available (55P03), a statement timeout (57014). Class 23 (integrity) is the conflict, as SQLITE_CONSTRAINT is.
+const POSTGRES_UNAVAILABLE = ['08', '53', '57P0', '25006', '40001', '40P01', '55P03', '57014']
+// postgres.js's own codes and the socket's for a server it could not reach or lost.
+const CONNECTION_LOST = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+])
+
+function storageFault(error: unknown): StorageFault | null {
+  if (error instanceof SQLiteError) {
+    const code = String(error.code ?? '')
+    if (code.startsWith('SQLITE_CONSTRAINT')) return 'conflict'
+    return SQLITE_UNAVAILABLE.some((prefix) => code.startsWith(prefix)) ? 'unavailable' : 'other'
+  }
+  if (error instanceof postgres.PostgresError) {
+    if (error.code.startsWith('23')) return 'conflict'
+    return POSTGRES_UNAVAILABLE.some((prefix) => error.code.startsWith(prefix)) ? 'unavailable' : 'other'
+  }
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
+  return typeof code === 'string' && CONNECTION_LOST.has(code) ? 'unavailable' : null
+}
+
+function storageReply(fault: StorageFault): Reply {
+  if (fault === 'conflict') return { status: 409, message: 'This resource already exists' }
+  if (fault === 'unavailable') {
     return {
       status: 503,
       message: 'Storage is temporarily unavailable; nothing was recorded, retry later',

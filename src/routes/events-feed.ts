@@ -37,14 +37,14 @@ function parseTypes(raw: string | undefined): TypeFilter {
   return names
 }
 
-function resumePosition(deps: Deps, after: number | undefined, lastEventId: string | null): number {
+async function resumePosition(deps: Deps, after: number | undefined, lastEventId: string | null): Promise<number> {
   if (lastEventId !== null && lastEventId.trim() !== '') {
     const position = Number(lastEventId)
     if (!Number.isInteger(position) || position < 0) throw new Invalid('Last-Event-ID must be a position the stream sent')
     return position
   }
   // Without a cursor the stream is live only: it starts at the current head.
-  return after ?? deps.store.headPosition()
+  return after ?? (await deps.log.headPosition())
 }
 
 // Pull-driven: the next page is read only when the client has taken the previous one, so a slow reader costs one
@@ -56,7 +56,7 @@ function eventStream(
   after: number,
   types: TypeFilter,
   request: Request,
-  isAuthorised: () => boolean,
+  isAuthorised: () => Promise<boolean>,
   onEnd: () => void,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder()
@@ -75,11 +75,11 @@ function eventStream(
     },
     async pull(controller) {
       for (;;) {
-        if (abort.signal.aborted || deps.appended.closed || !isAuthorised()) {
+        if (abort.signal.aborted || deps.appended.closed || !(await isAuthorised())) {
           abort.abort()
           return controller.close()
         }
-        const events = deps.webhooks.feed.read(orgId, cursor, STREAM_PAGE, types)
+        const events = await deps.feed.read(orgId, cursor, STREAM_PAGE, types)
         const last = events.at(-1)
         if (last) {
           cursor = last.position
@@ -104,10 +104,10 @@ export const eventsFeedRoutes = (deps: Deps) => {
     .use(authPlugin(deps))
     .get(
       '/events',
-      ({ query, principal }) => {
+      async ({ query, principal }) => {
         const orgId = callerOrg(principal)
         const after = query.after ?? 0
-        const events = deps.webhooks.feed.read(orgId, after, query.limit ?? 100, parseTypes(query.types))
+        const events = await deps.feed.read(orgId, after, query.limit ?? 100, parseTypes(query.types))
         return { events: events.map((event) => toEnvelope(event, orgId)), next: events.at(-1)?.position ?? after }
       },
       {
@@ -127,10 +127,10 @@ export const eventsFeedRoutes = (deps: Deps) => {
     )
     .get(
       '/events/stream',
-      ({ query, principal, request, server }) => {
+      async ({ query, principal, request, server }) => {
         const orgId = callerOrg(principal)
         const types = parseTypes(query.types)
-        const after = resumePosition(deps, query.after, request.headers.get('last-event-id'))
+        const after = await resumePosition(deps, query.after, request.headers.get('last-event-id'))
         const open = openStreams.get(orgId) ?? 0
         if (open >= MAX_STREAMS_PER_ORG) throw new RateLimited(5, `At most ${MAX_STREAMS_PER_ORG} open event streams per organisation`)
         openStreams.set(orgId, open + 1)
@@ -140,7 +140,7 @@ export const eventsFeedRoutes = (deps: Deps) => {
           else openStreams.delete(orgId)
         }
         const apiKey = request.headers.get('x-api-key') ?? ''
-        const isAuthorised = () => deps.apiKeys.resolve(apiKey, deps.clock.now())?.orgId === orgId
+        const isAuthorised = async () => (await deps.apiKeys.resolve(apiKey, deps.clock.now()))?.orgId === orgId
         // Heartbeats keep proxies open; Bun's own idle timeout would otherwise close a quiet stream.
         server?.timeout(request, 0)
         return new Response(eventStream(deps, orgId, after, types, request, isAuthorised, onEnd), {

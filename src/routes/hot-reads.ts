@@ -72,15 +72,15 @@ export function hotReads(
     },
     // An inventory read with an API key alone; with a JWT (a user, or a key's acting user) the app answers.
     '/users/:id/PhysicalKeys': {
-      GET: (request) => {
+      GET: async (request) => {
         startRequest(request)
         const headers = request.headers
         const apiKey = headers.get('x-api-key')
         if (apiKey === null || !plain(request) || headers.has('authorization') || spoofedHeaders(headers).length > 0) return next(request)
-        const caller = orgPrincipal(deps, apiKey, null)
+        const caller = await orgPrincipal(deps, apiKey, null)
         if (!caller) return next(request)
         const userId = request.params.id ?? ''
-        const body = deps.reads.cachedInventoryPage(userId, visibleScope(deps, caller, userId), {}, deps.clock.now())
+        const body = deps.reads.cachedInventoryPage(userId, await visibleScope(deps, caller, userId), {}, deps.clock.now())
         if (body === undefined) return next(request)
         requestInfo(request).principalKind = caller.kind
         return send(request, '/users/:id/PhysicalKeys', body, jsonHeaders)

@@ -8,7 +8,6 @@ import type { Deps } from '../deps'
 import { NotFound } from '../domain/errors'
 import { lockStreamId } from '../domain/lock/events'
 import { HISTORY_PAGE_SIZE, lockHistory } from '../locks/history'
-import { findLock, listLockKeys, listLockResidents } from '../projections/locks'
 import { errorResponses, LockIdParams } from './models'
 
 // docs: `page` is a string; a pattern (not a coerced integer) keeps the field's name in a 400's details.
@@ -62,13 +61,13 @@ export const lockQueryRoutes = (deps: Deps) =>
     .use(authPlugin(deps))
     .get(
       '/:id/basic-info',
-      ({ params, principal }) => {
-        const lock = authorizeLock(deps, requireAuthenticated(principal), params.id, 'use')
+      async ({ params, principal }) => {
+        const lock = await authorizeLock(deps, requireAuthenticated(principal), params.id, 'use')
         return {
           id: String(lock.lockId),
           lockId: lock.lockId,
           uuid: lock.uuid,
-          version: deps.store.streamVersion(lockStreamId(lock.lockId)),
+          version: await deps.log.streamVersion(lockStreamId(lock.lockId)),
           serialNumber: opt(lock.serialNumber),
           ownerId: opt(lock.ownerId),
           orgId: opt(lock.orgId),
@@ -80,14 +79,15 @@ export const lockQueryRoutes = (deps: Deps) =>
     )
     .get(
       '/:id/details',
-      ({ params, principal }) => {
-        const lock = authorizeLock(deps, requireAuthenticated(principal), params.id, 'use')
-        const keys = listLockKeys(deps.db, lock.lockId).map((k) => ({
-          uuid: k.keyUuid,
-          indexNumber: opt(k.keyIndexNumber),
-          userId: opt(k.userId),
-        }))
-        const residents = listLockResidents(deps.db, lock.lockId).map((r) => ({ userId: r.userId, name: r.name, email: opt(r.email) }))
+      async ({ params, principal }) => {
+        const lock = await authorizeLock(deps, requireAuthenticated(principal), params.id, 'use')
+        const [keyRows, residentRows, version] = await Promise.all([
+          deps.data.listLockKeys(lock.lockId),
+          deps.data.listLockResidents(lock.lockId),
+          deps.log.streamVersion(lockStreamId(lock.lockId)),
+        ])
+        const keys = keyRows.map((k) => ({ uuid: k.keyUuid, indexNumber: opt(k.keyIndexNumber), userId: opt(k.userId) }))
+        const residents = residentRows.map((r) => ({ userId: r.userId, name: r.name, email: opt(r.email) }))
         return {
           id: String(lock.lockId),
           lockId: lock.lockId,
@@ -98,7 +98,7 @@ export const lockQueryRoutes = (deps: Deps) =>
           organizationId: opt(lock.orgId),
           residents,
           orgId: lock.orgId ?? '',
-          version: deps.store.streamVersion(lockStreamId(lock.lockId)),
+          version,
           timestamp: lock.updatedAt,
           r2Prefix: lockStreamId(lock.lockId),
         }
@@ -107,13 +107,13 @@ export const lockQueryRoutes = (deps: Deps) =>
     )
     .get(
       '/:id/residents',
-      ({ params, principal }) => {
-        const lock = findLock(deps.db, params.id)
+      async ({ params, principal }) => {
+        const lock = await deps.data.findLock(params.id)
         if (!lock) throw new NotFound('Lock not found')
         // Public (docs) for the doorbell's names; user ids and e-mails go only to callers who may use the lock: an id
         // is enough to whitelist someone on a temp key, and ids must not be collected from every lock's doorbell.
-        const isInsider = principal.kind !== 'anonymous' && canSeeLock(deps, principal, lock)
-        const residents = listLockResidents(deps.db, lock.lockId).map((r) =>
+        const isInsider = principal.kind !== 'anonymous' && (await canSeeLock(deps, principal, lock))
+        const residents = (await deps.data.listLockResidents(lock.lockId)).map((r) =>
           isInsider ? { userId: r.userId, name: r.name, email: opt(r.email) } : { name: r.name },
         )
         return { residents }
@@ -130,9 +130,9 @@ export const lockQueryRoutes = (deps: Deps) =>
     )
     .get(
       '/:id/events',
-      ({ params, query, principal }) => {
+      async ({ params, query, principal }) => {
         // The history names temp keys (bearer links), so it is for the lock's managers only.
-        const lock = authorizeLock(deps, requireAuthenticated(principal), params.id, 'manage')
+        const lock = await authorizeLock(deps, requireAuthenticated(principal), params.id, 'manage')
         return lockHistory(deps, lock, query.page === undefined ? undefined : Number(query.page))
       },
       {

@@ -13,9 +13,6 @@ import { lockAggregate } from '../domain/lock/decide'
 import { lockStreamId } from '../domain/lock/events'
 import { DriverFailed, type KeyCommand } from '../locks/doors'
 import { registerLock, setLockOrganization, setLockOwner } from '../locks/provisioning'
-import { findLock } from '../projections/locks'
-import { findOrg, staffOrgIds } from '../projections/orgs'
-import { findUser, findUserByEmail } from '../projections/users'
 import { CommandEnvelope, commandResponse, Email, ErrorEnvelope, errorResponses, eventMetadata, LockIdParams, Uuid } from './models'
 
 const MAX_INT = Number.MAX_SAFE_INTEGER
@@ -96,20 +93,21 @@ function creator(caller: Authenticated, ownerId: string | undefined) {
   return { ownerId: caller.userId, orgId: null }
 }
 
-function requireUserId(deps: Deps, field: string, userId: string | null) {
-  if (userId !== null && !findUser(deps.db, userId)) {
+async function requireUserId(deps: Deps, field: string, userId: string | null) {
+  if (userId !== null && !(await deps.data.findUser(userId))) {
     throw new Invalid(`Unknown user ${userId}`, [{ field, message: 'no such user' }])
   }
 }
 
 // The target org must consent (canAssignOrg). Refused before the org is looked up, so an unknown org and one that
 // did not consent answer alike; only a super key, which may name any org, learns that one does not exist.
-function assignableOrg(deps: Deps, caller: Authenticated, orgId: string, currentOrgId: string | null) {
-  const staffOf = caller.kind === 'user' ? staffOrgIds(deps.db, caller.userId) : []
+async function assignableOrg(deps: Deps, caller: Authenticated, orgId: string, currentOrgId: string | null) {
+  const staffOf = caller.kind === 'user' ? await deps.data.staffOrgIds(caller.userId) : []
   if (!canAssignOrg(caller, orgId, staffOf, currentOrgId)) {
     throw new Forbidden('Only the organization itself (its API key or its staff) may take on a lock')
   }
-  if (!findOrg(deps.db, orgId)) throw new Invalid(`Unknown organization ${orgId}`, [{ field: 'orgId', message: 'no such organization' }])
+  if (!(await deps.data.findOrg(orgId)))
+    throw new Invalid(`Unknown organization ${orgId}`, [{ field: 'orgId', message: 'no such organization' }])
 }
 
 export const locksRoutes = (deps: Deps) => {
@@ -129,10 +127,10 @@ export const locksRoutes = (deps: Deps) => {
       async ({ params, body, principal, request, set }) => {
         const caller = requireAuthenticated(principal)
         const owner = creator(caller, body.ownerId)
-        requireUserId(deps, 'ownerId', owner.ownerId)
-        const existing = findLock(deps.db, params.id)
+        await requireUserId(deps, 'ownerId', owner.ownerId)
+        const existing = await deps.data.findLock(params.id)
         // Lock ids are global: another tenant's lock is neither repeated nor described, the id is just taken.
-        if (existing && !canSeeLock(deps, caller, existing)) throw new Conflict('This lock id is already in use')
+        if (existing && !(await canSeeLock(deps, caller, existing))) throw new Conflict('This lock id is already in use')
         const { index, uuid, serialNumber = null, vendorName = null, name = null, keys = [] } = body
         const data = { lockId: params.id, index, uuid, serialNumber, vendorName, name, ...owner, keys }
         const handled = await registerLock(deps, data, eventMetadata(request, caller))
@@ -154,8 +152,8 @@ export const locksRoutes = (deps: Deps) => {
       '/:id/SetOwner',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        authorizeLock(deps, caller, params.id, 'manage')
-        requireUserId(deps, 'userId', body.userId)
+        await authorizeLock(deps, caller, params.id, 'manage')
+        await requireUserId(deps, 'userId', body.userId)
         const handled = await setLockOwner(deps, params.id, body.userId, eventMetadata(request, caller))
         return commandResponse(aggregateId(params.id), handled, {})
       },
@@ -165,8 +163,8 @@ export const locksRoutes = (deps: Deps) => {
       '/:id/SetOrganization',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        const lock = authorizeLock(deps, caller, params.id, 'manage')
-        assignableOrg(deps, caller, body.orgId, lock.orgId)
+        const lock = await authorizeLock(deps, caller, params.id, 'manage')
+        await assignableOrg(deps, caller, body.orgId, lock.orgId)
         const handled = await setLockOrganization(deps, params.id, body.orgId, eventMetadata(request, caller))
         return commandResponse(aggregateId(params.id), handled, {})
       },
@@ -186,7 +184,7 @@ export const locksRoutes = (deps: Deps) => {
       '/:id/ChangeLockUuid',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        authorizeLock(deps, caller, params.id, 'use')
+        await authorizeLock(deps, caller, params.id, 'use')
         if (!isSuperKey(caller)) throw new Forbidden('Changing a lock UUID requires a super API key')
         const handled = await handle(params.id, { type: 'ChangeLockUuid', data: body, metadata: now() }, request, caller)
         return commandResponse(aggregateId(params.id), handled, {})
@@ -202,7 +200,7 @@ export const locksRoutes = (deps: Deps) => {
       '/:id/OpenLock',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        authorizeLock(deps, caller, params.id, 'use')
+        await authorizeLock(deps, caller, params.id, 'use')
         const userId = caller.kind === 'user' ? caller.userId : caller.actingUserId
         const input = { requestId: body.requestId ?? null, reason: body.reason ?? null, userId }
         const result = await deps.doors.openLock(params.id, input, eventMetadata(request, caller))
@@ -225,7 +223,7 @@ export const locksRoutes = (deps: Deps) => {
       '/:id/AddKey',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        authorizeLock(deps, caller, params.id, 'manage')
+        await authorizeLock(deps, caller, params.id, 'manage')
         const data = { keyUuid: body.keyUuid, keyIndexNumber: body.keyIndexNumber ?? null, userId: body.userId ?? null }
         const handled = await drive(params.id, { type: 'AddKey', data, metadata: now() }, request, caller)
         return commandResponse(aggregateId(params.id), handled, {})
@@ -241,7 +239,7 @@ export const locksRoutes = (deps: Deps) => {
       '/:id/BulkAddKeys',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        authorizeLock(deps, caller, params.id, 'manage')
+        await authorizeLock(deps, caller, params.id, 'manage')
         const keys = body.keys.map((key) => ({
           keyUuid: key.keyUuid,
           keyIndexNumber: key.keyIndexNumber ?? null,
@@ -269,7 +267,7 @@ export const locksRoutes = (deps: Deps) => {
       '/:id/RemoveKey',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        authorizeLock(deps, caller, params.id, 'manage')
+        await authorizeLock(deps, caller, params.id, 'manage')
         const data = { keyUuid: body.keyUuid ?? null, keyIndexNumber: body.keyIndexNumber ?? null }
         const handled = await drive(params.id, { type: 'RemoveKey', data, metadata: now() }, request, caller)
         return commandResponse(aggregateId(params.id), handled, {})
@@ -280,7 +278,7 @@ export const locksRoutes = (deps: Deps) => {
       '/:id/WriteKey',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        authorizeLock(deps, caller, params.id, 'manage')
+        await authorizeLock(deps, caller, params.id, 'manage')
         const data = { keyUuid: body.keyUuid, keyIndexNumber: body.keyIndexNumber ?? null }
         const handled = await drive(params.id, { type: 'WriteKey', data, metadata: now() }, request, caller)
         return commandResponse(aggregateId(params.id), handled, {})
@@ -291,7 +289,7 @@ export const locksRoutes = (deps: Deps) => {
       '/:id/AddResident',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        authorizeLock(deps, caller, params.id, 'manage')
+        await authorizeLock(deps, caller, params.id, 'manage')
         const data = { userId: await residentUserId(body.email, request, caller), email: body.email, name: body.name }
         const handled = await handle(params.id, { type: 'AddResident', data, metadata: now() }, request, caller)
         return commandResponse(aggregateId(params.id), handled, { email: body.email })
@@ -310,8 +308,8 @@ export const locksRoutes = (deps: Deps) => {
       '/:id/RemoveResident',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        authorizeLock(deps, caller, params.id, 'manage')
-        const user = findUserByEmail(deps.db, normalizeEmail(body.email))
+        await authorizeLock(deps, caller, params.id, 'manage')
+        const user = await deps.data.findUserByEmail(normalizeEmail(body.email))
         if (!user) throw new Invalid('This user is not a resident of the lock')
         const data = { userId: user.userId, email: body.email }
         const handled = await handle(params.id, { type: 'RemoveResident', data, metadata: now() }, request, caller)

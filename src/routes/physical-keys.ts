@@ -10,8 +10,7 @@ import { Forbidden, NotFound } from '../domain/errors'
 import { userAggregate } from '../domain/user/decide'
 import { userStreamId } from '../domain/user/events'
 import type { PhysicalKeyRow } from '../db/schema'
-import { staffOrgIds } from '../projections/orgs'
-import { getPhysicalKey, listPhysicalKeys, PHYSICAL_KEYS_CAP } from '../projections/users'
+import { PHYSICAL_KEYS_CAP } from '../projections/users'
 import { Cursor, Limit, NextCursor, physicalKeyCursor } from './cursor'
 import { CommandEnvelope, commandResponse, errorResponses, eventMetadata, jsonBody, UserIdParams } from './models'
 
@@ -67,9 +66,9 @@ const toKey = (row: PhysicalKeyRow) => ({
   addedAt: row.addedAt,
 })
 
-function readableScope(deps: Deps, caller: Authenticated, userId: string): string[] | null {
-  const scope = visibleScope(deps, caller, userId)
-  requireReadable(deps, userId, scope)
+async function readableScope(deps: Deps, caller: Authenticated, userId: string): Promise<string[] | null> {
+  const scope = await visibleScope(deps, caller, userId)
+  await requireReadable(deps, userId, scope)
   return scope
 }
 
@@ -80,7 +79,7 @@ export const physicalKeyRoutes = (deps: Deps) =>
       '/:id/AddPhysicalKey',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        const staffOf = caller.kind === 'user' ? staffOrgIds(deps.db, caller.userId) : []
+        const staffOf = caller.kind === 'user' ? await deps.data.staffOrgIds(caller.userId) : []
         if (!canIssuePhysicalKey(caller, body.orgId, staffOf)) {
           throw new Forbidden('Only the issuing organization may add its physical keys')
         }
@@ -116,7 +115,7 @@ export const physicalKeyRoutes = (deps: Deps) =>
       '/:id/RemovePhysicalKey',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        const scope = removerScope(deps, caller)
+        const scope = await removerScope(deps, caller)
         if (scope?.length === 0) throw new Forbidden('Only the issuing organization may remove its physical keys')
         const data = { number: body.number, issuerScope: scope }
         const command = { type: 'RemovePhysicalKey' as const, data, metadata: { now: deps.clock.now() } }
@@ -135,15 +134,15 @@ export const physicalKeyRoutes = (deps: Deps) =>
     )
     .get(
       '/:id/PhysicalKeys',
-      ({ params, query, principal }) => {
+      async ({ params, query, principal }) => {
         const caller = requireAuthenticated(principal)
         // Computed once per request: a staff reader's scope is a query.
-        const scope = visibleScope(deps, caller, params.id)
-        const body = deps.reads.inventoryPage(params.id, scope, query, deps.clock.now(), () => {
-          requireReadable(deps, params.id, scope)
+        const scope = await visibleScope(deps, caller, params.id)
+        const body = await deps.reads.inventoryPage(params.id, scope, query, deps.clock.now(), async () => {
+          await requireReadable(deps, params.id, scope)
           const { limit = PHYSICAL_KEYS_CAP, cursor, ...filter } = query
           const after = cursor === undefined ? null : physicalKeyCursor.decode(cursor)
-          const { keys, total, next } = listPhysicalKeys(deps.db, params.id, { orgIds: scope, ...filter }, { after, limit })
+          const { keys, total, next } = await deps.data.listPhysicalKeys(params.id, { orgIds: scope, ...filter }, { after, limit })
           return JSON.stringify({ keys: keys.map(toKey), total, nextCursor: next === null ? null : physicalKeyCursor.encode(next) })
         })
         return jsonBody(body)
@@ -166,10 +165,10 @@ export const physicalKeyRoutes = (deps: Deps) =>
     )
     .get(
       '/:id/PhysicalKeys/:number',
-      ({ params, principal }) => {
+      async ({ params, principal }) => {
         const caller = requireAuthenticated(principal)
-        const scope = readableScope(deps, caller, params.id)
-        const key = getPhysicalKey(deps.db, params.id, params.number)
+        const scope = await readableScope(deps, caller, params.id)
+        const key = await deps.data.getPhysicalKey(params.id, params.number)
         // A key another org issued is "not found" to this caller: existence is not revealed across tenants.
         if (!key || (scope !== null && !scope.includes(key.orgId))) throw new NotFound(`No physical key with number ${params.number}`)
         return toKey(key)

@@ -10,7 +10,7 @@ import { PIN_DISABLED } from '../locks/collective-keys'
 import { PIN_PATTERN } from '../locks/pins'
 import { requestInfo } from '../request-context'
 import { errorResponses, LockIdParams } from './models'
-import { clientIp, createRateLimiter } from './rate-limit'
+import { clientIp } from './rate-limit'
 
 // Failures (per lock, per address) before 429: a few typos a minute, then at most 20 an hour, so guessing one of a
 // million PINs takes decades.
@@ -25,8 +25,8 @@ const PinBody = T.Object(
 )
 
 export const pinOpenRoutes = (deps: Deps) => {
-  const throttle = createRateLimiter({ ...PIN_THROTTLE, message: 'Too many wrong PINs; wait a minute' })
-  const lockout = createRateLimiter({ ...PIN_LOCKOUT, message: 'Too many wrong PINs; PIN access is locked for a while' })
+  const throttle = deps.rateLimiters('pin-throttle', { ...PIN_THROTTLE, message: 'Too many wrong PINs; wait a minute' })
+  const lockout = deps.rateLimiters('pin-lockout', { ...PIN_LOCKOUT, message: 'Too many wrong PINs; PIN access is locked for a while' })
   // No credentials needed; the auth plugin still refuses spoofed internal headers and credentials that fail to verify.
   return new Elysia({ name: 'routes.pin-open', detail: { tags: ['TempKey', 'Lock'] } }).use(authPlugin(deps)).post(
     '/locks/:id/open-with-pin',
@@ -35,16 +35,16 @@ export const pinOpenRoutes = (deps: Deps) => {
       if (!PIN_PATTERN.test(body.pin)) throw new Invalid('Malformed PIN', [{ field: 'pin', message: 'must be 6 digits' }])
       const now = deps.clock.now()
       const limits = [`lock:${params.id}`, `ip:${clientIp(server, request, deps.config.trustedProxyHops)}`]
-      lockout.check(limits, now)
-      throttle.check(limits, now)
+      await lockout.check(limits, now)
+      await throttle.check(limits, now)
       const requestId = requestInfo(request).requestId
       const outcome = await deps.doors.openWithPin(
         { lockId: params.id, pinHash: deps.pins.hashOf(body.pin), requestId },
         { requestId, principal: 'entrance-panel' },
       )
       if (outcome.status === 'refused') {
-        throttle.note(limits, now)
-        lockout.note(limits, now)
+        await throttle.note(limits, now)
+        await lockout.note(limits, now)
         throw new Unauthorized(PIN_REFUSED)
       }
       return { success: true, offline: outcome.offline }

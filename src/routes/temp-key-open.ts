@@ -27,7 +27,7 @@ import type { clientIp, OpenLimits } from './rate-limit'
 async function openerId(deps: Deps, principal: Principal, request: Request, body: unknown): Promise<string | null> {
   if (principal.kind === 'user') return principal.userId
   if (principal.kind === 'org') return principal.actingUserId
-  const fromCookie = sessionUser(deps, await resolveSessionUser(deps, request.headers))
+  const fromCookie = await sessionUser(deps, await resolveSessionUser(deps, request.headers))
   if (fromCookie !== null) verifyCsrf(deps, request, body)
   return fromCookie
 }
@@ -93,20 +93,20 @@ export const tempKeyOpenRoutes = (deps: Deps, openCollectiveDoor: CollectiveDoor
       !settled.ok && settled.error instanceof RateLimited ? { 'retry-after': String(settled.error.retryAfter) } : {}
     const language = pageLanguage(deps, request)
     const { lang } = language
-    const row = findKey(deps, uuid)
+    const row = await findKey(deps, uuid)
     if (!row) {
       const notFound = await (isHtmx(request) ? TempKeyNotFoundCard({ lang }) : TempKeyNotFoundPage({ lang }))
       return inLanguage(html(notFound, { status: 404, headers }), language)
     }
     const viewer = {
-      userId: sessionUser(deps, await resolveSessionUser(deps, request.headers)),
+      userId: await sessionUser(deps, await resolveSessionUser(deps, request.headers)),
       csrfToken: csrfFor(deps, request).csrfToken,
       lang,
     }
     const result: GuestResult = settled.ok
       ? { kind: settled.value.offline ? 'offline' : 'opened' }
       : refusalResult(settled.error, requestId)
-    const view = guestView(deps, row, viewer, result)
+    const view = await guestView(deps, row, viewer, result)
     return inLanguage(html(await (isHtmx(request) ? TempKeyCard(view) : TempKeyPage(view)), { status, headers }), language)
   }
 
@@ -114,9 +114,9 @@ export const tempKeyOpenRoutes = (deps: Deps, openCollectiveDoor: CollectiveDoor
   const singleOpen =
     ({ principal, request, server, body }: OpenContext, uuid: string, requestId: string) =>
     async () => {
-      limit(request, server, uuid)
+      await limit(request, server, uuid)
       // Before the caller's credentials are looked at: an unknown key is a 404 whoever asks (memoised, no query).
-      if (deps.doors.lockOfKey(uuid) === undefined) throw new NotFound('Temporary key not found')
+      if ((await deps.doors.lockOfKey(uuid)) === undefined) throw new NotFound('Temporary key not found')
       const userId = await openerId(deps, principal, request, body)
       const token = onceTokenOf(request, body)
       const metadata = { requestId, principal: userId ?? principalName(principal) }
@@ -155,10 +155,10 @@ export const tempKeyOpenRoutes = (deps: Deps, openCollectiveDoor: CollectiveDoor
     )
     .post(
       '/temp-keys/:uuid/doors/:doorId/open',
-      (ctx) => {
+      async (ctx) => {
         const { request, params } = ctx
         const uuid = normaliseKeyUuid(params.uuid)
-        if (deps.doors.lockOfKey(uuid) === undefined) return openCollectiveDoor(TEMP_KEYS_PATH, ctx)
+        if ((await deps.doors.lockOfKey(uuid)) === undefined) return openCollectiveDoor(TEMP_KEYS_PATH, ctx)
         if (params.doorId !== SINGLE_KEY_DOOR) throw new NotFound('Door not found')
         const requestId = requestInfo(request).requestId
         const open = singleOpen(ctx, uuid, requestId)

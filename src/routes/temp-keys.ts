@@ -19,7 +19,6 @@ import {
   toChanges,
   updateTempKey,
 } from '../locks/temp-keys'
-import { findTempKey } from '../projections/locks'
 import { Cursor, Limit, NextCursor, tempKeyCursor } from './cursor'
 import { CommandEnvelope, commandResponse, errorResponses, eventMetadata, jsonBody, LockIdParams, Uuid } from './models'
 import { ownerPageResponse } from './pages/lock-temp-keys'
@@ -94,7 +93,7 @@ export const tempKeyRoutes = (deps: Deps) =>
       '/:id/create-temp-key',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        authorizeLock(deps, caller, params.id, 'manage')
+        await authorizeLock(deps, caller, params.id, 'manage')
         const { handled, tempKeyUuid } = await createTempKey(deps, caller, params.id, body, eventMetadata(request, principal))
         return commandResponse(String(params.id), handled, { tempKeyUuid })
       },
@@ -114,7 +113,7 @@ export const tempKeyRoutes = (deps: Deps) =>
       '/:id/update-temp-key',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        authorizeLock(deps, caller, params.id, 'manage')
+        await authorizeLock(deps, caller, params.id, 'manage')
         const { tempKeyUuid, ...fields } = body
         const handled = await updateTempKey(deps, caller, params.id, tempKeyUuid, toChanges(fields), eventMetadata(request, principal))
         return commandResponse(String(params.id), handled, {})
@@ -133,7 +132,7 @@ export const tempKeyRoutes = (deps: Deps) =>
       '/:id/delete-temp-key',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        authorizeLock(deps, caller, params.id, 'manage')
+        await authorizeLock(deps, caller, params.id, 'manage')
         const handled = await deleteTempKey(deps, caller, params.id, body.tempKeyUuid, eventMetadata(request, principal))
         return commandResponse(String(params.id), handled, {})
       },
@@ -149,15 +148,15 @@ export const tempKeyRoutes = (deps: Deps) =>
     )
     .get(
       '/:id/temp-keys',
-      ({ params, query, principal, request }) => {
+      async ({ params, query, principal, request }) => {
         if (prefersHtml(request)) return ownerPageResponse(deps, request, params.id, { cursor: query.cursor })
         const caller = requireAuthenticated(principal)
-        authorizeLock(deps, caller, params.id, 'manage')
+        await authorizeLock(deps, caller, params.id, 'manage')
         const now = deps.clock.now()
         const after = query.cursor === undefined ? null : tempKeyCursor.decode(query.cursor)
         const page = { after, limit: query.limit ?? null, status: query.status ?? null }
-        const body = deps.reads.tempKeyListPage(params.id, page, now, () => {
-          const { items, next, stableUntil } = pageLiveTempKeys(deps, params.id, { ...page, now })
+        const body = await deps.reads.tempKeyListPage(params.id, page, now, async () => {
+          const { items, next, stableUntil } = await pageLiveTempKeys(deps, params.id, { ...page, now })
           return { body: JSON.stringify({ tempKeys: items, nextCursor: next && tempKeyCursor.encode(next) }), stableUntil }
         })
         return jsonBody(body)
@@ -180,10 +179,10 @@ export const tempKeyRoutes = (deps: Deps) =>
       '/:id/use-temp-key',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        authorizeLock(deps, caller, params.id, 'manage')
+        await authorizeLock(deps, caller, params.id, 'manage')
         if (caller.kind !== 'org') throw new Forbidden('Only the lock organization’s API key or a super key may record a use')
         const tempKeyUuid = normaliseKeyUuid(body.tempKeyUuid)
-        if (findTempKey(deps.db, tempKeyUuid)?.accessMode === 'user-whitelist' && body.userId === undefined) {
+        if ((await deps.data.findTempKey(tempKeyUuid))?.accessMode === 'user-whitelist' && body.userId === undefined) {
           throw new Invalid('Invalid body: userId', [
             { field: 'userId', message: 'a user-whitelist key is used by a user: userId is required' },
           ])

@@ -11,8 +11,6 @@ import { Forbidden, NotFound } from '../domain/errors'
 import { lockStreamId } from '../domain/lock/events'
 import { userAggregate } from '../domain/user/decide'
 import { userStreamId } from '../domain/user/events'
-import { findLock, listKeysHeldBy, listOwnedLocks } from '../projections/locks'
-import { findUser, listAccessibleLocks, listPhysicalKeys } from '../projections/users'
 import { CommandEnvelope, commandResponse, errorResponses, eventMetadata, UserIdParams } from './models'
 
 const ACCESS_LEVELS = ['OWNER', 'ADMIN', 'USER', 'GUEST'] as const
@@ -98,26 +96,31 @@ const opt = <V>(value: V | null) => value ?? undefined
 // The org an org key is scoped to; null = every org (a user reading their own record, or a super key).
 const orgScope = (caller: Authenticated) => (caller.kind === 'org' && !caller.isSuper ? caller.orgId : null)
 
-function readableUser(deps: Deps, caller: Authenticated, userId: string) {
+async function readableUser(deps: Deps, caller: Authenticated, userId: string) {
   if (!canReadUser(caller, userId)) throw new Forbidden('A user may only read their own record')
-  if (!findUser(deps.db, userId)) throw new NotFound('User not found')
+  if (!(await deps.data.findUser(userId))) throw new NotFound('User not found')
 }
 
-function modifiableUser(deps: Deps, caller: Authenticated, userId: string) {
+async function modifiableUser(deps: Deps, caller: Authenticated, userId: string) {
   if (!canModifyUser(caller, userId)) throw new Forbidden('A user may only change their own lock list; use an organization API key')
-  if (!findUser(deps.db, userId)) throw new NotFound('User not found')
+  if (!(await deps.data.findUser(userId))) throw new NotFound('User not found')
 }
 
 // Granting: an org key manages the lock; a user lists only locks they can use (owned, or holding a key).
 const grantable = (deps: Deps, caller: Authenticated, lockId: string) =>
   authorizeLock(deps, caller, Number(lockId), caller.kind === 'org' ? 'manage' : 'use')
 
-const lockOrgId = (deps: Deps, lockId: string | number) => findLock(deps.db, Number(lockId))?.orgId ?? null
+// The items on locks of the org in scope (all of them when scope is null).
+async function onScopedLocks<I>(deps: Deps, scope: string | null, items: I[], lockIdOf: (item: I) => string | number): Promise<I[]> {
+  if (scope === null) return items
+  const locks = await Promise.all(items.map((item) => deps.data.findLock(Number(lockIdOf(item)))))
+  return items.filter((_, i) => locks[i]?.orgId === scope)
+}
 
-function lastEventOf(deps: Deps, lockId: number) {
+async function lastEventOf(deps: Deps, lockId: number) {
   const streamId = lockStreamId(lockId)
-  const version = deps.store.streamVersion(streamId)
-  const [last] = deps.store.readStreamRange(streamId, version, version)
+  const version = await deps.log.streamVersion(streamId)
+  const [last] = await deps.log.readStreamRange(streamId, version, version)
   return { lastEvent: last?.type ?? null, lastUpdated: last?.createdAt ?? null }
 }
 
@@ -128,8 +131,8 @@ export const userLockRoutes = (deps: Deps) =>
       '/:id/AddAccessibleLock',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        modifiableUser(deps, caller, params.id)
-        const lock = grantable(deps, caller, body.lockId)
+        await modifiableUser(deps, caller, params.id)
+        const lock = await grantable(deps, caller, body.lockId)
         const lockName = body.lockName ?? lock.serialNumber ?? `Lock ${lock.lockId}`
         const { lockId, accessLevel, grantedBy } = body
         const data = { lockId, lockName, accessLevel, validFrom: body.validFrom ?? null, validUntil: body.validUntil ?? null, grantedBy }
@@ -151,9 +154,9 @@ export const userLockRoutes = (deps: Deps) =>
       '/:id/RemoveAccessibleLock',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        modifiableUser(deps, caller, params.id)
+        await modifiableUser(deps, caller, params.id)
         // A user may always drop a lock from their own list; an org key only its own locks.
-        if (caller.kind === 'org') authorizeLock(deps, caller, Number(body.lockId), 'manage')
+        if (caller.kind === 'org') await authorizeLock(deps, caller, Number(body.lockId), 'manage')
         const command = { type: 'RemoveAccessibleLock' as const, data: body, metadata: { now: deps.clock.now() } }
         const handled = await deps.commands.handle(userAggregate, userStreamId(params.id), command, eventMetadata(request, caller))
         // The event's removedAt: decide stamps it with the command's time.
@@ -168,39 +171,40 @@ export const userLockRoutes = (deps: Deps) =>
     )
     .get(
       '/:id/accessible-locks',
-      ({ params, principal }) => {
+      async ({ params, principal }) => {
         const caller = requireAuthenticated(principal)
-        readableUser(deps, caller, params.id)
-        const scope = orgScope(caller)
-        const locks = listAccessibleLocks(deps.db, params.id)
-          .filter((row) => scope === null || lockOrgId(deps, row.lockId) === scope)
-          .map((row) => ({
-            lockId: row.lockId,
-            lockName: row.lockName,
-            accessLevel: accessLevel(row.accessLevel),
-            grantedBy: row.grantedBy,
-            expiresAt: opt(row.validUntil),
-          }))
+        await readableUser(deps, caller, params.id)
+        const rows = await onScopedLocks(deps, orgScope(caller), await deps.data.listAccessibleLocks(params.id), (row) => row.lockId)
+        const locks = rows.map((row) => ({
+          lockId: row.lockId,
+          lockName: row.lockName,
+          accessLevel: accessLevel(row.accessLevel),
+          grantedBy: row.grantedBy,
+          expiresAt: opt(row.validUntil),
+        }))
         return { locks, totalCount: locks.length }
       },
       { params: UserIdParams, response: { 200: AccessibleLocksView, ...errorResponses }, detail: { summary: 'Get accessible locks' } },
     )
     .get(
       '/:id/owned-locks',
-      ({ params, principal }) => {
+      async ({ params, principal }) => {
         const caller = requireAuthenticated(principal)
-        readableUser(deps, caller, params.id)
-        const locks = listOwnedLocks(deps.db, params.id, orgScope(caller)).map(({ lock, keysCount, residentCount }) => ({
-          lockId: lock.lockId,
-          lockUuid: lock.uuid,
-          serialNumber: lock.serialNumber,
-          thingName: null,
-          // spkey does not track device presence; a driver answers "offline" per command instead.
-          online: false,
-          keysCount,
-          residentCount,
-          ...lastEventOf(deps, lock.lockId),
-        }))
+        await readableUser(deps, caller, params.id)
+        const owned = await deps.data.listOwnedLocks(params.id, orgScope(caller))
+        const locks = await Promise.all(
+          owned.map(async ({ lock, keysCount, residentCount }) => ({
+            lockId: lock.lockId,
+            lockUuid: lock.uuid,
+            serialNumber: lock.serialNumber,
+            thingName: null,
+            // spkey does not track device presence; a driver answers "offline" per command instead.
+            online: false,
+            keysCount,
+            residentCount,
+            ...(await lastEventOf(deps, lock.lockId)),
+          })),
+        )
         // docs: `source` names the SaaS read model; spkey's own read model answers in its place.
         return { locks, totalCount: locks.length, source: 'spacetimedb' as const }
       },
@@ -208,20 +212,27 @@ export const userLockRoutes = (deps: Deps) =>
     )
     .get(
       '/:id/keys',
-      ({ params, principal }) => {
+      async ({ params, principal }) => {
         const caller = requireAuthenticated(principal)
-        readableUser(deps, caller, params.id)
+        await readableUser(deps, caller, params.id)
         const scope = orgScope(caller)
-        const physicalKeys = listPhysicalKeys(deps.db, params.id, { orgIds: scope === null ? null : [scope] }).keys.map((key) => ({
+        const [inventory, held] = await Promise.all([
+          deps.data.listPhysicalKeys(params.id, { orgIds: scope === null ? null : [scope] }),
+          deps.data.listKeysHeldBy(params.id),
+        ])
+        const physicalKeys = inventory.keys.map((key) => ({
           number: key.number,
           orgId: key.orgId,
           orgName: opt(key.orgName),
           note: opt(key.note),
           addedAt: key.addedAt,
         }))
-        const lockKeys = listKeysHeldBy(deps.db, params.id)
-          .filter((key) => scope === null || lockOrgId(deps, key.lockId) === scope)
-          .map((key) => ({ lockId: key.lockId, keyUuid: key.keyUuid, keyIndexNumber: opt(key.keyIndexNumber), addedAt: key.addedAt }))
+        const lockKeys = (await onScopedLocks(deps, scope, held, (key) => key.lockId)).map((key) => ({
+          lockId: key.lockId,
+          keyUuid: key.keyUuid,
+          keyIndexNumber: opt(key.keyIndexNumber),
+          addedAt: key.addedAt,
+        }))
         // Wallet keys are outside spkey: no digital keys and no walletKey (the docs make it optional, not nullable).
         return { physicalKeys, digitalKeys: [], lockKeys }
       },

@@ -7,13 +7,10 @@ import { canLookUpUser, canModifyUser, canSeePersonalData } from '../auth/polici
 import { type Authenticated, authPlugin, requireAuthenticated } from '../auth/principal'
 import { createUser, findOrCreateUserByEmail, normalizeEmail, updateEmail } from '../auth/tenants'
 import type { User } from '../db/schema'
-import { findUserByPhoneNumber, phoneNumberOf, writePhoneNumber } from '../db/vault'
 import type { Deps } from '../deps'
 import { Conflict, Forbidden, Invalid, NotFound, Unauthorized } from '../domain/errors'
 import { userAggregate } from '../domain/user/decide'
 import { userStreamId } from '../domain/user/events'
-import { isRelatedToOrg } from '../projections/orgs'
-import { findUser, findUserByEmail } from '../projections/users'
 import { sha256Hex } from '../secrets'
 import { CommandEnvelope, commandResponse, Email, ErrorEnvelope, errorResponses, eventMetadata, UserIdParams, Uuid } from './models'
 import { requestInfo } from '../request-context'
@@ -73,14 +70,14 @@ const PhoneNumberView = T.Object({ userId: T.String(), phoneNumber: T.Union([T.S
 const security: Record<string, string[]>[] = [{ BearerAuth: [] }, { ApiKeyAuth: [] }]
 const detail = (summary: string, description?: string) => ({ summary, security, ...(description ? { description } : {}) })
 
-function requireUser(deps: Deps, userId: string): User {
-  const user = findUser(deps.db, userId)
+async function requireUser(deps: Deps, userId: string): Promise<User> {
+  const user = await deps.data.findUser(userId)
   if (!user) throw new NotFound('User not found')
   return user
 }
 
-const mayHandlePersonalData = (deps: Deps, caller: Authenticated, userId: string) =>
-  canSeePersonalData(caller, userId, caller.kind === 'org' && !caller.isSuper && isRelatedToOrg(deps.db, caller.orgId, userId))
+const mayHandlePersonalData = async (deps: Deps, caller: Authenticated, userId: string) =>
+  canSeePersonalData(caller, userId, caller.kind === 'org' && !caller.isSuper && (await deps.data.isRelatedToOrg(caller.orgId, userId)))
 
 const found = (user: User) => ({ uuid: user.userId, email: user.email, created_at: user.createdAt })
 
@@ -102,7 +99,7 @@ export const userRoutes = (deps: Deps) =>
         if (caller.kind === 'user' && caller.verifiedEmail !== undefined && caller.verifiedEmail !== email) {
           throw new Forbidden('The identity provider has not verified this e-mail for this token (email_verified)')
         }
-        const owner = findUserByEmail(deps.db, email)
+        const owner = await deps.data.findUserByEmail(email)
         if (owner && owner.userId !== params.id) throw new Conflict('This email belongs to another user')
         const input = { userId: params.id, email, firstName: body.firstName, lastName: body.lastName, phoneNumber: body.phoneNumber }
         const { handled } = await createUser(deps, input, eventMetadata(request, principal))
@@ -121,7 +118,7 @@ export const userRoutes = (deps: Deps) =>
       '/:id/UpdatePhoneNumber',
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
-        if (!mayHandlePersonalData(deps, caller, params.id)) {
+        if (!(await mayHandlePersonalData(deps, caller, params.id))) {
           throw new Forbidden("Only the user, or an organisation the user is related to, may change the user's phone number")
         }
         const { phoneNumber } = body
@@ -131,9 +128,7 @@ export const userRoutes = (deps: Deps) =>
           userStreamId(params.id),
           command,
           eventMetadata(request, principal),
-          ({ events }) => {
-            if (events.length > 0) writePhoneNumber(deps.db, params.id, phoneNumber)
-          },
+          ({ events }) => (events.length > 0 ? [{ kind: 'phone-number', userId: params.id, phoneNumber }] : []),
         )
         return commandResponse(params.id, handled, {})
       },
@@ -152,8 +147,8 @@ export const userRoutes = (deps: Deps) =>
       async ({ params, body, principal, request }) => {
         const caller = requireAuthenticated(principal)
         // docs: 404 for an unknown user (ids are UUIDs: their existence is no secret), then who may change it.
-        requireUser(deps, params.id)
-        if (!mayHandlePersonalData(deps, caller, params.id)) {
+        await requireUser(deps, params.id)
+        if (!(await mayHandlePersonalData(deps, caller, params.id))) {
           throw new Forbidden("Only the user, or an organisation the user is related to, may change the user's email")
         }
         const handled = await updateEmail(deps, params.id, body.email, eventMetadata(request, principal))
@@ -175,7 +170,7 @@ export const userRoutes = (deps: Deps) =>
       async ({ query, principal, request }) => {
         const caller = requireAuthenticated(principal)
         if (caller.kind === 'user') {
-          const own = findUserByEmail(deps.db, normalizeEmail(query.email))
+          const own = await deps.data.findUserByEmail(normalizeEmail(query.email))
           if (!canLookUpUser(caller, own?.userId ?? null)) throw new Forbidden('A user token may only look up its own user')
         }
         const input = { email: query.email, uuid: query.uuid, searchOnly: query.searchOnly === 'true' }
@@ -193,12 +188,12 @@ export const userRoutes = (deps: Deps) =>
     )
     .get(
       '/by-phone',
-      ({ query, principal }) => {
+      async ({ query, principal }) => {
         const caller = requireAuthenticated(principal)
-        const match = findUserByPhoneNumber(deps.db, query.phoneNumber)
+        const match = await deps.data.findUserByPhoneNumber(query.phoneNumber)
         if (!canLookUpUser(caller, match?.user.userId ?? null)) throw new Forbidden('A user token may only look up its own user')
         // An unrelated user's number answers as no match: a tenant cannot probe which numbers belong to accounts.
-        if (!match || !mayHandlePersonalData(deps, caller, match.user.userId)) throw new NotFound('No user with that phone number')
+        if (!match || !(await mayHandlePersonalData(deps, caller, match.user.userId))) throw new NotFound('No user with that phone number')
         return { ...found(match.user), phoneNumber: match.phoneNumber }
       },
       {
@@ -209,12 +204,11 @@ export const userRoutes = (deps: Deps) =>
     )
     .get(
       '/:id/profile',
-      ({ params, principal }) => {
+      async ({ params, principal }) => {
         const caller = requireAuthenticated(principal)
-        if (!mayHandlePersonalData(deps, caller, params.id))
+        if (!(await mayHandlePersonalData(deps, caller, params.id)))
           throw new Forbidden('Only the user, or an organisation the user is related to, may read the profile')
-        const user = requireUser(deps, params.id)
-        const phoneNumber = phoneNumberOf(deps.db, params.id)
+        const [user, phoneNumber] = await Promise.all([requireUser(deps, params.id), deps.data.phoneNumberOf(params.id)])
         return {
           userId: user.userId,
           ...(user.email !== null ? { email: user.email } : {}),
@@ -228,13 +222,13 @@ export const userRoutes = (deps: Deps) =>
     )
     .get(
       '/:id/phone-number',
-      ({ params, principal }) => {
+      async ({ params, principal }) => {
         const caller = requireAuthenticated(principal)
-        if (!mayHandlePersonalData(deps, caller, params.id)) {
+        if (!(await mayHandlePersonalData(deps, caller, params.id))) {
           throw new Forbidden("Only the user, or an organisation the user is related to, may read the user's phone number")
         }
-        requireUser(deps, params.id)
-        return { userId: params.id, phoneNumber: phoneNumberOf(deps.db, params.id) }
+        const [, phoneNumber] = await Promise.all([requireUser(deps, params.id), deps.data.phoneNumberOf(params.id)])
+        return { userId: params.id, phoneNumber }
       },
       { params: UserIdParams, response: { 200: PhoneNumberView, ...errorResponses }, detail: detail("Get a user's phone number") },
     )

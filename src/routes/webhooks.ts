@@ -17,22 +17,7 @@ import {
   toWebhookView,
   WebhookView,
 } from '../webhooks/models'
-import {
-  checkUrl,
-  createSubscription,
-  deleteSubscription,
-  findDelivery,
-  findSubscription,
-  health,
-  listDeliveries,
-  listSubscriptions,
-  rotateSecret,
-  type SubscriptionChanges,
-  type SubscriptionInput,
-  tenantExists,
-  updateSubscription,
-  type Webhook,
-} from '../webhooks/subscriptions'
+import { checkUrl, type SubscriptionChanges, type SubscriptionInput, type Webhook } from '../webhooks/subscriptions'
 import { assertPublicTarget } from '../webhooks/target-guard'
 import { adminGuard } from './admin'
 import { errorResponses } from './models'
@@ -71,38 +56,38 @@ const Attempted = T.Object({ success: T.Boolean({ description: 'true when the en
 
 const security = { detail: { security: [{ ApiKeyAuth: [] }] } }
 
-const view = (deps: Deps, row: Webhook) => toWebhookView(row, health(deps.db, row.id))
-const find = (deps: Deps, orgId: string, id: string) => findSubscription(deps.db, orgId, id, deps.clock.now())
+const view = async (deps: Deps, row: Webhook) => toWebhookView(row, await deps.data.health(row.id))
+const find = (deps: Deps, orgId: string, id: string) => deps.data.findSubscription(orgId, id, deps.clock.now())
 
 // The SSRF guard runs before anything is written: a refused URL answers 400 and changes nothing.
 async function create(deps: Deps, orgId: string, input: SubscriptionInput) {
   await assertPublicTarget(deps.config, checkUrl(deps.config, input.url))
-  const row = createSubscription(deps.db, deps.config, orgId, input, deps.store.headPosition(), deps.clock.now())
+  const row = await deps.data.createSubscription(deps.config, orgId, input, await deps.log.headPosition(), deps.clock.now())
   deps.webhooks.wake()
-  return { ...view(deps, row), secret: row.secret }
+  return { ...(await view(deps, row)), secret: row.secret }
 }
 
 async function update(deps: Deps, current: Webhook, changes: SubscriptionChanges) {
   if (changes.url !== undefined) await assertPublicTarget(deps.config, checkUrl(deps.config, changes.url))
-  const row = updateSubscription(deps.db, deps.config, current, changes, deps.clock.now())
+  const row = await deps.data.updateSubscription(deps.config, current, changes, deps.clock.now())
   deps.webhooks.reset(row.id)
   if (row.url !== current.url) deps.webhooks.verify(row)
   return view(deps, row)
 }
 
-function remove(deps: Deps, row: Webhook) {
-  deleteSubscription(deps.db, row.id)
+async function remove(deps: Deps, row: Webhook) {
+  await deps.data.deleteSubscription(row.id)
   deps.webhooks.reset(row.id)
 }
 
-function list(deps: Deps, orgId: string, query: { limit?: number; offset?: number }) {
+async function list(deps: Deps, orgId: string, query: { limit?: number; offset?: number }) {
   const page = { limit: query.limit ?? 50, offset: query.offset ?? 0 }
-  const { rows, total } = listSubscriptions(deps.db, orgId, page, deps.clock.now())
-  return { webhooks: rows.map((row) => view(deps, row)), total, ...page }
+  const { rows, total } = await deps.data.listSubscriptions(orgId, page, deps.clock.now())
+  return { webhooks: await Promise.all(rows.map((row) => view(deps, row))), total, ...page }
 }
 
-function tenant(deps: Deps, orgId: string): string {
-  if (!tenantExists(deps.db, orgId)) throw new NotFound('Tenant not registered')
+async function tenant(deps: Deps, orgId: string): Promise<string> {
+  if (!(await deps.data.tenantExists(orgId))) throw new NotFound('Tenant not registered')
   return orgId
 }
 
@@ -132,12 +117,12 @@ export const webhookRoutes = (deps: Deps) =>
       response: { 200: WebhookList, ...errorResponses },
       detail: { ...security.detail, summary: "List the organisation's webhooks with their health" },
     })
-    .get('/:id', ({ params, principal }) => view(deps, find(deps, callerOrg(principal), params.id)), {
+    .get('/:id', async ({ params, principal }) => view(deps, await find(deps, callerOrg(principal), params.id)), {
       params: WebhookParams,
       response: { 200: WebhookView, ...errorResponses },
       detail: { ...security.detail, summary: 'Get one webhook with its health' },
     })
-    .patch('/:id', ({ params, body, principal }) => update(deps, find(deps, callerOrg(principal), params.id), body), {
+    .patch('/:id', async ({ params, body, principal }) => update(deps, await find(deps, callerOrg(principal), params.id), body), {
       params: WebhookParams,
       body: PatchBody,
       response: { 200: WebhookView, ...errorResponses },
@@ -150,8 +135,8 @@ export const webhookRoutes = (deps: Deps) =>
     })
     .delete(
       '/:id',
-      ({ params, principal }) => {
-        remove(deps, find(deps, callerOrg(principal), params.id))
+      async ({ params, principal }) => {
+        await remove(deps, await find(deps, callerOrg(principal), params.id))
         return { success: true as const, id: params.id }
       },
       {
@@ -162,9 +147,9 @@ export const webhookRoutes = (deps: Deps) =>
     )
     .post(
       '/:id/rotate-secret',
-      ({ params, principal }) => {
-        const row = find(deps, callerOrg(principal), params.id)
-        return { id: row.id, ...rotateSecret(deps.db, deps.config, row, deps.clock.now()) }
+      async ({ params, principal }) => {
+        const row = await find(deps, callerOrg(principal), params.id)
+        return { id: row.id, ...(await deps.data.rotateSecret(deps.config, row, deps.clock.now())) }
       },
       {
         params: WebhookParams,
@@ -182,7 +167,7 @@ export const webhookRoutes = (deps: Deps) =>
     .post(
       '/:id/test',
       async ({ params, principal }) => {
-        const delivery = await deps.webhooks.sendTest(find(deps, callerOrg(principal), params.id))
+        const delivery = await deps.webhooks.sendTest(await find(deps, callerOrg(principal), params.id))
         return { success: delivery.state === 'delivered', delivery: toDeliveryView(delivery) }
       },
       {
@@ -193,10 +178,10 @@ export const webhookRoutes = (deps: Deps) =>
     )
     .get(
       '/:id/deliveries',
-      ({ params, query, principal }) => {
-        const row = find(deps, callerOrg(principal), params.id)
+      async ({ params, query, principal }) => {
+        const row = await find(deps, callerOrg(principal), params.id)
         const limit = query.limit ?? 50
-        const deliveries = listDeliveries(deps.db, row.id, { ...query, limit }).map(toDeliveryView)
+        const deliveries = (await deps.data.listDeliveries(row.id, { ...query, limit })).map(toDeliveryView)
         const last = deliveries.at(-1)
         return { deliveries, next: deliveries.length === limit && last ? last.id : null }
       },
@@ -212,11 +197,10 @@ export const webhookRoutes = (deps: Deps) =>
     )
     .post(
       '/:id/replay',
-      ({ params, body, principal }) => {
-        const row = find(deps, callerOrg(principal), params.id)
-        const head = deps.store.headPosition()
+      async ({ params, body, principal }) => {
+        const [row, head] = await Promise.all([find(deps, callerOrg(principal), params.id), deps.log.headPosition()])
         if (body.fromPosition > head + 1) throw new Invalid(`fromPosition is past the head of the log (${head})`)
-        return { success: true as const, id: row.id, checkpoint: deps.webhooks.replay(row, body.fromPosition) }
+        return { success: true as const, id: row.id, checkpoint: await deps.webhooks.replay(row, body.fromPosition) }
       },
       {
         params: WebhookParams,
@@ -232,8 +216,8 @@ export const webhookRoutes = (deps: Deps) =>
     .post(
       '/:id/deliveries/:deliveryId/retry',
       async ({ params, principal }) => {
-        const row = find(deps, callerOrg(principal), params.id)
-        const delivery = await deps.webhooks.retryDelivery(row, findDelivery(deps.db, row.id, params.deliveryId))
+        const row = await find(deps, callerOrg(principal), params.id)
+        const delivery = await deps.webhooks.retryDelivery(row, await deps.data.findDelivery(row.id, params.deliveryId))
         return { success: delivery.state === 'delivered', delivery: toDeliveryView(delivery) }
       },
       {
@@ -251,7 +235,7 @@ export const adminWebhookRoutes = (deps: Deps) =>
     .post(
       '',
       async ({ params, body, set }) => {
-        const orgId = tenant(deps, params.orgId)
+        const orgId = await tenant(deps, params.orgId)
         const created = await create(deps, orgId, body)
         set.status = 201
         return { success: true as const, aggregateId: orgId, version: 1, ...created }
@@ -263,7 +247,7 @@ export const adminWebhookRoutes = (deps: Deps) =>
         detail: { ...admin.detail, summary: 'Create a webhook for a tenant (docs Admin API)' },
       },
     )
-    .get('', ({ params, query }) => list(deps, tenant(deps, params.orgId), query), {
+    .get('', async ({ params, query }) => list(deps, await tenant(deps, params.orgId), query), {
       params: TenantParams,
       query: PageQuery,
       response: { 200: WebhookList, ...errorResponses },
@@ -272,8 +256,8 @@ export const adminWebhookRoutes = (deps: Deps) =>
     .put(
       '/:webhookId',
       async ({ params, body }) => {
-        const orgId = tenant(deps, params.orgId)
-        const webhook = await update(deps, find(deps, orgId, params.webhookId), body)
+        const orgId = await tenant(deps, params.orgId)
+        const webhook = await update(deps, await find(deps, orgId, params.webhookId), body)
         return { success: true as const, aggregateId: orgId, version: 1, id: webhook.id, webhook }
       },
       {
@@ -290,9 +274,9 @@ export const adminWebhookRoutes = (deps: Deps) =>
     )
     .delete(
       '/:webhookId',
-      ({ params }) => {
-        const orgId = tenant(deps, params.orgId)
-        remove(deps, find(deps, orgId, params.webhookId))
+      async ({ params }) => {
+        const orgId = await tenant(deps, params.orgId)
+        await remove(deps, await find(deps, orgId, params.webhookId))
         return { success: true as const, aggregateId: orgId, version: 1, id: params.webhookId }
       },
       {

@@ -4,29 +4,22 @@
 import { Counter, Histogram } from 'prom-client'
 import type { Clock } from '../clock'
 import type { Config } from '../config'
-import type { Db } from '../db/connection'
+import type { Data, Deliveries, Feed } from '../data/port'
 import type { Logger } from '../logger'
 import type { Metrics } from '../metrics'
-import { type Attempt, DeliveryLog } from './delivery-log'
+import type { Attempt } from './delivery-log'
 import { type Envelope, type PartnerEvent, messageId, testEnvelope, toEnvelope } from './envelope'
-import { PartnerFeed, typeFilter } from './feed'
+import { typeFilter } from './feed'
 import { classify, classifyAttempt, retryDelay } from './policy'
 import { type AttemptResult, sendEnvelope } from './sender'
 import type { AppendSignal } from './signal'
-import {
-  type Delivery,
-  type DeliveryState,
-  forgetExpiredSecret,
-  forgetExpiredSecrets,
-  parseEvents,
-  pruneDeliveries,
-  rewind,
-  type Webhook,
-} from './subscriptions'
+import { type Delivery, type DeliveryState, parseEvents, type Webhook } from './subscriptions'
 import { UrlVerifier } from './verification'
 
 export type DispatcherDeps = {
-  db: Db
+  data: Pick<Data, 'rewind' | 'forgetExpiredSecret' | 'forgetExpiredSecrets' | 'pruneDeliveries'>
+  feed: Feed
+  deliveries: Deliveries
   config: Config
   clock: Clock
   logger: Logger
@@ -47,10 +40,13 @@ const ERROR_BACKOFF_MS = 5000
 const PRUNE_EVERY_MS = 3_600_000
 
 export class WebhookDispatcher {
-  readonly feed: PartnerFeed
-  private readonly log: DeliveryLog
+  private readonly feed: Feed
+  private readonly log: Deliveries
   private running = false
-  private stopping = new AbortController()
+  // Aborted by stop(): what a run started (its ticks, its pumps, their requests) ends with it.
+  private run = new AbortController()
+  private startedAt = 0
+  private stopped: Promise<void> = Promise.resolve()
   private unsubscribe: (() => void) | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
   private timerAt = Number.POSITIVE_INFINITY
@@ -68,8 +64,8 @@ export class WebhookDispatcher {
   private readonly lag: Histogram
 
   constructor(private readonly deps: DispatcherDeps) {
-    this.feed = new PartnerFeed(deps.db)
-    this.log = new DeliveryLog(deps.db)
+    this.feed = deps.feed
+    this.log = deps.deliveries
     this.deliveries = new Counter({
       name: 'spkey_webhook_deliveries_total',
       help: 'Webhook delivery attempts by outcome (delivered, retrying, dead, failed)',
@@ -84,7 +80,7 @@ export class WebhookDispatcher {
     })
     this.verifier = new UrlVerifier({
       subscription: (id) => this.log.subscription(id),
-      post: (sub, envelope) => this.post(sub, envelope),
+      post: (sub, envelope) => this.post(sub, envelope, this.run.signal),
       record: (sub, envelope, attempt, result) => this.recordOneOff(sub, envelope, 0, attempt, result),
       retryDelay: (attempt, retryAfterMs) => retryDelay(attempt, deps.config.webhookRetryScheduleMs, retryAfterMs),
       now: deps.clock.now,
@@ -96,25 +92,35 @@ export class WebhookDispatcher {
     return this.running
   }
 
-  // Started by `serve` (never by createDeps): tests start it when they want deliveries.
+  // Started by `serve` (never by createDeps): tests start it when they want deliveries. On PostgreSQL only the
+  // elected process runs it, and it may be started again after a stop (deposed, then re-elected).
   start(): void {
     if (this.running) return
     this.running = true
-    this.stopping = new AbortController()
+    this.startedAt = this.deps.clock.now()
+    // Another process may have led meanwhile: what is known about retries is read back from the database.
+    this.backlogs.clear()
+    this.retries.clear()
+    this.notBefore.clear()
+    this.resumed.clear()
     this.unsubscribe = this.deps.appended.subscribe(() => this.wake())
     this.wake()
   }
 
-  // Requests in flight are abandoned unrecorded: after a restart they are sent again with the same id.
-  async stop(): Promise<void> {
-    if (!this.running) return
+  // Requests in flight are abandoned unrecorded: after a restart they are sent again with the same id. A start()
+  // before this settles begins a new run at once; the abandoned pumps still finish first. Called again (a shutdown
+  // after a deposition that did not wait), it waits for the same settling.
+  stop(): Promise<void> {
+    if (!this.running) return this.stopped
     this.running = false
     this.unsubscribe?.()
-    this.stopping.abort()
+    this.run.abort()
+    this.run = new AbortController()
     clearTimeout(this.timer)
     this.timer = undefined
     this.timerAt = Number.POSITIVE_INFINITY
-    await Promise.allSettled([...this.inFlight.values(), this.verifier.stop()])
+    this.stopped = Promise.allSettled([...this.inFlight.values(), this.verifier.stop()]).then(() => {})
+    return this.stopped
   }
 
   wake(): void {
@@ -123,7 +129,7 @@ export class WebhookDispatcher {
     this.tickQueued = true
     setImmediate(() => {
       this.tickQueued = false
-      this.tick()
+      void this.tick()
     })
   }
 
@@ -136,8 +142,8 @@ export class WebhookDispatcher {
     this.wake()
   }
 
-  replay(sub: Webhook, fromPosition: number): number {
-    const checkpoint = rewind(this.deps.db, sub.id, fromPosition, this.deps.clock.now())
+  async replay(sub: Webhook, fromPosition: number): Promise<number> {
+    const checkpoint = await this.deps.data.rewind(sub.id, fromPosition, this.deps.clock.now())
     this.reset(sub.id)
     return checkpoint
   }
@@ -148,7 +154,8 @@ export class WebhookDispatcher {
     return this.oneOff(sub, envelope, 0, 1)
   }
 
-  // A changed URL gets a signed verification challenge (verification.ts), only while the dispatcher runs.
+  // A changed URL gets a signed verification challenge (verification.ts) at once if the dispatcher runs here; else the
+  // one that runs finds the pending row.
   verify(sub: Webhook): void {
     if (this.running) this.verifier.verify(sub)
   }
@@ -156,19 +163,25 @@ export class WebhookDispatcher {
   // Re-sends one recorded delivery now, out of band: the checkpoint and any retry schedule are left alone.
   async retryDelivery(sub: Webhook, delivery: Delivery): Promise<Delivery> {
     if (delivery.position === 0) return this.sendTest(sub)
-    const event = this.feed.event(sub.orgId, delivery.position)
+    const event = await this.feed.event(sub.orgId, delivery.position)
     if (!event) throw new Error(`event ${delivery.position} is not routed to ${sub.orgId}`)
     return this.oneOff(sub, toEnvelope(event, sub.orgId), event.position, delivery.attempt + 1)
   }
 
   private async oneOff(sub: Webhook, envelope: Envelope, position: number, attemptNumber: number): Promise<Delivery> {
-    return this.recordOneOff(sub, envelope, position, attemptNumber, await this.post(sub, envelope))
+    return this.recordOneOff(sub, envelope, position, attemptNumber, await this.post(sub, envelope, this.run.signal))
   }
 
-  private recordOneOff(sub: Webhook, envelope: Envelope, position: number, attemptNumber: number, result: AttemptResult): Delivery {
+  private async recordOneOff(
+    sub: Webhook,
+    envelope: Envelope,
+    position: number,
+    attemptNumber: number,
+    result: AttemptResult,
+  ): Promise<Delivery> {
     const state: DeliveryState = classify(result.statusCode) === 'delivered' ? 'delivered' : 'failed'
     const attempt = this.attempt(sub.id, position, envelope.id, attemptNumber, state, result, null)
-    const id = this.log.recordOneOff(attempt)
+    const id = await this.log.recordOneOff(attempt)
     this.deliveries.inc({ outcome: state })
     const { statusCode, error, durationMs } = result
     return {
@@ -198,19 +211,23 @@ export class WebhookDispatcher {
     return { webhookId, position, messageId: id, attempt, state, result, at: this.deps.clock.now(), nextAttemptAt }
   }
 
-  private post(sub: Webhook, envelope: Envelope): Promise<AttemptResult> {
+  private async post(sub: Webhook, envelope: Envelope, abort: AbortSignal): Promise<AttemptResult> {
     const { webhookTimeoutMs: timeoutMs, webhookAllowPrivateTargets: allowPrivateTargets } = this.deps.config
     // Signing is where an expired previous secret would be used: it is deleted here rather than merely skipped.
-    const current = forgetExpiredSecret(this.deps.db, sub, this.deps.clock.now())
-    return sendEnvelope(current, envelope, { timeoutMs, nowMs: this.deps.clock.now, abort: this.stopping.signal, allowPrivateTargets })
+    const current = await this.deps.data.forgetExpiredSecret(sub, this.deps.clock.now())
+    return sendEnvelope(current, envelope, { timeoutMs, nowMs: this.deps.clock.now, abort, allowPrivateTargets })
   }
 
-  private tick(): void {
+  private async tick(): Promise<void> {
     if (!this.running) return
+    const { signal } = this.run
     const now = this.deps.clock.now()
     let due = now + IDLE_POLL_MS
     try {
-      for (const id of this.log.deliverableIds()) {
+      const ids = await this.log.deliverableIds()
+      // Stopped meanwhile: nothing may be launched after stop() took stock of the pumps in flight.
+      if (signal.aborted) return
+      for (const id of ids) {
         if (this.inFlight.has(id)) continue
         const notBefore = this.notBefore.get(id) ?? 0
         if (notBefore > now) {
@@ -221,8 +238,8 @@ export class WebhookDispatcher {
       }
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now
-        pruneDeliveries(this.deps.db, now)
-        forgetExpiredSecrets(this.deps.db, now)
+        await this.deps.data.pruneDeliveries(now)
+        await this.deps.data.forgetExpiredSecrets(now)
       }
     } catch (error) {
       this.deps.logger.error('webhook dispatcher tick failed', { error: String(error) })
@@ -240,7 +257,7 @@ export class WebhookDispatcher {
       () => {
         this.timer = undefined
         this.timerAt = Number.POSITIVE_INFINITY
-        this.tick()
+        void this.tick()
       },
       Math.max(delayMs, 0),
     )
@@ -248,7 +265,7 @@ export class WebhookDispatcher {
 
   private launch(id: string): void {
     const wakesBefore = this.wakes
-    const task = this.pump(id)
+    const task = this.pump(id, this.run.signal)
       .catch((error: unknown) => {
         this.deps.logger.error('webhook delivery loop failed', { webhookId: id, error: String(error) })
         this.notBefore.set(id, this.deps.clock.now() + ERROR_BACKOFF_MS)
@@ -266,15 +283,15 @@ export class WebhookDispatcher {
   // Sends this subscription's events one at a time until it is caught up, waiting on a retry, or disabled.
   // First-attempt 2xx answers are written in batches (one fsync per ACK_BATCH, not per event): a crash can lose
   // only checkpoint progress, which means re-sending those events with their ids, never losing one.
-  private async pump(id: string): Promise<boolean> {
+  private async pump(id: string, signal: AbortSignal): Promise<boolean> {
     let worked = false
     const acks: { record: Attempt; appendedAt: number }[] = []
     // The stored checkpoint the unwritten acks build on; a replay that moves it meanwhile wins.
     let base = 0
-    const flush = () => {
+    const flush = async () => {
       if (acks.length === 0) return
       const written = acks.splice(0)
-      this.log.acknowledge(
+      await this.log.acknowledge(
         id,
         base,
         written.map((ack) => ack.record),
@@ -283,19 +300,22 @@ export class WebhookDispatcher {
       for (const { record, appendedAt } of written) this.lag.observe(Math.max(record.at - appendedAt, 0) / 1000)
     }
     try {
-      while (this.running) {
-        const stored = this.log.subscription(id)
+      while (!signal.aborted) {
+        const stored = await this.log.subscription(id)
         if (!stored || stored.status === 'disabled') break
+        // A URL changed during this run by a process where the dispatcher does not run (on PostgreSQL only the elected
+        // one does) is challenged from here; one changed while none ran stays pending as before.
+        if (stored.status === 'pending' && Date.parse(stored.updatedAt) >= this.startedAt) this.verifier.verify(stored)
         const lastAck = acks.at(-1)?.record
         const oldest = acks[0]?.record.at ?? 0
         if (lastAck && (stored.checkpoint !== base || acks.length >= ACK_BATCH || this.deps.clock.now() - oldest >= ACK_MAX_AGE_MS)) {
-          flush()
+          await flush()
           continue
         }
         const sub = lastAck ? { ...stored, checkpoint: lastAck.position } : stored
-        const event = this.nextEvent(sub)
+        const event = await this.nextEvent(sub)
         if (!event) break
-        const { attempt, nextAttemptAt } = this.retryState(id, event.position)
+        const { attempt, nextAttemptAt } = await this.retryState(id, event.position)
         const now = this.deps.clock.now()
         if (nextAttemptAt > now) {
           this.notBefore.set(id, nextAttemptAt)
@@ -303,7 +323,7 @@ export class WebhookDispatcher {
           break
         }
         const envelope = toEnvelope(event, sub.orgId)
-        const result = await this.post(sub, envelope)
+        const result = await this.post(sub, envelope, signal)
         worked = true
         if (attempt === 1 && classify(result.statusCode) === 'delivered') {
           if (acks.length === 0) base = stored.checkpoint
@@ -311,39 +331,39 @@ export class WebhookDispatcher {
           this.retries.delete(id)
           continue
         }
-        if (!this.running) break
+        if (signal.aborted) break
         // Every other outcome is decided against a written checkpoint.
-        flush()
-        const current = this.log.subscription(id)
-        if (!current || !this.settle(current, event, attempt, result)) break
+        await flush()
+        const current = await this.log.subscription(id)
+        if (!current || !(await this.settle(current, event, attempt, result))) break
       }
     } finally {
-      flush()
+      await flush()
     }
     return worked
   }
 
-  private nextEvent(sub: Webhook): PartnerEvent | null {
+  private async nextEvent(sub: Webhook): Promise<PartnerEvent | null> {
     let backlog = this.backlogs.get(sub.id)
     if (backlog && (backlog.filter !== sub.events || sub.checkpoint < backlog.after)) backlog = undefined
     if (backlog) {
       while (backlog.next < backlog.events.length && (backlog.events[backlog.next]?.position ?? 0) <= sub.checkpoint) backlog.next++
       if (backlog.next < backlog.events.length) return backlog.events[backlog.next] ?? null
     }
-    const head = this.feed.head(sub.orgId)
+    const head = await this.feed.head(sub.orgId)
     if (head <= sub.checkpoint) return null
-    const events = this.feed.read(sub.orgId, sub.checkpoint, BATCH, typeFilter(parseEvents(sub.events)), head)
-    if (events.length === 0) this.log.skipTo(sub.id, head, sub.checkpoint)
+    const events = await this.feed.read(sub.orgId, sub.checkpoint, BATCH, typeFilter(parseEvents(sub.events)), head)
+    if (events.length === 0) await this.log.skipTo(sub.id, head, sub.checkpoint)
     this.backlogs.set(sub.id, { after: sub.checkpoint, filter: sub.events, events, next: 0 })
     return events[0] ?? null
   }
 
   // The attempt number and earliest time for the event at a subscription's head. Read back from the database once
-  // per subscription and process (after a restart or a replay); afterwards only this process schedules retries.
-  private retryState(webhookId: string, position: number): { attempt: number; nextAttemptAt: number } {
+  // per subscription and run (after a start or a replay); afterwards only this run schedules retries.
+  private async retryState(webhookId: string, position: number): Promise<{ attempt: number; nextAttemptAt: number }> {
     const known = this.retries.get(webhookId)
     if (known?.position === position) return known
-    const scheduled = this.resumed.has(webhookId) ? null : this.log.scheduledRetry(webhookId, position)
+    const scheduled = this.resumed.has(webhookId) ? null : await this.log.scheduledRetry(webhookId, position)
     this.resumed.add(webhookId)
     const state = scheduled
       ? { position, attempt: scheduled.attempt + 1, nextAttemptAt: scheduled.nextAttemptAt }
@@ -353,7 +373,7 @@ export class WebhookDispatcher {
   }
 
   // Records an attempt that is not a first-try 2xx and what follows from it; true = go on with the next event.
-  private settle(sub: Webhook, event: PartnerEvent, attempt: number, result: AttemptResult): boolean {
+  private async settle(sub: Webhook, event: PartnerEvent, attempt: number, result: AttemptResult): Promise<boolean> {
     const verdict = classifyAttempt(result)
     const delay = verdict === 'retry' ? retryDelay(attempt, this.deps.config.webhookRetryScheduleMs, result.retryAfterMs) : null
     const state: DeliveryState =
@@ -361,7 +381,7 @@ export class WebhookDispatcher {
     const now = this.deps.clock.now()
     const nextAttemptAt = delay === null ? null : now + delay
     const record = this.attempt(sub.id, event.position, messageId(event), attempt, state, result, nextAttemptAt)
-    const disabled = this.log.settle(record, sub.checkpoint, {
+    const disabled = await this.log.settle(record, sub.checkpoint, {
       gone: verdict === 'gone',
       disableAfterMs: this.deps.config.webhookDisableAfterMs,
     })

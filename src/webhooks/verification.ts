@@ -1,7 +1,9 @@
 // URL verification (docs: a changed URL is "pending" until re-verified): a signed WebhookVerification challenge goes to
 // the new URL at once; its 2xx activates the subscription, anything else is retried on the delivery schedule while it
-// stays pending. A newer URL replaces the challenge in progress. Challenges live in memory: a restart drops them, and a
-// 2xx to a delivery or a test still verifies the subscription.
+// stays pending. A newer URL replaces the challenge in progress. What asks for a challenge is in the database (a
+// pending row, its URL, when it changed): the running dispatcher also challenges, once, each URL changed during its run
+// in another process (on PostgreSQL only the elected one runs it). Challenges themselves live in memory: a restart
+// drops them, and a 2xx to a delivery or a test still verifies the subscription.
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '../logger'
 import { type Envelope, testEnvelope } from './envelope'
@@ -21,16 +23,16 @@ function challengeEnvelope(sub: Webhook, nowMs: number): Envelope {
 // What the dispatcher lends: the row as stored now, its signed post, the one-off record of an attempt (a 2xx there
 // turns pending into active), and the retry schedule.
 export type ChallengeSender = {
-  subscription: (id: string) => Webhook | undefined
+  subscription: (id: string) => Promise<Webhook | undefined>
   post: (sub: Webhook, envelope: Envelope) => Promise<AttemptResult>
-  record: (sub: Webhook, envelope: Envelope, attempt: number, result: AttemptResult) => Delivery
+  record: (sub: Webhook, envelope: Envelope, attempt: number, result: AttemptResult) => Promise<Delivery>
   retryDelay: (attempt: number, retryAfterMs: number | null) => number | null
   now: () => number
   logger: Logger
 }
 
 // The URL it verifies, the envelope every attempt re-sends (one id, like an event's retries), the timer of its next
-// attempt and the attempt in flight.
+// attempt and the attempt in flight. Kept once it has ended, so that a URL that stays pending is not challenged again.
 type Challenge = { url: string; envelope: Envelope; timer?: ReturnType<typeof setTimeout>; task?: Promise<void> }
 
 export class UrlVerifier {
@@ -38,8 +40,11 @@ export class UrlVerifier {
 
   constructor(private readonly sender: ChallengeSender) {}
 
+  // A challenge of the same URL, in progress or ended, is left as it is.
   verify(sub: Webhook): void {
-    clearTimeout(this.challenges.get(sub.id)?.timer)
+    const current = this.challenges.get(sub.id)
+    if (current?.url === sub.url) return
+    clearTimeout(current?.timer)
     const challenge: Challenge = { url: sub.url, envelope: challengeEnvelope(sub, this.sender.now()) }
     this.challenges.set(sub.id, challenge)
     this.attempt(sub.id, challenge, 1)
@@ -62,21 +67,23 @@ export class UrlVerifier {
   }
 
   private async send(id: string, challenge: Challenge, attempt: number): Promise<void> {
-    const sub = this.sender.subscription(id)
-    // Replaced by a newer URL's challenge, deleted, disabled, or verified meanwhile (a delivery or a test got a 2xx).
-    if (this.challenges.get(id) !== challenge || sub?.url !== challenge.url || sub.status !== 'pending') return this.end(id, challenge)
+    const sub = await this.sender.subscription(id)
+    if (!sub) return this.end(id, challenge)
+    // Replaced by a newer URL's challenge, disabled, or verified meanwhile (a delivery or a test got a 2xx).
+    if (this.challenges.get(id) !== challenge || sub.url !== challenge.url || sub.status !== 'pending') return
     const result = await this.sender.post(sub, challenge.envelope)
     // Abandoned by a stop (like a delivery in flight) or replaced by a newer URL's challenge: not recorded, so an
     // old URL's 2xx cannot verify the new one.
     if (this.challenges.get(id) !== challenge) return
-    const delivery = this.sender.record(sub, challenge.envelope, attempt, result)
+    const delivery = await this.sender.record(sub, challenge.envelope, attempt, result)
     // A refused target sent nothing and will not be sent to.
     const settled = delivery.state === 'delivered' || result.refused === true
     const delay = settled ? null : this.sender.retryDelay(attempt, result.retryAfterMs)
-    if (delay === null) return this.end(id, challenge)
+    if (delay === null || this.challenges.get(id) !== challenge) return
     challenge.timer = setTimeout(() => this.attempt(id, challenge, attempt + 1), delay)
   }
 
+  // Forgotten when the subscription is gone, or when the challenge failed: the next look at a pending row starts over.
   private end(id: string, challenge: Challenge): void {
     if (this.challenges.get(id) === challenge) this.challenges.delete(id)
   }

@@ -6,7 +6,10 @@ import ts from 'typescript'
 export function findUnawaited(configPath: string): string[] {
   const config = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })
   if (!config) throw new Error(`cannot read ${configPath}`)
-  const program = ts.createProgram(config.fileNames.filter((name) => name.includes('/src/')), config.options)
+  const program = ts.createProgram(
+    config.fileNames.filter((name) => name.includes('/src/')),
+    config.options,
+  )
   const checker = program.getTypeChecker()
   const findings: string[] = []
   // A promise and nothing else: `running?: Promise<void>` tested for presence is not a finding.
@@ -30,7 +33,8 @@ export function findUnawaited(configPath: string): string[] {
         report(node.left, 'a promise as a condition')
       }
     }
-    if ((ts.isIfStatement(node) || ts.isWhileStatement(node)) && isPromise(node.expression)) report(node.expression, 'a promise as a condition')
+    if ((ts.isIfStatement(node) || ts.isWhileStatement(node)) && isPromise(node.expression))
+      report(node.expression, 'a promise as a condition')
     if (ts.isConditionalExpression(node) && isPromise(node.condition)) report(node.condition, 'a promise as a condition')
     ts.forEachChild(node, visit)
   }

@@ -18,14 +18,14 @@ const used = stored(6, { type: 'TempKeyUsed', data: { ...keyRef, userId: 'u-1', 
 
 const lookups: ActivityLookups = {
   ownerId: 'owner',
-  userName: (userId) => (userId === 'u-1' ? 'ann@example.test' : null),
-  tempKeyDescription: () => 'Cleaner',
-  lockKeyIndex: () => undefined,
+  userName: async (userId) => (userId === 'u-1' ? 'ann@example.test' : null),
+  tempKeyDescription: async () => 'Cleaner',
+  lockKeyIndex: async () => undefined,
 }
 
 describe('activityEntries', () => {
-  it('should read an open and its use as one line', () => {
-    expect(activityEntries([opened, used], undefined, lookups)).toEqual([
+  it('should read an open and its use as one line', async () => {
+    expect(await activityEntries([opened, used], undefined, lookups)).toEqual([
       {
         version: 5,
         at: '2026-06-01T10:00:00.000Z',
@@ -36,11 +36,11 @@ describe('activityEntries', () => {
     ])
   })
 
-  it('should drop the use when its open is the event just below the page', () => {
-    expect(activityEntries([used], opened, lookups)).toEqual([])
+  it('should drop the use when its open is the event just below the page', async () => {
+    expect(await activityEntries([used], opened, lookups)).toEqual([])
   })
 
-  it('should keep a use recorded without an open as a line of its own', () => {
-    expect(activityEntries([used], undefined, lookups).map((entry) => entry.kind)).toEqual(['key-used'])
+  it('should keep a use recorded without an open as a line of its own', async () => {
+    expect((await activityEntries([used], undefined, lookups)).map((entry) => entry.kind)).toEqual(['key-used'])
   })
 })

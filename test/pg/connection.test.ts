@@ -2,6 +2,7 @@ import { describe, expect, it } from 'bun:test'
 import { NewerDatabaseError } from '../../src/db/connection'
 import { migratePostgres, openPostgres } from '../../src/db/pg/connection'
 import { pgMigrations } from '../../src/db/pg/migrations'
+import { LOG_START, PgEventStore } from '../../src/eventstore/pg-store'
 import { freshDatabase } from '../fixtures/postgres'
 
 describe('PostgreSQL migrations', () => {
@@ -37,6 +38,30 @@ describe('PostgreSQL migrations', () => {
       await expect(sql`UPDATE events SET type = 'U'`).rejects.toThrow('append-only')
       await expect(sql`DELETE FROM events`).rejects.toThrow('append-only')
       await expect(sql`TRUNCATE events`).rejects.toThrow('append-only')
+    } finally {
+      await sql.end()
+    }
+  })
+
+  // pg_dump restored onto another server: its transaction ids can be far ahead of that server's counter.
+  it('should make a restored log readable at once, leaving events written here where they are', async () => {
+    const sql = openPostgres(await freshDatabase())
+    try {
+      await migratePostgres(sql)
+      await sql`INSERT INTO events (stream_id, stream_version, type, data, metadata, created_at) VALUES ('here', 1, 'T', '{}', '{}', 0)`
+      const [current] = await sql<{ id: string }[]>`SELECT pg_current_xact_id()::text AS id`
+      const future = String(BigInt(current?.id ?? '0') + 1_000_000n)
+      await sql`INSERT INTO events (stream_id, stream_version, type, data, metadata, created_at, tx_id)
+        VALUES ('restored', 1, 'T', '{}', '{}', 0, ${future}::xid8)`
+      const store = new PgEventStore(sql)
+      expect((await store.readCommitted(LOG_START, 10)).events.map((e) => e.streamId)).toEqual(['here'])
+
+      await migratePostgres(sql)
+
+      expect((await store.readCommitted(LOG_START, 10)).events.map((e) => e.streamId)).toEqual(['restored', 'here'])
+      const [here] = await sql<{ tx: string }[]>`SELECT tx_id::text AS tx FROM events WHERE stream_id = 'here'`
+      expect(here?.tx).not.toBe('0')
+      await expect(sql`UPDATE events SET type = 'U'`).rejects.toThrow('append-only')
     } finally {
       await sql.end()
     }

@@ -1,21 +1,25 @@
 // The vaults, server secrets, site administrators, sign-in links, passwords, signed-out sessions and API-key use on
-// PostgreSQL: each twin run beside its SQLite function on the same inputs answers the same and leaves the same rows,
-// and what must happen once does so across processes (a link spent once, one first administrator, one first start).
+// PostgreSQL: each twin run beside its SQLite function on the same inputs (a backend-neutral function run on both
+// databases' ports) answers the same and leaves the same rows, and what must happen once does so across processes (a
+// link spent once, one first administrator, one first start).
 import { afterAll, describe, expect, it } from 'bun:test'
-import { ApiKeyLookup } from '../../src/auth/api-keys'
+import { ApiKeyLookup, sqliteApiKeys } from '../../src/auth/api-keys'
 import * as credentials from '../../src/auth/credentials'
 import * as links from '../../src/auth/login-links'
 import { SessionRevocations } from '../../src/auth/sessions'
 import * as admins from '../../src/auth/site-admins'
+import { createUser, updateEmail } from '../../src/auth/tenants'
 import { loadConfig } from '../../src/config'
-import { PgApiKeyLookup } from '../../src/db/pg/api-keys'
-import * as pgCredentials from '../../src/db/pg/credentials'
+import { postgresData } from '../../src/data/postgres'
+import { sqliteData } from '../../src/data/sqlite'
+import { pgApiKeys } from '../../src/db/pg/api-keys'
 import * as pgLinks from '../../src/db/pg/login-links'
 import * as pgSecrets from '../../src/db/pg/secrets'
 import { PgSessionRevocations } from '../../src/db/pg/sessions'
 import * as pgAdmins from '../../src/db/pg/site-admins'
 import * as pgVault from '../../src/db/pg/vault'
 import * as vault from '../../src/db/vault'
+import type { Deps } from '../../src/deps'
 import type { OrgCommand } from '../../src/domain/org/commands'
 import { orgAggregate } from '../../src/domain/org/decide'
 import { orgStreamId } from '../../src/domain/org/events'
@@ -142,6 +146,28 @@ describe('the vaults on PostgreSQL', () => {
     expect(await expectSameRows(db.$client, sql, 'user_phone_numbers', ['user_id'])).toHaveLength(2)
     expect(await expectSameRows(db.$client, sql, 'user_emails', ['user_id'])).toHaveLength(1)
     expect(await expectSameRows(db.$client, sql, 'user_credentials', ['user_id'])).toHaveLength(1)
+    w.close()
+  })
+
+  it("should apply a command's vault writes as SQLite does, refusing an e-mail address another user has", async () => {
+    const w = await worlds()
+    await w.user('u-taken', 'taken@example.test')
+    await w.user('u-late', null)
+    const both = <T>(call: (deps: Deps) => Promise<T>) =>
+      same(
+        () => call(w.deps),
+        () => call(w.pg.deps),
+      )
+    const created = await both(async (deps) => (await createUser(deps, { userId: 'u-phone', email: null, phoneNumber: '+30 5' })).userId)
+    expect(created).toBe('u-phone')
+    const emailed = (userId: string, email: string) => async (deps: Deps) =>
+      (await updateEmail(deps, userId, email)).events.map(({ type, data }) => ({ type, data }))
+    expect(await both(emailed('u-phone', ' Phone@Example.test'))).toHaveLength(1)
+    expect(await both(async (deps) => (await deps.data.findUser('u-phone'))?.email)).toBe('phone@example.test')
+    await both(emailed('u-late', 'taken@example.test'))
+    expect(await settle(() => emailed('u-late', 'taken@example.test')(w.pg.deps))).toMatchObject({ refused: { status: 409 } })
+    expect(await expectSameRows(w.deps.db.$client, w.pg.sql, 'user_phone_numbers', ['user_id'])).toHaveLength(1)
+    expect(await expectSameRows(w.deps.db.$client, w.pg.sql, 'user_emails', ['user_id'])).toHaveLength(1)
     w.close()
   })
 
@@ -364,7 +390,7 @@ describe('sign-in links on PostgreSQL', () => {
     await w.user('u-link', 'link@example.test')
     const issued = {
       sqlite: await links.issueLoginLink(w.deps, 'u-link', { principal: 'cli' }),
-      pg: await pgLinks.issueLoginLink(w.pg, 'u-link', { principal: 'cli' }),
+      pg: await links.issueLoginLink(w.pg.deps, 'u-link', { principal: 'cli' }),
     }
     const tokenOf = (url: string) => new URL(url).searchParams.get('token') ?? ''
     const without = (link: { url: string; expiresAt: string }) => ({ ...link, url: link.url.replace(tokenOf(link.url), '<token>') })
@@ -373,12 +399,12 @@ describe('sign-in links on PostgreSQL', () => {
     const usable = () =>
       same(
         () => links.isLoginLinkUsable(w.deps, tokens.sqlite),
-        () => pgLinks.isLoginLinkUsable(w.pg, tokens.pg),
+        () => links.isLoginLinkUsable(w.pg.deps, tokens.pg),
       )
     const consume = () =>
       same(
         () => links.consumeLoginLink(w.deps, tokens.sqlite),
-        () => pgLinks.consumeLoginLink(w.pg, tokens.pg),
+        () => links.consumeLoginLink(w.pg.deps, tokens.pg),
       )
 
     const logs = { sqlite: w.deps.store.readStream(userStreamId('u-link')), pg: await w.pg.store.readStream(userStreamId('u-link')) }
@@ -392,35 +418,35 @@ describe('sign-in links on PostgreSQL', () => {
     expect(
       await same(
         () => links.consumeLoginLink(w.deps, 'unknown'),
-        () => pgLinks.consumeLoginLink(w.pg, 'unknown'),
+        () => links.consumeLoginLink(w.pg.deps, 'unknown'),
       ),
     ).toBeNull()
     await same(
       () => links.issueLoginLink(w.deps, 'u-nobody'),
-      () => pgLinks.issueLoginLink(w.pg, 'u-nobody'),
+      () => links.issueLoginLink(w.pg.deps, 'u-nobody'),
     )
 
     const later = {
       sqlite: tokenOf((await links.issueLoginLink(w.deps, 'u-link')).url),
-      pg: tokenOf((await pgLinks.issueLoginLink(w.pg, 'u-link')).url),
+      pg: tokenOf((await links.issueLoginLink(w.pg.deps, 'u-link')).url),
     }
     w.clock.advance(links.LOGIN_LINK_TTL_MS)
     expect(
       await same(
         () => links.isLoginLinkUsable(w.deps, later.sqlite),
-        () => pgLinks.isLoginLinkUsable(w.pg, later.pg),
+        () => links.isLoginLinkUsable(w.pg.deps, later.pg),
       ),
     ).toBe(false)
     expect(
       await same(
         () => links.consumeLoginLink(w.deps, later.sqlite),
-        () => pgLinks.consumeLoginLink(w.pg, later.pg),
+        () => links.consumeLoginLink(w.pg.deps, later.pg),
       ),
     ).toBeNull()
     // The next issue sweeps the expired ones out: only the spent first link (not yet expired then) and the new one.
     w.clock.advance(1)
     await links.issueLoginLink(w.deps, 'u-link')
-    await pgLinks.issueLoginLink(w.pg, 'u-link')
+    await links.issueLoginLink(w.pg.deps, 'u-link')
     const rows = await rowsWithoutTokens(w)
     expect(rows.pg).toEqual(rows.sqlite)
     expect(rows.sqlite).toHaveLength(1)
@@ -430,10 +456,13 @@ describe('sign-in links on PostgreSQL', () => {
   it('should sign in once with a link clicked on two processes at once, link after link', async () => {
     const w = await worlds()
     await w.user('u-race', null)
-    const processes = [w.pg.sql, w.db.pool(), w.db.pool()].map((sql) => ({ sql, clock: w.clock }))
+    const processes = [w.pg.sql, w.db.pool(), w.db.pool()]
     for (let round = 0; round < 15; round++) {
-      const token = new URL((await pgLinks.issueLoginLink(w.pg, 'u-race')).url).searchParams.get('token') ?? ''
-      const signedIn = await Promise.all(processes.flatMap((process) => [1, 2].map(() => pgLinks.consumeLoginLink(process, token))))
+      const token = new URL((await links.issueLoginLink(w.pg.deps, 'u-race')).url).searchParams.get('token') ?? ''
+      const tokenHash = secrets.sha256Hex(token)
+      const signedIn = await Promise.all(
+        processes.flatMap((sql) => [1, 2].map(() => pgLinks.consumeLoginLink(sql, tokenHash, w.clock.now()))),
+      )
       expect(signedIn.filter((userId) => userId !== null)).toEqual(['u-race'])
     }
     w.close()
@@ -455,17 +484,17 @@ describe('passwords on PostgreSQL', () => {
     await w.user('u-pw', 'pw@example.test')
     await same(
       () => credentials.setPassword(w.deps, 'u-pw', 'short'),
-      () => pgCredentials.setPassword(w.pg, 'u-pw', 'short'),
+      () => credentials.setPassword(w.pg.deps, 'u-pw', 'short'),
     )
     const set = {
       sqlite: await credentials.setPassword(w.deps, 'u-pw', 'correct horse'),
-      pg: await pgCredentials.setPassword(w.pg, 'u-pw', 'correct horse'),
+      pg: await credentials.setPassword(w.pg.deps, 'u-pw', 'correct horse'),
     }
     expect(set.pg.events.map(({ type, data }) => ({ type, data }))).toEqual(set.sqlite.events.map(({ type, data }) => ({ type, data })))
     const verify = (email: string, password: string) =>
       same(
         () => credentials.verifyPassword(w.deps, email, password),
-        () => pgCredentials.verifyPassword(w.pg, email, password),
+        () => credentials.verifyPassword(w.pg.deps, email, password),
       )
     expect(await verify('pw@example.test', 'correct horse')).toBe('u-pw')
     expect(await verify(' PW@Example.test ', 'correct horse')).toBe('u-pw')
@@ -605,8 +634,8 @@ describe('API-key lookup on PostgreSQL', () => {
     await both('acme', issue(secrets.sha256Hex(keys.old), null, false))
     await both('acme', issue(secrets.sha256Hex(keys.current), null, true))
     await both('beta', issue(secrets.sha256Hex(keys.brief), new Date(now + 90_000).toISOString(), false))
-    const sqlite = new ApiKeyLookup(w.deps.db, new Reads(w.deps.db, ReadCache.onSqlite(w.deps.db)))
-    const pg = new PgApiKeyLookup(w.pg.sql)
+    const sqlite = new ApiKeyLookup(sqliteApiKeys(w.deps.db), new Reads(sqliteData(w.deps.db), ReadCache.onSqlite(w.deps.db)))
+    const pg = new ApiKeyLookup(pgApiKeys(w.pg.sql), new Reads(postgresData(w.pg.sql), new ReadCache({ current: () => true })))
     const resolve = (plain: string) =>
       same(
         () => sqlite.resolve(plain, w.clock.now()),

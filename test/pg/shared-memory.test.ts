@@ -56,7 +56,11 @@ describe('rate windows across processes', () => {
   const options = { limit: 5, windowMs: 60_000 }
 
   it('should let 5 of 20 attempts through wherever they land, then again once the window has passed', async () => {
-    const processes = [createPgRateLimiter(pool(), 'test', options), createPgRateLimiter(pool(), 'test', options), createPgRateLimiter(pool(), 'test', options)]
+    const processes = [
+      createPgRateLimiter(pool(), 'test', options),
+      createPgRateLimiter(pool(), 'test', options),
+      createPgRateLimiter(pool(), 'test', options),
+    ]
     const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => processes[i % 3]!.hit(['ip:192.0.2.1', 'lock:7'], NOW)))
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(5)
     for (const o of outcomes.filter((o) => o.status === 'rejected')) {

@@ -49,7 +49,7 @@ describe('temp-key pages', () => {
     ])
   })
 
-  test(`a filtered page looks at no more than ${FILTER_SCAN_BUDGET} keys and says where to go on`, () => {
+  test(`a filtered page looks at no more than ${FILTER_SCAN_BUDGET} keys and says where to go on`, async () => {
     const { deps, clock } = testContext()
     const now = clock.now()
     const at = (offset: number) => new Date(now + offset).toISOString()
@@ -76,15 +76,15 @@ describe('temp-key pages', () => {
     })
     const query = { limit: 10, status: 'valid' as const, now }
 
-    const first = pageLiveTempKeys(deps, 7, { ...query, after: null })
+    const first = await pageLiveTempKeys(deps, 7, { ...query, after: null })
     expect(first.items).toEqual([])
     const position = (key: { createdAt: string; uuid: string } | undefined) => key && { createdAt: key.createdAt, uuid: key.uuid }
     expect(first.next).toEqual(position(expired[FILTER_SCAN_BUDGET - 1]) ?? null)
-    const second = pageLiveTempKeys(deps, 7, { ...query, after: first.next })
+    const second = await pageLiveTempKeys(deps, 7, { ...query, after: first.next })
     expect(second.items.map((key) => key.uuid)).toEqual([valid.uuid])
     expect(second.next).toBeNull()
     // Unfiltered, the same list pages by limit alone.
-    const page = pageLiveTempKeys(deps, 7, { ...query, status: null, after: null })
+    const page = await pageLiveTempKeys(deps, 7, { ...query, status: null, after: null })
     expect(page.items).toHaveLength(10)
     expect(page.next).toEqual(position(expired[9]) ?? null)
     // Every key a page looked at bounds its freshness, a filtered-out one too; the first page saw only expired keys.

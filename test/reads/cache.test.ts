@@ -116,15 +116,16 @@ describe('ReadCache', () => {
 })
 
 describe('ReadCache, when a change lands while a value is being built', () => {
-  test('a value whose stream changed during its build is answered but not kept', () => {
+  test('a value whose stream changed during its build is answered but not kept', async () => {
     const { cache } = given()
-    const built = cache.through('page', 0, () => {
+    const built = await cache.through('page', 0, async () => {
+      await Bun.sleep(1)
       cache.changed('lock-1')
       return { value: 'old page', streams: ['lock-1'] }
     })
     expect(built).toBe('old page')
     expect(cache.get('page', 0)).toBeUndefined()
-    expect(cache.through('page', 0, () => ({ value: 'new page', streams: ['lock-1'] }))).toBe('new page')
+    expect(await cache.through('page', 0, async () => ({ value: 'new page', streams: ['lock-1'] }))).toBe('new page')
     expect(cache.get('page', 0)).toBe('new page')
   })
 

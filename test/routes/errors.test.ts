@@ -2,12 +2,18 @@
 // same status), never a stack trace, always with the request id that the logged error line carries too.
 import { describe, expect, it } from 'bun:test'
 import { Elysia, t } from 'elysia'
+import postgres from 'postgres'
 import { createApp } from '../../src/app'
 import { loadConfig } from '../../src/config'
 import { createDeps } from '../../src/deps'
 import { Forbidden } from '../../src/domain/errors'
 import { createLogger } from '../../src/logger'
 import { tempDbPath } from '../support/temp-db'
+
+// As postgres.js raises them: the server's fields (code = SQLSTATE) copied onto the error; its own and the socket's
+// failures are plain errors with a code.
+const PostgresError = postgres.PostgresError as unknown as new (fields: { message: string; code: string }) => Error
+const connectionError = (code: string) => Object.assign(new Error(`write ${code} db.internal:5432`), { code })
 
 // Routes that exist only in this test, mounted on a real createApp result, to reach each error path.
 const probeRoutes = new Elysia({ name: 'test.probe', prefix: '/probe' })
@@ -25,6 +31,12 @@ const probeRoutes = new Elysia({ name: 'test.probe', prefix: '/probe' })
   })
   .get('/forbidden', () => {
     throw new Forbidden('Only the owner may do this')
+  })
+  .get('/postgres/:code', ({ params }) => {
+    throw new PostgresError({ message: 'from the server', code: params.code })
+  })
+  .get('/connection/:code', ({ params }) => {
+    throw connectionError(params.code)
   })
 
 function testApp(env: Record<string, string> = {}) {
@@ -134,6 +146,41 @@ describe('a broken business rule', () => {
     expect(response.status).toBe(403)
     expect(response.json).toMatchObject({ success: false, error: 'Forbidden', message: 'Only the owner may do this', code: 403 })
     expect(loggedErrors()).toEqual([])
+  })
+})
+
+describe('a PostgreSQL failure', () => {
+  it("should answer a unique violation 409, as SQLite's constraint failure", async () => {
+    const { request } = testApp()
+
+    const response = await request('GET', '/probe/postgres/23505')
+
+    expect(response.status).toBe(409)
+    expect(response.json).toMatchObject({ success: false, error: 'Conflict', message: 'This resource already exists', code: 409 })
+  })
+
+  it('should answer 503 with Retry-After while the server is out of reach, shutting down, read-only or out of space', async () => {
+    const { request } = testApp()
+
+    const responses = await Promise.all([
+      request('GET', '/probe/connection/CONNECTION_CLOSED'),
+      request('GET', '/probe/connection/ECONNREFUSED'),
+      request('GET', '/probe/postgres/57P01'),
+      request('GET', '/probe/postgres/25006'),
+      request('GET', '/probe/postgres/53100'),
+    ])
+
+    for (const response of responses) {
+      expect(response.status).toBe(503)
+      expect(response.headers.get('retry-after')).toBe('5')
+      expect(response.json).toMatchObject({ success: false, error: 'Service Unavailable', code: 503 })
+    }
+  })
+
+  it('should answer any other server error 500', async () => {
+    const { request } = testApp()
+
+    expect((await request('GET', '/probe/postgres/42P01')).status).toBe(500)
   })
 })
 

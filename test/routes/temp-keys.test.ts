@@ -3,6 +3,8 @@
 // a 4xx, except the audited TempKeyOpenRefused of a refused open).
 import { describe, expect, it } from 'bun:test'
 import { addOrgMember } from '../../src/auth/tenants'
+import type { Commands } from '../../src/data/port'
+import { sqliteCommands } from '../../src/data/sqlite'
 import { openDatabase } from '../../src/db/connection'
 import { lockAggregate } from '../../src/domain/lock/decide'
 import { CommandHandler } from '../../src/eventstore/command-handler'
@@ -681,7 +683,7 @@ describe('POST /temp-keys/{uuid}/open (JSON clients)', () => {
   it('should drive the lock with its driver settings as they are now, however many opens came before', async () => {
     const { ctx, lock, open, driver } = await setup()
     const uuid = await createTestTempKey(ctx, lock)
-    const configure = (commands: CommandHandler, bridgeUrl: string) =>
+    const configure = (commands: Commands, bridgeUrl: string) =>
       commands.handle(
         lockAggregate,
         lock.streamId,
@@ -695,7 +697,7 @@ describe('POST /temp-keys/{uuid}/open (JSON clients)', () => {
     // Another process (its own connection to the same file) points the lock elsewhere.
     const otherDb = openDatabase(ctx.deps.config.databasePath)
     await configure(
-      new CommandHandler(new EventStore(otherDb, { projections: allProjections }), new Writer(otherDb)),
+      sqliteCommands(new CommandHandler(new EventStore(otherDb, { projections: allProjections }), new Writer(otherDb)), otherDb),
       'http://bridge-b.test',
     )
     otherDb.$client.close()

@@ -128,7 +128,7 @@ describe('webhook delivery re-checks the target', () => {
       expect(delivery.error).toBe('refused, not sent: localhost resolves to a loopback address (WEBHOOK_ALLOW_PRIVATE_TARGETS is false)')
     }
     const sub = (await ctx.call('GET', `/webhooks/${id}`, { apiKey: partner.apiKey })).json
-    expect(sub).toMatchObject({ status: 'active', deadLetters: 3, checkpoint: ctx.deps.webhooks.feed.head(partner.orgId) })
+    expect(sub).toMatchObject({ status: 'active', deadLetters: 3, checkpoint: await ctx.deps.feed.head(partner.orgId) })
 
     const tested = await ctx.call('POST', `/webhooks/${id}/test`, { apiKey: partner.apiKey })
     expect(tested.json).toMatchObject({

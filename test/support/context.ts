@@ -6,7 +6,9 @@ import { createApp } from '../../src/app'
 import { createUser, issueApiKey, registerOrg } from '../../src/auth/tenants'
 import type { Clock } from '../../src/clock'
 import { loadConfig } from '../../src/config'
-import { createDeps, type DepsOverrides } from '../../src/deps'
+import { createDeps, type Deps, type DepsOverrides } from '../../src/deps'
+import { createPgDeps } from '../../src/deps-pg'
+import { freshDatabase } from '../fixtures/postgres'
 import { createLogger } from '../../src/logger'
 import { mintCsrf } from '../../src/routes/pages/support'
 import { tempDbPath, uniqueId } from './temp-db'
@@ -32,13 +34,42 @@ export function testContext(
   overrides: Pick<DepsOverrides, 'drivers' | 'pinSeeds'> = {},
 ) {
   const logLines: string[] = []
-  // BulkAddKeys runs without the docs' one-second pause between device commands unless a test sets one.
-  const config = loadConfig({ DATABASE_PATH: tempDbPath(), LOG_LEVEL: 'info', BULK_ADD_KEYS_INTERVAL_MS: '0', ...env })
-  const deps = createDeps(config, { clock, logger: createLogger('info', (line) => logLines.push(line)), ...overrides })
+  const deps = createDeps(testConfig(env), { clock, logger: createLogger('info', (line) => logLines.push(line)), ...overrides })
+  const ctx = contextFor(deps, clock, logLines)
+  return { ...ctx, deps, eventsOf: (streamId: string) => deps.store.readStream(streamId) }
+}
+
+export type Backend = Deps['backend']
+// The backends the suites that prove "same API, same guarantees" run on (issue 21): each such suite runs once per entry.
+export const BACKENDS: readonly Backend[] = ['sqlite', 'postgres']
+
+// The same context on either database, for suites that run on both: on PostgreSQL a fresh database on the throwaway
+// cluster (test/fixtures/postgres.ts). Only the ports (deps.data, deps.log, ...) are there to look at rows with; close()
+// when the suite is done.
+export async function contextOn(
+  backend: Backend,
+  env: Record<string, string> = {},
+  clock: ManualClock = manualClock(),
+  overrides: Pick<DepsOverrides, 'drivers' | 'pinSeeds'> = {},
+) {
+  const logLines: string[] = []
+  const logger = createLogger('info', (line) => logLines.push(line))
+  const config = testConfig(env)
+  const deps: Deps =
+    backend === 'sqlite'
+      ? createDeps(config, { clock, logger, ...overrides })
+      : await createPgDeps({ ...config, databaseUrl: await freshDatabase() }, { clock, logger, ...overrides })
+  return { ...contextFor(deps, clock, logLines), close: () => deps.lifecycle.close() }
+}
+
+// BulkAddKeys runs without the docs' one-second pause between device commands unless a test sets one.
+const testConfig = (env: Record<string, string>) =>
+  loadConfig({ DATABASE_PATH: tempDbPath(), LOG_LEVEL: 'info', BULK_ADD_KEYS_INTERVAL_MS: '0', ...env })
+
+function contextFor(deps: Deps, clock: ManualClock, logLines: string[]) {
   // As a plain Elysia: tests call it, never its route types, and carrying those through every world() in a test file
   // makes the compiler give up (TS2589) once the app has enough routes.
   const app: Elysia = createApp(deps) as unknown as Elysia
-
   async function call(method: string, path: string, options: CallOptions = {}) {
     const headers: Record<string, string> = { ...options.headers }
     if (options.apiKey) headers['x-api-key'] = options.apiKey
@@ -82,17 +113,22 @@ export function testContext(
     return { cookie, csrf: csrfToken, session }
   }
 
-  const eventsOf = (streamId: string) => deps.store.readStream(streamId)
+  // The log's head position: what refused() compares before and after.
+  const head = () => deps.log.headPosition()
 
-  return { deps, app, clock, call, org, user, browser, eventsOf, logLines }
+  return { deps, app, clock, call, org, user, browser, head, logLines }
 }
 
 // Runs a request that must be refused and asserts its envelope and that nothing at all was appended to the log;
-// `head` is the log's head position (ctx.deps.store.headPosition).
-export async function refused(w: { head: () => number }, status: number, call: () => Promise<{ status: number; json: any }>) {
-  const before = w.head()
+// `head` is the log's head position (a context's head()).
+export async function refused(
+  w: { head: () => number | Promise<number> },
+  status: number,
+  call: () => Promise<{ status: number; json: any }>,
+) {
+  const before = await w.head()
   const res = await call()
   expect({ status: res.status, success: res.json?.success }).toEqual({ status, success: false })
-  expect(w.head()).toBe(before)
+  expect(await w.head()).toBe(before)
   return res
 }

@@ -37,7 +37,7 @@ const webhook = async (s: Setup, id: string) => (await s.ctx.call('GET', `/webho
 const checkpointOf = (s: Setup, id: string) =>
   (s.ctx.deps.db.$client.query('SELECT checkpoint AS c FROM webhooks WHERE id = ?').get(id) as { c: number } | null)?.c
 const caughtUp = (s: Setup, id: string) =>
-  waitFor(() => checkpointOf(s, id) === s.ctx.deps.webhooks.feed.head(s.partner.orgId), 5000, 'the checkpoint at the head')
+  waitFor(async () => checkpointOf(s, id) === (await s.ctx.deps.feed.head(s.partner.orgId)), 5000, 'the checkpoint at the head')
 
 // Never saw event n after having seen a later one: retries do not reorder.
 const inOrder = (list: number[]) => list.every((n, i) => i === 0 || n >= (list[i - 1] ?? 0))
@@ -122,7 +122,7 @@ describe('webhook dispatcher, against a real local receiver', () => {
     expect(dead.map((d: { attempt: number }) => d.attempt)).toEqual([4, 4])
     const sub = await webhook(s, id)
     expect(sub.deadLetters).toBe(2)
-    expect(sub.checkpoint).toBe(s.ctx.deps.webhooks.feed.head(s.partner.orgId))
+    expect(sub.checkpoint).toBe(await s.ctx.deps.feed.head(s.partner.orgId))
     expect(sub.failingSince).not.toBeNull()
 
     const firstIds = [...new Set(s.receiver.ids())]
@@ -254,6 +254,81 @@ describe('webhook dispatcher, against a real local receiver', () => {
     await waitFor(() => s.receiver.received.length === 3, 5000, 'the re-sent and the next event')
     expect(numbers(s.receiver)).toEqual([1, 1, 2])
     expect(s.receiver.ids()[0]).toBe(s.receiver.ids()[1] ?? '')
+  })
+
+  // On PostgreSQL a process runs the dispatcher while it is elected: deposed, it stops; re-elected, it starts again.
+  it('should deliver again from the checkpoint when started again after a stop, the events appended meanwhile too', async () => {
+    const s = await setup()
+    const { id } = await subscribe(s)
+    await addKeys(s, 2)
+    s.ctx.deps.webhooks.start()
+    await waitFor(() => s.receiver.received.length === 2, 5000, 'the first two events')
+    await caughtUp(s, id)
+    await s.ctx.deps.webhooks.stop()
+    await addKeys(s, 2)
+    await Bun.sleep(200)
+    expect(s.receiver.received).toHaveLength(2)
+    s.ctx.deps.webhooks.start()
+    await waitFor(() => s.receiver.received.length === 4, 5000, 'the events appended while stopped')
+    await caughtUp(s, id)
+    expect(numbers(s.receiver)).toEqual([1, 2, 3, 4])
+    expect(new Set(s.receiver.ids()).size).toBe(4)
+  })
+
+  it('should resume a retry scheduled before a stop from its recorded attempt when started again', async () => {
+    const s = await setup({ WEBHOOK_RETRY_SCHEDULE: '300ms,50ms,50ms' })
+    const { id } = await subscribe(s)
+    await addKeys(s, 1)
+    s.receiver.respond((_, index) => (index === 0 ? new Response('busy', { status: 500 }) : new Response('ok')))
+    s.ctx.deps.webhooks.start()
+    await waitFor(() => s.receiver.received.length === 1, 5000, 'the failed first attempt')
+    await waitFor(async () => (await deliveries(s, id)).json.deliveries.length === 1, 5000, 'the retry recorded')
+    await s.ctx.deps.webhooks.stop()
+    s.ctx.deps.webhooks.start()
+    await waitFor(() => s.receiver.received.length === 2, 5000, 'the retry')
+    await caughtUp(s, id)
+    const [first, second] = s.receiver.received
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(300)
+    expect(new Set(s.receiver.ids()).size).toBe(1)
+    const log = (await deliveries(s, id)).json.deliveries
+    expect(log.map((d: { attempt: number; state: string }) => [d.attempt, d.state])).toEqual([
+      [2, 'delivered'],
+      [1, 'retrying'],
+    ])
+  })
+
+  it('should abandon the request in flight unrecorded when started again before its stop has settled', async () => {
+    const s = await setup()
+    const { id } = await subscribe(s)
+    await addKeys(s, 2)
+    s.receiver.respond(async (_, index) => {
+      if (index === 0) await Bun.sleep(500)
+      return new Response('ok')
+    })
+    s.ctx.deps.webhooks.start()
+    await waitFor(() => s.receiver.received.length === 1, 5000, 'the first request')
+    const stopped = s.ctx.deps.webhooks.stop()
+    s.ctx.deps.webhooks.start()
+    await stopped
+    await waitFor(() => s.receiver.received.length === 3, 5000, 'the re-sent and the next event')
+    await caughtUp(s, id)
+    expect(numbers(s.receiver)).toEqual([1, 1, 2])
+    expect(s.receiver.ids()[0]).toBe(s.receiver.ids()[1] ?? '')
+    const log = (await deliveries(s, id)).json.deliveries
+    expect(log.map((d: { attempt: number; state: string }) => [d.attempt, d.state])).toEqual([
+      [1, 'delivered'],
+      [1, 'delivered'],
+    ])
+  })
+
+  it('should still send a test probe once stopped (a deposed process goes on answering requests)', async () => {
+    const s = await setup()
+    const { id } = await subscribe(s)
+    s.ctx.deps.webhooks.start()
+    await s.ctx.deps.webhooks.stop()
+    const tested = await s.ctx.call('POST', `/webhooks/${id}/test`, { apiKey: s.partner.apiKey })
+    expect(tested.json).toMatchObject({ success: true, delivery: { state: 'delivered', statusCode: 200 } })
+    expect(s.receiver.received).toHaveLength(1)
   })
 
   it('should start a new subscription at the head unless fromPosition asks for history', async () => {

@@ -52,8 +52,23 @@ export async function migratePostgres(sql: Sql): Promise<number> {
       for (const statement of migration.sql) if (statement.trim()) await tx.unsafe(statement)
       await tx`INSERT INTO __drizzle_migrations (hash, created_at) VALUES (${migration.hash}, ${migration.folderMillis})`
     }
+    await adoptRestoredLog(tx)
     return pending.length
   })
+}
+
+// Transaction ids count for the whole server, so a log restored (pg_dump) onto another server can carry ids ahead of
+// that server's counter. Such events look uncommitted to every log reader (pg-store readCommitted) until the counter
+// passes them: the tail would never be fresh and caches would stay off. Every transaction whose rows a statement sees
+// committed has an id below that statement's snapshot's xmax (other processes keep writing meanwhile), so rows at or
+// past it came from elsewhere and are older than anything this server wrote: they become transaction 0, read first, in
+// position order.
+async function adoptRestoredLog(tx: Tx): Promise<void> {
+  const [ahead] = await tx`SELECT 1 FROM events WHERE tx_id >= pg_snapshot_xmax(pg_current_snapshot()) LIMIT 1`
+  if (ahead === undefined) return
+  await tx`ALTER TABLE events DISABLE TRIGGER events_no_update_or_delete`
+  await tx`UPDATE events SET tx_id = '0' WHERE tx_id >= pg_snapshot_xmax(pg_current_snapshot())`
+  await tx`ALTER TABLE events ENABLE TRIGGER events_no_update_or_delete`
 }
 
 // Work that commits as one: a transaction of its own on a pool, a savepoint inside the caller's transaction (as

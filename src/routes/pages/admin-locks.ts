@@ -10,9 +10,6 @@ import type { CreateLock } from '../../domain/lock/commands'
 import type { Deps } from '../../deps'
 import { DomainError, NotFound } from '../../domain/errors'
 import { configureLockDriver, lockDriverSettings, registerLock, setLockOrganization, setLockOwner } from '../../locks/provisioning'
-import { findLock, listLocks } from '../../projections/locks'
-import { findOrg } from '../../projections/orgs'
-import { findUser, findUserByEmail } from '../../projections/users'
 import type { FormErrors, Notice } from '../../../views/components/admin'
 import {
   AdminLockPage,
@@ -37,16 +34,22 @@ const TEXT_MAX = 800
 // CreateLock's name, as the JSON API takes it.
 const NAME_MAX = 200
 
-const summary = (deps: Deps, lock: Lock): LockSummary => ({
-  lockId: lock.lockId,
-  uuid: lock.uuid,
-  name: lock.name ?? lock.vendorName,
-  serialNumber: lock.serialNumber,
-  owner: lock.ownerId === null ? null : (findUser(deps.db, lock.ownerId)?.email ?? lock.ownerId),
-  org: lock.orgId === null ? null : (findOrg(deps.db, lock.orgId)?.name ?? lock.orgId),
-  driver: lock.driver,
-  bridgeUrl: lock.bridgeUrl,
-})
+async function summary(deps: Deps, lock: Lock): Promise<LockSummary> {
+  const [owner, org] = await Promise.all([
+    lock.ownerId === null ? undefined : deps.data.findUser(lock.ownerId),
+    lock.orgId === null ? undefined : deps.data.findOrg(lock.orgId),
+  ])
+  return {
+    lockId: lock.lockId,
+    uuid: lock.uuid,
+    name: lock.name ?? lock.vendorName,
+    serialNumber: lock.serialNumber,
+    owner: lock.ownerId === null ? null : (owner?.email ?? lock.ownerId),
+    org: lock.orgId === null ? null : (org?.name ?? lock.orgId),
+    driver: lock.driver,
+    bridgeUrl: lock.bridgeUrl,
+  }
+}
 
 const driverChoices = (deps: Deps): DriverChoices => ({
   defaultDriver: deps.config.lockDriver,
@@ -55,12 +58,12 @@ const driverChoices = (deps: Deps): DriverChoices => ({
 
 type ListOptions = { cursor?: number; form?: RegisterLockForm; errors?: FormErrors<RegisterLockField>; notice?: Notice | null }
 
-function locksPage(deps: Deps, session: Console, options: ListOptions = {}) {
-  const { locks, next } = listLocks(deps.db, { after: options.cursor ?? null, limit: PAGE_SIZE })
+async function locksPage(deps: Deps, session: Console, options: ListOptions = {}) {
+  const { locks, next } = await deps.data.listLocks({ after: options.cursor ?? null, limit: PAGE_SIZE })
   return AdminLocksPage({
     csrfToken: session.csrfToken,
     signedInAs: session.signedInAs,
-    locks: locks.map((lock) => summary(deps, lock)),
+    locks: await Promise.all(locks.map((lock) => summary(deps, lock))),
     cursor: options.cursor ?? null,
     nextCursor: next,
     form: options.form ?? EMPTY_REGISTRATION,
@@ -70,17 +73,18 @@ function locksPage(deps: Deps, session: Console, options: ListOptions = {}) {
   })
 }
 
-function requireLock(deps: Deps, lockId: number): Lock {
-  const lock = findLock(deps.db, lockId)
+async function requireLock(deps: Deps, lockId: number): Promise<Lock> {
+  const lock = await deps.data.findLock(lockId)
   if (!lock) throw new NotFound('No lock with this id')
   return lock
 }
 
 type LockPageOptions = { form?: Partial<AdminLockView['form']>; errors?: FormErrors<LockSettingField>; notice?: Notice | null }
 
-function lockPage(deps: Deps, session: Console, lock: Lock, options: LockPageOptions = {}) {
+async function lockPage(deps: Deps, session: Console, lock: Lock, options: LockPageOptions = {}) {
+  const [owner, facts] = await Promise.all([lock.ownerId === null ? undefined : deps.data.findUser(lock.ownerId), summary(deps, lock)])
   const current = {
-    ownerEmail: lock.ownerId === null ? '' : (findUser(deps.db, lock.ownerId)?.email ?? ''),
+    ownerEmail: owner?.email ?? '',
     orgId: lock.orgId ?? '',
     driver: (lock.driver ?? 'default') as DriverOption,
     bridgeUrl: lock.bridgeUrl ?? '',
@@ -88,7 +92,7 @@ function lockPage(deps: Deps, session: Console, lock: Lock, options: LockPageOpt
   return AdminLockPage({
     csrfToken: session.csrfToken,
     signedInAs: session.signedInAs,
-    lock: summary(deps, lock),
+    lock: facts,
     form: { ...current, ...options.form },
     errors: options.errors ?? {},
     notice: options.notice ?? null,
@@ -100,15 +104,15 @@ const positiveInteger = (value: string) => (/^[1-9][0-9]{0,15}$/.test(value) && 
 
 type Checked<T> = { ok: true; value: T } | { ok: false; error: string }
 
-function ownerOf(deps: Deps, email: string): Checked<string | null> {
+async function ownerOf(deps: Deps, email: string): Promise<Checked<string | null>> {
   if (email.trim() === '') return { ok: true, value: null }
-  const user = findUserByEmail(deps.db, normalizeEmail(email))
+  const user = await deps.data.findUserByEmail(normalizeEmail(email))
   return user ? { ok: true, value: user.userId } : { ok: false, error: 'No user has this e-mail address: create the user first.' }
 }
 
-function orgOf(deps: Deps, orgId: string): Checked<string | null> {
+async function orgOf(deps: Deps, orgId: string): Promise<Checked<string | null>> {
   if (orgId.trim() === '') return { ok: true, value: null }
-  return findOrg(deps.db, orgId.trim()) ? { ok: true, value: orgId.trim() } : { ok: false, error: 'No organisation has this id.' }
+  return (await deps.data.findOrg(orgId.trim())) ? { ok: true, value: orgId.trim() } : { ok: false, error: 'No organisation has this id.' }
 }
 
 // The driver the form chose, as ConfigureLockDriver takes it (null: leave the server's default); one this server can
@@ -139,19 +143,22 @@ type Registration =
   | { errors: FormErrors<RegisterLockField> }
 
 // rawDriver: the driver as sent (the form keeps a known option to show again).
-function checkRegistration(deps: Deps, form: RegisterLockForm, rawDriver: string): Registration {
+async function checkRegistration(deps: Deps, form: RegisterLockForm, rawDriver: string): Promise<Registration> {
   const errors: FormErrors<RegisterLockField> = {}
   const lockId = positiveInteger(form.lockId.trim())
+  const [existing, owner, org] = await Promise.all([
+    lockId === null ? undefined : deps.data.findLock(lockId),
+    ownerOf(deps, form.ownerEmail),
+    orgOf(deps, form.orgId),
+  ])
   if (lockId === null) errors.lockId = 'Enter a whole number above 0.'
-  else if (findLock(deps.db, lockId)) errors.lockId = `Lock ${lockId} is registered already.`
+  else if (existing) errors.lockId = `Lock ${lockId} is registered already.`
   if (!Value.Check(UUID, form.uuid.trim())) errors.uuid = 'Enter a UUID like 123e4567-e89b-12d3-a456-426614174000.'
   const index = form.index.trim() === '' ? lockId : positiveInteger(form.index.trim())
   if (index === null && lockId !== null) errors.index = 'Enter a whole number above 0, or leave it empty.'
   if (form.serialNumber.length > TEXT_MAX) errors.serialNumber = `Keep it to ${TEXT_MAX} characters or fewer.`
   if (form.name.trim().length > NAME_MAX) errors.name = `Keep it to ${NAME_MAX} characters or fewer.`
-  const owner = ownerOf(deps, form.ownerEmail)
   if (!owner.ok) errors.ownerEmail = owner.error
-  const org = orgOf(deps, form.orgId)
   if (!org.ok) errors.orgId = org.error
   const driver = driverOf(deps, rawDriver, form.bridgeUrl)
   if (!driver.ok) errors['field' in driver ? driver.field : 'driver'] = driver.error
@@ -200,7 +207,7 @@ export const adminLockPages = (deps: Deps) =>
         if (session instanceof Response) return session
         const driver = (['default', 'simulated', 'http', 'mqtt'] as const).find((option) => option === body.driver) ?? 'default'
         const form: RegisterLockForm = { ...EMPTY_REGISTRATION, ...body, driver }
-        const checked = checkRegistration(deps, form, body.driver ?? 'default')
+        const checked = await checkRegistration(deps, form, body.driver ?? 'default')
         if (!('data' in checked)) {
           const status = checked.errors.lockId?.includes('registered already') ? 409 : 400
           return formPage(context.request, await locksPage(deps, session, { form, errors: checked.errors }), status)
@@ -234,7 +241,7 @@ export const adminLockPages = (deps: Deps) =>
       async ({ params, ...context }) => {
         const session = await openConsole(deps, context)
         if (session instanceof Response) return session
-        return html(await lockPage(deps, session, requireLock(deps, params.id)))
+        return html(await lockPage(deps, session, await requireLock(deps, params.id)))
       },
       { params: LockParams },
     )
@@ -243,8 +250,7 @@ export const adminLockPages = (deps: Deps) =>
       async ({ params, body, ...context }) => {
         const session = await openConsoleFor(deps, context, body)
         if (session instanceof Response) return session
-        const lock = requireLock(deps, params.id)
-        const owner = ownerOf(deps, body.ownerEmail)
+        const [lock, owner] = await Promise.all([requireLock(deps, params.id), ownerOf(deps, body.ownerEmail)])
         if (!owner.ok || owner.value === null) {
           const errors = { ownerEmail: owner.ok ? 'Enter the owner’s e-mail address.' : owner.error }
           return formPage(context.request, await lockPage(deps, session, lock, { form: { ownerEmail: body.ownerEmail }, errors }), 400)
@@ -259,8 +265,7 @@ export const adminLockPages = (deps: Deps) =>
       async ({ params, body, ...context }) => {
         const session = await openConsoleFor(deps, context, body)
         if (session instanceof Response) return session
-        const lock = requireLock(deps, params.id)
-        const org = orgOf(deps, body.orgId)
+        const [lock, org] = await Promise.all([requireLock(deps, params.id), orgOf(deps, body.orgId)])
         if (!org.ok || org.value === null) {
           const errors = { orgId: org.ok ? 'Enter the organisation’s id.' : org.error }
           return formPage(context.request, await lockPage(deps, session, lock, { form: { orgId: body.orgId }, errors }), 400)
@@ -275,7 +280,7 @@ export const adminLockPages = (deps: Deps) =>
       async ({ params, body, ...context }) => {
         const session = await openConsoleFor(deps, context, body)
         if (session instanceof Response) return session
-        const lock = requireLock(deps, params.id)
+        const lock = await requireLock(deps, params.id)
         const bridgeUrl = body.bridgeUrl ?? ''
         const driver = driverOf(deps, body.driver ?? '', bridgeUrl)
         if (!driver.ok) {

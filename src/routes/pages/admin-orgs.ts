@@ -6,8 +6,7 @@ import { Elysia, t } from 'elysia'
 import { addOrgMember, createOrg, issueTenantKey, normalizeEmail, orgIdFromName, removeOrgMember } from '../../auth/tenants'
 import type { Deps } from '../../deps'
 import { NotFound } from '../../domain/errors'
-import { findTenant, listOrgMembers, listTenants, type Tenant } from '../../projections/orgs'
-import { findUserByEmail } from '../../projections/users'
+import type { Tenant } from '../../projections/orgs'
 import type { FormErrors } from '../../../views/components/admin'
 import { AdminOrgPage, type AdminOrgView, AdminOrgsPage, type CreateOrgField, type OrgDetail } from '../../../views/pages/admin-orgs'
 import { adminOrgPath } from '../../../views/paths'
@@ -30,8 +29,14 @@ const detail = ({ org, apiKeyPrefix, apiKeyExpiresAt, apiKeyLastUsedAt }: Tenant
   apiKeyLastUsedAt,
 })
 
-function listPage(deps: Deps, session: Console, offset: number, form = { name: '', orgId: '' }, errors: FormErrors<CreateOrgField> = {}) {
-  const { rows, total } = listTenants(deps.db, { limit: PAGE_SIZE, offset })
+async function listPage(
+  deps: Deps,
+  session: Console,
+  offset: number,
+  form = { name: '', orgId: '' },
+  errors: FormErrors<CreateOrgField> = {},
+) {
+  const { rows, total } = await deps.data.listTenants({ limit: PAGE_SIZE, offset })
   const orgs = rows.map((row) => detail(row))
   return AdminOrgsPage({
     csrfToken: session.csrfToken,
@@ -45,25 +50,27 @@ function listPage(deps: Deps, session: Console, offset: number, form = { name: '
   })
 }
 
-function requireTenant(deps: Deps, orgId: string): Tenant {
-  const tenant = findTenant(deps.db, orgId)
+async function requireTenant(deps: Deps, orgId: string): Promise<Tenant> {
+  const tenant = await deps.data.findTenant(orgId)
   if (!tenant) throw new NotFound('No organisation with this id')
   return tenant
 }
 
 type OrgPageOptions = Partial<Pick<AdminOrgView, 'issuedKey' | 'memberEmail' | 'errors' | 'notice'>>
 
-const orgPage = (deps: Deps, session: Console, orgId: string, options: OrgPageOptions = {}) =>
-  AdminOrgPage({
+async function orgPage(deps: Deps, session: Console, orgId: string, options: OrgPageOptions = {}) {
+  const [tenant, members] = await Promise.all([requireTenant(deps, orgId), deps.data.listOrgMembers(orgId)])
+  return AdminOrgPage({
     csrfToken: session.csrfToken,
     signedInAs: session.signedInAs,
-    org: detail(requireTenant(deps, orgId)),
-    members: listOrgMembers(deps.db, orgId),
+    org: detail(tenant),
+    members,
     issuedKey: options.issuedKey ?? null,
     memberEmail: options.memberEmail ?? '',
     errors: options.errors ?? {},
     notice: options.notice ?? null,
   })
+}
 
 // The form's verdict on its own terms, before any command: a name, and an id that can be a tenant id.
 function createErrors(name: string, orgId: string): FormErrors<CreateOrgField> {
@@ -125,7 +132,7 @@ export const adminOrgPages = (deps: Deps) =>
       async ({ params, body, ...context }) => {
         const session = await openConsoleFor(deps, context, body)
         if (session instanceof Response) return session
-        const { org } = requireTenant(deps, params.orgId)
+        const { org } = await requireTenant(deps, params.orgId)
         const options = { createdBy: session.admin.userId, rotate: true }
         const issued = await settle(() => issueTenantKey(deps, org, options, session.metadata))
         if (!issued.ok) {
@@ -141,8 +148,10 @@ export const adminOrgPages = (deps: Deps) =>
       async ({ params, body, ...context }) => {
         const session = await openConsoleFor(deps, context, body)
         if (session instanceof Response) return session
-        const { org } = requireTenant(deps, params.orgId)
-        const user = findUserByEmail(deps.db, normalizeEmail(body.email))
+        const [{ org }, user] = await Promise.all([
+          requireTenant(deps, params.orgId),
+          deps.data.findUserByEmail(normalizeEmail(body.email)),
+        ])
         if (!user) {
           const errors = { email: 'No user has this e-mail address: create the user first.' }
           return formPage(context.request, await orgPage(deps, session, org.orgId, { memberEmail: body.email, errors }), 404)
@@ -157,7 +166,7 @@ export const adminOrgPages = (deps: Deps) =>
       async ({ params, body, ...context }) => {
         const session = await openConsoleFor(deps, context, body)
         if (session instanceof Response) return session
-        const { org } = requireTenant(deps, params.orgId)
+        const { org } = await requireTenant(deps, params.orgId)
         await removeOrgMember(deps, org.orgId, body.userId, session.metadata)
         return redirect(context.request, adminOrgPath(org.orgId))
       },

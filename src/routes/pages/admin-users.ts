@@ -6,7 +6,6 @@ import { createAccount } from '../../auth/accounts'
 import { MIN_PASSWORD_LENGTH } from '../../auth/credentials'
 import { issueLoginLink } from '../../auth/login-links'
 import type { Deps } from '../../deps'
-import { findUser, listUsers } from '../../projections/users'
 import type { FormErrors, Notice } from '../../../views/components/admin'
 import { AdminUsersPage, type AdminUsersView, type CreateUserField } from '../../../views/pages/admin-users'
 import { adminUsersUrl } from '../../../views/paths'
@@ -19,9 +18,9 @@ const NAME_MAX = 200
 
 type PageOptions = Partial<Pick<AdminUsersView, 'form' | 'errors' | 'notice' | 'link'>> & { cursor?: string }
 
-function usersPage(deps: Deps, session: Console, options: PageOptions = {}) {
+async function usersPage(deps: Deps, session: Console, options: PageOptions = {}) {
   const cursor = options.cursor ?? ''
-  const { users, next } = listUsers(deps.db, { before: cursor === '' ? null : Number(cursor), limit: PAGE_SIZE })
+  const { users, next } = await deps.data.listUsers({ before: cursor === '' ? null : Number(cursor), limit: PAGE_SIZE })
   return AdminUsersPage({
     csrfToken: session.csrfToken,
     signedInAs: session.signedInAs,
@@ -51,7 +50,7 @@ export const adminUserPages = (deps: Deps) =>
       async ({ query, ...context }) => {
         const session = await openConsole(deps, context)
         if (session instanceof Response) return session
-        const created = query.created ? findUser(deps.db, query.created) : undefined
+        const created = query.created ? await deps.data.findUser(query.created) : undefined
         const notice: Notice | null = created ? { kind: 'ok', text: `${created.email ?? created.userId} created.` } : null
         return html(await usersPage(deps, session, { cursor: query.cursor, notice }))
       },
@@ -97,7 +96,7 @@ export const adminUserPages = (deps: Deps) =>
         const session = await openConsoleFor(deps, context, body)
         if (session instanceof Response) return session
         const { url, expiresAt } = await issueLoginLink(deps, params.userId, session.metadata)
-        const user = findUser(deps.db, params.userId)
+        const user = await deps.data.findUser(params.userId)
         const link = { email: user?.email ?? params.userId, url, expiresAt }
         return html(await usersPage(deps, session, { link }))
       },

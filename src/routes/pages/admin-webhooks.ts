@@ -2,8 +2,6 @@
 // (the same view model and cards as an organisation's own page, src/routes/pages/webhooks.ts), 50 a page.
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
-import { findOrg } from '../../projections/orgs'
-import { listAllSubscriptions } from '../../webhooks/subscriptions'
 import { AdminWebhooksPage, type OrgSubscriptions } from '../../../views/pages/admin-webhooks'
 import { openConsole } from './admin'
 import { html, pagePlugin } from './support'
@@ -18,14 +16,14 @@ export const adminWebhookPages = (deps: Deps) =>
       const session = await openConsole(deps, context)
       if (session instanceof Response) return session
       const offset = query.offset ?? 0
-      const { rows, total } = listAllSubscriptions(deps.db, { limit: PAGE_SIZE, offset }, deps.clock.now())
+      const { rows, total } = await deps.data.listAllSubscriptions({ limit: PAGE_SIZE, offset }, deps.clock.now())
+      const views = await Promise.all(rows.map(async (row) => ({ orgId: row.orgId, view: await subscriptionView(deps, row) })))
       // Rows come by organisation: consecutive rows of one organisation make one group.
       const groups: OrgSubscriptions[] = []
-      for (const row of rows) {
+      for (const { orgId, view } of views) {
         const last = groups.at(-1)
-        const view = subscriptionView(deps, row)
-        if (last?.org.orgId === row.orgId) last.subscriptions.push(view)
-        else groups.push({ org: { orgId: row.orgId, name: findOrg(deps.db, row.orgId)?.name ?? row.orgId }, subscriptions: [view] })
+        if (last?.org.orgId === orgId) last.subscriptions.push(view)
+        else groups.push({ org: { orgId, name: (await deps.data.findOrg(orgId))?.name ?? orgId }, subscriptions: [view] })
       }
       const page = {
         csrfToken: session.csrfToken,

@@ -1,7 +1,6 @@
 // What every page of the administration console (src/routes/pages/admin-*.ts) shares: only a signed-in site
 // administrator gets in (a visitor is sent to sign in, anyone else gets the 403 page), every POST checks the CSRF
 // token first, and every action is audited under the administrator's user id, as the API records a user's commands.
-import { isSiteAdmin } from '../../auth/site-admins'
 import type { User } from '../../db/schema'
 import type { Deps } from '../../deps'
 import type { DomainError } from '../../domain/errors'
@@ -19,9 +18,9 @@ export type Console = { admin: User; signedInAs: string; csrfToken: string; requ
 
 export async function openConsole(deps: Deps, context: PageContext): Promise<Console | Response> {
   const { request, sessionUserId, csrfToken } = context
-  const admin = signedIn(deps, sessionUserId)
+  const admin = await signedIn(deps, sessionUserId)
   if (!admin) return redirect(request, loginUrl(request.method === 'GET' ? here(request) : new URL(request.url).pathname))
-  if (!isSiteAdmin(deps.db, admin.userId)) {
+  if (!(await deps.data.isSiteAdmin(admin.userId))) {
     const message = 'Only site administrators can use the administration console.'
     const page = await renderErrorPage({ code: 403, error: 'Forbidden', message, requestId: requestInfo(request).requestId })
     return html(page, { status: 403 })

@@ -9,7 +9,6 @@ import type { Deps } from '../../deps'
 import { NotFound, RateLimited } from '../../domain/errors'
 import { asAccessMethod, findCollective } from '../../locks/collective-keys'
 import type { CollectiveTempKeyDoorRow, CollectiveTempKeyRow } from '../../db/schema'
-import { findLock } from '../../projections/locks'
 import { newOnceToken } from '../../reads/page-template'
 import { requestInfo } from '../../request-context'
 import { type Lang, messagesFor } from '../../../views/i18n'
@@ -30,7 +29,7 @@ import { csrfFor, html, pagePlugin, redirect, verifyCsrf } from './support'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-export function findGuestKey(deps: Deps, rawUuid: string) {
+export async function findGuestKey(deps: Deps, rawUuid: string) {
   return UUID.test(rawUuid) ? findCollective(deps, rawUuid) : undefined
 }
 
@@ -41,18 +40,18 @@ function statusOf(key: CollectiveTempKeyRow, now: number): CollectiveStatus {
   return 'valid'
 }
 
-const guestDoor = (deps: Deps, door: CollectiveTempKeyDoorRow, lang: Lang): GuestDoor => {
-  const label = lockLabel(findLock(deps.db, door.lockId), door.lockId, messagesFor(lang))
+const guestDoor = async (deps: Deps, door: CollectiveTempKeyDoorRow, lang: Lang): Promise<GuestDoor> => {
+  const label = lockLabel(await deps.data.findLock(door.lockId), door.lockId, messagesFor(lang))
   return { id: door.doorId, label: door.label ?? label, lockLabel: label, accessMethod: asAccessMethod(door.accessMethod) }
 }
 
-function guestView(
+async function guestView(
   deps: Deps,
   base: KeyBase,
   found: { key: CollectiveTempKeyRow; doors: CollectiveTempKeyDoorRow[] },
   viewer: { csrfToken: string; lang: Lang },
   refusal: string | null,
-): CollectiveGuestView {
+): Promise<CollectiveGuestView> {
   const { key, doors } = found
   return {
     lang: viewer.lang,
@@ -64,7 +63,7 @@ function guestView(
     status: statusOf(key, deps.clock.now()),
     // docs: the guest page is the one place the PIN reappears (derived from its seed with the PIN secret).
     pin: key.pinSeed === null ? null : deps.pins.pinOf(key.pinSeed),
-    doors: doors.map((door) => guestDoor(deps, door, viewer.lang)),
+    doors: await Promise.all(doors.map((door) => guestDoor(deps, door, viewer.lang))),
     csrfToken: viewer.csrfToken,
     onceToken: newOnceToken(),
     refusal,
@@ -79,9 +78,9 @@ export async function collectiveGuestPage(
   csrfToken: string,
   language: PageLanguage,
 ): Promise<Response | null> {
-  const found = findGuestKey(deps, rawUuid)
+  const found = await findGuestKey(deps, rawUuid)
   if (!found) return null
-  const page = await CollectiveKeyPage(guestView(deps, base, found, { csrfToken, lang: language.lang }, null))
+  const page = await CollectiveKeyPage(await guestView(deps, base, found, { csrfToken, lang: language.lang }, null))
   return inLanguage(html(page), language)
 }
 
@@ -92,12 +91,12 @@ export async function collectiveConfirmationPage(
   query: { door?: string; offline?: string },
   language: PageLanguage,
 ): Promise<Response | null> {
-  const found = findGuestKey(deps, rawUuid)
+  const found = await findGuestKey(deps, rawUuid)
   if (!found) return null
   const { lang } = language
   const row = found.doors.find((door) => String(door.doorId) === query.door)
   const offline = query.offline === 'true' || query.offline === '1'
-  const door = row ? guestDoor(deps, row, lang) : null
+  const door = row ? await guestDoor(deps, row, lang) : null
   return inLanguage(html(await CollectiveConfirmationPage({ lang, base, uuid: found.key.uuid, door, offline })), language)
 }
 
@@ -135,14 +134,14 @@ export type CollectiveDoorOpener = (base: KeyBase, ctx: DoorOpenContext) => Prom
 export function collectiveDoorOpener(deps: Deps, openLimit: OpenLimits): CollectiveDoorOpener {
   return async (base, ctx) => {
     const { params, body, request, server } = ctx
-    const found = findGuestKey(deps, params.uuid)
+    const found = await findGuestKey(deps, params.uuid)
     if (!found) throw new NotFound('Temporary key not found')
     const door = found.doors.find((candidate) => candidate.doorId === params.doorId)
     if (!door) throw new NotFound('Door not found')
     const uuid = found.key.uuid
     const requestId = requestInfo(request).requestId
     const open = async () => {
-      openLimit(request, server, uuid, deps.clock.now())
+      await openLimit(request, server, uuid, deps.clock.now())
       if ((await resolveSessionUser(deps, request.headers)) !== null) verifyCsrf(deps, request, body)
       const token = body?._once ?? request.headers.get('idempotency-key')
       const onceToken = token ? `${uuid}:${door.doorId}:${token}` : null
@@ -159,7 +158,7 @@ export function collectiveDoorOpener(deps: Deps, openLimit: OpenLimits): Collect
     const language = pageLanguage(deps, request)
     const reason = guestRefusal(settled.error)
     const refusal = reason === null ? settled.error.message : messagesFor(language.lang).refusals[reason]
-    const view = guestView(deps, base, found, { csrfToken: csrfFor(deps, request).csrfToken, lang: language.lang }, refusal)
+    const view = await guestView(deps, base, found, { csrfToken: csrfFor(deps, request).csrfToken, lang: language.lang }, refusal)
     return inLanguage(html(await CollectiveKeyPage(view), { status: settled.error.status, headers }), language)
   }
 }

@@ -8,10 +8,6 @@ import { DriverFailed } from '../../locks/doors'
 import type { Schedule } from '../../domain/lock/state'
 import { usesLeft } from '../../domain/lock/temp-key-status'
 import { normaliseKeyUuid, tempKeyFacts } from '../../locks/temp-keys'
-import { findLock, findTempKey } from '../../projections/locks'
-import { findOrg, staffOrgIds } from '../../projections/orgs'
-import { findUser, listPhysicalKeys } from '../../projections/users'
-import { isSiteAdmin } from '../../auth/site-admins'
 import { newOnceToken } from '../../reads/page-template'
 import type { KeyView } from '../../../views/components/physical-keys'
 import { type GuestRefusal, type Lang, type Messages, messagesFor } from '../../../views/i18n'
@@ -24,8 +20,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // Set by a successful plain-form open, read (and cleared) by the next page view: "Door opened" shows once.
 export const OPENED_COOKIE = 'spkey_opened'
 
-export const findKey = (deps: Deps, uuid: string): TempKeyRow | undefined =>
-  UUID.test(uuid) ? findTempKey(deps.db, normaliseKeyUuid(uuid)) : undefined
+export const findKey = async (deps: Deps, uuid: string): Promise<TempKeyRow | undefined> =>
+  UUID.test(uuid) ? deps.data.findTempKey(normaliseKeyUuid(uuid)) : undefined
 
 // What a lock is called on a page: its name, else its id (never its serial number, which means nothing to a person).
 export const lockTitle = (lock: Pick<Lock, 'lockId' | 'name'>) => lock.name ?? `Lock ${lock.lockId}`
@@ -37,23 +33,24 @@ export const lockLabel = (lock: Pick<Lock, 'lockId' | 'name' | 'vendorName'> | u
 export const describeSchedule = (schedule: Schedule | undefined, t: Messages = en): string[] =>
   schedule ? schedule.weekly.map((w) => `${w.days.map((d) => t.days[d]).join(', ')} ${w.from}–${w.until} (${schedule.timezone})`) : []
 
-export const emailOf = (deps: Deps, userId: string | null) => (userId === null ? null : (findUser(deps.db, userId)?.email ?? userId))
+export const emailOf = async (deps: Deps, userId: string | null) =>
+  userId === null ? null : ((await deps.data.findUser(userId))?.email ?? userId)
 
 // What the header shows a signed-in user: who they are, and the console's entry when they are a site administrator.
-export const headerFor = (deps: Deps, userId: string) => ({
-  signedInAs: findUser(deps.db, userId)?.email ?? userId,
-  isAdmin: isSiteAdmin(deps.db, userId),
-})
+export async function headerFor(deps: Deps, userId: string) {
+  const [user, isAdmin] = await Promise.all([deps.data.findUser(userId), deps.data.isSiteAdmin(userId)])
+  return { signedInAs: user?.email ?? userId, isAdmin }
+}
 
 // The signed-in user's id, as signedIn decides it.
-export const sessionUser = (deps: Deps, userId: string | null) => signedIn(deps, userId)?.userId ?? null
+export const sessionUser = async (deps: Deps, userId: string | null) => (await signedIn(deps, userId))?.userId ?? null
 
 export type Viewer = { userId: string | null; csrfToken: string; lang: Lang }
 
-export function guestView(deps: Deps, row: TempKeyRow, viewer: Viewer, result: GuestResult | null): GuestKeyView {
+export async function guestView(deps: Deps, row: TempKeyRow, viewer: Viewer, result: GuestResult | null): Promise<GuestKeyView> {
   const t = messagesFor(viewer.lang)
   const facts = tempKeyFacts(row, deps.clock.now())
-  const lock = findLock(deps.db, row.lockId)
+  const [lock, signedInAs] = await Promise.all([deps.data.findLock(row.lockId), emailOf(deps, viewer.userId)])
   const access =
     facts.accessMode === 'public' || (viewer.userId !== null && facts.allowedUserIds.includes(viewer.userId))
       ? 'granted'
@@ -75,7 +72,7 @@ export function guestView(deps: Deps, row: TempKeyRow, viewer: Viewer, result: G
     nextWindow: facts.nextWindow ?? null,
     access,
     signInUrl: loginUrl(guestPath(row.uuid)),
-    signedInAs: emailOf(deps, viewer.userId),
+    signedInAs,
     csrfToken: viewer.csrfToken,
     onceToken: newOnceToken(),
     result,
@@ -110,21 +107,21 @@ export const here = (request: Request) => {
 export const toKeyView = ({ number, orgId, orgName, note, addedAt }: PhysicalKeyRow): KeyView => ({ number, orgId, orgName, note, addedAt })
 
 // A session for a user that no longer exists counts as signed out.
-export const signedIn = (deps: Deps, sessionUserId: string | null): User | null =>
-  sessionUserId === null ? null : (findUser(deps.db, sessionUserId) ?? null)
+export const signedIn = async (deps: Deps, sessionUserId: string | null): Promise<User | null> =>
+  sessionUserId === null ? null : ((await deps.data.findUser(sessionUserId)) ?? null)
 
 // The organisations a user is staff of, by name (the start page and My keys link to their desks).
-export const staffOrgsOf = (deps: Deps, userId: string): { orgId: string; name: string }[] =>
-  staffOrgIds(deps.db, userId).flatMap((orgId) => {
-    const org = findOrg(deps.db, orgId)
-    return org ? [{ orgId, name: org.name }] : []
-  })
+export async function staffOrgsOf(deps: Deps, userId: string): Promise<{ orgId: string; name: string }[]> {
+  const orgs = await Promise.all((await deps.data.staffOrgIds(userId)).map((orgId) => deps.data.findOrg(orgId)))
+  return orgs.flatMap((org) => (org ? [{ orgId: org.orgId, name: org.name }] : []))
+}
 
 // Both pages list a user's keys a page at a time; `cursor` ('' = the first page) comes from their own Next page links.
 const PAGE_SIZE = 50
 
-export function keysPage(deps: Deps, userId: string, orgIds: string[] | null, q: string, cursor: string) {
+export async function keysPage(deps: Deps, userId: string, orgIds: string[] | null, q: string, cursor: string) {
   const after = cursor === '' ? null : physicalKeyCursor.decode(cursor)
-  const { keys, total, next } = listPhysicalKeys(deps.db, userId, { orgIds, ...(q !== '' ? { q } : {}) }, { after, limit: PAGE_SIZE })
+  const filter = { orgIds, ...(q !== '' ? { q } : {}) }
+  const { keys, total, next } = await deps.data.listPhysicalKeys(userId, filter, { after, limit: PAGE_SIZE })
   return { keys: keys.map(toKeyView), total, nextCursor: next === null ? null : physicalKeyCursor.encode(next) }
 }

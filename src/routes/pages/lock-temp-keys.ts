@@ -10,8 +10,6 @@ import type { Deps } from '../../deps'
 import { Forbidden, NotFound } from '../../domain/errors'
 import { usesLeft } from '../../domain/lock/temp-key-status'
 import { createTempKey, deleteTempKey, pageLiveTempKeys, tempKeyFacts, type TempKeyItem, updateTempKey } from '../../locks/temp-keys'
-import { findLock, findTempKey } from '../../projections/locks'
-import { staffOrgIds } from '../../projections/orgs'
 import { emptyForm, type FormErrors, type TempKeyFormValues } from '../../../views/components/temp-key-form'
 import { DeleteTempKeyPage, EditTempKeyPage, LockTempKeysPage, type OwnerKeyView } from '../../../views/pages/lock-temp-keys'
 import { requestInfo } from '../../request-context'
@@ -33,15 +31,15 @@ import { guestPath, loginUrl, tempKeysPath } from '../../../views/paths'
 
 // The pages' caller for a lock: its owner acts as themself, its organisation's staff act for the organisation
 // (so the API's rule "the lock's org may manage" applies). Anyone else: 403 if they can see the lock, else 404.
-function pageManager(deps: Deps, userId: string, lockId: number): { lock: Lock; caller: Authenticated } {
-  const lock = findLock(deps.db, lockId)
+async function pageManager(deps: Deps, userId: string, lockId: number): Promise<{ lock: Lock; caller: Authenticated }> {
+  const lock = await deps.data.findLock(lockId)
   const asUser: Authenticated = { kind: 'user', userId }
   if (!lock) throw new NotFound('Lock not found')
   if (lock.ownerId === userId) return { lock, caller: asUser }
-  if (lock.orgId !== null && staffOrgIds(deps.db, userId).includes(lock.orgId)) {
+  if (lock.orgId !== null && (await deps.data.staffOrgIds(userId)).includes(lock.orgId)) {
     return { lock, caller: { kind: 'org', orgId: lock.orgId, isSuper: false, actingUserId: userId } }
   }
-  if (canSeeLock(deps, asUser, lock)) throw new Forbidden('Only the lock owner or its organization may manage its temporary keys')
+  if (await canSeeLock(deps, asUser, lock)) throw new Forbidden('Only the lock owner or its organization may manage its temporary keys')
   throw new NotFound('Lock not found')
 }
 
@@ -86,22 +84,23 @@ export async function ownerPageResponse(
 ): Promise<Response> {
   const { csrfToken, setCookie } = csrfFor(deps, request)
   const headers: Record<string, string> = setCookie ? { 'set-cookie': setCookie } : {}
-  const userId = sessionUser(deps, await resolveSessionUser(deps, request.headers))
+  const userId = await sessionUser(deps, await resolveSessionUser(deps, request.headers))
   if (userId === null) return redirect(request, loginUrl(tempKeysPath(lockId)), headers)
-  const { lock } = pageManager(deps, userId, lockId)
+  const { lock } = await pageManager(deps, userId, lockId)
   const after = cursor === undefined ? null : tempKeyCursor.decode(cursor)
-  const page = pageLiveTempKeys(deps, lockId, { after, limit: OWNER_PAGE_SIZE, status: null, now: deps.clock.now(), newestFirst: true })
+  const query = { after, limit: OWNER_PAGE_SIZE, status: null, now: deps.clock.now(), newestFirst: true }
+  const [page, header] = await Promise.all([pageLiveTempKeys(deps, lockId, query), headerFor(deps, userId)])
   // Whitelisted people by the e-mails typed on this page (kept on the key's row), else by id.
-  const whitelistOf = (item: TempKeyItem) =>
-    whitelistLabels(findTempKey(deps.db, item.uuid) ?? { enteredEmails: null }, item.allowedUserIds)
+  const whitelistOf = async (item: TempKeyItem) =>
+    whitelistLabels((await deps.data.findTempKey(item.uuid)) ?? { enteredEmails: null }, item.allowedUserIds)
   const notice = new URL(request.url).searchParams.get('done')
   const view = {
     lockId,
     lockLabel: lockLabel(lock, lockId),
     lockUuid: lock.uuid,
     csrfToken,
-    ...headerFor(deps, userId),
-    keys: await Promise.all(page.items.map((item) => ownerKeyView(deps, item, whitelistOf(item)))),
+    ...header,
+    keys: await Promise.all(page.items.map(async (item) => ownerKeyView(deps, item, await whitelistOf(item)))),
     isFirstPage: after === null,
     nextPage: page.next && `${tempKeysPath(lockId)}?cursor=${tempKeyCursor.encode(page.next)}`,
     form: form ?? { values: emptyForm, errors: {} },
@@ -114,9 +113,9 @@ const KeyParams = t.Object({ id: t.Integer({ exclusiveMinimum: 0 }), uuid: t.Str
 
 export const lockTempKeyPages = (deps: Deps) => {
   // The lock's live key named in the path, for a signed-in manager of that lock.
-  const managedKey = (userId: string, lockId: number, uuid: string) => {
-    const { lock, caller } = pageManager(deps, userId, lockId)
-    const row = findKey(deps, uuid)
+  const managedKey = async (userId: string, lockId: number, uuid: string) => {
+    const { lock, caller } = await pageManager(deps, userId, lockId)
+    const row = await findKey(deps, uuid)
     if (!row || row.lockId !== lockId || row.deletedAt !== null) throw new NotFound('Temporary key not found')
     const ref = { lockId, lockLabel: lockLabel(lock, lockId), lockUuid: lock.uuid }
     return { lock, caller, row, ref, facts: tempKeyFacts(row, deps.clock.now()) }
@@ -132,9 +131,9 @@ export const lockTempKeyPages = (deps: Deps) => {
       '/locks/:id/temp-keys',
       async ({ params, body, request, sessionUserId }) => {
         verifyCsrf(deps, request, body)
-        const userId = sessionUser(deps, sessionUserId)
+        const userId = await sessionUser(deps, sessionUserId)
         if (userId === null) return redirect(request, loginUrl(tempKeysPath(params.id)))
-        const { caller } = pageManager(deps, userId, params.id)
+        const { caller } = await pageManager(deps, userId, params.id)
         const { input, emails, errors, windowRows } = parseKeyForm(body)
         const refused = (errors: FormErrors) =>
           ownerPageResponse(deps, request, params.id, { form: { values: formValues(body), errors, status: 400 } })
@@ -149,15 +148,15 @@ export const lockTempKeyPages = (deps: Deps) => {
     .get(
       '/locks/:id/temp-keys/:uuid/edit',
       async ({ params, request, sessionUserId, csrfToken }) => {
-        const userId = sessionUser(deps, sessionUserId)
+        const userId = await sessionUser(deps, sessionUserId)
         if (userId === null) return redirect(request, loginUrl(`${tempKeysPath(params.id)}/${params.uuid}/edit`))
-        const { ref, row, facts } = managedKey(userId, params.id, params.uuid)
+        const { ref, row, facts } = await managedKey(userId, params.id, params.uuid)
         const utc = { validFrom: facts.validFrom, validUntil: facts.validUntil }
         const values = editValues(facts, whitelistLabels(row, facts.allowedUserIds))
         const view = {
           ...ref,
           csrfToken,
-          ...headerFor(deps, userId),
+          ...(await headerFor(deps, userId)),
           uuid: facts.uuid,
           values,
           errors: {},
@@ -171,15 +170,15 @@ export const lockTempKeyPages = (deps: Deps) => {
       '/locks/:id/temp-keys/:uuid/edit',
       async ({ params, body, request, sessionUserId, csrfToken }) => {
         verifyCsrf(deps, request, body)
-        const userId = sessionUser(deps, sessionUserId)
+        const userId = await sessionUser(deps, sessionUserId)
         if (userId === null) return redirect(request, loginUrl(`${tempKeysPath(params.id)}/${params.uuid}/edit`))
-        const { ref, caller, facts } = managedKey(userId, params.id, params.uuid)
+        const { ref, caller, facts } = await managedKey(userId, params.id, params.uuid)
         const { input, emails, errors, windowRows } = parseKeyForm(body)
         const refused = async (errors: FormErrors) => {
           const view = {
             ...ref,
             csrfToken,
-            ...headerFor(deps, userId),
+            ...(await headerFor(deps, userId)),
             uuid: facts.uuid,
             values: formValues(body),
             errors,
@@ -199,13 +198,13 @@ export const lockTempKeyPages = (deps: Deps) => {
     .get(
       '/locks/:id/temp-keys/:uuid/delete',
       async ({ params, request, sessionUserId, csrfToken }) => {
-        const userId = sessionUser(deps, sessionUserId)
+        const userId = await sessionUser(deps, sessionUserId)
         if (userId === null) return redirect(request, loginUrl(`${tempKeysPath(params.id)}/${params.uuid}/delete`))
-        const { ref, facts } = managedKey(userId, params.id, params.uuid)
+        const { ref, facts } = await managedKey(userId, params.id, params.uuid)
         const view = {
           ...ref,
           csrfToken,
-          ...headerFor(deps, userId),
+          ...(await headerFor(deps, userId)),
           uuid: facts.uuid,
           description: facts.description ?? null,
         }
@@ -217,9 +216,9 @@ export const lockTempKeyPages = (deps: Deps) => {
       '/locks/:id/temp-keys/:uuid/delete',
       async ({ params, body, request, sessionUserId }) => {
         verifyCsrf(deps, request, body)
-        const userId = sessionUser(deps, sessionUserId)
+        const userId = await sessionUser(deps, sessionUserId)
         if (userId === null) return redirect(request, loginUrl(tempKeysPath(params.id)))
-        const { caller, facts } = managedKey(userId, params.id, params.uuid)
+        const { caller, facts } = await managedKey(userId, params.id, params.uuid)
         await deleteTempKey(deps, caller, params.id, facts.uuid, metadataOf(request, caller))
         return redirect(request, `${tempKeysPath(params.id)}?done=deleted`)
       },

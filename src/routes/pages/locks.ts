@@ -8,7 +8,6 @@ import type { Lock, User } from '../../db/schema'
 import type { Deps } from '../../deps'
 import type { LockOpen as DeviceResult } from '../../locks/doors'
 import { lockActivity } from '../../locks/activity'
-import { listLockKeys, listLockResidents, listOwnedLocks } from '../../projections/locks'
 import type { ActivityView } from '../../../views/components/lock-activity'
 import { ActivitySection, LockDetailPage, type LockDetailView, type OpenOutcome, OpenResult } from '../../../views/pages/locks-detail'
 import { LocksPage } from '../../../views/pages/locks'
@@ -25,8 +24,8 @@ const OpenStatus = t.Union([t.Literal('opened'), t.Literal('offline'), t.Literal
 const asCaller = (user: User): Authenticated => ({ kind: 'user', userId: user.userId })
 
 // `cursor` '' is the newest page.
-function activityView(deps: Deps, lock: Lock, cursor: string): ActivityView {
-  const page = lockActivity(deps, lock, cursor === '' ? null : activityCursor.decode(cursor))
+async function activityView(deps: Deps, lock: Lock, cursor: string): Promise<ActivityView> {
+  const page = await lockActivity(deps, lock, cursor === '' ? null : activityCursor.decode(cursor))
   return {
     entries: page.entries,
     olderUrl: page.before === null ? null : lockUrl(lock.lockId, { before: activityCursor.encode(page.before) }),
@@ -36,20 +35,27 @@ function activityView(deps: Deps, lock: Lock, cursor: string): ActivityView {
 
 type Reader = { me: User; csrfToken: string; cursor: string }
 
-function detailView(deps: Deps, { me, csrfToken, cursor }: Reader, lock: Lock, open: OpenOutcome | null): LockDetailView {
+async function manageView(deps: Deps, lock: Lock, cursor: string): Promise<NonNullable<LockDetailView['manage']>> {
+  const [keys, residents, activity] = await Promise.all([
+    deps.data.listLockKeys(lock.lockId),
+    deps.data.listLockResidents(lock.lockId),
+    activityView(deps, lock, cursor),
+  ])
+  return {
+    keys: keys.map((k) => ({ uuid: k.keyUuid, indexNumber: k.keyIndexNumber, userId: k.userId })),
+    residents: residents.map((r) => ({ name: r.name, email: r.email })),
+    activity,
+  }
+}
+
+async function detailView(deps: Deps, { me, csrfToken, cursor }: Reader, lock: Lock, open: OpenOutcome | null): Promise<LockDetailView> {
   // For a signed-in user, managing a lock means owning it (an org manages through its API key).
-  const manages = isLockManager(deps, asCaller(me), lock)
-  const manage = manages
-    ? {
-        keys: listLockKeys(deps.db, lock.lockId).map((k) => ({ uuid: k.keyUuid, indexNumber: k.keyIndexNumber, userId: k.userId })),
-        residents: listLockResidents(deps.db, lock.lockId).map((r) => ({ name: r.name, email: r.email })),
-        activity: activityView(deps, lock, cursor),
-      }
-    : null
+  const manages = await isLockManager(deps, asCaller(me), lock)
+  const [manage, header] = await Promise.all([manages ? manageView(deps, lock, cursor) : null, headerFor(deps, me.userId)])
   const { lockId, uuid, serialNumber, vendorName, orgId } = lock
   const access = manages ? 'Owner' : 'Key holder'
   const facts = { lockId, name: lockTitle(lock), uuid, serialNumber, vendorName, orgId }
-  return { csrfToken, ...headerFor(deps, me.userId), lock: facts, access, manage, open }
+  return { csrfToken, ...header, lock: facts, access, manage, open }
 }
 
 const outcomeOf = (result: DeviceResult): OpenOutcome =>
@@ -59,24 +65,25 @@ export const lockPages = (deps: Deps) =>
   new Elysia({ name: 'pages.locks', detail: { hide: true } })
     .use(pagePlugin(deps))
     .get(LOCKS_PATH, async ({ request, sessionUserId, csrfToken }) => {
-      const me = signedIn(deps, sessionUserId)
+      const me = await signedIn(deps, sessionUserId)
       if (!me) return redirect(request, loginUrl(LOCKS_PATH))
-      const locks = listOwnedLocks(deps.db, me.userId).map(({ lock, keysCount, residentCount }) => ({
+      const [owned, header] = await Promise.all([deps.data.listOwnedLocks(me.userId), headerFor(deps, me.userId)])
+      const locks = owned.map(({ lock, keysCount, residentCount }) => ({
         lockId: lock.lockId,
         name: lockTitle(lock),
         keysCount,
         residentCount,
       }))
-      return html(await LocksPage({ csrfToken, ...headerFor(deps, me.userId), locks }))
+      return html(await LocksPage({ csrfToken, ...header, locks }))
     })
     .get(
       `${LOCKS_PATH}/:id`,
       async ({ params, query, request, sessionUserId, csrfToken }) => {
-        const me = signedIn(deps, sessionUserId)
+        const me = await signedIn(deps, sessionUserId)
         if (!me) return redirect(request, loginUrl(lockPath(params.id)))
-        const lock = authorizeLock(deps, asCaller(me), params.id, 'use')
+        const lock = await authorizeLock(deps, asCaller(me), params.id, 'use')
         const open = query.open ? { status: query.open } : null
-        return html(await LockDetailPage(detailView(deps, { me, csrfToken, cursor: query.before ?? '' }, lock, open)))
+        return html(await LockDetailPage(await detailView(deps, { me, csrfToken, cursor: query.before ?? '' }, lock, open)))
       },
       {
         params: LockIdParams,
@@ -87,15 +94,15 @@ export const lockPages = (deps: Deps) =>
       `${LOCKS_PATH}/:id/open`,
       async ({ params, body, request, sessionUserId }) => {
         verifyCsrf(deps, request, body)
-        const me = signedIn(deps, sessionUserId)
+        const me = await signedIn(deps, sessionUserId)
         if (!me) return redirect(request, loginUrl(lockPath(params.id)))
-        const lock = authorizeLock(deps, asCaller(me), params.id, 'use')
+        const lock = await authorizeLock(deps, asCaller(me), params.id, 'use')
         const input = { requestId: null, reason: 'web', userId: me.userId }
         const open = outcomeOf(await deps.doors.openLock(params.id, input, eventMetadata(request, asCaller(me))))
         if (isHtmx(request)) {
           const result = await OpenResult({ open })
-          if (!isLockManager(deps, asCaller(me), lock)) return html(result)
-          return html(result + (await ActivitySection({ activity: activityView(deps, lock, ''), outOfBand: true })))
+          if (!(await isLockManager(deps, asCaller(me), lock))) return html(result)
+          return html(result + (await ActivitySection({ activity: await activityView(deps, lock, ''), outOfBand: true })))
         }
         return redirect(request, lockUrl(params.id, { open: open.status }))
       },

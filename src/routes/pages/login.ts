@@ -7,10 +7,9 @@ import { cookieName, readCookie, SESSION_COOKIE } from '../../auth/principal'
 import { consumeLoginLink, isLoginLinkUsable } from '../../auth/login-links'
 import { normalizeEmail } from '../../auth/tenants'
 import type { Deps } from '../../deps'
-import { findUser } from '../../projections/users'
 import { LoginLinkPage, LoginPage } from '../../../views/pages/login'
 import { HOME_PATH } from '../../../views/paths'
-import { clientIp, createRateLimiter } from '../rate-limit'
+import { clientIp } from '../rate-limit'
 import { inLanguage, pageLanguage } from './language'
 import { clearSessionCookie, html, mintCsrf, pagePlugin, redirect, sessionCookie, verifyCsrf } from './support'
 
@@ -54,7 +53,7 @@ export async function signIn(deps: Deps, request: Request, userId: string, next:
 async function endSession(deps: Deps, request: Request): Promise<void> {
   const token = readCookie(request.headers, cookieName(deps, SESSION_COOKIE))
   const verified = token ? await deps.jwt.verify(token) : null
-  if (token && verified) deps.sessions.revoke(token, verified.exp * 1000)
+  if (token && verified) await deps.sessions.revoke(token, verified.exp * 1000)
 }
 
 const LoginQuery = t.Object({ next: t.Optional(t.String({ maxLength: 2048 })) })
@@ -73,15 +72,15 @@ const LinkForm = t.Object({
 const CsrfForm = t.Object({ _csrf: t.Optional(t.String()) })
 
 export const authPages = (deps: Deps) => {
-  const perAccount = createRateLimiter({ limit: 5, windowMs: WINDOW_MS, message: THROTTLED })
-  const perIp = createRateLimiter({ limit: 20, windowMs: WINDOW_MS, message: THROTTLED })
+  const perAccount = deps.rateLimiters('login-per-account', { limit: 5, windowMs: WINDOW_MS, message: THROTTLED })
+  const perIp = deps.rateLimiters('login-per-ip', { limit: 20, windowMs: WINDOW_MS, message: THROTTLED })
   return new Elysia({ name: 'pages.auth', detail: { hide: true } })
     .use(pagePlugin(deps))
     .get(
       '/login',
       async ({ query, request, sessionUserId, csrfToken }) => {
         const next = safeNext(query.next)
-        if (sessionUserId !== null && findUser(deps.db, sessionUserId)) return redirect(request, next)
+        if (sessionUserId !== null && (await deps.data.findUser(sessionUserId))) return redirect(request, next)
         const language = pageLanguage(deps, request)
         return inLanguage(html(await LoginPage({ lang: language.lang, csrfToken, next, email: '', failed: false })), language)
       },
@@ -96,17 +95,17 @@ export const authPages = (deps: Deps) => {
         const account = [email]
         const ip = [clientIp(server, request, deps.config.trustedProxyHops)]
         // Checked before the password: once throttled, even the right password gets 429 (no guessing oracle).
-        perAccount.check(account, deps.clock.now())
-        perIp.check(ip, deps.clock.now())
+        await perAccount.check(account, deps.clock.now())
+        await perIp.check(ip, deps.clock.now())
         const userId = await verifyPassword(deps, body.email, body.password)
         if (userId === null) {
-          perAccount.hit(account, deps.clock.now())
-          perIp.hit(ip, deps.clock.now())
+          await perAccount.hit(account, deps.clock.now())
+          await perIp.hit(ip, deps.clock.now())
           const language = pageLanguage(deps, request)
           const page = await LoginPage({ lang: language.lang, csrfToken, next, email: body.email, failed: true })
           return inLanguage(html(page, { status: 401 }), language)
         }
-        perAccount.reset(email)
+        await perAccount.reset(email)
         return signIn(deps, request, userId, next)
       },
       { body: LoginForm },
@@ -115,7 +114,7 @@ export const authPages = (deps: Deps) => {
       '/login/link',
       async ({ query, request, csrfToken }) => {
         const language = pageLanguage(deps, request)
-        const usable = isLoginLinkUsable(deps, query.token)
+        const usable = await isLoginLinkUsable(deps, query.token)
         const view = { lang: language.lang, csrfToken, token: query.token, next: safeNext(query.next), usable }
         return inLanguage(html(await LoginLinkPage(view), { status: usable ? 200 : 410 }), language)
       },
@@ -125,7 +124,7 @@ export const authPages = (deps: Deps) => {
       '/login/link',
       async ({ body, request, csrfToken }) => {
         verifyCsrf(deps, request, body)
-        const userId = consumeLoginLink(deps, body.token)
+        const userId = await consumeLoginLink(deps, body.token)
         const next = safeNext(body.next)
         if (userId === null) {
           const language = pageLanguage(deps, request)

@@ -14,11 +14,11 @@ export const myKeysPages = (deps: Deps) =>
   new Elysia({ name: 'pages.my-keys', detail: { hide: true } }).use(pagePlugin(deps)).get(
     MY_KEYS_PATH,
     async ({ query, request, sessionUserId, csrfToken }) => {
-      const me = signedIn(deps, sessionUserId)
+      const me = await signedIn(deps, sessionUserId)
       if (!me) return redirect(request, loginUrl(here(request)))
       const q = query.q ?? ''
       const cursor = query.cursor ?? ''
-      const { nextCursor, ...page } = keysPage(deps, me.userId, null, q, cursor)
+      const { nextCursor, ...page } = await keysPage(deps, me.userId, null, q, cursor)
       const table = {
         q,
         ...page,
@@ -26,7 +26,8 @@ export const myKeysPages = (deps: Deps) =>
         firstPage: cursor === '' ? null : myKeysUrl({ q }),
       }
       if (isHtmx(request)) return html(await MyKeysTable(table))
-      return html(await MyKeysPage({ ...table, csrfToken, ...headerFor(deps, me.userId), staffOrgs: staffOrgsOf(deps, me.userId) }))
+      const [header, staffOrgs] = await Promise.all([headerFor(deps, me.userId), staffOrgsOf(deps, me.userId)])
+      return html(await MyKeysPage({ ...table, csrfToken, ...header, staffOrgs }))
     },
     { query: t.Object({ q: Search, cursor: t.Optional(Cursor) }) },
   )

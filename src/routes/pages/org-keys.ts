@@ -11,8 +11,6 @@ import { DomainError } from '../../domain/errors'
 import type { UserCommand } from '../../domain/user/commands'
 import { userAggregate } from '../../domain/user/decide'
 import { userStreamId } from '../../domain/user/events'
-import { findOrg, staffOrgIds } from '../../projections/orgs'
-import { findUserByEmail, getPhysicalKey, listIssuedKeys } from '../../projections/users'
 import { renderErrorPage } from '../../../views/pages/error'
 import {
   AddKeyForm,
@@ -49,11 +47,11 @@ type DeskContext = { request: Request; sessionUserId: string | null; csrfToken: 
 // sent to sign in, or shown the 403 page, which does not say whether the org exists.
 async function openDesk(deps: Deps, orgId: string, context: DeskContext, next: string): Promise<Desk | Response> {
   const { request, sessionUserId, csrfToken } = context
-  const staff = signedIn(deps, sessionUserId)
+  const staff = await signedIn(deps, sessionUserId)
   if (!staff) return redirect(request, loginUrl(next))
   const principal: Principal = { kind: 'user', userId: staff.userId }
-  const org = findOrg(deps.db, orgId)
-  if (!org || !canIssuePhysicalKey(principal, orgId, staffOrgIds(deps.db, staff.userId))) {
+  const [org, staffOrgIds] = await Promise.all([deps.data.findOrg(orgId), deps.data.staffOrgIds(staff.userId)])
+  if (!org || !canIssuePhysicalKey(principal, orgId, staffOrgIds)) {
     const message = 'Only staff of this organisation can hand out and take back its keys.'
     const page = await renderErrorPage({ code: 403, error: 'Forbidden', message, requestId: requestInfo(request).requestId })
     return html(page, { status: 403 })
@@ -63,12 +61,12 @@ async function openDesk(deps: Deps, orgId: string, context: DeskContext, next: s
 
 type InventoryOptions = { q?: string; cursor?: string; confirm?: number | null; notice?: Notice | null }
 
-function inventoryView(
+async function inventoryView(
   desk: Desk,
   user: User,
   { q = '', cursor = '', confirm = null, notice = null }: InventoryOptions = {},
-): InventoryView {
-  const page = keysPage(desk.deps, user.userId, [desk.org.orgId], q, cursor)
+): Promise<InventoryView> {
+  const page = await keysPage(desk.deps, user.userId, [desk.org.orgId], q, cursor)
   return { org: desk.org, csrfToken: desk.csrfToken, email: user.email ?? '', q, cursor, ...page, confirm, notice }
 }
 
@@ -79,9 +77,9 @@ function addForm(desk: Desk, user: User, note = '', errors: AddKeyFormView['erro
 // A page of everything the org handed out (the panel before a user is found); `cursor` '' is the first page.
 const ISSUED_PAGE_SIZE = 50
 
-function issuedKeysView(desk: Desk, q = '', cursor = ''): IssuedKeysView {
+async function issuedKeysView(desk: Desk, q = '', cursor = ''): Promise<IssuedKeysView> {
   const after = cursor === '' ? null : issuedKeyCursor.decode(cursor)
-  const { keys, next } = listIssuedKeys(desk.deps.db, desk.org.orgId, { q, after, limit: ISSUED_PAGE_SIZE })
+  const { keys, next } = await desk.deps.data.listIssuedKeys(desk.org.orgId, { q, after, limit: ISSUED_PAGE_SIZE })
   const entries = keys.map(({ userId, number, email, note, addedAt }) => ({ number, email, holderId: userId, note, addedAt }))
   return { org: desk.org, q, cursor, keys: entries, nextCursor: next === null ? null : issuedKeyCursor.encode(next) }
 }
@@ -103,13 +101,14 @@ async function openDeskFor(
   verifyCsrf(deps, context.request, body)
   const desk = await openDesk(deps, orgId, context, orgKeysPath(orgId))
   if (desk instanceof Response) return desk
-  const user = findUserByEmail(deps.db, body.email.trim())
+  const user = await deps.data.findUserByEmail(body.email.trim())
   if (!user) return deskPage(desk, body.email, { kind: 'missing', email: body.email }, 404)
   return { desk, user }
 }
 
 async function deskPage(desk: Desk, email: string, panel: UserPanelView, status = 200): Promise<Response> {
-  const page = await OrgKeysPage({ org: desk.org, csrfToken: desk.csrfToken, ...headerFor(desk.deps, desk.staff.userId), email, panel })
+  const header = await headerFor(desk.deps, desk.staff.userId)
+  const page = await OrgKeysPage({ org: desk.org, csrfToken: desk.csrfToken, ...header, email, panel })
   return html(page, { status, headers: DESK_HEADERS })
 }
 
@@ -162,7 +161,7 @@ async function deskFragment(desk: Desk, target: string, panel: UserPanelView, us
   if (panel.kind === 'none' && target === 'keys') return IssuedKeysRegion(panel.issued)
   if (panel.kind !== 'found' || !user) return UserPanel({ panel })
   if (row) {
-    const key = getPhysicalKey(desk.deps.db, user.userId, Number(row[1]))
+    const key = await desk.deps.data.getPhysicalKey(user.userId, Number(row[1]))
     // Gone, or another org's: the row disappears.
     if (!key || key.orgId !== desk.org.orgId) return ''
     const { q, cursor } = panel.inventory
@@ -186,17 +185,17 @@ export const orgKeysPages = (deps: Deps) =>
         const desk = await openDesk(deps, params.orgId, context, here(context.request))
         if (desk instanceof Response) return desk
         const email = (query.email ?? '').trim()
-        const user = email === '' ? undefined : findUserByEmail(deps.db, email)
+        const user = email === '' ? undefined : await deps.data.findUserByEmail(email)
         const removed: Notice | null = query.removed ? { kind: 'ok', text: `Key #${query.removed} removed.` } : null
         const added: Notice | null = query.added ? { kind: 'ok', text: `Key #${query.added} added.` } : null
         const panel: UserPanelView = !user
           ? email === ''
-            ? { kind: 'none', issued: issuedKeysView(desk, query.q, query.cursor) }
+            ? { kind: 'none', issued: await issuedKeysView(desk, query.q, query.cursor) }
             : { kind: 'missing', email }
           : foundPanel(
               user,
               addForm(desk, user, '', {}, added),
-              inventoryView(desk, user, { q: query.q, cursor: query.cursor, confirm: query.confirm, notice: removed }),
+              await inventoryView(desk, user, { q: query.q, cursor: query.cursor, confirm: query.confirm, notice: removed }),
             )
         if (!isHtmx(context.request)) return deskPage(desk, email, panel)
         const target = context.request.headers.get('hx-target') ?? ''
@@ -225,12 +224,12 @@ export const orgKeysPages = (deps: Deps) =>
         if ('errors' in result) {
           const form = addForm(desk, user, note, result.errors)
           if (isHtmx(context.request)) return html(await AddKeyForm(form))
-          return deskPage(desk, user.email ?? '', foundPanel(user, form, inventoryView(desk, user)), 400)
+          return deskPage(desk, user.email ?? '', foundPanel(user, form, await inventoryView(desk, user)), 400)
         }
         if (!isHtmx(context.request))
           return redirect(context.request, orgKeysUrl(desk.org.orgId, { email: user.email, added: result.number }))
         const form = await AddKeyForm(addForm(desk, user, '', {}, { kind: 'ok', text: `Key #${result.number} added.` }))
-        return html(form + (await Inventory({ view: inventoryView(desk, user), outOfBand: true })))
+        return html(form + (await Inventory({ view: await inventoryView(desk, user), outOfBand: true })))
       },
       { params: OrgParams, body: t.Object({ email: Email, note: t.Optional(t.String()), _csrf: t.Optional(t.String()) }) },
     )
@@ -245,7 +244,7 @@ export const orgKeysPages = (deps: Deps) =>
         if (status === 200 && !isHtmx(context.request)) {
           return redirect(context.request, orgKeysUrl(desk.org.orgId, { email: user.email, q, cursor, removed: body.number }))
         }
-        const inventory = inventoryView(desk, user, { q, cursor, notice })
+        const inventory = await inventoryView(desk, user, { q, cursor, notice })
         if (isHtmx(context.request)) return html(await KeysRegion(inventory), { headers: DESK_HEADERS })
         return deskPage(desk, user.email ?? '', foundPanel(user, addForm(desk, user), inventory), status)
       },

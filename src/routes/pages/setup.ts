@@ -4,15 +4,13 @@
 import { Value } from '@sinclair/typebox/value'
 import { Elysia, t } from 'elysia'
 import { MIN_PASSWORD_LENGTH, setPassword } from '../../auth/credentials'
-import { addSiteAdmin, claimSetupToken, isSetupTokenUsable, restoreSetupToken } from '../../auth/site-admins'
 import { createUser, normalizeEmail } from '../../auth/tenants'
 import type { Deps } from '../../deps'
 import { NotFound } from '../../domain/errors'
-import { findUserByEmail } from '../../projections/users'
 import { type SetupField, SetupPage } from '../../../views/pages/setup'
 import { HOME_PATH, setupPath } from '../../../views/paths'
 import { Email } from '../models'
-import { clientIp, createRateLimiter } from '../rate-limit'
+import { clientIp } from '../rate-limit'
 import { signIn } from './login'
 import { html, pagePlugin, verifyCsrf } from './support'
 
@@ -36,12 +34,16 @@ function formErrors(form: typeof SetupForm.static): Partial<Record<SetupField, s
 }
 
 export const setupPages = (deps: Deps) => {
-  const wrongTokens = createRateLimiter({ limit: 10, windowMs: WINDOW_MS, message: 'Too many wrong setup links; wait a few minutes' })
+  const wrongTokens = deps.rateLimiters('setup-wrong-tokens', {
+    limit: 10,
+    windowMs: WINDOW_MS,
+    message: 'Too many wrong setup links; wait a few minutes',
+  })
   // Throws the 404 of an unknown address unless the token would still make the first administrator.
-  const usableOrNotFound = (token: string, ip: string[]) => {
-    wrongTokens.check(ip, deps.clock.now())
-    if (isSetupTokenUsable(deps.db, token)) return
-    wrongTokens.hit(ip, deps.clock.now())
+  const usableOrNotFound = async (token: string, ip: string[]) => {
+    await wrongTokens.check(ip, deps.clock.now())
+    if (await deps.data.isSetupTokenUsable(token)) return
+    await wrongTokens.hit(ip, deps.clock.now())
     throw new NotFound()
   }
   const page = (csrfToken: string, token: string, email: string, errors: Partial<Record<SetupField, string>>) =>
@@ -52,7 +54,7 @@ export const setupPages = (deps: Deps) => {
     .get(
       '/setup/:token',
       async ({ params, request, server, csrfToken }) => {
-        usableOrNotFound(params.token, [clientIp(server, request, deps.config.trustedProxyHops)])
+        await usableOrNotFound(params.token, [clientIp(server, request, deps.config.trustedProxyHops)])
         return html(await page(csrfToken, params.token, '', {}))
       },
       { params: SetupParams },
@@ -61,24 +63,24 @@ export const setupPages = (deps: Deps) => {
       '/setup/:token',
       async ({ params, body, request, server, csrfToken }) => {
         verifyCsrf(deps, request, body)
-        usableOrNotFound(params.token, [clientIp(server, request, deps.config.trustedProxyHops)])
+        await usableOrNotFound(params.token, [clientIp(server, request, deps.config.trustedProxyHops)])
         const errors = formErrors(body)
         if (Object.keys(errors).length > 0) return html(await page(csrfToken, params.token, body.email, errors), { status: 400 })
         const email = normalizeEmail(body.email)
-        if (findUserByEmail(deps.db, email)) {
+        if (await deps.data.findUserByEmail(email)) {
           return html(await page(csrfToken, params.token, body.email, { email: 'An account with this e-mail already exists.' }), {
             status: 409,
           })
         }
         // Spent before anything is made: of two submits, one makes the administrator, the other gets the 404.
-        if (!claimSetupToken(deps.db, params.token)) throw new NotFound()
+        if (!(await deps.data.claimSetupToken(params.token))) throw new NotFound()
         let userId: string
         try {
           userId = (await createUser(deps, { email })).userId
           await setPassword(deps, userId, body.password)
-          addSiteAdmin(deps.db, userId, deps.clock.now())
+          await deps.data.addSiteAdmin(userId, deps.clock.now())
         } catch (error) {
-          restoreSetupToken(deps.db, params.token)
+          await deps.data.restoreSetupToken(params.token)
           throw error
         }
         return signIn(deps, request, userId, HOME_PATH)

@@ -14,7 +14,6 @@ import {
   listCollectiveKeys,
   revokeCollectiveKey,
 } from '../../locks/collective-keys'
-import { findLock, listOwnedLocks } from '../../projections/locks'
 import { requestInfo } from '../../request-context'
 import { type LockChoice, type SharedKeysView, SharedKeysPage } from '../../../views/pages/shared-keys'
 import { keyPagePath, loginUrl, SHARED_KEYS_PATH, sharedKeysUrl, TEMP_KEYS_PATH } from '../../../views/paths'
@@ -47,9 +46,9 @@ const field = (body: CreateBody, name: string) => {
 }
 
 // What the form sent, per owned lock (so a refused form comes back as typed).
-function lockChoices(deps: Deps, user: User, body: CreateBody | null): LockChoice[] {
+async function lockChoices(deps: Deps, user: User, body: CreateBody | null): Promise<LockChoice[]> {
   const chosen = body === null ? [] : Array.isArray(body.lockId) ? body.lockId : body.lockId === undefined ? [] : [body.lockId]
-  return listOwnedLocks(deps.db, user.userId).map(({ lock }) => {
+  return (await deps.data.listOwnedLocks(user.userId)).map(({ lock }) => {
     const method = body === null ? 'key' : field(body, `method-${lock.lockId}`)
     return {
       lockId: lock.lockId,
@@ -61,7 +60,7 @@ function lockChoices(deps: Deps, user: User, body: CreateBody | null): LockChoic
   })
 }
 
-function keyView(deps: Deps, item: CollectiveKeyItem, now: number): SharedKeysView['keys'][number] {
+async function keyView(deps: Deps, item: CollectiveKeyItem, now: number): Promise<SharedKeysView['keys'][number]> {
   const status =
     item.revokedAt !== null
       ? 'deleted'
@@ -77,25 +76,31 @@ function keyView(deps: Deps, item: CollectiveKeyItem, now: number): SharedKeysVi
     validFrom: item.validFrom,
     validUntil: item.validUntil,
     link: `${deps.config.publicUrl}${item.url}`,
-    doors: item.doors.map((door) => ({
-      label: door.label ?? lockLabel(findLock(deps.db, Number(door.lockId)), Number(door.lockId)),
-      accessMethod: door.accessMethod,
-    })),
+    doors: await Promise.all(
+      item.doors.map(async (door) => ({
+        label: door.label ?? lockLabel(await deps.data.findLock(Number(door.lockId)), Number(door.lockId)),
+        accessMethod: door.accessMethod,
+      })),
+    ),
   }
 }
 
 type Extra = Pick<SharedKeysView, 'error' | 'created' | 'notice'> & { body: CreateBody | null; cursor?: string }
 
-function pageView(deps: Deps, user: User, csrfToken: string, extra: Extra): SharedKeysView {
+async function pageView(deps: Deps, user: User, csrfToken: string, extra: Extra): Promise<SharedKeysView> {
   const after = extra.cursor === undefined ? null : tempKeyCursor.decode(extra.cursor)
-  const page = listCollectiveKeys(deps, asCaller(user), { after, limit: PAGE_SIZE }, (uuid) => keyPagePath(TEMP_KEYS_PATH, uuid))
+  const [page, header, locks] = await Promise.all([
+    listCollectiveKeys(deps, asCaller(user), { after, limit: PAGE_SIZE }, (uuid) => keyPagePath(TEMP_KEYS_PATH, uuid)),
+    headerFor(deps, user.userId),
+    lockChoices(deps, user, extra.body),
+  ])
   const now = deps.clock.now()
   return {
     csrfToken,
-    ...headerFor(deps, user.userId),
-    keys: page.items.map((item) => keyView(deps, item, now)),
+    ...header,
+    keys: await Promise.all(page.items.map((item) => keyView(deps, item, now))),
     nextPage: page.next && sharedKeysUrl({ cursor: tempKeyCursor.encode(page.next) }),
-    locks: lockChoices(deps, user, extra.body),
+    locks,
     form: {
       validFrom: extra.body?.validFrom ?? '',
       validUntil: extra.body?.validUntil ?? '',
@@ -132,12 +137,11 @@ export const sharedKeyPages = (deps: Deps) =>
     .get(
       SHARED_KEYS_PATH,
       async ({ query, request, sessionUserId, csrfToken }) => {
-        const me = signedIn(deps, sessionUserId)
+        const me = await signedIn(deps, sessionUserId)
         if (!me) return redirect(request, loginUrl(SHARED_KEYS_PATH))
         const notice = query.done === 'revoked' ? 'Key revoked: its link and PIN open nothing any more.' : null
-        return html(
-          await SharedKeysPage(pageView(deps, me, csrfToken, { error: null, created: null, notice, body: null, cursor: query.cursor })),
-        )
+        const view = await pageView(deps, me, csrfToken, { error: null, created: null, notice, body: null, cursor: query.cursor })
+        return html(await SharedKeysPage(view))
       },
       {
         query: t.Object(
@@ -150,19 +154,18 @@ export const sharedKeyPages = (deps: Deps) =>
       SHARED_KEYS_PATH,
       async ({ body, request, sessionUserId, csrfToken }) => {
         verifyCsrf(deps, request, body)
-        const me = signedIn(deps, sessionUserId)
+        const me = await signedIn(deps, sessionUserId)
         if (!me) return redirect(request, loginUrl(SHARED_KEYS_PATH))
-        const parsed = parseCreate(body, lockChoices(deps, me, body))
+        const parsed = parseCreate(body, await lockChoices(deps, me, body))
         const refused = async (error: string, status: number) =>
-          html(await SharedKeysPage(pageView(deps, me, csrfToken, { error, created: null, notice: null, body })), { status })
+          html(await SharedKeysPage(await pageView(deps, me, csrfToken, { error, created: null, notice: null, body })), { status })
         if ('error' in parsed) return refused(parsed.error, 400)
         const metadata = { requestId: requestInfo(request).requestId, principal: me.userId }
         const settled = await settle(() => createCollectiveKey(deps, asCaller(me), parsed.input, metadata))
         if (!settled.ok) return refused(settled.error.message, settled.error.status)
         const created = { link: `${deps.config.publicUrl}${keyPagePath(TEMP_KEYS_PATH, settled.value.uuid)}`, pin: settled.value.pin }
-        return html(await SharedKeysPage(pageView(deps, me, csrfToken, { error: null, created, notice: null, body: null })), {
-          status: 201,
-        })
+        const view = await pageView(deps, me, csrfToken, { error: null, created, notice: null, body: null })
+        return html(await SharedKeysPage(view), { status: 201 })
       },
       { body: CreateForm },
     )
@@ -170,7 +173,7 @@ export const sharedKeyPages = (deps: Deps) =>
       `${SHARED_KEYS_PATH}/:uuid/revoke`,
       async ({ params, body, request, sessionUserId }) => {
         verifyCsrf(deps, request, body)
-        const me = signedIn(deps, sessionUserId)
+        const me = await signedIn(deps, sessionUserId)
         if (!me) return redirect(request, loginUrl(SHARED_KEYS_PATH))
         const metadata = { requestId: requestInfo(request).requestId, principal: me.userId }
         await revokeCollectiveKey(deps, asCaller(me), params.uuid, metadata)

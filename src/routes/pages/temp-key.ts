@@ -5,7 +5,6 @@ import { Elysia, t } from 'elysia'
 import { cookieName, readCookie } from '../../auth/principal'
 import type { Deps } from '../../deps'
 import { statusStableUntil } from '../../domain/lock/temp-key-status'
-import { findLock } from '../../projections/locks'
 import { CSRF_MARK, fillTemplate, ONCE_MARK, type PageTemplate, toTemplate } from '../../reads/page-template'
 import { TempKeyConfirmationPage, TempKeyNotFoundPage, TempKeyPage } from '../../../views/pages/temp-key'
 import { TEMP_KEYS_PATH } from '../../../views/paths'
@@ -19,9 +18,9 @@ import { type Lang, messagesFor } from '../../../views/i18n'
 // once token go (reads/page-template.ts), then kept (reads/reads.ts guestPage) and filled for each view.
 async function renderGuestPageTemplate(deps: Deps, rawUuid: string, userId: string | null, lang: Lang): Promise<PageTemplate | null> {
   const builtAt = deps.reads.mark()
-  const row = findKey(deps, rawUuid)
+  const row = await findKey(deps, rawUuid)
   if (!row) return null
-  const view = { ...guestView(deps, row, { userId, csrfToken: CSRF_MARK, lang }, null), onceToken: ONCE_MARK }
+  const view = { ...(await guestView(deps, row, { userId, csrfToken: CSRF_MARK, lang }, null)), onceToken: ONCE_MARK }
   const rendered = await TempKeyPage(view)
   const template = toTemplate(rendered)
   deps.reads.keepGuestPage(rawUuid, userId, lang, row.lockId, {
@@ -39,14 +38,14 @@ export const tempKeyPages = (deps: Deps) =>
     .get(
       '/temp-keys/:uuid',
       async ({ params, query, request, sessionUserId, csrfToken }) => {
-        const userId = sessionUser(deps, sessionUserId)
+        const userId = await sessionUser(deps, sessionUserId)
         const language = pageLanguage(deps, request, query.lang)
         const { lang } = language
         // The flash: only right after the redirect of a successful open, never on a reload of that address.
         const openedUuid = query.opened === '1' ? readCookie(request.headers, cookieName(deps, OPENED_COOKIE)) : null
-        const openedRow = openedUuid === null ? undefined : findKey(deps, params.uuid)
+        const openedRow = openedUuid === null ? undefined : await findKey(deps, params.uuid)
         if (openedRow && openedRow.uuid === openedUuid) {
-          const view = guestView(deps, openedRow, { userId, csrfToken, lang }, { kind: 'opened' })
+          const view = await guestView(deps, openedRow, { userId, csrfToken, lang }, { kind: 'opened' })
           const page = html(await TempKeyPage(view), { headers: { 'set-cookie': cookie(deps, OPENED_COOKIE, '', 0) } })
           return inLanguage(page, language)
         }
@@ -79,12 +78,12 @@ export const tempKeyPages = (deps: Deps) =>
       async ({ params, query, request }) => {
         const language = pageLanguage(deps, request, query.lang)
         const { lang } = language
-        const row = findKey(deps, params.uuid)
+        const row = await findKey(deps, params.uuid)
         if (!row) {
           const collective = await collectiveConfirmationPage(deps, TEMP_KEYS_PATH, params.uuid, query, language)
           return collective ?? inLanguage(html(await TempKeyNotFoundPage({ lang }), { status: 404 }), language)
         }
-        const lock = findLock(deps.db, row.lockId)
+        const lock = await deps.data.findLock(row.lockId)
         const offline = query.offline === 'true' || query.offline === '1'
         const view = { lang, uuid: row.uuid, lockLabel: lockLabel(lock, row.lockId, messagesFor(lang)), lockUuid: row.lockUuid, offline }
         return inLanguage(html(await TempKeyConfirmationPage(view)), language)

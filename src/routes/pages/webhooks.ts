@@ -1,21 +1,10 @@
 // /orgs/{orgId}/webhooks for the org's staff and the site's administrators (session cookie): subscription health,
 // recent deliveries, and a CSRF-checked replay form that rewinds a subscription's checkpoint (the same operation as POST /webhooks/{id}/replay).
 import { Elysia, t } from 'elysia'
-import { isSiteAdmin } from '../../auth/site-admins'
 import type { Deps } from '../../deps'
 import { Forbidden, Invalid, NotFound } from '../../domain/errors'
-import { findOrg, staffOrgIds } from '../../projections/orgs'
 import { typeFilter } from '../../webhooks/feed'
-import {
-  type Delivery,
-  findSubscription,
-  health,
-  listDeliveries,
-  listSubscriptions,
-  parseEvents,
-  recentDeliveries,
-  type Webhook,
-} from '../../webhooks/subscriptions'
+import { type Delivery, parseEvents, type Webhook } from '../../webhooks/subscriptions'
 import { type AttemptView, renderWebhooksPage, type SubscriptionView } from '../../../views/pages/webhooks'
 import { html, pagePlugin, redirect, verifyCsrf } from './support'
 import { orgWebhooksPath } from '../../../views/paths'
@@ -38,10 +27,12 @@ export const toAttempt = (row: Delivery, eventType: string | null = null): Attem
   at: row.createdAt,
 })
 
-export function subscriptionView(deps: Deps, row: Webhook): SubscriptionView {
-  const { lastDelivery, lastFailure, deadLetters } = health(deps.db, row.id)
-  const oldestDead = deadLetters > 0 ? listDeliveries(deps.db, row.id, { limit: 200, state: 'dead' }).at(-1) : undefined
-  const backlog = deps.webhooks.feed.backlog(row.orgId, row.checkpoint, typeFilter(parseEvents(row.events)), BACKLOG_CAP + 1)
+export async function subscriptionView(deps: Deps, row: Webhook): Promise<SubscriptionView> {
+  const [{ lastDelivery, lastFailure, deadLetters }, backlog] = await Promise.all([
+    deps.data.health(row.id),
+    deps.feed.backlog(row.orgId, row.checkpoint, typeFilter(parseEvents(row.events)), BACKLOG_CAP + 1),
+  ])
+  const oldestDead = deadLetters > 0 ? (await deps.data.listDeliveries(row.id, { limit: 200, state: 'dead' })).at(-1) : undefined
   return {
     id: row.id,
     url: row.url,
@@ -61,10 +52,10 @@ export function subscriptionView(deps: Deps, row: Webhook): SubscriptionView {
 
 // Signed-in staff of this org, or a site administrator (the console's webhooks overview leads here); anyone else is
 // sent to sign in or refused.
-function staffOf(deps: Deps, orgId: string, userId: string) {
-  const org = findOrg(deps.db, orgId)
+async function staffOf(deps: Deps, orgId: string, userId: string) {
+  const org = await deps.data.findOrg(orgId)
   if (!org) throw new NotFound('Organisation not found')
-  if (!staffOrgIds(deps.db, userId).includes(orgId) && !isSiteAdmin(deps.db, userId)) {
+  if (!(await deps.data.staffOrgIds(userId)).includes(orgId) && !(await deps.data.isSiteAdmin(userId))) {
     throw new Forbidden('Only staff of this organisation can see its webhooks')
   }
   return { orgId, name: org.name }
@@ -82,15 +73,19 @@ export const webhookPages = (deps: Deps) =>
       '',
       async ({ params, query, request, sessionUserId, csrfToken }) => {
         if (!sessionUserId) return signIn(request)
-        const org = staffOf(deps, params.orgId, sessionUserId)
-        const { rows } = listSubscriptions(deps.db, org.orgId, { limit: 100, offset: 0 }, deps.clock.now())
-        const attempts = recentDeliveries(deps.db, org.orgId, 20).map((row) => toAttempt(row.delivery, row.eventType))
+        const org = await staffOf(deps, params.orgId, sessionUserId)
+        const [{ rows }, recent, header] = await Promise.all([
+          deps.data.listSubscriptions(org.orgId, { limit: 100, offset: 0 }, deps.clock.now()),
+          deps.data.recentDeliveries(org.orgId, 20),
+          headerFor(deps, sessionUserId),
+        ])
+        const attempts = recent.map((row) => toAttempt(row.delivery, row.eventType))
         const replayed = query.replayed ? rows.find((row) => row.id === query.replayed) : undefined
         const page = await renderWebhooksPage({
           org,
           csrfToken,
-          ...headerFor(deps, sessionUserId),
-          subscriptions: rows.map((row) => subscriptionView(deps, row)),
+          ...header,
+          subscriptions: await Promise.all(rows.map((row) => subscriptionView(deps, row))),
           attempts,
           notice: replayed ? `Replaying ${replayed.url} from position ${replayed.checkpoint + 1}.` : null,
         })
@@ -100,13 +95,13 @@ export const webhookPages = (deps: Deps) =>
     )
     .post(
       '/:id/replay',
-      ({ params, body, request, sessionUserId }) => {
+      async ({ params, body, request, sessionUserId }) => {
         verifyCsrf(deps, request, body)
         if (!sessionUserId) return signIn(request)
-        const org = staffOf(deps, params.orgId, sessionUserId)
-        const sub = findSubscription(deps.db, org.orgId, params.id, deps.clock.now())
-        if (body.fromPosition > deps.store.headPosition() + 1) throw new Invalid('That position is past the end of the log')
-        deps.webhooks.replay(sub, body.fromPosition)
+        const org = await staffOf(deps, params.orgId, sessionUserId)
+        const sub = await deps.data.findSubscription(org.orgId, params.id, deps.clock.now())
+        if (body.fromPosition > (await deps.log.headPosition()) + 1) throw new Invalid('That position is past the end of the log')
+        await deps.webhooks.replay(sub, body.fromPosition)
         return redirect(request, `${orgWebhooksPath(org.orgId)}?replayed=${encodeURIComponent(sub.id)}`)
       },
       {

@@ -1,0 +1,13 @@
+// A module's functions with their first argument (the connection) bound, each answer promised: how both adapters make
+// their Data out of the modules that hold the queries.
+type Bound<F> = F extends (connection: never, ...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never
+export type BoundAll<M, K extends keyof M> = { [P in K]: Bound<M[P]> }
+
+export function bindAll<M, K extends keyof M>(module: M, keys: readonly K[], connection: unknown): BoundAll<M, K> {
+  const bound: Partial<Record<K, unknown>> = {}
+  for (const key of keys) {
+    const fn = module[key] as (connection: unknown, ...args: unknown[]) => unknown
+    bound[key] = async (...args: unknown[]) => fn(connection, ...args)
+  }
+  return bound as BoundAll<M, K>
+}
