@@ -5,7 +5,7 @@ export type Config = {
   databasePath: string
   // PostgreSQL instead of the SQLite file at databasePath when set.
   databaseUrl: string | null
-  // Connections this process opens to PostgreSQL (commands in flight, the log tail, door locks, the leader lease).
+  // PostgreSQL connections for this process's queries; door locks and the webhook lease have a pool of this size beside it.
   pgPoolSize: number
   publicUrl: string
   jwtSecret: string | undefined

@@ -45,6 +45,9 @@ export async function createPgDeps(
   overrides: DepsOverrides = {},
 ): Promise<PostgresDeps & { firstStart: FirstStart }> {
   const sql = openPostgres(config.databaseUrl, { max: config.pgPoolSize })
+  // Door locks and the webhook lease each hold a connection while their work runs, and that work queries through
+  // `sql`: from one pool, enough opens at once would hold every connection and wait for one of them forever.
+  const holders = openPostgres(config.databaseUrl, { max: config.pgPoolSize })
   await migratePostgres(sql)
   const logger = overrides.logger ?? createLogger(config.logLevel, undefined, process.stdout.isTTY === true)
   const metrics = createMetrics()
@@ -98,11 +101,11 @@ export async function createPgDeps(
     readCache,
     reads,
     rateLimiters: pgRateLimiters(sql),
-    exclusive: new PgDoorLocks(sql),
+    exclusive: new PgDoorLocks(holders),
     opens: new PgOnce<TempKeyOpen>(sql),
     appended,
   })
-  const leadership = new Leadership(sql, 'webhooks', {
+  const leadership = new Leadership(holders, 'webhooks', {
     onElected: () => {
       logger.info('this process now delivers webhooks')
       shared.webhooks.start()
@@ -122,7 +125,7 @@ export async function createPgDeps(
     async close() {
       await tail.stop()
       await sessions.stop()
-      await sql.end({ timeout: 5 })
+      await Promise.all([sql.end({ timeout: 5 }), holders.end({ timeout: 5 })])
     },
   }
   const readiness = async (): Promise<Readiness> => {
