@@ -69,19 +69,46 @@ export const SUBSCRIPTION_CALLS = [
   'pruneDeliveries',
 ] as const
 
-export type Data = BoundAll<typeof orgs, (typeof ORG_READS)[number]> &
-  BoundAll<typeof users, (typeof USER_READS)[number]> &
-  BoundAll<typeof locks, (typeof LOCK_READS)[number]> &
-  BoundAll<typeof collectiveKeys, (typeof COLLECTIVE_KEY_READS)[number]> &
-  BoundAll<typeof vault, (typeof VAULT_READS)[number]> &
-  BoundAll<typeof siteAdmins, (typeof SITE_ADMIN_CALLS)[number]> &
-  BoundAll<typeof subscriptions, (typeof SUBSCRIPTION_CALLS)[number]> & {
-    // A lock's live temp keys from a position, read a chunk at a time (projections/locks.ts).
-    scanLiveTempKeys(lockId: number, scan: LiveKeyScan): AsyncIterable<LiveKeyRow>
-    // One-time sign-in links (auth/login-links.ts): whether one would sign in, and spending it (the user id once).
-    isLoginLinkUsable(tokenHash: string, now: number): Promise<boolean>
-    consumeLoginLink(tokenHash: string, now: number): Promise<string | null>
-  }
+// Which functions of which module Data binds: the same table for both adapters (./bind.ts bindModules).
+export const BOUND_READS = {
+  orgs: ORG_READS,
+  users: USER_READS,
+  locks: LOCK_READS,
+  collectiveKeys: COLLECTIVE_KEY_READS,
+  vault: VAULT_READS,
+  siteAdmins: SITE_ADMIN_CALLS,
+  subscriptions: SUBSCRIPTION_CALLS,
+} as const
+
+// The modules of BOUND_READS with their bound functions, given either database's modules.
+export type BoundModules<M extends { [K in keyof typeof BOUND_READS]: unknown }> = BoundAll<
+  M['orgs'],
+  (typeof ORG_READS)[number] & keyof M['orgs']
+> &
+  BoundAll<M['users'], (typeof USER_READS)[number] & keyof M['users']> &
+  BoundAll<M['locks'], (typeof LOCK_READS)[number] & keyof M['locks']> &
+  BoundAll<M['collectiveKeys'], (typeof COLLECTIVE_KEY_READS)[number] & keyof M['collectiveKeys']> &
+  BoundAll<M['vault'], (typeof VAULT_READS)[number] & keyof M['vault']> &
+  BoundAll<M['siteAdmins'], (typeof SITE_ADMIN_CALLS)[number] & keyof M['siteAdmins']> &
+  BoundAll<M['subscriptions'], (typeof SUBSCRIPTION_CALLS)[number] & keyof M['subscriptions']>
+
+type SqliteModules = {
+  orgs: typeof orgs
+  users: typeof users
+  locks: typeof locks
+  collectiveKeys: typeof collectiveKeys
+  vault: typeof vault
+  siteAdmins: typeof siteAdmins
+  subscriptions: typeof subscriptions
+}
+
+export type Data = BoundModules<SqliteModules> & {
+  // A lock's live temp keys from a position, read a chunk at a time (projections/locks.ts).
+  scanLiveTempKeys(lockId: number, scan: LiveKeyScan): AsyncIterable<LiveKeyRow>
+  // One-time sign-in links (auth/login-links.ts): whether one would sign in, and spending it (the user id once).
+  isLoginLinkUsable(tokenHash: string, now: number): Promise<boolean>
+  consumeLoginLink(tokenHash: string, now: number): Promise<string | null>
+}
 
 // What a command writes beside its events, outside the log (the PII and credential vaults, sign-in links), in the
 // same transaction: each adapter applies them there, so they commit with the events or not at all.

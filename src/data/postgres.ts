@@ -11,29 +11,12 @@ import * as locks from '../projections/pg/locks-queries'
 import * as orgs from '../projections/pg/orgs-queries'
 import * as users from '../projections/pg/users-queries'
 import * as subscriptions from '../webhooks/pg-subscriptions'
-import { bindAll } from './bind'
-import {
-  COLLECTIVE_KEY_READS,
-  type Commands,
-  type Data,
-  LOCK_READS,
-  type Log,
-  ORG_READS,
-  SITE_ADMIN_CALLS,
-  SUBSCRIPTION_CALLS,
-  USER_READS,
-  VAULT_READS,
-} from './port'
+import { bindModules } from './bind'
+import type { Commands, Data, Log } from './port'
 
 export function postgresData(sql: Sql): Data {
   return {
-    ...bindAll(orgs, ORG_READS, sql),
-    ...bindAll(users, USER_READS, sql),
-    ...bindAll(locks, LOCK_READS, sql),
-    ...bindAll(collectiveKeys, COLLECTIVE_KEY_READS, sql),
-    ...bindAll(vault, VAULT_READS, sql),
-    ...bindAll(siteAdmins, SITE_ADMIN_CALLS, sql),
-    ...bindAll(subscriptions, SUBSCRIPTION_CALLS, sql),
+    ...bindModules({ orgs, users, locks, collectiveKeys, vault, siteAdmins, subscriptions }, sql),
     scanLiveTempKeys: (lockId, scan) => locks.scanLiveTempKeys(sql, lockId, scan),
     isLoginLinkUsable: (tokenHash, now) => isLoginLinkUsable(sql, tokenHash, now),
     consumeLoginLink: (tokenHash, now) => consumeLoginLink(sql, tokenHash, now),

@@ -14,35 +14,15 @@ import * as users from '../projections/users'
 import { DeliveryLog } from '../webhooks/delivery-log'
 import { PartnerFeed } from '../webhooks/feed'
 import * as subscriptions from '../webhooks/subscriptions'
-import { bindAll } from './bind'
-import {
-  COLLECTIVE_KEY_READS,
-  type Commands,
-  type Data,
-  type Deliveries,
-  type Feed,
-  LOCK_READS,
-  type Log,
-  type Promised,
-  ORG_READS,
-  SITE_ADMIN_CALLS,
-  SUBSCRIPTION_CALLS,
-  USER_READS,
-  VAULT_READS,
-} from './port'
+import { bindModules } from './bind'
+import type { Commands, Data, Deliveries, Feed, Log, Promised } from './port'
 
 const usable = (tokenHash: string, now: number) =>
   and(eq(loginLinks.tokenHash, tokenHash), isNull(loginLinks.usedAt), gt(loginLinks.expiresAt, now))
 
 export function sqliteData(db: Db): Data {
   return {
-    ...bindAll(orgs, ORG_READS, db),
-    ...bindAll(users, USER_READS, db),
-    ...bindAll(locks, LOCK_READS, db),
-    ...bindAll(collectiveKeys, COLLECTIVE_KEY_READS, db),
-    ...bindAll(vault, VAULT_READS, db),
-    ...bindAll(siteAdmins, SITE_ADMIN_CALLS, db),
-    ...bindAll(subscriptions, SUBSCRIPTION_CALLS, db),
+    ...bindModules({ orgs, users, locks, collectiveKeys, vault, siteAdmins, subscriptions }, db),
     async *scanLiveTempKeys(lockId, scan) {
       yield* locks.scanLiveTempKeys(db, lockId, scan)
     },

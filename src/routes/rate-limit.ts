@@ -39,7 +39,7 @@ export function createRateLimiter(options: RateLimitOptions): RateLimiter {
       for (const [key, window] of windows) if (now - window.start >= options.windowMs) windows.delete(key)
     }
     let retryAfterMs = 0
-    for (const key of keys) {
+    for (const key of new Set(keys)) {
       const current = windows.get(key)
       const window = current && now - current.start < options.windowMs ? current : { start: now, count: 0 }
       window.count++

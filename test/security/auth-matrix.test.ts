@@ -1,11 +1,11 @@
 // Authentication and authorisation matrix (issue 10, suite 4): every JSON route x every principal -> the exact
 // status, generated from one table. Each cell builds its own scene (fresh owner, lock, temp key, ...), so a
-// state-changing cell never depends on another; only the principal differs between the cells of a row.
+// state-changing cell never depends on another; only the principal differs between the cells of a row. The whole
+// matrix runs once per database (issue 21), and a refused cell must append nothing to the log.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { SignJWT } from 'jose'
 import { issueApiKey, registerOrg } from '../../src/auth/tenants'
-import { listLockKeys } from '../../src/projections/locks'
-import { testContext } from '../support/context'
+import { BACKENDS, contextOn, refused } from '../support/context'
 import { uniqueId } from '../support/temp-db'
 import { fakeDriver } from '../support/fake-driver'
 import { createTestLock, createTestTempKey, type TestLock } from '../support/locks'
@@ -94,18 +94,17 @@ const NOT_JSON = new Set([
   'POST /shared-keys/:uuid/revoke',
 ])
 
-const ctx = testContext(
-  {
-    JWT_SECRET,
-    ADMIN_API_KEY: ADMIN_KEY,
-    SIGNUP_HOOK_SECRET: HOOK_SECRET,
-    WEBHOOK_ALLOW_HTTP: 'true',
-    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
-    OPEN_RATE_LIMIT_PER_IP: '0',
-  },
-  undefined,
-  { drivers: fakeDriver().registry },
-)
+const ENV = {
+  JWT_SECRET,
+  ADMIN_API_KEY: ADMIN_KEY,
+  SIGNUP_HOOK_SECRET: HOOK_SECRET,
+  WEBHOOK_ALLOW_HTTP: 'true',
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+  OPEN_RATE_LIMIT_PER_IP: '0',
+}
+
+// The backend whose matrix is running: set by its describe's beforeAll, read by the rows' inputs and the scenes.
+let ctx: Awaited<ReturnType<typeof contextOn>>
 
 type Actor = { userId: string; email: string; token: string }
 type World = {
@@ -227,6 +226,9 @@ type Row = {
   kind: Kind
   who: Six
   overrides?: Partial<Record<PrincipalName, number>>
+  // A refusal the lock audits: the event it records on the scene's lock for the principals whose request reaches the
+  // decision. Every other refusal (a credential refused before that) appends nothing.
+  audit?: { event: string; principals: readonly PrincipalName[] }
   input: (scene: Scene) => Promise<Input> | Input
 }
 
@@ -352,7 +354,10 @@ const TABLE: Row[] = [
     route: 'POST /locks/:id/WriteKey',
     kind: 'api',
     who: LOCK_MANAGE,
-    input: (s) => ({ path: lockPath(s, 'WriteKey'), body: { keyUuid: listLockKeys(ctx.deps.db, s.lock.lockId)[0]?.keyUuid ?? 'missing' } }),
+    input: async (s) => ({
+      path: lockPath(s, 'WriteKey'),
+      body: { keyUuid: (await ctx.deps.data.listLockKeys(s.lock.lockId))[0]?.keyUuid ?? 'missing' },
+    }),
   },
   {
     route: 'POST /locks/:id/AddResident',
@@ -417,6 +422,11 @@ const TABLE: Row[] = [
     kind: 'api',
     who: [403, 403, 200, 401, 401, 401],
     overrides: { anonymous: 401 },
+    // An admin key means nothing here: that caller is a guest without a user, like anonymous.
+    audit: {
+      event: 'TempKeyOpenRefused',
+      principals: ['anonymous', 'owner', 'otherUser', 'orgKey', 'otherOrgKey', 'superKey', 'adminKey'],
+    },
     input: (s) => ({ path: `/temp-keys/${s.tempKeyUuid}/open`, body: {} }),
   },
   // Collective keys: the caller must manage every lock of the key (the scene's lock here).
@@ -714,53 +724,80 @@ async function send(method: string, input: Input, headers: Record<string, string
   // An event stream never ends: the status is all a cell needs.
   if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     await response.body?.cancel()
-    return { status: response.status, text: '' }
+    return { status: response.status, text: '', json: undefined }
   }
-  return { status: response.status, text: await response.text() }
+  const text = await response.text()
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
+  // refused() reads the envelope's `success`.
+  return { status: response.status, text, json: json as any }
 }
 
 let cells = 0
 for (const row of TABLE) for (const principal of PRINCIPALS) if (expected(row, principal, takesInput(row)) !== undefined) cells++
 console.log(`auth matrix: ${TABLE.length} routes x ${PRINCIPALS.length} principals = ${cells} cells`)
 
-beforeAll(async () => {
-  world = await buildWorld()
-})
-afterAll(() => ctx.deps.webhooks.stop())
-
-describe('the auth matrix', () => {
-  it('should classify every route of the app: JSON routes in the table, pages and infrastructure listed apart', () => {
-    const routes = ctx.app.routes.map((r) => `${r.method} ${r.path}`)
-    const inTable = new Set(TABLE.map((row) => row.route))
-    expect(routes.filter((route) => !inTable.has(route) && !NOT_JSON.has(route))).toEqual([])
-    expect([...inTable].filter((route) => !routes.includes(route))).toEqual([])
-  })
-
-  for (const row of TABLE) {
-    const [method = 'GET'] = row.route.split(' ')
-    describe(row.route, () => {
-      for (const principal of PRINCIPALS) {
-        const status = expected(row, principal, takesInput(row))
-        if (status === undefined) continue
-        it(`should answer ${status} to ${principal}`, async () => {
-          const scene = await buildScene()
-          const input = await row.input(scene)
-          if (principal === 'callerOrgId') {
-            if (method !== 'GET') input.body = { ...input.body, _callerOrgId: world.orgA.orgId }
-            else input.query = { ...input.query, _callerOrgId: world.orgA.orgId }
-          }
-          const response = await send(method, input, headersOf(principal, scene))
-          expect({
-            cell: `${row.route} as ${principal}`,
-            status: response.status,
-            body: response.status === status ? '' : response.text.slice(0, 300),
-          }).toEqual({
-            cell: `${row.route} as ${principal}`,
-            status,
-            body: '',
-          })
-        })
-      }
+for (const backend of BACKENDS) {
+  describe(`the auth matrix (${backend})`, () => {
+    beforeAll(async () => {
+      ctx = await contextOn(backend, ENV, undefined, { drivers: fakeDriver().registry })
+      world = await buildWorld()
     })
-  }
-})
+    afterAll(async () => {
+      await ctx.deps.webhooks.stop()
+      await ctx.close()
+    })
+
+    it('should classify every route of the app: JSON routes in the table, pages and infrastructure listed apart', () => {
+      const routes = ctx.app.routes.map((r) => `${r.method} ${r.path}`)
+      const inTable = new Set(TABLE.map((row) => row.route))
+      expect(routes.filter((route) => !inTable.has(route) && !NOT_JSON.has(route))).toEqual([])
+      expect([...inTable].filter((route) => !routes.includes(route))).toEqual([])
+    })
+
+    for (const row of TABLE) {
+      const [method = 'GET'] = row.route.split(' ')
+      describe(row.route, () => {
+        for (const principal of PRINCIPALS) {
+          const status = expected(row, principal, takesInput(row))
+          if (status === undefined) continue
+          it(`should answer ${status} to ${principal}`, async () => {
+            const scene = await buildScene()
+            const input = await row.input(scene)
+            if (principal === 'callerOrgId') {
+              if (method !== 'GET') input.body = { ...input.body, _callerOrgId: world.orgA.orgId }
+              else input.query = { ...input.query, _callerOrgId: world.orgA.orgId }
+            }
+            const cell = `${row.route} as ${principal}`
+            const call = async () => {
+              const response = await send(method, input, headersOf(principal, scene))
+              // The body only when the status is wrong: it says why.
+              expect({ cell, status: response.status, body: response.status === status ? '' : response.text.slice(0, 300) }).toEqual({
+                cell,
+                status,
+                body: '',
+              })
+              return response
+            }
+            if (status < 400) await call()
+            else if (!row.audit?.principals.includes(principal)) await refused(ctx, status, call)
+            else {
+              const { streamId } = scene.lock
+              const [head, version] = [await ctx.head(), await ctx.deps.log.streamVersion(streamId)]
+              expect((await call()).json?.success).toBe(false)
+              const appended = await ctx.deps.log.readStreamRange(streamId, version + 1, await ctx.deps.log.streamVersion(streamId))
+              expect({ types: appended.map((event) => event.type), appended: (await ctx.head()) - head }).toEqual({
+                types: [row.audit.event],
+                appended: 1,
+              })
+            }
+          })
+        }
+      })
+    }
+  })
+}
