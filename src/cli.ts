@@ -1,6 +1,6 @@
-// Admin CLI (`spkey <command>`): the Admin API's operations and more, on the same DATABASE_PATH as the server (safe
-// while it runs: WAL + busy_timeout, every write through the command handler). Prints ONE JSON object on stdout;
-// failures print the JSON error envelope on stderr and exit 1 (2 for usage errors).
+// Admin CLI (`spkey <command>`): the Admin API's operations and more, on the database the server runs on (DATABASE_URL's
+// PostgreSQL, else the SQLite file at DATABASE_PATH), safe while it runs: every write goes through the command handler.
+// Prints ONE JSON object on stdout; failures print the JSON error envelope on stderr and exit 1 (2 for usage errors).
 import { parseArgs } from 'node:util'
 import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
@@ -10,11 +10,14 @@ import { setupUrl } from './auth/site-admins'
 import { createAccount } from './auth/accounts'
 import { addOrgMember, createOrg, issueApiKey, orgIdFromName } from './auth/tenants'
 import { type Config, parseDuration } from './config'
-import { createDeps, type Deps, type SqliteDeps } from './deps'
+import { openDatabase } from './db/connection'
+import type { Deps, SqliteDeps } from './deps'
+import { openDeps, type PostgresDeps } from './deps-pg'
 import { Conflict, DomainError, Invalid, NotFound } from './domain/errors'
 import type { EventMetadata } from './eventstore/types'
 import { configureLockDriver, lockDriverSettings } from './locks/provisioning'
 import { createLogger } from './logger'
+import type { FirstStart } from './secrets'
 import { envelope } from './routes/errors'
 import { OrgId } from './routes/models'
 
@@ -33,8 +36,9 @@ export const USAGE = `usage: spkey <command> [options]
   lock driver --lock ID --driver simulated|http|mqtt [--bridge-url URL]
                                                  choose a lock's driver (http: the address of its bridge)
   rebuild                                        replay the event log into the read models
-  backup --out FILE                              online, consistent copy of the database (VACUUM INTO)
-  restore --from FILE                            replace the database with a backup (server stopped)
+  backup --out FILE                              online, consistent copy of the SQLite file (VACUUM INTO)
+  restore --from FILE                            replace the SQLite file with a backup (server stopped)
+                                                 (on PostgreSQL: pg_dump and pg_restore)
   healthcheck                                    exit 0 when the local server answers /healthz
 
 Each command prints one JSON object on stdout. Errors: the JSON error envelope on stderr, exit code 1
@@ -51,13 +55,14 @@ const processIo: CliIo = {
 class UsageError extends Error {}
 
 type Flag = { type: 'string' } | { type: 'boolean' }
-// The CLI runs on the SQLite file: backup and rebuild need its connection and event store, the rest only the ports.
-type Context = { deps: SqliteDeps; io: CliIo; metadata: EventMetadata; values: Record<string, string | boolean | undefined> }
-type Offline = { config: Config; values: Context['values'] }
-// `offline` commands must not hold the database open themselves (restore replaces the file; healthcheck asks the server).
+// Either database: rebuild asks its event store, every other command only the ports.
+type CliDeps = (SqliteDeps | PostgresDeps) & { firstStart: FirstStart }
+type Context = { deps: CliDeps; io: CliIo; metadata: EventMetadata; values: Record<string, string | boolean | undefined> }
+type WithoutDeps = { config: Config; values: Context['values'] }
+// These open no deps: backup and restore work on the SQLite file itself (restore replaces it), healthcheck asks the server.
 type Command = { flags: Record<string, Flag>; required: string[] } & (
   | { run: (context: Context) => Promise<object> }
-  | { offline: (context: Offline) => Promise<object> }
+  | { withoutDeps: (context: WithoutDeps) => Promise<object> }
 )
 
 const text: Flag = { type: 'string' }
@@ -81,6 +86,14 @@ function valid(schema: TSchema, field: string, value: string, message: string): 
 }
 
 const ORG_ID = OrgId()
+
+// Refused before anything is opened: on PostgreSQL its own tools copy the database (README, "Running on PostgreSQL").
+function sqliteFile(config: Config): string {
+  if (config.databaseUrl !== null) {
+    throw new Invalid('backup and restore copy the SQLite file; on PostgreSQL (DATABASE_URL) use pg_dump and pg_restore')
+  }
+  return config.databasePath
+}
 
 async function existingUser(deps: Deps, userId: string) {
   const user = await deps.data.findUser(userId)
@@ -184,30 +197,36 @@ const COMMANDS: Record<string, Command> = {
     flags: {},
     required: [],
     async run({ deps, io }) {
-      const events = deps.store.rebuild((done, total) => io.err(`rebuild: ${done}/${total} events\n`))
+      const events = await deps.store.rebuild((done, total) => io.err(`rebuild: ${done}/${total} events\n`))
       return { events }
     },
   },
   backup: {
     flags: { out: text },
     required: ['out'],
-    async run({ deps, values }) {
+    async withoutDeps({ config, values }) {
       const out = required(values, 'out')
-      return { out, ...backupTo(deps.db, out) }
+      const db = openDatabase(sqliteFile(config))
+      try {
+        return { out, ...backupTo(db, out) }
+      } finally {
+        db.$client.close()
+      }
     },
   },
   restore: {
     flags: { from: text },
     required: ['from'],
-    async offline({ config, values }) {
+    async withoutDeps({ config, values }) {
       const from = required(values, 'from')
-      return { from, databasePath: config.databasePath, ...restoreFrom(from, config.databasePath) }
+      const databasePath = sqliteFile(config)
+      return { from, databasePath, ...restoreFrom(from, databasePath) }
     },
   },
   healthcheck: {
     flags: {},
     required: [],
-    async offline({ config }) {
+    async withoutDeps({ config }) {
       const response = await fetch(`http://127.0.0.1:${config.port}/healthz`, { signal: AbortSignal.timeout(3000) }).catch(() => null)
       if (!response?.ok) throw new DomainError(503, `no healthy spkey on port ${config.port}`)
       return { status: 'ok', port: config.port }
@@ -242,7 +261,7 @@ export async function runCli(argv: string[], loadConfig: () => Config, io: CliIo
   const requestId = cliRequestId()
   const fail = (status: number, message: string, details?: { field: string; message: string }[]) =>
     io.err(`${JSON.stringify(envelope(status, requestId, message, details))}\n`)
-  let deps: ReturnType<typeof createDeps> | undefined
+  let deps: CliDeps | undefined
   try {
     if (argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
       io.out(`${USAGE}\n`)
@@ -251,11 +270,11 @@ export async function runCli(argv: string[], loadConfig: () => Config, io: CliIo
     const { command, rest } = resolve(argv)
     const values = parse(command, rest)
     const config = loadConfig()
-    if ('offline' in command) {
-      io.out(`${JSON.stringify(await command.offline({ config, values }))}\n`)
+    if ('withoutDeps' in command) {
+      io.out(`${JSON.stringify(await command.withoutDeps({ config, values }))}\n`)
       return 0
     }
-    deps = createDeps(config, { logger: createLogger(config.logLevel === 'debug' ? 'debug' : 'warn', io.err) })
+    deps = await openDeps(config, { logger: createLogger(config.logLevel === 'debug' ? 'debug' : 'warn', io.err) })
     if (deps.firstStart.adminApiKey) {
       io.err(`First start: admin API key (X-Admin-API-Key), shown once:\n  ${deps.firstStart.adminApiKey}\n`)
     }
@@ -274,6 +293,7 @@ export async function runCli(argv: string[], loadConfig: () => Config, io: CliIo
     fail(500, error instanceof Error ? error.message : String(error))
     return 1
   } finally {
-    deps?.db.$client.close()
+    // On PostgreSQL the pool, the log tail and the sign-out listener would keep the process alive.
+    await deps?.lifecycle.close()
   }
 }

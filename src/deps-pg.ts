@@ -16,7 +16,7 @@ import { PgOnce } from './db/pg/once'
 import { pgRateLimiters } from './db/pg/rate-limits'
 import { loadSecrets } from './db/pg/secrets'
 import { PgSessionRevocations } from './db/pg/sessions'
-import { assemble, createDeps, type Deps, type DepsOverrides, type Lifecycle, type Readiness } from './deps'
+import { assemble, createDeps, type Deps, type SqliteDeps, type DepsOverrides, type Lifecycle, type Readiness } from './deps'
 import { lockAggregate } from './domain/lock/decide'
 import { userAggregate } from './domain/user/decide'
 import { PgCommandHandler } from './eventstore/pg-command-handler'
@@ -65,6 +65,7 @@ export async function createPgDeps(
       changed(events)
       if (events.length > 0) appended.notify()
     },
+    onRebuilt: () => readCache.clear(),
   })
   const readCache = new ReadCache({ current: () => tail.isFresh(COHERENCE_BOUND_MS) })
   const changed = (events: readonly StoredEvent[]) => {
@@ -151,7 +152,10 @@ export async function createPgDeps(
 }
 
 // The database the config names: PostgreSQL when DATABASE_URL is set, else the SQLite file.
-export async function openDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps & { firstStart: FirstStart }> {
+export async function openDeps(
+  config: Config,
+  overrides: DepsOverrides = {},
+): Promise<(SqliteDeps | PostgresDeps) & { firstStart: FirstStart }> {
   const { databaseUrl } = config
   return databaseUrl === null ? createDeps(config, overrides) : createPgDeps({ ...config, databaseUrl }, overrides)
 }

@@ -16,6 +16,9 @@ export type PgProjection = {
 
 // Where a reader of the whole log is: the last event it took, in (transaction id, position) order.
 export type LogCursor = { txId: string; position: number }
+// Announces a finished rebuild: rows changed without an event, which no log tail would otherwise notice.
+export const REBUILT_CHANNEL = 'spkey_rebuilt'
+
 export const LOG_START: LogCursor = { txId: '0', position: 0 }
 
 export type PgEventStoreOptions = {
@@ -44,6 +47,9 @@ type Cached = { aggregate: string; stateVersion: number; version: number; state:
 const toStored = (row: EventRow): StoredEvent => storedEvent(row, row.data, row.metadata)
 
 const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === '23505'
+
+// Held by whoever refolds decision state (upgrade, rebuild), so two processes never do it together.
+const DECISION_STATE_LOCK = 'spkey:decision-state'
 
 export class PgEventStore {
   readonly snapshotEvery: number
@@ -267,7 +273,7 @@ export class PgEventStore {
   // under an advisory lock, so of N processes starting together one does it and the others find it done.
   async upgrade(): Promise<string[]> {
     return this.transaction(async (tx) => {
-      await tx`SELECT pg_advisory_xact_lock(hashtextextended('spkey:decision-state', 0))`
+      await tx`SELECT pg_advisory_xact_lock(hashtextextended(${DECISION_STATE_LOCK}, 0))`
       const upgraded: string[] = []
       for (const aggregate of this.aggregates) {
         const [marker] = await tx<{ value: string }[]>`SELECT value FROM settings WHERE key = ${markerKey(aggregate)}`
@@ -277,6 +283,35 @@ export class PgEventStore {
       }
       if (upgraded.length > 0) this.cache.clear()
       return upgraded
+    })
+  }
+
+  // Replays the whole log into emptied read-model tables and decision rows, in one transaction, as store.ts does. As
+  // under SQLite's write lock, appends wait until it commits (the log's SHARE lock, taken after any append in flight
+  // commits) while readers go on with the rows they saw: DELETE, not TRUNCATE, whose lock would stop them too.
+  async rebuild(onProgress?: (done: number, total: number) => void): Promise<number> {
+    return this.transaction(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(hashtextextended(${DECISION_STATE_LOCK}, 0))`
+      await tx`LOCK TABLE events IN SHARE MODE`
+      // A rolled-back append leaves a gap in positions: the head is not the count.
+      const [count] = await tx<{ n: number }[]>`SELECT count(*)::int AS n FROM events`
+      const total = count?.n ?? 0
+      for (const aggregate of this.aggregates) await this.refold(tx, aggregate)
+      for (const table of this.projections.flatMap((p) => p.tables)) await tx`DELETE FROM ${tx(table)}`
+      let done = 0
+      let after = 0
+      for (;;) {
+        const batch = await tx<EventRow[]>`SELECT * FROM events WHERE position > ${after} ORDER BY position LIMIT 5000`
+        if (batch.length === 0) {
+          // Delivered at commit: other processes drop what they cached from the rows this replaced (pg-tail.ts).
+          await tx`SELECT pg_notify(${REBUILT_CHANNEL}, '')`
+          return done
+        }
+        for (const event of batch.map(toStored)) for (const projection of this.projections) await projection.apply(tx, event)
+        after = batch[batch.length - 1]?.position ?? after
+        done += batch.length
+        onProgress?.(done, total)
+      }
     })
   }
 

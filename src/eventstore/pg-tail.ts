@@ -3,7 +3,7 @@
 // (its connection lost, or a long transaction holding back the settled log) they are bypassed, so a revocation made
 // through another process never outlives the bound.
 import type { Sql } from '../db/pg/connection'
-import type { LogCursor, PgEventStore } from './pg-store'
+import { type LogCursor, type PgEventStore, REBUILT_CHANNEL } from './pg-store'
 import type { StoredEvent } from './types'
 
 export const COMMIT_CHANNEL = 'spkey_commits'
@@ -27,6 +27,8 @@ export class CommitSignal {
 
 export type LogTailOptions = {
   onEvents: (events: StoredEvent[]) => void
+  // A rebuild of the read models (the CLI's `rebuild`) committed: rows changed without events.
+  onRebuilt?: () => void
   pollMs?: number
   batch?: number
   now?: () => number
@@ -38,7 +40,7 @@ export class LogTail {
   // has been handed to onEvents.
   private caughtUpAt = Number.NEGATIVE_INFINITY
   private timer: ReturnType<typeof setInterval> | undefined
-  private listening: { unlisten(): Promise<void> } | undefined
+  private listening: { unlisten(): Promise<void> }[] = []
   private running: Promise<void> | undefined
   private again = false
   private readonly now: () => number
@@ -53,14 +55,17 @@ export class LogTail {
   // From the settled head: what was committed before the start is already in what this process will read.
   async start(): Promise<void> {
     this.cursor = await this.store.settledHead()
-    this.listening = await this.store.sql.listen(COMMIT_CHANNEL, () => this.wake())
+    this.listening = [
+      await this.store.sql.listen(COMMIT_CHANNEL, () => this.wake()),
+      await this.store.sql.listen(REBUILT_CHANNEL, () => this.options.onRebuilt?.()),
+    ]
     this.timer = setInterval(() => this.wake(), this.options.pollMs ?? 100)
     await this.wake()
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer)
-    await this.listening?.unlisten().catch(() => {})
+    await Promise.all(this.listening.map((listening) => listening.unlisten().catch(() => {})))
     await this.running
   }
 
