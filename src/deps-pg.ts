@@ -69,7 +69,7 @@ export async function createPgDeps(
   })
   const readCache = new ReadCache({ current: () => tail.isFresh(COHERENCE_BOUND_MS) })
   const changed = (events: readonly StoredEvent[]) => {
-    for (const event of events) readCache.changed(event.streamId)
+    for (const event of events) readCache.changed(event.streamId, event.streamVersion)
   }
   const commits = new CommitSignal(sql)
   const handler = new PgCommandHandler(store, (events) => {

@@ -32,6 +32,7 @@ export class ReadCache {
   // that awaits can see a commit land before it finishes).
   private generation = 0
   private readonly changedAt = new Map<string, number>()
+  private readonly announced = new Map<string, number>()
   private forgottenBefore = 0
 
   constructor(
@@ -123,9 +124,16 @@ export class ReadCache {
     }
   }
 
-  changed(streamId: string): void {
-    if (this.changedAt.size >= MAX_TRACKED_CHANGES) {
+  // `version`: the stream's version the change brought it to, when the change may be announced twice (on PostgreSQL
+  // a process hears of its own commit at once and again from its log tail): the second announcement drops nothing.
+  changed(streamId: string, version?: number): void {
+    if (version !== undefined) {
+      if (version <= (this.announced.get(streamId) ?? 0)) return
+      this.announced.set(streamId, version)
+    }
+    if (this.changedAt.size >= MAX_TRACKED_CHANGES || this.announced.size > MAX_TRACKED_CHANGES) {
       this.changedAt.clear()
+      this.announced.clear()
       this.forgottenBefore = this.generation + 1
     }
     this.changedAt.set(streamId, ++this.generation)

@@ -20,7 +20,9 @@ const TYPE_NAME = /^[A-Za-z][A-Za-z0-9 ]{0,63}$/
 const MAX_STREAMS_PER_ORG = 10
 
 const Types = t.String({ maxLength: 2000, description: 'Comma-separated detail-types; all when omitted' })
-const After = t.Integer({ minimum: 0, description: 'Return events after this position' })
+// Bounded as every position is: PostgreSQL compares it as a bigint, and refuses a larger number (a 500) where SQLite
+// simply finds nothing.
+const After = t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Return events after this position' })
 
 const FeedQuery = t.Object(
   { after: t.Optional(After), limit: t.Optional(t.Integer({ minimum: 1, maximum: 500, default: 100 })), types: t.Optional(Types) },
@@ -40,7 +42,7 @@ function parseTypes(raw: string | undefined): TypeFilter {
 async function resumePosition(deps: Deps, after: number | undefined, lastEventId: string | null): Promise<number> {
   if (lastEventId !== null && lastEventId.trim() !== '') {
     const position = Number(lastEventId)
-    if (!Number.isInteger(position) || position < 0) throw new Invalid('Last-Event-ID must be a position the stream sent')
+    if (!Number.isSafeInteger(position) || position < 0) throw new Invalid('Last-Event-ID must be a position the stream sent')
     return position
   }
   // Without a cursor the stream is live only: it starts at the current head.

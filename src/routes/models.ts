@@ -7,7 +7,9 @@ import type { Event, EventMetadata } from '../eventstore/types'
 import { requestInfo } from '../request-context'
 
 // Path params arrive as strings: Elysia's `t` coerces; bodies use plain TypeBox so "5" is never taken for 5.
-export const LockIdParams = t.Object({ id: t.Integer({ exclusiveMinimum: 0, description: 'Lock ID (numeric)' }) })
+export const LockIdParams = t.Object({
+  id: t.Integer({ exclusiveMinimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Lock ID (numeric)' }),
+})
 export const UserIdParams = t.Object({ id: t.String({ minLength: 1, maxLength: 128, description: 'User ID' }) })
 
 export const Uuid = (options: { description?: string } = {}) =>

@@ -174,7 +174,7 @@ export const physicalKeyRoutes = (deps: Deps) =>
         return toKey(key)
       },
       {
-        params: t.Object({ id: UserIdParams.properties.id, number: t.Integer({ exclusiveMinimum: 0 }) }),
+        params: t.Object({ id: UserIdParams.properties.id, number: t.Integer({ exclusiveMinimum: 0, maximum: Number.MAX_SAFE_INTEGER }) }),
         query: t.Object({}, { additionalProperties: false }),
         response: { 200: PhysicalKey, ...errorResponses },
         detail: { summary: 'Get a single physical key by number' },

@@ -221,7 +221,7 @@ export const webhookRoutes = (deps: Deps) =>
         return { success: delivery.state === 'delivered', delivery: toDeliveryView(delivery) }
       },
       {
-        params: t.Object({ id: WebhookParams.properties.id, deliveryId: t.Integer({ minimum: 1 }) }),
+        params: t.Object({ id: WebhookParams.properties.id, deliveryId: t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }),
         response: { 200: Attempted, ...errorResponses },
         detail: { ...security.detail, summary: 'Re-send one delivery (e.g. a dead letter) now' },
       },

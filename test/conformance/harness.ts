@@ -1,11 +1,11 @@
-// One app instance for the whole conformance run (a fresh temp database, a manual clock, a controllable lock driver)
-// plus the fixtures checks build on. Every check makes its own users, locks and keys, so checks never share state
-// and their order does not matter.
+// One app instance per backend for the whole conformance run (a fresh database, a manual clock, a controllable lock
+// driver) plus the fixtures checks build on. Every check makes its own users, locks and keys, so checks never share
+// state and their order does not matter.
 import { lockAggregate } from '../../src/domain/lock/decide'
 import { lockStreamId } from '../../src/domain/lock/events'
 import type { DriverRegistry } from '../../src/locks/drivers/port'
 import type { DriverResult, LockDriver } from '../../src/locks/drivers/port'
-import { type CallOptions, manualClock, testContext } from '../support/context'
+import { type Backend, type CallOptions, contextOn, manualClock } from '../support/context'
 import type { Response } from './validate'
 
 export type DriverMode = DriverResult['status']
@@ -32,15 +32,14 @@ export const NOW = Date.parse('2026-06-01T10:00:00.000Z')
 export const iso = (ms: number) => new Date(ms).toISOString()
 export const HOUR = 3_600_000
 
-let nextLockId = 7_000
-
-export function createHarness() {
+export async function createHarness(backend: Backend) {
   const clock = manualClock(NOW)
   const driver = controllableDriver()
   // TRUST_PROXY: PIN checks each come from their own address (X-Forwarded-For), so one check's failures never
   // throttle another's.
-  const ctx = testContext({ TRUST_PROXY: 'true' }, clock, { drivers: driver.registry })
+  const ctx = await contextOn(backend, { TRUST_PROXY: 'true' }, clock, { drivers: driver.registry })
   let superOrg: Promise<Org> | undefined
+  let nextLockId = 7_000
 
   const call = (method: string, path: string, options: CallOptions = {}): Promise<Response> => ctx.call(method, path, options)
 
@@ -64,15 +63,20 @@ export function createHarness() {
     superOrg: (): Promise<Org> => (superOrg ??= ctx.org({ isSuper: true })),
     user: (): Promise<User> => ctx.user(),
     lock,
+    // A stream's events, oldest first.
+    async eventsOf(streamId: string) {
+      return ctx.deps.log.readStreamRange(streamId, 1, await ctx.deps.log.streamVersion(streamId))
+    },
     // Reset what a check may have changed on the shared instance.
     reset() {
       clock.set(NOW)
       driver.state.mode = 'ok'
     },
+    close: ctx.close,
   }
 }
 
-export type Harness = ReturnType<typeof createHarness>
+export type Harness = Awaited<ReturnType<typeof createHarness>>
 
 // One conformance check: a call against the app and the status it must answer. The runner validates status,
 // content-type and body against the document; `details` and `verify` add the check's own expectations.

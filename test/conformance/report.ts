@@ -1,5 +1,6 @@
 // `npm run conformance:report`: runs the conformance suite with CONFORMANCE_WRITE=1 so its last test writes
-// docs/conformance.md from this run's results (the same rendering the suite compares against in CI).
+// docs/conformance.md from the SQLite run's results (the same rendering the suite compares against in CI; every
+// other backend must reach the same outcomes).
 import { join } from 'node:path'
 
 const root = join(import.meta.dir, '..', '..')

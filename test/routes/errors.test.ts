@@ -1,6 +1,6 @@
 // The one error mapper, through app.handle: every failure answers the superset envelope (or an HTML page with the
 // same status), never a stack trace, always with the request id that the logged error line carries too.
-import { describe, expect, it } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { Elysia, t } from 'elysia'
 import postgres from 'postgres'
 import { createApp } from '../../src/app'
@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config'
 import { createDeps } from '../../src/deps'
 import { Forbidden } from '../../src/domain/errors'
 import { createLogger } from '../../src/logger'
+import { BACKENDS, contextOn } from '../support/context'
 import { tempDbPath } from '../support/temp-db'
 
 // As postgres.js raises them: the server's fields (code = SQLSTATE) copied onto the error; its own and the socket's
@@ -267,14 +268,21 @@ describe('a browser asking for HTML', () => {
   })
 })
 
-describe('a client-sent _callerOrgId in a query', () => {
-  it('should be refused with 400 and a details entry on any route, even one without a query schema', async () => {
-    const { testContext } = await import('../support/context')
-    const ctx = testContext()
-    const { apiKey } = await ctx.org()
-    const { userId } = await ctx.user()
-    const response = await ctx.call('GET', `/users/${userId}/profile?_callerOrgId=other`, { apiKey })
-    expect(response.status).toBe(400)
-    expect(response.json.details).toEqual([{ field: '_callerOrgId', message: 'Server-set field: clients must not send it' }])
+// The mapper itself is the same on either database; this refusal is checked on a route that reads users, on both.
+for (const backend of BACKENDS) {
+  describe(`a client-sent _callerOrgId in a query (${backend})`, () => {
+    let ctx: Awaited<ReturnType<typeof contextOn>>
+    beforeAll(async () => {
+      ctx = await contextOn(backend)
+    })
+    afterAll(() => ctx.close())
+
+    it('should be refused with 400 and a details entry on any route, even one without a query schema', async () => {
+      const { apiKey } = await ctx.org()
+      const { userId } = await ctx.user()
+      const response = await ctx.call('GET', `/users/${userId}/profile?_callerOrgId=other`, { apiKey })
+      expect(response.status).toBe(400)
+      expect(response.json.details).toEqual([{ field: '_callerOrgId', message: 'Server-set field: clients must not send it' }])
+    })
   })
-})
+}

@@ -115,8 +115,10 @@ function contextFor(deps: Deps, clock: ManualClock, logLines: string[]) {
 
   // The log's head position: what refused() compares before and after.
   const head = () => deps.log.headPosition()
+  // A stream's events, on either database.
+  const streamEvents = async (streamId: string) => deps.log.readStreamRange(streamId, 1, await deps.log.streamVersion(streamId))
 
-  return { deps, app, clock, call, org, user, browser, head, logLines }
+  return { deps, app, clock, call, org, user, browser, head, streamEvents, logLines }
 }
 
 // Runs a request that must be refused and asserts its envelope and that nothing at all was appended to the log;

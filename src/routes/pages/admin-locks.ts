@@ -180,7 +180,7 @@ async function checkRegistration(deps: Deps, form: RegisterLockForm, rawDriver: 
 
 const Csrf = t.Optional(t.String({ maxLength: 200 }))
 const Text = t.Optional(t.String({ maxLength: 2000 }))
-const LockParams = t.Object({ id: t.Integer({ exclusiveMinimum: 0 }) })
+const LockParams = t.Object({ id: t.Integer({ exclusiveMinimum: 0, maximum: Number.MAX_SAFE_INTEGER }) })
 
 export const adminLockPages = (deps: Deps) =>
   new Elysia({ name: 'pages.admin-locks', prefix: '/admin/locks', detail: { hide: true } })
@@ -195,8 +195,8 @@ export const adminLockPages = (deps: Deps) =>
       },
       {
         query: t.Object({
-          cursor: t.Optional(t.Integer({ minimum: 1 })),
-          registered: t.Optional(t.Integer({ minimum: 1 })),
+          cursor: t.Optional(t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+          registered: t.Optional(t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
         }),
       },
     )

@@ -103,7 +103,7 @@ export async function collectiveConfirmationPage(
 const UuidParams = t.Object({ uuid: t.String({ maxLength: 64, description: 'Collective temporary key UUID' }) })
 export const DoorParams = t.Object({
   uuid: t.String({ maxLength: 64, description: 'Collective temporary key UUID' }),
-  doorId: t.Integer({ exclusiveMinimum: 0, description: 'Door id within the collective key' }),
+  doorId: t.Integer({ exclusiveMinimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Door id within the collective key' }),
 })
 export const OpenBody = t.Optional(
   t.Object({ _csrf: t.Optional(t.String({ maxLength: 200 })), _once: t.Optional(t.String({ maxLength: 200 })) }),

@@ -109,7 +109,7 @@ export async function ownerPageResponse(
   return html(await LockTempKeysPage(view), { status: form?.status ?? 200, headers })
 }
 
-const KeyParams = t.Object({ id: t.Integer({ exclusiveMinimum: 0 }), uuid: t.String({ maxLength: 64 }) })
+const KeyParams = t.Object({ id: t.Integer({ exclusiveMinimum: 0, maximum: Number.MAX_SAFE_INTEGER }), uuid: t.String({ maxLength: 64 }) })
 
 export const lockTempKeyPages = (deps: Deps) => {
   // The lock's live key named in the path, for a signed-in manager of that lock.
@@ -143,7 +143,11 @@ export const lockTempKeyPages = (deps: Deps) => {
         if (!created.ok) return refused(domainErrors(created.error, windowRows))
         return redirect(request, `${tempKeysPath(params.id)}?done=created#key-${created.value.tempKeyUuid}`)
       },
-      { params: t.Object({ id: t.Integer({ exclusiveMinimum: 0 }) }), body: KeyForm, detail: { hide: true } },
+      {
+        params: t.Object({ id: t.Integer({ exclusiveMinimum: 0, maximum: Number.MAX_SAFE_INTEGER }) }),
+        body: KeyForm,
+        detail: { hide: true },
+      },
     )
     .get(
       '/locks/:id/temp-keys/:uuid/edit',

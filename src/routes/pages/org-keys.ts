@@ -174,7 +174,7 @@ async function deskFragment(desk: Desk, target: string, panel: UserPanelView, us
 const OrgParams = t.Object({ orgId: t.String({ minLength: 1, maxLength: 128 }) })
 const Email = t.String({ maxLength: 320 })
 const Search = t.Optional(t.String({ maxLength: 500 }))
-const KeyNumber = t.Integer({ minimum: 1 })
+const KeyNumber = t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
 
 export const orgKeysPages = (deps: Deps) =>
   new Elysia({ name: 'pages.org-keys', detail: { hide: true } })

@@ -106,6 +106,9 @@ export const webhookPages = (deps: Deps) =>
       },
       {
         params: t.Object({ orgId: OrgParams.properties.orgId, id: t.String({ minLength: 1, maxLength: 64 }) }),
-        body: t.Object({ _csrf: t.Optional(t.String({ maxLength: 200 })), fromPosition: t.Integer({ minimum: 0 }) }),
+        body: t.Object({
+          _csrf: t.Optional(t.String({ maxLength: 200 })),
+          fromPosition: t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+        }),
       },
     )

@@ -441,8 +441,7 @@ export const lockChecks: Check[] = [
     async verify(res, h) {
       await h.deps.keyWorkflows.idle()
       const problems = has(res.json?.lockId !== undefined && typeof res.json?.instanceId === 'string', 'lockId and instanceId')
-      const types = h.ctx
-        .eventsOf(`lock-${res.json?.lockId}`)
+      const types = (await h.eventsOf(`lock-${res.json?.lockId}`))
         .filter((e) => e.metadata.correlationId === res.json?.instanceId)
         .map((e) => e.type)
       const expected = ['BulkAddKeysStarted', 'KeyAdded', 'KeyAdded', 'BulkAddKeysFinished']
