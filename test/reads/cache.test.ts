@@ -141,6 +141,21 @@ describe('ReadCache, when a change lands while a value is being built', () => {
   })
 })
 
+describe('ReadCache, told of one change twice', () => {
+  // On PostgreSQL a process hears of its own commit at once and again from its log tail.
+  test('drops what the change touched once, and keeps what was built after it', () => {
+    const { cache } = given()
+    cache.set('page', 'before', ['lock-1'])
+    cache.changed('lock-1', 5)
+    expect(cache.get('page', 0)).toBeUndefined()
+    cache.set('page', 'after', ['lock-1'])
+    cache.changed('lock-1', 5)
+    expect(cache.get('page', 0)).toBe('after')
+    cache.changed('lock-1', 6)
+    expect(cache.get('page', 0)).toBeUndefined()
+  })
+})
+
 describe('ReadCache, when other processes cannot be vouched for', () => {
   test('nothing is answered or kept while coherence is not current (a PostgreSQL tail that lags)', () => {
     let current = true
