@@ -18,6 +18,10 @@ export type Attempt = {
   nextAttemptAt: number | null
 }
 
+// A subscription to deliver to, and when it was last changed (replayed, re-pointed, re-enabled...): the dispatcher
+// compares that with what it saw before, to hear of a change made through another process.
+export type Deliverable = { id: string; updatedAt: string }
+
 // What a failed attempt does to its subscription: `gone` (410) disables at once, otherwise it is disabled once
 // it has failed for `disableAfterMs` without a 2xx.
 export type FailurePolicy = { gone: boolean; disableAfterMs: number }
@@ -31,7 +35,7 @@ const prepareById = (db: Db) =>
 
 export class DeliveryLog {
   private readonly q: {
-    deliverable: Statement<{ id: string }, []>
+    deliverable: Statement<Deliverable, []>
     insert: Statement<unknown, [string, number, string, number, string, number | null, string | null, number, number, number | null]>
     advance: Statement<unknown, [number, number, string, number]>
     settleRetries: Statement<unknown, [string, number]>
@@ -48,7 +52,7 @@ export class DeliveryLog {
     const c = db.$client
     this.byId = prepareById(db)
     this.q = {
-      deliverable: c.query("SELECT id FROM webhooks WHERE status != 'disabled'"),
+      deliverable: c.query("SELECT id, updated_at AS updatedAt FROM webhooks WHERE status != 'disabled'"),
       // A subscription deleted while its request was in flight leaves no orphan attempt behind.
       insert: c.query(
         'INSERT INTO webhook_deliveries (webhook_id, position, message_id, attempt, state, status_code, error, duration_ms, ' +
@@ -74,8 +78,8 @@ export class DeliveryLog {
     }
   }
 
-  deliverableIds(): string[] {
-    return this.q.deliverable.all().map((row) => row.id)
+  deliverableIds(): Deliverable[] {
+    return this.q.deliverable.all()
   }
 
   subscription(id: string) {

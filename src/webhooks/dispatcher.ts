@@ -7,7 +7,7 @@ import type { Config } from '../config'
 import type { Data, Deliveries, Feed } from '../data/port'
 import type { Logger } from '../logger'
 import type { Metrics } from '../metrics'
-import type { Attempt } from './delivery-log'
+import type { Attempt, Deliverable } from './delivery-log'
 import { type Envelope, type PartnerEvent, messageId, testEnvelope, toEnvelope } from './envelope'
 import { typeFilter } from './feed'
 import { classify, classifyAttempt, retryDelay } from './policy'
@@ -59,6 +59,9 @@ export class WebhookDispatcher {
   private readonly notBefore = new Map<string, number>()
   // Subscriptions whose scheduled retry was already read back from the database in this process.
   private readonly resumed = new Set<string>()
+  // Each deliverable subscription's updated_at as last read: a change made through another process, whose reset()
+  // reached only that process's idle dispatcher, shows here as a new value.
+  private readonly seen = new Map<string, string>()
   private readonly verifier: UrlVerifier
   private readonly deliveries: Counter<'outcome'>
   private readonly lag: Histogram
@@ -103,6 +106,7 @@ export class WebhookDispatcher {
     this.retries.clear()
     this.notBefore.clear()
     this.resumed.clear()
+    this.seen.clear()
     this.unsubscribe = this.deps.appended.subscribe(() => this.wake())
     this.wake()
   }
@@ -135,11 +139,15 @@ export class WebhookDispatcher {
 
   // Forget what is cached about a subscription after it was changed, replayed or deleted.
   reset(webhookId: string): void {
+    this.forget(webhookId)
+    this.wake()
+  }
+
+  private forget(webhookId: string): void {
     this.backlogs.delete(webhookId)
     this.retries.delete(webhookId)
     this.notBefore.delete(webhookId)
     this.resumed.delete(webhookId)
-    this.wake()
   }
 
   async replay(sub: Webhook, fromPosition: number): Promise<number> {
@@ -224,10 +232,11 @@ export class WebhookDispatcher {
     const now = this.deps.clock.now()
     let due = now + IDLE_POLL_MS
     try {
-      const ids = await this.log.deliverableIds()
+      const deliverable = await this.log.deliverableIds()
       // Stopped meanwhile: nothing may be launched after stop() took stock of the pumps in flight.
       if (signal.aborted) return
-      for (const id of ids) {
+      this.notice(deliverable)
+      for (const { id } of deliverable) {
         if (this.inFlight.has(id)) continue
         const notBefore = this.notBefore.get(id) ?? 0
         if (notBefore > now) {
@@ -245,6 +254,23 @@ export class WebhookDispatcher {
       this.deps.logger.error('webhook dispatcher tick failed', { error: String(error) })
     }
     this.arm(due - now)
+  }
+
+  // A subscription changed since last seen is reset as the process that changed it would have done here; one deleted or
+  // disabled is forgotten once its pump has ended (a pump still running may yet write what it knows).
+  private notice(deliverable: readonly Deliverable[]): void {
+    const current = new Set<string>()
+    for (const { id, updatedAt } of deliverable) {
+      current.add(id)
+      if (this.seen.get(id) === updatedAt) continue
+      this.seen.set(id, updatedAt)
+      this.forget(id)
+    }
+    for (const id of this.seen.keys()) {
+      if (current.has(id) || this.inFlight.has(id)) continue
+      this.seen.delete(id)
+      this.forget(id)
+    }
   }
 
   private arm(delayMs: number): void {

@@ -7,15 +7,14 @@
 import { atomically, type Sql, type Tx } from '../db/pg/connection'
 import { webhooks } from '../db/pg/operational'
 import { keyed } from '../db/pg/rows'
-import type { Attempt, FailurePolicy } from './delivery-log'
+import type { Attempt, Deliverable, FailurePolicy } from './delivery-log'
 import type { Webhook } from './subscriptions'
 
 export class PgDeliveryLog {
   constructor(private readonly sql: Sql | Tx) {}
 
-  async deliverableIds(): Promise<string[]> {
-    const rows = await this.sql<{ id: string }[]>`SELECT id FROM webhooks WHERE status <> 'disabled'`
-    return rows.map((row) => row.id)
+  async deliverableIds(): Promise<Deliverable[]> {
+    return this.sql<Deliverable[]>`SELECT id, updated_at AS "updatedAt" FROM webhooks WHERE status <> 'disabled'`
   }
 
   async subscription(id: string): Promise<Webhook | undefined> {

@@ -11,6 +11,7 @@ import {
   type DeliveryState,
   type Health,
   newSubscription,
+  restartsDelivery,
   rotation,
   type SubscriptionChanges,
   type SubscriptionInput,
@@ -78,7 +79,10 @@ export async function updateSubscription(
   nowMs: number,
 ): Promise<Webhook> {
   const set = subscriptionChanges(config, current, changes, nowMs)
-  await sql`UPDATE webhooks SET ${sql(named(webhooks, set))} WHERE id = ${current.id}`
+  await atomically(sql, async (tx) => {
+    await tx`UPDATE webhooks SET ${tx(named(webhooks, set))} WHERE id = ${current.id}`
+    if (restartsDelivery(current, set)) await abandonRetries(tx, current.id)
+  })
   return { ...current, ...set }
 }
 
@@ -117,9 +121,14 @@ export async function rewind(sql: Sql | Tx, id: string, fromPosition: number, no
   const checkpoint = Math.max(fromPosition - 1, 0)
   await atomically(sql, async (tx) => {
     await tx`UPDATE webhooks SET checkpoint = ${checkpoint}, updated_at = ${iso(nowMs)} WHERE id = ${id}`
-    await tx`UPDATE webhook_deliveries SET next_attempt_at = NULL WHERE webhook_id = ${id} AND state = 'retrying'`
+    await abandonRetries(tx, id)
   })
   return checkpoint
+}
+
+// Retries no longer scheduled: the dispatcher, reading the subscription afresh, starts the next event at attempt 1.
+async function abandonRetries(tx: Tx, id: string): Promise<void> {
+  await tx`UPDATE webhook_deliveries SET next_attempt_at = NULL WHERE webhook_id = ${id} AND state = 'retrying'`
 }
 
 export async function listDeliveries(

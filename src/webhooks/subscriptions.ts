@@ -150,9 +150,17 @@ export function findSubscription(db: Db, orgId: string, id: string, nowMs: numbe
 
 export function updateSubscription(db: Db, config: Config, current: Webhook, changes: SubscriptionChanges, nowMs: number): Webhook {
   const set = subscriptionChanges(config, current, changes, nowMs)
-  db.update(webhooks).set(set).where(eq(webhooks.id, current.id)).run()
+  db.$client.transaction(() => {
+    db.update(webhooks).set(set).where(eq(webhooks.id, current.id)).run()
+    if (restartsDelivery(current, set)) abandonRetries(db, current.id)
+  })()
   return { ...current, ...set }
 }
+
+// A new URL or a re-enabled subscription is tried at once, from its first attempt: the old endpoint's retry schedule
+// does not carry over (also on PostgreSQL).
+export const restartsDelivery = (current: Webhook, set: Partial<Webhook>): boolean =>
+  (set.url !== undefined && set.url !== current.url) || (set.status === 'active' && current.status === 'disabled')
 
 // The columns a change sets (also on PostgreSQL), checked.
 export function subscriptionChanges(config: Config, current: Webhook, changes: SubscriptionChanges, nowMs: number): Partial<Webhook> {
@@ -237,12 +245,17 @@ export function rewind(db: Db, id: string, fromPosition: number, nowMs: number):
       .set({ checkpoint, updatedAt: iso(nowMs) })
       .where(eq(webhooks.id, id))
       .run()
-    db.update(webhookDeliveries)
-      .set({ nextAttemptAt: null })
-      .where(and(eq(webhookDeliveries.webhookId, id), eq(webhookDeliveries.state, 'retrying')))
-      .run()
+    abandonRetries(db, id)
   })()
   return checkpoint
+}
+
+// Retries no longer scheduled: the dispatcher, reading the subscription afresh, starts the next event at attempt 1.
+function abandonRetries(db: Db, id: string): void {
+  db.update(webhookDeliveries)
+    .set({ nextAttemptAt: null })
+    .where(and(eq(webhookDeliveries.webhookId, id), eq(webhookDeliveries.state, 'retrying')))
+    .run()
 }
 
 export function listDeliveries(db: Db, webhookId: string, options: { limit: number; before?: number; state?: DeliveryState }) {

@@ -148,7 +148,7 @@ describe('webhook subscriptions and deliveries on PostgreSQL', () => {
     expect(await log((l) => l.settle(attempt(B, 5, 'failed', at), 4, { gone: true, disableAfterMs: HOUR }))).toBe(true)
     await log((l) => l.skipTo(A, 9, 6))
     await log((l) => l.skipTo(A, 12, 6))
-    expect(((await log((l) => l.deliverableIds())) as string[]).sort()).toEqual([A])
+    expect(await log((l) => l.deliverableIds())).toEqual([{ id: A, updatedAt: expect.any(String) }])
     expect(await log((l) => l.subscription(A))).toMatchObject({ checkpoint: 9, failingSince: at + 2000 })
     expect(await log((l) => l.subscription('wh-gone'))).toBeUndefined()
     await expectSameRows(sqlite.$client, sql, 'webhooks', ['id'])
@@ -198,6 +198,14 @@ describe('webhook subscriptions and deliveries on PostgreSQL', () => {
     // Kept: the dead letter and the retry still scheduled.
     const kept = async () => (await expectSameRows(sqlite.$client, sql, 'webhook_deliveries', ['id'])).map((row) => row.id)
     expect(await kept()).toEqual([6, 7])
+    // Re-enabled, C is tried at once from a first attempt: the retry scheduled before is abandoned.
+    const disabled = await find('org-2', C)
+    await same(
+      () => subs.updateSubscription(sqlite, cfg, disabled, { status: 'active' }, now()),
+      () => pgSubs.updateSubscription(sql, cfg, disabled, { status: 'active' }, now()),
+    )
+    const abandoned = await expectSameRows(sqlite.$client, sql, 'webhook_deliveries', ['id'])
+    expect(abandoned.find((row) => row.id === 7)).toMatchObject({ state: 'retrying', next_attempt_at: null })
     await same(
       () => subs.deleteSubscription(sqlite, A),
       () => pgSubs.deleteSubscription(sql, A),

@@ -148,6 +148,7 @@ const MODULES = [
     checkUrl: NO_TABLE,
     newSubscription: NO_TABLE,
     subscriptionChanges: NO_TABLE,
+    restartsDelivery: NO_TABLE,
     rotation: NO_TABLE,
     signingSecrets: NO_TABLE,
   }),

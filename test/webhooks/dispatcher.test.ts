@@ -321,6 +321,32 @@ describe('webhook dispatcher, against a real local receiver', () => {
     ])
   })
 
+  // On PostgreSQL the process that changes a subscription may not be the one running the dispatcher: its reset() stays
+  // there. Here the row changes under the running dispatcher the same way, through the data functions alone.
+  it('should notice a subscription re-pointed by another process: the scheduled retry dropped, the new URL tried at once', async () => {
+    const s = await setup({ WEBHOOK_RETRY_SCHEDULE: '20s' })
+    const { id } = await subscribe(s)
+    await addKeys(s, 1)
+    s.receiver.respond(() => new Response('busy', { status: 500 }))
+    s.ctx.deps.webhooks.start()
+    await waitFor(async () => (await deliveries(s, id)).json.deliveries.length === 1, 5000, 'the retry scheduled')
+    const moved = startReceiver()
+    stopAfterTest(moved.stop)
+    const current = await s.ctx.deps.data.findSubscription(s.partner.orgId, id, Date.now())
+    await s.ctx.deps.data.updateSubscription(s.ctx.deps.config, current, { url: moved.url }, Date.now())
+    // Beside the new URL's verification challenge, the event again, with its id: long before the old retry was due.
+    const resent = () => moved.received.filter((r) => r.json['detail-type'] === 'PhysicalKeyAdded')
+    await waitFor(() => resent().length === 1, 3000, 'the event at the new URL')
+    expect(s.receiver.received).toHaveLength(1)
+    expect(resent()[0]?.json.id).toBe(s.receiver.ids()[0] ?? '')
+    await caughtUp(s, id)
+    const log = (await deliveries(s, id)).json.deliveries.filter((d: { position: number }) => d.position > 0)
+    expect(log.map((d: { attempt: number; state: string }) => [d.attempt, d.state])).toEqual([
+      [1, 'delivered'],
+      [1, 'retrying'],
+    ])
+  })
+
   it('should still send a test probe once stopped (a deposed process goes on answering requests)', async () => {
     const s = await setup()
     const { id } = await subscribe(s)
