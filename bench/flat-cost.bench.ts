@@ -5,7 +5,7 @@
 import { join } from 'node:path'
 import type { BenchOptions, Row } from './run'
 import type { HistorySpec, SeededHistory } from './seed-history'
-import { type ChildServer, type LoadOptions, type LoadResult, load, startChild, tempDir } from './support'
+import { type ChildServer, inTurns, type LoadOptions, type LoadResult, load, merge, settle, startChild, tempDir, timed } from './support'
 
 type Sizes = { bigKeys: number; collectiveKeys: number; heavyUsers: number; heavyKeys: number; spreadUsers: number }
 const FULL: Sizes = { bigKeys: 50_000, collectiveKeys: 5_000, heavyUsers: 20, heavyKeys: 3_000, spreadUsers: 10_000 }
@@ -43,58 +43,6 @@ async function seedInChild(spec: HistorySpec): Promise<{ seeded: SeededHistory; 
   const seeded = (await Bun.file(resultPath).json()) as SeededHistory
   cleanup()
   return { seeded, seconds }
-}
-
-// The mean of rounds of one load: rates averaged, p50 averaged over the rounds that had answers, the worse p99,
-// errors added up.
-function merge(results: LoadResult[]): LoadResult {
-  const answered = results.filter((r) => r.total > 0)
-  const mean = (of: LoadResult[], pick: (r: LoadResult) => number) => of.reduce((sum, r) => sum + pick(r), 0) / Math.max(1, of.length)
-  return {
-    requestsPerSec: Math.round(mean(results, (r) => r.requestsPerSec)),
-    p50Ms: round(
-      mean(answered, (r) => r.p50Ms),
-      2,
-    ),
-    p99Ms: Math.max(0, ...answered.map((r) => r.p99Ms)),
-    errors: results.reduce((sum, r) => sum + r.errors, 0),
-    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
-    total: results.reduce((sum, r) => sum + r.total, 0),
-  }
-}
-
-// Small, big, big, small: a host that speeds up or slows down during the pair moves both sides alike.
-async function inTurns(small: (turn: number) => Promise<LoadResult>, big: () => Promise<LoadResult>) {
-  const first = await small(0)
-  const big1 = await big()
-  const big2 = await big()
-  const last = await small(1)
-  return { small: merge([first, last]), big: merge([big1, big2]) }
-}
-
-// Waits until the server answers /healthz within 20 ms twice running: requests wrk left in flight are done.
-async function settle(server: ChildServer): Promise<void> {
-  const deadline = Date.now() + 120_000
-  let quick = 0
-  while (quick < 2 && Date.now() < deadline) {
-    const ms = (await timed(`${server.url}/healthz`, {})).ms
-    quick = ms < 20 ? quick + 1 : 0
-    if (quick < 2) await Bun.sleep(50)
-  }
-}
-
-// One request, timed; a connection the server dropped (its idle timeout, while it was busy) is tried again.
-async function timed(url: string, init: RequestInit): Promise<{ ms: number; status: number }> {
-  const started = performance.now()
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(900_000) })
-      await response.arrayBuffer()
-      return { ms: round(performance.now() - started, 1), status: response.status }
-    } catch (error) {
-      if (attempt >= 3) throw error
-    }
-  }
 }
 
 // A load no request of which was answered has no latencies (wrk prints none): the row says so instead of 0 ms.

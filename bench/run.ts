@@ -12,6 +12,7 @@ import { openDatabase } from '../src/db/connection'
 import { EventStore } from '../src/eventstore/store'
 import { rawInsertLoop } from './baseline-sqlite'
 import { flatCost } from './flat-cost.bench'
+import { pgHttp } from './pg-http.bench'
 import { pgStore } from './pg-store.bench'
 import { createDoor, type LoadResult, load, seed, seedDoors, startChild, tempDir } from './support'
 
@@ -295,6 +296,7 @@ const SCENARIOS: Record<string, { run: (options: BenchOptions) => Promise<Row[]>
   'long-streams': { run: longStreams, loads: false },
   'flat-cost': { run: flatCost, loads: true },
   'pg-store': { run: pgStore, loads: false },
+  'pg-http': { run: pgHttp, loads: true },
 }
 
 const range = (values: number[]) => {

@@ -204,3 +204,57 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     total,
   }
 }
+
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits
+
+// The mean of rounds of one load: rates averaged, p50 averaged over the rounds that had answers, the worse p99,
+// errors added up.
+export function merge(results: LoadResult[]): LoadResult {
+  const answered = results.filter((r) => r.total > 0)
+  const mean = (of: LoadResult[], pick: (r: LoadResult) => number) => of.reduce((sum, r) => sum + pick(r), 0) / Math.max(1, of.length)
+  return {
+    requestsPerSec: Math.round(mean(results, (r) => r.requestsPerSec)),
+    p50Ms: round(
+      mean(answered, (r) => r.p50Ms),
+      2,
+    ),
+    p99Ms: Math.max(0, ...answered.map((r) => r.p99Ms)),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+    total: results.reduce((sum, r) => sum + r.total, 0),
+  }
+}
+
+// Small, big, big, small: a host that speeds up or slows down during the pair moves both sides alike.
+export async function inTurns(small: (turn: number) => Promise<LoadResult>, big: () => Promise<LoadResult>) {
+  const first = await small(0)
+  const big1 = await big()
+  const big2 = await big()
+  const last = await small(1)
+  return { small: merge([first, last]), big: merge([big1, big2]) }
+}
+
+// Waits until the server answers /healthz within 20 ms twice running: requests wrk left in flight are done.
+export async function settle(server: ChildServer): Promise<void> {
+  const deadline = Date.now() + 120_000
+  let quick = 0
+  while (quick < 2 && Date.now() < deadline) {
+    const ms = (await timed(`${server.url}/healthz`, {})).ms
+    quick = ms < 20 ? quick + 1 : 0
+    if (quick < 2) await Bun.sleep(50)
+  }
+}
+
+// One request, timed; a connection the server dropped (its idle timeout, while it was busy) is tried again.
+export async function timed(url: string, init: RequestInit): Promise<{ ms: number; status: number }> {
+  const started = performance.now()
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(900_000) })
+      await response.arrayBuffer()
+      return { ms: round(performance.now() - started, 1), status: response.status }
+    } catch (error) {
+      if (attempt >= 3) throw error
+    }
+  }
+}

@@ -327,10 +327,14 @@ export class PgEventStore {
     const finish = async () => {
       if (streamId !== null && version >= this.snapshotEvery) await this.saveSnapshot(tx, streamId, version, aggregate.stateVersion, state)
     }
-    const rows = tx<EventRow[]>`
-      SELECT stream_id, stream_version, type, data FROM events WHERE stream_id >= ${from} AND stream_id < ${to}
-      ORDER BY stream_id, stream_version`
-    for await (const batch of rows.cursor(1000)) {
+    // Read a page at a time by (stream, version), not through a cursor: a cursor holds the transaction's connection,
+    // and the decision rows written on the way would queue behind it for good.
+    let after = { streamId: '', version: 0 }
+    for (;;) {
+      const batch = await tx<EventRow[]>`
+        SELECT stream_id, stream_version, type, data FROM events
+        WHERE stream_id >= ${from} AND stream_id < ${to} AND (stream_id, stream_version) > (${after.streamId}, ${after.version})
+        ORDER BY stream_id, stream_version LIMIT 1000`
       for (const row of batch) {
         if (row.stream_id !== streamId) {
           await finish()
@@ -342,6 +346,9 @@ export class PgEventStore {
         version = row.stream_version
         await this.applyDecisionRows(tx, event)
       }
+      const last = batch.at(-1)
+      if (last === undefined || batch.length < 1000) break
+      after = { streamId: last.stream_id, version: last.stream_version }
     }
     await finish()
     await tx`

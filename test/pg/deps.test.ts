@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { loadConfig } from '../../src/config'
 import { createPgDeps, type PostgresDeps } from '../../src/deps-pg'
 import { freshDatabase } from '../fixtures/postgres'
-import { createTestLock } from '../support/locks'
+import { contextOn } from '../support/context'
+import { createTestLock, createTestTempKey } from '../support/locks'
 import { tempDbPath } from '../support/temp-db'
 
 describe('a rebuild of the read models on PostgreSQL', () => {
@@ -36,4 +37,24 @@ describe('a rebuild of the read models on PostgreSQL', () => {
     }
     expect(name).toBe('Front door')
   })
+})
+
+describe('a rebuild on PostgreSQL of a lock with more events than one page', () => {
+  it('should finish, with the same decision rows', async () => {
+    const ctx = await contextOn('postgres')
+    try {
+      const { store, sql } = ctx.deps as PostgresDeps
+      const lock = await createTestLock(ctx)
+      for (let i = 0; i < 1_050; i += 50) await Promise.all(Array.from({ length: 50 }, () => createTestTempKey(ctx, lock)))
+      const rows = () => sql`SELECT stream_id, entity_id, state FROM entity_states ORDER BY stream_id, entity_id`
+      const before = await rows()
+      expect(before.length).toBeGreaterThan(1_000)
+
+      await store.rebuild()
+
+      expect(await rows()).toEqual(before)
+    } finally {
+      await ctx.close()
+    }
+  }, 120_000)
 })
