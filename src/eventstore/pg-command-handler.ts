@@ -123,16 +123,18 @@ export class PgCommandHandler {
       try {
         outcomes = await this.store.transaction(async (tx) => {
           let head = await first.load(tx)
+          // Alone, a command needs no savepoint (one round trip more): the transaction is its own.
+          const alone = batch.length === 1
           const outcomes: Outcome[] = []
           for (const pending of batch) {
             try {
               // postgres.js fails a whole transaction any of whose statements failed, caught or not, unless the
               // statement ran in a savepoint's own scope, as these do.
-              const handled = await tx.savepoint((sp) => pending.run(sp, head))
+              const handled = alone ? await pending.run(tx, head) : await tx.savepoint((sp) => pending.run(sp, head))
               if (handled.events.length > 0) head = { state: handled.state, version: handled.version, atHead: true, unsnapshotted: 0 }
               outcomes.push({ ok: true, handled })
             } catch (error) {
-              if (isRetryable(error)) throw error
+              if (alone || isRetryable(error)) throw error
               outcomes.push({ ok: false, error })
             }
           }

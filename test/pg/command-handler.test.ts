@@ -114,6 +114,16 @@ describe('commands on one stream from one process', () => {
     const last = outcomes.at(-1)
     expect(last?.status === 'fulfilled' && last.value.version).toBe(events.length)
   })
+  it('should leave no trace of a command alone in its transaction whose writes beside the log fail', async () => {
+    const { store, commands } = process()
+    const streamId = await newLock(commands)
+    const refused = commands.handle(lockAggregate, streamId, open('alone'), {}, async () => {
+      throw new Conflict('This email belongs to another user')
+    })
+    await expect(refused).rejects.toBeInstanceOf(Conflict)
+    expect(await store.streamVersion(streamId)).toBe(1)
+    expect(requestIds(await store.readStream(streamId))).toEqual([])
+  })
 })
 
 describe('a temp key with maxUses 7 used 200 times at once from three processes', () => {
