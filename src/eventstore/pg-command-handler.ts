@@ -33,7 +33,8 @@ export class PgCommandHandler {
 
   constructor(
     readonly store: PgEventStore,
-    // Called once the events are committed: metrics, the wake-up of other processes' log tails.
+    // Called once a batch committed, with its events in order: metrics, the wake-up of other processes' log tails.
+    // Must not throw: the callers of the batch are answered after it.
     private readonly onCommitted: (events: StoredEvent[]) => void = () => {},
   ) {}
 
