@@ -9,7 +9,7 @@ import { lockStreamId } from '../../src/domain/lock/events'
 import { PgCommandHandler } from '../../src/eventstore/pg-command-handler'
 import { PgEventStore } from '../../src/eventstore/pg-store'
 import type { StoredEvent } from '../../src/eventstore/types'
-import { createLockCommand } from '../fixtures/lock-commands'
+import { createLockCommand, createTempKeyCommand } from '../fixtures/lock-commands'
 import { pgProcesses } from '../fixtures/postgres'
 
 const NOW = Date.parse('2026-12-05T12:00:00Z')
@@ -21,18 +21,7 @@ let nextLock = 1
 const command = (type: LockCommand['type'], data: object) => ({ type, data, metadata: { now: NOW } }) as LockCommand
 const open = (requestId: string) => command('RecordLockOpen', { requestId, reason: null })
 const use = (tempKeyUuid: string) => command('UseTempKey', { tempKeyUuid, userId: null, open: null })
-const createKey = (tempKeyUuid: string, maxUses: number | null) =>
-  command('CreateTempKey', {
-    tempKeyUuid,
-    accessMode: 'public',
-    allowedUserIds: [],
-    validFrom: '2026-12-01T00:00:00Z',
-    validUntil: '2026-12-31T00:00:00Z',
-    maxUses,
-    description: null,
-    schedule: null,
-    createdBy: 'owner',
-  })
+const createKey = (tempKeyUuid: string, maxUses: number | null) => createTempKeyCommand(tempKeyUuid, maxUses, NOW)
 
 // A process of its own (pool, store, handler), counting the transactions it begins and the events it is told of.
 const process = (max = 4) => {

@@ -7,7 +7,7 @@ import { lockStreamId } from '../../src/domain/lock/events'
 import { ConcurrencyError } from '../../src/eventstore/errors'
 import { PgCommandHandler } from '../../src/eventstore/pg-command-handler'
 import { LOG_START, PgEventStore } from '../../src/eventstore/pg-store'
-import { createLockCommand } from '../fixtures/lock-commands'
+import { createLockCommand, createTempKeyCommand } from '../fixtures/lock-commands'
 import { pgProcesses } from '../fixtures/postgres'
 
 const NOW = Date.parse('2026-12-05T12:00:00Z')
@@ -30,18 +30,7 @@ async function lockWithKey(commands: PgCommandHandler, maxUses: number | null) {
   const streamId = lockStreamId(lockId)
   const tempKeyUuid = crypto.randomUUID()
   await commands.handle(lockAggregate, streamId, createLockCommand(lockId, NOW), {})
-  const key = {
-    tempKeyUuid,
-    accessMode: 'public',
-    allowedUserIds: [],
-    validFrom: '2026-12-01T00:00:00Z',
-    validUntil: '2026-12-31T00:00:00Z',
-    maxUses,
-    description: null,
-    schedule: null,
-    createdBy: 'owner',
-  }
-  await commands.handle(lockAggregate, streamId, command('CreateTempKey', key), {})
+  await commands.handle(lockAggregate, streamId, createTempKeyCommand(tempKeyUuid, maxUses, NOW), {})
   return { streamId, tempKeyUuid }
 }
 
@@ -186,18 +175,7 @@ describe('reading the whole log', () => {
 })
 
 describe('one command on each of several streams', () => {
-  const createKey = (tempKeyUuid: string) =>
-    command('CreateTempKey', {
-      tempKeyUuid,
-      accessMode: 'public',
-      allowedUserIds: [],
-      validFrom: '2026-12-01T00:00:00Z',
-      validUntil: '2026-12-31T00:00:00Z',
-      maxUses: null,
-      description: null,
-      schedule: null,
-      createdBy: 'owner',
-    })
+  const createKey = (tempKeyUuid: string) => createTempKeyCommand(tempKeyUuid, null, NOW)
 
   it('should append to every stream or, when a later one refuses, to none', async () => {
     const { store, commands } = process()
