@@ -26,7 +26,7 @@ import {
 import { adminLockPath, adminLocksUrl } from '../../../views/paths'
 import { Uuid } from '../models'
 import { type Console, formPage, openConsole, openConsoleFor } from './admin'
-import { html, pagePlugin, redirect } from './support'
+import { CsrfField, html, pagePlugin, redirect } from './support'
 
 const PAGE_SIZE = 50
 const UUID = Uuid()
@@ -178,7 +178,6 @@ async function checkRegistration(deps: Deps, form: RegisterLockForm, rawDriver: 
   return { data, settings: driver.value.settings }
 }
 
-const Csrf = t.Optional(t.String({ maxLength: 200 }))
 const Text = t.Optional(t.String({ maxLength: 2000 }))
 const LockParams = t.Object({ id: t.Integer({ exclusiveMinimum: 0, maximum: Number.MAX_SAFE_INTEGER }) })
 
@@ -232,7 +231,7 @@ export const adminLockPages = (deps: Deps) =>
           orgId: Text,
           driver: t.Optional(t.String({ maxLength: 20 })),
           bridgeUrl: Text,
-          _csrf: Csrf,
+          _csrf: CsrfField,
         }),
       },
     )
@@ -258,7 +257,7 @@ export const adminLockPages = (deps: Deps) =>
         await setLockOwner(deps, lock.lockId, owner.value, session.metadata)
         return redirect(context.request, adminLockPath(lock.lockId))
       },
-      { params: LockParams, body: t.Object({ ownerEmail: t.String({ maxLength: 320 }), _csrf: Csrf }) },
+      { params: LockParams, body: t.Object({ ownerEmail: t.String({ maxLength: 320 }), _csrf: CsrfField }) },
     )
     .post(
       '/:id/org',
@@ -273,7 +272,7 @@ export const adminLockPages = (deps: Deps) =>
         await setLockOrganization(deps, lock.lockId, org.value, session.metadata)
         return redirect(context.request, adminLockPath(lock.lockId))
       },
-      { params: LockParams, body: t.Object({ orgId: t.String({ maxLength: 200 }), _csrf: Csrf }) },
+      { params: LockParams, body: t.Object({ orgId: t.String({ maxLength: 200 }), _csrf: CsrfField }) },
     )
     .post(
       '/:id/driver',
@@ -292,5 +291,5 @@ export const adminLockPages = (deps: Deps) =>
         await configureLockDriver(deps, lock.lockId, settings, session.metadata)
         return redirect(context.request, adminLockPath(lock.lockId))
       },
-      { params: LockParams, body: t.Object({ driver: t.Optional(t.String({ maxLength: 20 })), bridgeUrl: Text, _csrf: Csrf }) },
+      { params: LockParams, body: t.Object({ driver: t.Optional(t.String({ maxLength: 20 })), bridgeUrl: Text, _csrf: CsrfField }) },
     )

@@ -13,7 +13,7 @@ import { adminOrgPath } from '../../../views/paths'
 import { OrgId } from '../models'
 import { type Console, formPage, openConsole, openConsoleFor, refusal } from './admin'
 import { settle } from './common'
-import { html, pagePlugin, redirect } from './support'
+import { CsrfField, html, pagePlugin, redirect } from './support'
 
 const PAGE_SIZE = 50
 const ORG_ID = OrgId()
@@ -84,7 +84,6 @@ function createErrors(name: string, orgId: string): FormErrors<CreateOrgField> {
 }
 
 const OrgParams = t.Object({ orgId: t.String({ minLength: 1, maxLength: 128 }) })
-const Csrf = t.Optional(t.String({ maxLength: 200 }))
 
 export const adminOrgPages = (deps: Deps) =>
   new Elysia({ name: 'pages.admin-orgs', prefix: '/admin/orgs', detail: { hide: true } })
@@ -116,7 +115,7 @@ export const adminOrgPages = (deps: Deps) =>
         const notice = { kind: 'ok' as const, text: `${name} created.` }
         return html(await orgPage(deps, session, orgId, { issuedKey: created.value.apiKey, notice }), { status: 201 })
       },
-      { body: t.Object({ name: t.String({ maxLength: 1000 }), orgId: t.String({ maxLength: 1000 }), _csrf: Csrf }) },
+      { body: t.Object({ name: t.String({ maxLength: 1000 }), orgId: t.String({ maxLength: 1000 }), _csrf: CsrfField }) },
     )
     .get(
       '/:orgId',
@@ -141,7 +140,7 @@ export const adminOrgPages = (deps: Deps) =>
         }
         return html(await orgPage(deps, session, org.orgId, { issuedKey: issued.value.apiKey }))
       },
-      { params: OrgParams, body: t.Object({ _csrf: Csrf }) },
+      { params: OrgParams, body: t.Object({ _csrf: CsrfField }) },
     )
     .post(
       '/:orgId/members',
@@ -159,7 +158,7 @@ export const adminOrgPages = (deps: Deps) =>
         await addOrgMember(deps, org.orgId, user.userId, session.metadata)
         return redirect(context.request, adminOrgPath(org.orgId))
       },
-      { params: OrgParams, body: t.Object({ email: t.String({ maxLength: 320 }), _csrf: Csrf }) },
+      { params: OrgParams, body: t.Object({ email: t.String({ maxLength: 320 }), _csrf: CsrfField }) },
     )
     .post(
       '/:orgId/members/remove',
@@ -170,5 +169,5 @@ export const adminOrgPages = (deps: Deps) =>
         await removeOrgMember(deps, org.orgId, body.userId, session.metadata)
         return redirect(context.request, adminOrgPath(org.orgId))
       },
-      { params: OrgParams, body: t.Object({ userId: t.String({ minLength: 1, maxLength: 128 }), _csrf: Csrf }) },
+      { params: OrgParams, body: t.Object({ userId: t.String({ minLength: 1, maxLength: 128 }), _csrf: CsrfField }) },
     )

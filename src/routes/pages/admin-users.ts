@@ -11,7 +11,7 @@ import { AdminUsersPage, type AdminUsersView, type CreateUserField } from '../..
 import { adminUsersUrl } from '../../../views/paths'
 import { type Console, formPage, openConsole, openConsoleFor, refusal } from './admin'
 import { settle } from './common'
-import { html, pagePlugin, redirect } from './support'
+import { CsrfField, html, pagePlugin, redirect } from './support'
 
 const PAGE_SIZE = 50
 const NAME_MAX = 200
@@ -39,8 +39,6 @@ async function usersPage(deps: Deps, session: Console, options: PageOptions = {}
     minPasswordLength: MIN_PASSWORD_LENGTH,
   })
 }
-
-const Csrf = t.Optional(t.String({ maxLength: 200 }))
 
 export const adminUserPages = (deps: Deps) =>
   new Elysia({ name: 'pages.admin-users', prefix: '/admin/users', detail: { hide: true } })
@@ -86,7 +84,7 @@ export const adminUserPages = (deps: Deps) =>
           email: t.String({ maxLength: 320 }),
           name: t.Optional(t.String({ maxLength: 1000 })),
           password: t.Optional(t.String({ maxLength: 1024 })),
-          _csrf: Csrf,
+          _csrf: CsrfField,
         }),
       },
     )
@@ -100,5 +98,5 @@ export const adminUserPages = (deps: Deps) =>
         const link = { email: user?.email ?? params.userId, url, expiresAt }
         return html(await usersPage(deps, session, { link }))
       },
-      { params: t.Object({ userId: t.String({ minLength: 1, maxLength: 128 }) }), body: t.Object({ _csrf: Csrf }) },
+      { params: t.Object({ userId: t.String({ minLength: 1, maxLength: 128 }) }), body: t.Object({ _csrf: CsrfField }) },
     )

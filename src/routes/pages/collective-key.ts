@@ -25,7 +25,7 @@ import { prefersHtml } from '../errors'
 import type { clientIp, OpenLimits } from '../rate-limit'
 import { guestRefusal, lockLabel, settle } from './common'
 import { inLanguage, type PageLanguage, pageLanguage } from './language'
-import { csrfFor, html, pagePlugin, redirect, verifyCsrf } from './support'
+import { CsrfField, csrfFor, html, pagePlugin, redirect, verifyCsrf } from './support'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -105,9 +105,7 @@ export const DoorParams = t.Object({
   uuid: t.String({ maxLength: 64, description: 'Collective temporary key UUID' }),
   doorId: t.Integer({ exclusiveMinimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Door id within the collective key' }),
 })
-export const OpenBody = t.Optional(
-  t.Object({ _csrf: t.Optional(t.String({ maxLength: 200 })), _once: t.Optional(t.String({ maxLength: 200 })) }),
-)
+export const OpenBody = t.Optional(t.Object({ _csrf: CsrfField, _once: t.Optional(t.String({ maxLength: 200 })) }))
 const LangParam = t.Optional(t.String({ maxLength: 16, description: 'Page language' }))
 // Shared links pick up tracking parameters (utm_*, fbclid) on the way: extra ones are ignored.
 const PageQuery = t.Object({ lang: LangParam }, { additionalProperties: true })

@@ -14,7 +14,7 @@ import { emptyForm, type FormErrors, type TempKeyFormValues } from '../../../vie
 import { DeleteTempKeyPage, EditTempKeyPage, LockTempKeysPage, type OwnerKeyView } from '../../../views/pages/lock-temp-keys'
 import { requestInfo } from '../../request-context'
 import { tempKeyCursor } from '../cursor'
-import { csrfFor, html, pagePlugin, redirect, verifyCsrf } from './support'
+import { CsrfField, csrfFor, html, pagePlugin, redirect, verifyCsrf } from './support'
 import {
   domainErrors,
   editValues,
@@ -226,6 +226,6 @@ export const lockTempKeyPages = (deps: Deps) => {
         await deleteTempKey(deps, caller, params.id, facts.uuid, metadataOf(request, caller))
         return redirect(request, `${tempKeysPath(params.id)}?done=deleted`)
       },
-      { params: KeyParams, body: t.Object({ _csrf: t.Optional(t.String({ maxLength: 200 })) }), detail: { hide: true } },
+      { params: KeyParams, body: t.Object({ _csrf: CsrfField }), detail: { hide: true } },
     )
 }

@@ -19,7 +19,7 @@ import { type LockChoice, type SharedKeysView, SharedKeysPage } from '../../../v
 import { keyPagePath, loginUrl, SHARED_KEYS_PATH, sharedKeysUrl, TEMP_KEYS_PATH } from '../../../views/paths'
 import { tempKeyCursor } from '../cursor'
 import { headerFor, lockLabel, settle, signedIn } from './common'
-import { html, pagePlugin, redirect, verifyCsrf } from './support'
+import { CsrfField, html, pagePlugin, redirect, verifyCsrf } from './support'
 import { localToIso } from './temp-key-form'
 
 const PAGE_SIZE = 25
@@ -27,7 +27,7 @@ const METHODS: readonly AccessMethod[] = ['key', 'code', 'both']
 
 const CreateForm = t.Object(
   {
-    _csrf: t.Optional(t.String({ maxLength: 200 })),
+    _csrf: CsrfField,
     timezone: t.Optional(t.String({ maxLength: 64 })),
     validFrom: t.Optional(t.String({ maxLength: 40 })),
     validUntil: t.Optional(t.String({ maxLength: 40 })),
@@ -179,5 +179,5 @@ export const sharedKeyPages = (deps: Deps) =>
         await revokeCollectiveKey(deps, asCaller(me), params.uuid, metadata)
         return redirect(request, sharedKeysUrl({ done: 'revoked' }))
       },
-      { params: t.Object({ uuid: t.String({ maxLength: 64 }) }), body: t.Object({ _csrf: t.Optional(t.String({ maxLength: 200 })) }) },
+      { params: t.Object({ uuid: t.String({ maxLength: 64 }) }), body: t.Object({ _csrf: CsrfField }) },
     )

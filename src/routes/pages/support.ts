@@ -2,13 +2,15 @@
 // token signed for the browser's session), HTML responses with Vary: HX-Request, and redirects that suit both plain
 // forms and htmx.
 import { createHmac } from 'node:crypto'
-import { Elysia } from 'elysia'
+import { Elysia, t } from 'elysia'
 import { cookieName, readCookie, resolveSessionUser, SESSION_COOKIE } from '../../auth/principal'
 import type { Deps } from '../../deps'
 import { Forbidden } from '../../domain/errors'
 
 export const CSRF_COOKIE = 'spkey_csrf'
 export const CSRF_FIELD = '_csrf'
+// The form field's schema: optional, as an htmx request sends the token in a header instead.
+export const CsrfField = t.Optional(t.String({ maxLength: 200 }))
 
 const isHttps = (deps: Deps) => deps.config.publicUrl.startsWith('https://')
 

@@ -10,12 +10,13 @@ import type { DomainError } from '../../domain/errors'
 import { isValidTimezone, zonedInstant } from '../../domain/lock/schedule'
 import type { Schedule } from '../../domain/lock/state'
 import type { EventMetadata } from '../../eventstore/types'
+import { CsrfField } from './support'
 import { ScheduleSchema, type TempKeyFacts, type TempKeyInput } from '../../locks/temp-keys'
 import type { FormErrors, TempKeyFormValues, WindowValues } from '../../../views/components/temp-key-form'
 import { EMAIL_PATTERN } from '../models'
 
 export const KeyForm = t.Object({
-  _csrf: t.Optional(t.String({ maxLength: 200 })),
+  _csrf: CsrfField,
   timezone: t.Optional(t.String({ maxLength: 64 })),
   validFrom: t.Optional(t.String({ maxLength: 40 })),
   validUntil: t.Optional(t.String({ maxLength: 40 })),

@@ -6,7 +6,7 @@ import { Forbidden, Invalid, NotFound } from '../../domain/errors'
 import { typeFilter } from '../../webhooks/feed'
 import { type Delivery, parseEvents, type Webhook } from '../../webhooks/subscriptions'
 import { type AttemptView, renderWebhooksPage, type SubscriptionView } from '../../../views/pages/webhooks'
-import { html, pagePlugin, redirect, verifyCsrf } from './support'
+import { CsrfField, html, pagePlugin, redirect, verifyCsrf } from './support'
 import { orgWebhooksPath } from '../../../views/paths'
 import { headerFor } from './common'
 
@@ -107,7 +107,7 @@ export const webhookPages = (deps: Deps) =>
       {
         params: t.Object({ orgId: OrgParams.properties.orgId, id: t.String({ minLength: 1, maxLength: 64 }) }),
         body: t.Object({
-          _csrf: t.Optional(t.String({ maxLength: 200 })),
+          _csrf: CsrfField,
           fromPosition: t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
         }),
       },
