@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { SignJWT } from 'jose'
 import { issueApiKey, registerOrg } from '../../src/auth/tenants'
-import { BACKENDS, contextOn, refused } from '../support/context'
+import { BACKENDS, contextOn, jsonOf, refused } from '../support/context'
 import { uniqueId } from '../support/temp-db'
 import { fakeDriver } from '../support/fake-driver'
 import { createTestLock, createTestTempKey, type TestLock } from '../support/locks'
@@ -727,14 +727,8 @@ async function send(method: string, input: Input, headers: Record<string, string
     return { status: response.status, text: '', json: undefined }
   }
   const text = await response.text()
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    json = undefined
-  }
   // refused() reads the envelope's `success`.
-  return { status: response.status, text, json: json as any }
+  return { status: response.status, text, json: jsonOf(text) }
 }
 
 let cells = 0

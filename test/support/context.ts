@@ -39,6 +39,15 @@ export function testContext(
   return { ...ctx, deps, eventsOf: (streamId: string) => deps.store.readStream(streamId) }
 }
 
+// A body as JSON, undefined when it is none. Tests read arbitrary JSON bodies.
+export function jsonOf(text: string): any {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
 export type Backend = Deps['backend']
 // The backends the suites that prove "same API, same guarantees" run on (issue 21): each such suite runs once per entry.
 export const BACKENDS: readonly Backend[] = ['sqlite', 'postgres']
@@ -80,14 +89,7 @@ function contextFor(deps: Deps, clock: ManualClock, logLines: string[]) {
     if (body !== undefined) headers['content-type'] ??= 'application/json'
     const response = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }))
     const text = await response.text()
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      json = undefined
-    }
-    // Tests read arbitrary JSON bodies.
-    return { status: response.status, headers: response.headers, text, json: json as any }
+    return { status: response.status, headers: response.headers, text, json: jsonOf(text) }
   }
 
   async function org(options: { orgId?: string; name?: string; isSuper?: boolean } = {}) {
