@@ -58,8 +58,12 @@ export async function createPgDeps(
     snapshotEvery: config.snapshotEvery,
     orderingKeys: partnerOrderingKeys,
   })
-  // Declared before the cache that asks it; started below, before anything is read.
-  const tail: LogTail = new LogTail(store, {
+  // Asks the tail (below, started before anything is read) whether it may answer.
+  const readCache = new ReadCache({ current: () => tail.isFresh(COHERENCE_BOUND_MS) })
+  const changed = (events: readonly StoredEvent[]) => {
+    for (const event of events) readCache.changed(event.streamId, event.streamVersion)
+  }
+  const tail = new LogTail(store, {
     pollMs: 100,
     onEvents: (events) => {
       changed(events)
@@ -67,10 +71,6 @@ export async function createPgDeps(
     },
     onRebuilt: () => readCache.clear(),
   })
-  const readCache = new ReadCache({ current: () => tail.isFresh(COHERENCE_BOUND_MS) })
-  const changed = (events: readonly StoredEvent[]) => {
-    for (const event of events) readCache.changed(event.streamId, event.streamVersion)
-  }
   const commits = new CommitSignal(sql)
   const handler = new PgCommandHandler(store, (events) => {
     for (const event of events) metrics.eventsAppended.inc({ type: event.type })

@@ -178,9 +178,21 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Sqlit
 // The parts that are the same on both databases, made from the database's own.
 export type BackendParts = Pick<
   Deps,
-  'backend' | 'data' | 'log' | 'commands' | 'feed' | 'metrics' | 'logger' | 'secrets' | 'sessions' | 'apiKeys' | 'readCache'
-> &
-  Pick<Deps, 'reads' | 'rateLimiters' | 'appended'> & { deliveries: Deliveries; exclusive: Exclusive; opens: Once<TempKeyOpen> }
+  | 'backend'
+  | 'data'
+  | 'log'
+  | 'commands'
+  | 'feed'
+  | 'metrics'
+  | 'logger'
+  | 'secrets'
+  | 'sessions'
+  | 'apiKeys'
+  | 'readCache'
+  | 'reads'
+  | 'rateLimiters'
+  | 'appended'
+> & { deliveries: Deliveries; exclusive: Exclusive; opens: Once<TempKeyOpen> }
 
 export function assemble(config: Config, overrides: DepsOverrides, parts: BackendParts): Omit<Deps, 'readiness' | 'lifecycle'> {
   const { deliveries, exclusive, opens, ...rest } = parts

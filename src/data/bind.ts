@@ -5,7 +5,7 @@ import { BOUND_READS, type BoundModules } from './port'
 type Bound<F> = F extends (connection: never, ...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never
 export type BoundAll<M, K extends keyof M> = { [P in K]: Bound<M[P]> }
 
-export function bindAll<M, K extends keyof M>(module: M, keys: readonly K[], connection: unknown): BoundAll<M, K> {
+function bindAll<M, K extends keyof M>(module: M, keys: readonly K[], connection: unknown): BoundAll<M, K> {
   const bound: Partial<Record<K, unknown>> = {}
   for (const key of keys) {
     const fn = module[key] as (connection: unknown, ...args: unknown[]) => unknown
